@@ -1,18 +1,126 @@
-import { awscdk, javascript } from "projen";
+import { awscdk, javascript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+/**
+ * aws-cdk-lib peer floor: 2.224.0.
+ *
+ * - It is the first release with `lambda.Runtime.NODEJS_24_X` (aws/aws-cdk#36001,
+ *   November 2025). The handlers run on Node.js 24 because Lambda deprecates the
+ *   Node.js 22 runtime in 2027, and Node.js 24 is supported until 2028.
+ * - cdk-nag 2.37, which the tests run, asks for aws-cdk-lib ^2.176.0 and constructs
+ *   ^10.0.5, so it raises neither floor. (cdk-nag 2.38 needs constructs ^10.5.1, and
+ *   cdk-nag 3 needs aws-cdk-lib ^2.257.0.)
+ * - About a year old: a team that upgrades CDK a few times a year is not locked out.
+ *
+ * The tests run against exactly this floor (projen pins the dev dependency to it),
+ * so nothing newer can slip into the library unnoticed.
+ */
+const CDK_FLOOR = '2.224.0';
+
+/** The emulator the integration tests run against. 5.2.3 is the first that finds
+ * automated snapshots by ARN; the exact pin lives in test/emulator/requirements.txt. */
+const EMULATOR_VENV = '.venv';
+
 const project = new awscdk.AwsCdkConstructLibrary({
-  author: "cdk-rds-failsafe maintainers",
-  authorAddress: "maintainers@cdk-rds-failsafe.invalid",
-  cdkVersion: "2.189.1",
-  defaultReleaseBranch: "main",
-  jsiiVersion: "~6.0.0",
-  name: "cdk-rds-failsafe",
+  name: 'cdk-rds-failsafe',
+  packageName: 'cdk-rds-failsafe',
+  description:
+    'Cross-account disaster recovery for Amazon RDS and Aurora: ship snapshots from a Live account into a locked-down Failsafe account.',
+  keywords: ['aws', 'cdk', 'rds', 'aurora', 'snapshot', 'backup', 'disaster-recovery', 'cross-account'],
+  author: 'cdk-rds-failsafe maintainers',
+  authorAddress: 'maintainers@cdk-rds-failsafe.invalid',
+  repositoryUrl: 'https://github.com/cdk-rds-failsafe/cdk-rds-failsafe.git',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  repositoryUrl: "https://github.com/cdk-rds-failsafe/cdk-rds-failsafe.git",
+  minNodeVersion: '20.0.0',
 
-  // deps: [],                /* Runtime dependencies of this module. */
-  // description: undefined,  /* The description is just a string that helps people understand the purpose of the package. */
-  // devDeps: [],             /* Build dependencies for this module. */
-  // packageName: undefined,  /* The "name" in package.json. */
+  cdkVersion: CDK_FLOOR,
+  constructsVersion: '10.0.5',
+  jsiiVersion: '~6.0.0',
+
+  publishToPypi: {
+    distName: 'cdk-rds-failsafe',
+    module: 'cdk_rds_failsafe',
+  },
+  publishToMaven: {
+    mavenGroupId: 'io.github.cdkrdsfailsafe',
+    mavenArtifactId: 'cdk-rds-failsafe',
+    javaPackage: 'io.github.cdkrdsfailsafe',
+  },
+
+  // Handlers are `*.lambda.ts` files. projen generates a `*-function.ts` for each
+  // and esbuild bundles them into `assets/` when the library is built, so users
+  // never need esbuild or Docker at synth. The AWS SDK v3 stays external: the
+  // Lambda Node.js runtime provides it.
+  lambdaAutoDiscover: true,
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    // SDK v3 reuses connections by default; the v2-era variable would only add noise.
+    awsSdkConnectionReuse: false,
+    bundlingOptions: {
+      externals: ['@aws-sdk/*'],
+      sourcemap: true,
+    },
+  },
+
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['examples/**/*.ts'],
+    compilerOptions: {},
+  },
+
+  devDeps: [
+    '@aws-sdk/client-rds@^3.700.0',
+    '@aws-sdk/client-sns@^3.700.0',
+    '@aws-sdk/client-kms@^3.700.0',
+    '@aws-sdk/client-sts@^3.700.0',
+    '@types/aws-lambda',
+    'aws-sdk-client-mock@^4',
+    'cdk-nag@~2.37.0',
+    'fast-check@^4',
+  ],
+
+  jestOptions: {
+    // Snapshot drift fails the tests; `npx projen test:update` rewrites them on purpose.
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+      testTimeout: 120_000,
+    },
+  },
+
+  gitignore: [EMULATOR_VENV, 'cdk.out', '.demo/'],
+
+  github: false,
+  release: true,
 });
+
+for (const ignored of ['/examples/', '/.ci/', `/${EMULATOR_VENV}/`, '/cdk.out/', '/.demo/']) {
+  project.addPackageIgnore(ignored);
+}
+
+// The emulator (moto server) is installed into a project-local venv by the project
+// itself, so a fresh clone needs no manual step.
+const emulatorInstall = project.addTask('emulator:install', {
+  description: 'Install the AWS emulator (moto server) into a project-local Python venv',
+  exec: 'bash test/emulator/install.sh',
+});
+
+// Tests always run against freshly bundled handlers and an installed emulator.
+const bundle = project.tasks.tryFind('bundle');
+if (!bundle) throw new Error('projen did not create a bundle task');
+project.testTask.prependSpawn(bundle);
+project.testTask.prependSpawn(emulatorInstall);
+
+project.addTask('demo', {
+  description: 'Synthesize the example app and run a DR drill against the local emulator',
+  steps: [
+    { spawn: emulatorInstall.name },
+    { spawn: bundle.name },
+    { exec: 'ts-node --project tsconfig.dev.json examples/demo.ts' },
+  ],
+});
+
 project.synth();
