@@ -1,0 +1,33 @@
+/**
+ * Deterministic snapshot names. A name is derived only from the source database
+ * and the source snapshot's creation time, so every rerun, duplicate event or
+ * concurrent pass computes the same name, and RDS's `DBSnapshotAlreadyExists`
+ * means "already done".
+ *
+ * RDS snapshot identifiers: 1 to 255 letters, digits or hyphens; the first is a
+ * letter; no two consecutive hyphens; no trailing hyphen.
+ */
+
+/** Prefix of every snapshot the shipper creates. IAM scopes its permissions to it. */
+export const SHIPPER_SNAPSHOT_PREFIX = 'failsafe-';
+
+const DB_IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$/;
+
+export function isValidDbIdentifier(id: string): boolean {
+  return id.length >= 1 && id.length <= 63 && DB_IDENTIFIER.test(id);
+}
+
+/** `2026-11-28T05:05:06.123Z` becomes `20261128-050506`. */
+export function compactTimestamp(time: Date): string {
+  if (Number.isNaN(time.getTime())) throw new Error('compactTimestamp: invalid date');
+  const iso = time.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+}
+
+/** The identifier of the shipper's copy of a database's automated snapshot. */
+export function shippingCopyIdentifier(dbIdentifier: string, sourceSnapshotTime: Date): string {
+  if (!isValidDbIdentifier(dbIdentifier)) {
+    throw new Error(`not a valid RDS DB identifier: ${JSON.stringify(dbIdentifier)}`);
+  }
+  return `${SHIPPER_SNAPSHOT_PREFIX}${dbIdentifier.toLowerCase()}-${compactTimestamp(sourceSnapshotTime)}`;
+}

@@ -1,0 +1,123 @@
+/**
+ * The announcement the shipper publishes on SNS for every shared copy, and the
+ * vault validates on receipt. Other subscribers (audit, chat) may rely on it, so
+ * it changes only by adding optional fields or by raising `version`.
+ *
+ * Version 1:
+ *
+ * | field                    | type                     | meaning |
+ * |--------------------------|--------------------------|---------|
+ * | schema                   | "cdk-rds-failsafe/snapshot-shipped" | fixed |
+ * | version                  | 1                        | schema version |
+ * | kind                     | "instance" or "cluster"  | which RDS API family the snapshot belongs to |
+ * | snapshotArn              | string                   | the shared copy, in the source account |
+ * | snapshotIdentifier       | string                   | its identifier |
+ * | sourceAccount            | 12 digits                | the account that owns the copy and publishes |
+ * | sourceRegion             | string                   | its region |
+ * | sourceDatabaseIdentifier | string                   | the database it is a backup of |
+ * | engine                   | string                   | for example `postgres` |
+ * | engineVersion            | string, optional         | for example `16.4` |
+ * | snapshotCreateTime       | ISO 8601                 | creation time of the original automated snapshot: the recovery point |
+ * | encrypted                | boolean                  | whether the shared copy is encrypted |
+ * | kmsKeyArn                | string, optional         | the key of the shared copy |
+ * | shippedAt                | ISO 8601                 | when the shipper announced it |
+ */
+export const MESSAGE_SCHEMA = 'cdk-rds-failsafe/snapshot-shipped';
+export const MESSAGE_VERSION = 1;
+/** Largest message body accepted, in bytes. A v1 message is well under 2 KiB. */
+export const MAX_MESSAGE_BYTES = 16 * 1024;
+
+export type SnapshotKind = 'instance' | 'cluster';
+
+export interface SnapshotShippedMessage {
+  readonly schema: typeof MESSAGE_SCHEMA;
+  readonly version: typeof MESSAGE_VERSION;
+  readonly kind: SnapshotKind;
+  readonly snapshotArn: string;
+  readonly snapshotIdentifier: string;
+  readonly sourceAccount: string;
+  readonly sourceRegion: string;
+  readonly sourceDatabaseIdentifier: string;
+  readonly engine: string;
+  readonly engineVersion?: string;
+  readonly snapshotCreateTime: string;
+  readonly encrypted: boolean;
+  readonly kmsKeyArn?: string;
+  readonly shippedAt: string;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly message: SnapshotShippedMessage }
+  | { readonly ok: false; readonly reason: string };
+
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const IDENT = /^[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
+const SNAPSHOT_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):rds:([a-z0-9-]+):(\d{12}):(snapshot|cluster-snapshot):([a-zA-Z][a-zA-Z0-9-]{0,254})$/;
+
+/** The parts of an RDS snapshot ARN, or undefined if it is not one. */
+export function parseSnapshotArn(arn: string): { partition: string; region: string; account: string; kind: SnapshotKind; identifier: string } | undefined {
+  const m = SNAPSHOT_ARN.exec(arn);
+  if (!m) return undefined;
+  return { partition: m[1], region: m[2], account: m[3], kind: m[4] === 'snapshot' ? 'instance' : 'cluster', identifier: m[5] };
+}
+
+function isIsoTime(v: unknown): v is string {
+  return typeof v === 'string' && v.length <= 40 && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v));
+}
+
+/**
+ * Validates a message body against the schema. It checks shape and internal
+ * consistency (the ARN belongs to the announced account, region and kind); the
+ * vault checks the announcing account against its allowlist separately.
+ */
+export function parseMessage(body: string): ParseResult {
+  if (typeof body !== 'string') return { ok: false, reason: 'message body is not a string' };
+  const bytes = Buffer.byteLength(body, 'utf8');
+  if (bytes > MAX_MESSAGE_BYTES) return { ok: false, reason: `message body is ${bytes} bytes, over the limit of ${MAX_MESSAGE_BYTES}` };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch (e) {
+    return { ok: false, reason: `message body is not valid JSON: ${(e as Error).message}` };
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { ok: false, reason: 'message body is not a JSON object' };
+  const m = doc as Record<string, unknown>;
+  if (m.schema !== MESSAGE_SCHEMA) return { ok: false, reason: `unknown schema ${JSON.stringify(m.schema)}; expected ${JSON.stringify(MESSAGE_SCHEMA)}` };
+  if (m.version !== MESSAGE_VERSION) return { ok: false, reason: `unsupported schema version ${JSON.stringify(m.version)}; this handler reads version ${MESSAGE_VERSION}` };
+
+  const checks: Array<[string, (v: unknown) => boolean, string]> = [
+    ['kind', (v) => v === 'instance' || v === 'cluster', '"instance" or "cluster"'],
+    ['snapshotArn', (v) => typeof v === 'string' && SNAPSHOT_ARN.test(v), 'an RDS snapshot ARN'],
+    ['snapshotIdentifier', (v) => typeof v === 'string' && IDENT.test(v), 'a snapshot identifier'],
+    ['sourceAccount', (v) => typeof v === 'string' && ACCOUNT.test(v), 'a 12-digit account id'],
+    ['sourceRegion', (v) => typeof v === 'string' && REGION.test(v), 'a region name'],
+    ['sourceDatabaseIdentifier', (v) => typeof v === 'string' && IDENT.test(v) && v.length <= 63, 'a DB identifier'],
+    ['engine', (v) => typeof v === 'string' && /^[a-z0-9-]{1,50}$/.test(v), 'an engine name'],
+    ['snapshotCreateTime', isIsoTime, 'an ISO 8601 time'],
+    ['encrypted', (v) => typeof v === 'boolean', 'a boolean'],
+    ['shippedAt', isIsoTime, 'an ISO 8601 time'],
+  ];
+  for (const [field, valid, what] of checks) {
+    if (!(field in m)) return { ok: false, reason: `missing field "${field}"` };
+    if (!valid(m[field])) return { ok: false, reason: `field "${field}" must be ${what}` };
+  }
+  if (m.engineVersion !== undefined && !(typeof m.engineVersion === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(m.engineVersion))) {
+    return { ok: false, reason: 'field "engineVersion" must be a version string' };
+  }
+  if (m.kmsKeyArn !== undefined && !(typeof m.kmsKeyArn === 'string' && /^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/.test(m.kmsKeyArn))) {
+    return { ok: false, reason: 'field "kmsKeyArn" must be a KMS key ARN' };
+  }
+
+  const arn = parseSnapshotArn(m.snapshotArn as string)!;
+  if (arn.account !== m.sourceAccount) return { ok: false, reason: `snapshot ARN belongs to account ${arn.account}, not to the announced source account ${m.sourceAccount}` };
+  if (arn.region !== m.sourceRegion) return { ok: false, reason: `snapshot ARN is in region ${arn.region}, not in the announced source region ${m.sourceRegion}` };
+  if (arn.kind !== m.kind) return { ok: false, reason: `snapshot ARN is a ${arn.kind} snapshot, but the message says kind "${m.kind}"` };
+  if (arn.identifier !== m.snapshotIdentifier) return { ok: false, reason: 'snapshot ARN and snapshotIdentifier disagree' };
+
+  return { ok: true, message: m as unknown as SnapshotShippedMessage };
+}
+
+export function serializeMessage(message: SnapshotShippedMessage): string {
+  return JSON.stringify(message);
+}

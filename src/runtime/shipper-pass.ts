@@ -1,0 +1,321 @@
+/**
+ * One reconcile pass of the shipper: gather the state of the Live account in
+ * bulk, plan, carry the plan out. Gathering and acting are thin adapters over
+ * the AWS SDK v3; all decisions are made by `planShipper`.
+ */
+import {
+  AddTagsToResourceCommand,
+  CopyDBSnapshotCommand,
+  DBSnapshot as SdkSnapshot,
+  DeleteDBSnapshotCommand,
+  DescribeOptionGroupsCommand,
+  ModifyDBSnapshotAttributeCommand,
+  paginateDescribeDBInstances,
+  paginateDescribeDBSnapshots,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { errorCode, parseArnAccount } from './aws';
+import { describeError, Logger } from './log';
+import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
+import {
+  DbInstance,
+  DbSnapshot,
+  Finding,
+  isDefaultOptionGroup,
+  mayHaveUnshareableOptions,
+  OptionGroup,
+  planShipper,
+  ShipperAction,
+  ShipperPlanConfig,
+  sourceTimeOf,
+} from './shipper-plan';
+import { TagKeys, toTagList, toTagMap } from './tags';
+
+export const SHIPPER_CONFIG_VERSION = 1;
+
+export interface ShipperConfig extends ShipperPlanConfig {
+  readonly version: typeof SHIPPER_CONFIG_VERSION;
+  readonly vaultAccount: string;
+  readonly shippingKeyArn: string;
+  readonly topicArn: string;
+}
+
+/** Reads the configuration the construct wrote into the function's environment. */
+export function parseShipperConfig(raw: string | undefined): ShipperConfig {
+  if (!raw) throw new Error('SHIPPER_CONFIG is not set; the function must be deployed by the RdsSnapshotShipper construct');
+  let c: Record<string, any>;
+  try {
+    c = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`SHIPPER_CONFIG is not valid JSON: ${(e as Error).message}`);
+  }
+  const fail = (what: string) => {
+    throw new Error(`SHIPPER_CONFIG: ${what}`);
+  };
+  if (c.version !== SHIPPER_CONFIG_VERSION) fail(`unsupported version ${JSON.stringify(c.version)}`);
+  if (typeof c.ownerId !== 'string' || c.ownerId === '') fail('ownerId must be a non-empty string');
+  if (typeof c.vaultAccount !== 'string' || !/^\d{12}$/.test(c.vaultAccount)) fail('vaultAccount must be a 12-digit account id');
+  if (typeof c.shippingKeyArn !== 'string' || !c.shippingKeyArn.startsWith('arn:')) fail('shippingKeyArn must be an ARN');
+  if (typeof c.topicArn !== 'string' || !c.topicArn.startsWith('arn:')) fail('topicArn must be an ARN');
+  for (const n of ['retentionMs', 'maxCopiesInFlight', 'manualSnapshotQuota']) {
+    if (typeof c[n] !== 'number' || !(c[n] > 0)) fail(`${n} must be a positive number`);
+  }
+  const sel = c.selection ?? {};
+  const ids = sel.identifiers;
+  if (ids !== undefined && !(Array.isArray(ids) && ids.every((i: unknown) => typeof i === 'string'))) fail('selection.identifiers must be a list of strings');
+  if (sel.tag !== undefined && !(typeof sel.tag?.key === 'string' && typeof sel.tag?.value === 'string')) fail('selection.tag must have a string key and value');
+  if (!ids?.length && !sel.tag) fail('selection names no database and no tag');
+  return c as ShipperConfig;
+}
+
+export interface ShipperDeps {
+  readonly rds: RDSClient;
+  readonly sns: SNSClient;
+  readonly now: () => Date;
+  /** Milliseconds left in this invocation. */
+  readonly remainingMs: () => number;
+  readonly log: Logger;
+}
+
+export interface ShipperPassSummary {
+  readonly selected: number;
+  readonly copiesStarted: number;
+  readonly copiesAlreadyThere: number;
+  readonly shared: number;
+  readonly announced: number;
+  readonly deleted: number;
+  readonly failures: number;
+  readonly deferred: number;
+  readonly findings: Readonly<Record<string, number>>;
+}
+
+/** Stop starting new actions when less than this is left of the invocation. */
+export const TIME_RESERVE_MS = 15_000;
+
+function toSnapshot(s: SdkSnapshot): DbSnapshot {
+  return {
+    identifier: s.DBSnapshotIdentifier ?? '',
+    arn: s.DBSnapshotArn ?? '',
+    dbIdentifier: s.DBInstanceIdentifier ?? '',
+    type: s.SnapshotType ?? '',
+    status: s.Status ?? 'unknown',
+    createTime: s.SnapshotCreateTime,
+    encrypted: s.Encrypted === true,
+    kmsKeyId: s.KmsKeyId,
+    engine: s.Engine ?? '',
+    engineVersion: s.EngineVersion,
+    optionGroupName: s.OptionGroupName,
+    tags: toTagMap(s.TagList),
+  };
+}
+
+async function listSnapshots(rds: RDSClient, snapshotType: 'automated' | 'manual'): Promise<DbSnapshot[]> {
+  const out: DbSnapshot[] = [];
+  for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: 100 }, { SnapshotType: snapshotType })) {
+    for (const s of page.DBSnapshots ?? []) out.push(toSnapshot(s));
+  }
+  return out;
+}
+
+async function listInstances(rds: RDSClient): Promise<DbInstance[]> {
+  const out: DbInstance[] = [];
+  for await (const page of paginateDescribeDBInstances({ client: rds, pageSize: 100 }, {})) {
+    for (const i of page.DBInstances ?? []) {
+      out.push({
+        identifier: i.DBInstanceIdentifier ?? '',
+        arn: i.DBInstanceArn ?? '',
+        engine: i.Engine ?? '',
+        status: i.DBInstanceStatus ?? '',
+        backupRetentionPeriod: i.BackupRetentionPeriod ?? 0,
+        clusterIdentifier: i.DBClusterIdentifier,
+        tags: toTagMap(i.TagList),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads the option groups that can stop a snapshot from being shared: only the
+ * non-default groups of Oracle and SQL Server snapshots, one call per distinct
+ * group. A group that cannot be read is left out, and the planner reports it.
+ */
+async function readOptionGroups(rds: RDSClient, snapshots: readonly DbSnapshot[], log: Logger): Promise<Map<string, OptionGroup>> {
+  const names = new Set(
+    snapshots.filter((s) => mayHaveUnshareableOptions(s.engine) && !isDefaultOptionGroup(s.optionGroupName)).map((s) => s.optionGroupName!),
+  );
+  const out = new Map<string, OptionGroup>();
+  for (const name of names) {
+    try {
+      const res = await rds.send(new DescribeOptionGroupsCommand({ OptionGroupName: name }));
+      const group = res.OptionGroupsList?.[0];
+      if (!group) continue;
+      out.set(name, {
+        name,
+        permanentOrPersistent: (group.Options ?? []).filter((o) => o.Permanent || o.Persistent).map((o) => o.OptionName ?? ''),
+      });
+    } catch (e) {
+      log.log('error', 'could not read option group', { optionGroup: name, ...describeError(e) });
+    }
+  }
+  return out;
+}
+
+function logFinding(log: Logger, f: Finding): void {
+  log.log(f.level, f.message, { event: 'finding', code: f.code, database: f.database, snapshot: f.snapshot });
+}
+
+function buildMessage(snapshot: DbSnapshot, now: Date): SnapshotShippedMessage {
+  const { account, region } = parseArnAccount(snapshot.arn);
+  return {
+    schema: MESSAGE_SCHEMA,
+    version: MESSAGE_VERSION,
+    kind: 'instance',
+    snapshotArn: snapshot.arn,
+    snapshotIdentifier: snapshot.identifier,
+    sourceAccount: account,
+    sourceRegion: region,
+    sourceDatabaseIdentifier: snapshot.tags[TagKeys.SOURCE_DATABASE] ?? snapshot.dbIdentifier,
+    engine: snapshot.engine,
+    ...(snapshot.engineVersion ? { engineVersion: snapshot.engineVersion } : {}),
+    snapshotCreateTime: (sourceTimeOf(snapshot) ?? now).toISOString(),
+    encrypted: snapshot.encrypted,
+    ...(snapshot.kmsKeyId?.startsWith('arn:') ? { kmsKeyArn: snapshot.kmsKeyId } : {}),
+    shippedAt: now.toISOString(),
+  };
+}
+
+/** What an error code means for the operator, for the log line. */
+function explain(code: string | undefined, config: ShipperConfig): string | undefined {
+  switch (code) {
+    case 'KMSKeyNotAccessibleFault':
+      return `RDS could not use a KMS key: the function's role needs kms:CreateGrant and kms:DescribeKey on the shipping key ${config.shippingKeyArn} and on the key of the source snapshot (pass it in the sourceKeys prop)`;
+    case 'SnapshotQuotaExceeded':
+    case 'SnapshotQuotaExceededFault':
+      return 'the manual snapshot quota of the account is reached; no further copies start in this pass';
+    case 'InvalidDBSnapshotState':
+    case 'InvalidDBSnapshotStateFault':
+      return 'the snapshot is not in a state that allows this; a later pass retries';
+    case 'AccessDenied':
+    case 'AccessDeniedException':
+      return "the function's role is not allowed to do this";
+    default:
+      return undefined;
+  }
+}
+
+export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): Promise<ShipperPassSummary> {
+  const { rds, sns, log } = deps;
+  const now = deps.now();
+
+  const [instances, automatedSnapshots, manualSnapshots] = await Promise.all([
+    listInstances(rds),
+    listSnapshots(rds, 'automated'),
+    listSnapshots(rds, 'manual'),
+  ]);
+  const optionGroups = await readOptionGroups(rds, automatedSnapshots, log);
+
+  const plan = planShipper(config, { now, instances, automatedSnapshots, manualSnapshots, optionGroups });
+  for (const f of plan.findings) logFinding(log, f);
+
+  const counts = { copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, failures: 0, deferred: 0 };
+  let quotaReached = false;
+
+  const execute = async (action: ShipperAction): Promise<void> => {
+    switch (action.type) {
+      case 'copy': {
+        if (quotaReached) {
+          counts.deferred += 1;
+          return;
+        }
+        try {
+          await rds.send(new CopyDBSnapshotCommand({
+            SourceDBSnapshotIdentifier: action.source.arn,
+            TargetDBSnapshotIdentifier: action.targetIdentifier,
+            KmsKeyId: config.shippingKeyArn,
+            CopyTags: false,
+            Tags: toTagList(action.tags),
+          }));
+          counts.copiesStarted += 1;
+          log.log('info', 'copy started', { event: 'copy-started', database: action.database, source: action.source.identifier, snapshot: action.targetIdentifier });
+        } catch (e) {
+          const code = errorCode(e);
+          if (code === 'DBSnapshotAlreadyExists' || code === 'DBSnapshotAlreadyExistsFault') {
+            counts.copiesAlreadyThere += 1;
+            log.log('info', 'copy already exists (a concurrent pass made it)', { event: 'copy-skipped', database: action.database, snapshot: action.targetIdentifier });
+            return;
+          }
+          if (code === 'SnapshotQuotaExceeded' || code === 'SnapshotQuotaExceededFault') quotaReached = true;
+          throw e;
+        }
+        return;
+      }
+      case 'share-and-announce': {
+        const s = action.snapshot;
+        await rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: s.identifier, AttributeName: 'restore', ValuesToAdd: [config.vaultAccount] }));
+        counts.shared += 1;
+        log.log('info', 'copy shared with the vault account', { event: 'shared', database: action.database, snapshot: s.identifier, vaultAccount: config.vaultAccount });
+        const message = buildMessage(s, deps.now());
+        const published = await sns.send(new PublishCommand({
+          TopicArn: config.topicArn,
+          Message: serializeMessage(message),
+          MessageAttributes: {
+            kind: { DataType: 'String', StringValue: message.kind },
+            sourceDatabaseIdentifier: { DataType: 'String', StringValue: message.sourceDatabaseIdentifier },
+            sourceAccount: { DataType: 'String', StringValue: message.sourceAccount },
+          },
+        }));
+        // Recording the announcement is what makes it happen once. If this tag
+        // write fails, the next pass announces again; the vault treats a repeat
+        // as a duplicate delivery.
+        await rds.send(new AddTagsToResourceCommand({ ResourceName: s.arn, Tags: [{ Key: TagKeys.ANNOUNCED, Value: message.shippedAt }] }));
+        counts.announced += 1;
+        log.log('info', 'copy announced', { event: 'announced', database: action.database, snapshot: s.identifier, messageId: published.MessageId });
+        return;
+      }
+      case 'delete': {
+        try {
+          await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: action.snapshot.identifier }));
+        } catch (e) {
+          const code = errorCode(e);
+          if (code === 'DBSnapshotNotFound' || code === 'DBSnapshotNotFoundFault') {
+            log.log('info', 'copy was already deleted', { event: 'delete-skipped', database: action.database, snapshot: action.snapshot.identifier });
+            return;
+          }
+          throw e;
+        }
+        counts.deleted += 1;
+        log.log('info', 'copy deleted', { event: 'deleted', database: action.database, snapshot: action.snapshot.identifier, reason: action.reason });
+        return;
+      }
+    }
+  };
+
+  for (const action of plan.actions) {
+    if (deps.remainingMs() < TIME_RESERVE_MS) {
+      counts.deferred += 1;
+      log.log('warn', 'time budget reached; the action waits for the next pass', { event: 'deferred', action: action.type, database: action.database });
+      continue;
+    }
+    try {
+      await execute(action);
+    } catch (e) {
+      counts.failures += 1;
+      const code = errorCode(e);
+      log.log('error', `${action.type} failed`, {
+        event: 'action-failed',
+        action: action.type,
+        database: action.database,
+        snapshot: action.type === 'copy' ? action.targetIdentifier : action.snapshot.identifier,
+        errorCode: code,
+        ...describeError(e),
+        hint: explain(code, config),
+      });
+    }
+  }
+
+  const findings: Record<string, number> = {};
+  for (const f of plan.findings) findings[f.code] = (findings[f.code] ?? 0) + 1;
+  return { selected: plan.selected.length, ...counts, findings };
+}

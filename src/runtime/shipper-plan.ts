@@ -1,0 +1,386 @@
+/**
+ * The shipper's planner: a pure function from the observed state of the Live
+ * account to the actions that bring it to the desired state. It performs no I/O
+ * and reads no clock, so every case is unit-testable.
+ *
+ * Desired state, for every selected database:
+ * - a shipping copy of its newest available automated snapshot exists, owned by
+ *   this shipper and encrypted with the shipping key;
+ * - every available copy it owns is shared with the vault account and announced;
+ * - its copies are trimmed by invariant 3 of the design: a copy is deleted only
+ *   when it is older than the retention and a newer shared copy of the same
+ *   database exists.
+ */
+import { shippingCopyIdentifier, isValidDbIdentifier } from './naming';
+import { TagKeys, TagMap } from './tags';
+
+export interface DatabaseSelection {
+  /** Databases named explicitly (instance identifiers). */
+  readonly identifiers?: readonly string[];
+  /** Databases that carry this tag, found at run time. */
+  readonly tag?: { readonly key: string; readonly value: string };
+}
+
+export interface ShipperPlanConfig {
+  readonly ownerId: string;
+  readonly selection: DatabaseSelection;
+  /** How long shipped copies are kept, in milliseconds. */
+  readonly retentionMs: number;
+  /** Copies of this shipper that may be in progress at once. */
+  readonly maxCopiesInFlight: number;
+  /** The account's manual snapshot quota; no copy starts at or above it. */
+  readonly manualSnapshotQuota: number;
+}
+
+export interface DbInstance {
+  readonly identifier: string;
+  readonly arn: string;
+  readonly engine: string;
+  readonly status: string;
+  readonly backupRetentionPeriod: number;
+  readonly clusterIdentifier?: string;
+  readonly tags: TagMap;
+}
+
+export interface DbSnapshot {
+  readonly identifier: string;
+  readonly arn: string;
+  readonly dbIdentifier: string;
+  readonly type: 'automated' | 'manual' | string;
+  readonly status: string;
+  readonly createTime?: Date;
+  readonly encrypted: boolean;
+  readonly kmsKeyId?: string;
+  readonly engine: string;
+  readonly engineVersion?: string;
+  readonly optionGroupName?: string;
+  readonly tags: TagMap;
+}
+
+export interface OptionGroup {
+  readonly name: string;
+  /** Names of the options that are permanent or persistent. */
+  readonly permanentOrPersistent: readonly string[];
+}
+
+export interface ShipperState {
+  readonly now: Date;
+  readonly instances: readonly DbInstance[];
+  readonly automatedSnapshots: readonly DbSnapshot[];
+  /** Every manual snapshot in the account and region, owned by anyone. */
+  readonly manualSnapshots: readonly DbSnapshot[];
+  /** Option groups, by name, of the candidate snapshots that may need checking. */
+  readonly optionGroups: ReadonlyMap<string, OptionGroup>;
+}
+
+export type ShipperAction =
+  | { readonly type: 'copy'; readonly database: string; readonly source: DbSnapshot; readonly targetIdentifier: string; readonly tags: TagMap }
+  | { readonly type: 'share-and-announce'; readonly database: string; readonly snapshot: DbSnapshot }
+  | { readonly type: 'delete'; readonly database: string; readonly snapshot: DbSnapshot; readonly reason: string };
+
+export type FindingCode =
+  | 'database-not-found'
+  | 'invalid-database-identifier'
+  | 'no-database-selected'
+  | 'cluster-member'
+  | 'automated-backups-disabled'
+  | 'no-automated-snapshot'
+  | 'cannot-share-tde'
+  | 'cannot-share-option-group'
+  | 'option-group-unknown'
+  | 'name-conflict'
+  | 'copy-in-progress'
+  | 'copy-failed'
+  | 'copy-deferred-in-flight-limit'
+  | 'copy-deferred-snapshot-quota'
+  | 'kept-newest-shared-copy';
+
+export interface Finding {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly code: FindingCode;
+  readonly database?: string;
+  readonly snapshot?: string;
+  readonly message: string;
+}
+
+export interface ShipperPlan {
+  readonly actions: readonly ShipperAction[];
+  readonly findings: readonly Finding[];
+  /** The databases this pass treated as selected. */
+  readonly selected: readonly string[];
+}
+
+/** Statuses of a snapshot that will never become available. */
+const FAILED_STATUSES = new Set(['failed', 'error', 'incompatible-restore', 'incompatible-parameters']);
+
+/**
+ * Oracle options that are permanent or persistent but do not prevent sharing
+ * (RDS User Guide, "Sharing a DB snapshot": "You can't share a DB snapshot that
+ * uses an option group with permanent or persistent options, except for Oracle
+ * DB instances that have the Timezone or OLS option (or both).")
+ */
+const SHAREABLE_PERSISTENT_ORACLE_OPTIONS = new Set(['TIMEZONE', 'OLS']);
+/** Transparent Data Encryption options: such snapshots cannot be shared at all. */
+const TDE_OPTIONS = new Set(['TDE', 'TDE_HSM', 'TRANSPARENT_DATA_ENCRYPTION']);
+
+/** Engines whose option groups can hold permanent, persistent or TDE options. */
+export function mayHaveUnshareableOptions(engine: string): boolean {
+  return engine.startsWith('oracle') || engine.startsWith('sqlserver');
+}
+
+export function isDefaultOptionGroup(name: string | undefined): boolean {
+  return name === undefined || name === '' || name.startsWith('default:') || name.startsWith('default.');
+}
+
+export function isOwnedBy(snapshot: DbSnapshot, ownerId: string): boolean {
+  return snapshot.tags[TagKeys.OWNER] === ownerId;
+}
+
+/** The recovery point a copy holds: the source snapshot's time, from its tag. */
+export function sourceTimeOf(snapshot: DbSnapshot): Date | undefined {
+  const tagged = snapshot.tags[TagKeys.SOURCE_TIME];
+  if (tagged !== undefined) {
+    const t = new Date(tagged);
+    if (!Number.isNaN(t.getTime())) return t;
+  }
+  return snapshot.createTime;
+}
+
+function isAnnounced(snapshot: DbSnapshot): boolean {
+  return snapshot.tags[TagKeys.ANNOUNCED] !== undefined;
+}
+
+function isInProgress(snapshot: DbSnapshot): boolean {
+  return snapshot.status !== 'available' && !FAILED_STATUSES.has(snapshot.status);
+}
+
+/** Why a snapshot cannot be shared, or undefined if it can. */
+function unshareableReason(snapshot: DbSnapshot, optionGroups: ReadonlyMap<string, OptionGroup>): Finding | undefined {
+  if (!mayHaveUnshareableOptions(snapshot.engine) || isDefaultOptionGroup(snapshot.optionGroupName)) return undefined;
+  const group = optionGroups.get(snapshot.optionGroupName!);
+  if (!group) {
+    return {
+      level: 'error',
+      code: 'option-group-unknown',
+      database: snapshot.dbIdentifier,
+      snapshot: snapshot.identifier,
+      message: `option group ${snapshot.optionGroupName} could not be read, so it is unknown whether ${snapshot.identifier} can be shared; it is not copied`,
+    };
+  }
+  const options = group.permanentOrPersistent.map((o) => o.toUpperCase());
+  const tde = options.filter((o) => TDE_OPTIONS.has(o));
+  if (tde.length > 0) {
+    return {
+      level: 'error',
+      code: 'cannot-share-tde',
+      database: snapshot.dbIdentifier,
+      snapshot: snapshot.identifier,
+      message: `snapshots of ${snapshot.dbIdentifier} use Transparent Data Encryption (option ${tde.join(', ')} in option group ${group.name}); RDS cannot share them, so this database is not shipped`,
+    };
+  }
+  const blocking = options.filter((o) => !(snapshot.engine.startsWith('oracle') && SHAREABLE_PERSISTENT_ORACLE_OPTIONS.has(o)));
+  if (blocking.length > 0) {
+    return {
+      level: 'error',
+      code: 'cannot-share-option-group',
+      database: snapshot.dbIdentifier,
+      snapshot: snapshot.identifier,
+      message: `option group ${group.name} of ${snapshot.dbIdentifier} has permanent or persistent options (${blocking.join(', ')}); RDS cannot share such snapshots, so this database is not shipped`,
+    };
+  }
+  return undefined;
+}
+
+function newestAvailable(snapshots: readonly DbSnapshot[]): DbSnapshot | undefined {
+  let best: DbSnapshot | undefined;
+  for (const s of snapshots) {
+    if (s.status !== 'available' || !s.createTime) continue;
+    if (!best || s.createTime.getTime() > best.createTime!.getTime()) best = s;
+  }
+  return best;
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+/** Resolves the selection against the instances that exist. */
+function selectDatabases(config: ShipperPlanConfig, state: ShipperState, findings: Finding[]): DbInstance[] {
+  const byId = new Map(state.instances.map((i) => [i.identifier.toLowerCase(), i]));
+  const chosen = new Map<string, DbInstance>();
+  for (const id of config.selection.identifiers ?? []) {
+    if (!isValidDbIdentifier(id)) {
+      findings.push({ level: 'error', code: 'invalid-database-identifier', database: id, message: `${JSON.stringify(id)} is not a valid DB instance identifier` });
+      continue;
+    }
+    const instance = byId.get(id.toLowerCase());
+    if (!instance) {
+      findings.push({ level: 'error', code: 'database-not-found', database: id, message: `database ${id} was not found; its existing copies are kept` });
+      continue;
+    }
+    chosen.set(instance.identifier, instance);
+  }
+  const tag = config.selection.tag;
+  if (tag) {
+    for (const instance of state.instances) {
+      if (instance.tags[tag.key] === tag.value) chosen.set(instance.identifier, instance);
+    }
+  }
+  const out: DbInstance[] = [];
+  for (const instance of chosen.values()) {
+    if (instance.clusterIdentifier) {
+      findings.push({
+        level: 'warn',
+        code: 'cluster-member',
+        database: instance.identifier,
+        message: `${instance.identifier} is a member of cluster ${instance.clusterIdentifier}; its data is in the cluster's snapshots, so it is not shipped as an instance`,
+      });
+      continue;
+    }
+    out.push(instance);
+  }
+  if (out.length === 0 && chosen.size === 0) {
+    const what = tag ? `no database carries the tag ${tag.key}=${tag.value}` : 'none of the configured databases exists';
+    findings.push({ level: 'warn', code: 'no-database-selected', message: `${what}; nothing is shipped in this pass` });
+  }
+  return out.sort((a, b) => a.identifier.localeCompare(b.identifier));
+}
+
+export function planShipper(config: ShipperPlanConfig, state: ShipperState): ShipperPlan {
+  const findings: Finding[] = [];
+  const actions: ShipperAction[] = [];
+  const selected = selectDatabases(config, state, findings);
+
+  const own = state.manualSnapshots.filter((s) => isOwnedBy(s, config.ownerId));
+  const ownByDb = groupBy(own, (s) => s.tags[TagKeys.SOURCE_DATABASE] ?? s.dbIdentifier);
+  const manualByName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
+  const automatedByDb = groupBy(state.automatedSnapshots.filter((s) => s.type === 'automated'), (s) => s.dbIdentifier.toLowerCase());
+
+  let inFlight = own.filter(isInProgress).length;
+  let manualCount = state.manualSnapshots.length;
+
+  // 1. Make sure the newest automated snapshot of every selected database has a copy.
+  for (const db of selected) {
+    if (db.backupRetentionPeriod === 0) {
+      findings.push({
+        level: 'error',
+        code: 'automated-backups-disabled',
+        database: db.identifier,
+        message: `automated backups are turned off for ${db.identifier} (backup retention period 0), so there is nothing to ship; its existing copies are kept`,
+      });
+    }
+    const newest = newestAvailable(automatedByDb.get(db.identifier.toLowerCase()) ?? []);
+    if (!newest) {
+      if (db.backupRetentionPeriod !== 0) {
+        findings.push({ level: 'info', code: 'no-automated-snapshot', database: db.identifier, message: `${db.identifier} has no available automated snapshot yet` });
+      }
+      continue;
+    }
+    const unshareable = unshareableReason(newest, state.optionGroups);
+    if (unshareable) {
+      findings.push(unshareable);
+      continue;
+    }
+    const target = shippingCopyIdentifier(db.identifier, newest.createTime!);
+    const existing = manualByName.get(target);
+    if (existing) {
+      if (!isOwnedBy(existing, config.ownerId)) {
+        findings.push({
+          level: 'error',
+          code: 'name-conflict',
+          database: db.identifier,
+          snapshot: target,
+          message: `a manual snapshot named ${target} exists but was not created by this shipper; it is left alone and ${newest.identifier} is not shipped`,
+        });
+      }
+      continue; // our copy exists: its state is handled below
+    }
+    if (inFlight >= config.maxCopiesInFlight) {
+      findings.push({
+        level: 'warn',
+        code: 'copy-deferred-in-flight-limit',
+        database: db.identifier,
+        snapshot: newest.identifier,
+        message: `${inFlight} copies are in progress, the limit is ${config.maxCopiesInFlight}; the copy of ${newest.identifier} waits for a later pass`,
+      });
+      continue;
+    }
+    if (manualCount >= config.manualSnapshotQuota) {
+      findings.push({
+        level: 'error',
+        code: 'copy-deferred-snapshot-quota',
+        database: db.identifier,
+        snapshot: newest.identifier,
+        message: `the account holds ${manualCount} manual snapshots and the quota is ${config.manualSnapshotQuota}; the copy of ${newest.identifier} waits until there is room`,
+      });
+      continue;
+    }
+    actions.push({
+      type: 'copy',
+      database: db.identifier,
+      source: newest,
+      targetIdentifier: target,
+      tags: {
+        [TagKeys.OWNER]: config.ownerId,
+        [TagKeys.SOURCE_DATABASE]: db.identifier,
+        [TagKeys.SOURCE_SNAPSHOT]: newest.identifier,
+        [TagKeys.SOURCE_TIME]: newest.createTime!.toISOString(),
+      },
+    });
+    inFlight += 1;
+    manualCount += 1;
+  }
+
+  // 2. Every copy this shipper owns, selected database or not: share and
+  //    announce the finished ones, clear failed ones, trim by retention.
+  for (const [database, copies] of [...ownByDb.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const newestSharedTime = Math.max(
+      ...copies.filter((c) => c.status === 'available' && isAnnounced(c)).map((c) => sourceTimeOf(c)?.getTime() ?? -Infinity),
+    );
+    for (const copy of copies) {
+      if (FAILED_STATUSES.has(copy.status)) {
+        findings.push({ level: 'error', code: 'copy-failed', database, snapshot: copy.identifier, message: `copy ${copy.identifier} ended in status ${copy.status}; it is deleted so that a later pass can copy again` });
+        actions.push({ type: 'delete', database, snapshot: copy, reason: `copy ended in status ${copy.status}` });
+        continue;
+      }
+      if (isInProgress(copy)) {
+        findings.push({ level: 'info', code: 'copy-in-progress', database, snapshot: copy.identifier, message: `copy ${copy.identifier} is ${copy.status}; a later pass shares it` });
+        continue;
+      }
+      if (!isAnnounced(copy)) {
+        actions.push({ type: 'share-and-announce', database, snapshot: copy });
+        continue;
+      }
+      const time = sourceTimeOf(copy)?.getTime();
+      if (time === undefined) continue;
+      const age = state.now.getTime() - time;
+      if (age > config.retentionMs) {
+        if (newestSharedTime > time) {
+          actions.push({
+            type: 'delete',
+            database,
+            snapshot: copy,
+            reason: `older than the retention (${Math.floor(age / 3_600_000)}h) and a newer shared copy exists`,
+          });
+        } else {
+          findings.push({
+            level: 'info',
+            code: 'kept-newest-shared-copy',
+            database,
+            snapshot: copy.identifier,
+            message: `${copy.identifier} is past the retention but is the newest shared copy of ${database}, so it is kept`,
+          });
+        }
+      }
+    }
+  }
+
+  return { actions, findings, selected: selected.map((d) => d.identifier) };
+}

@@ -1,0 +1,62 @@
+/**
+ * The shipper's Lambda handler. Every invocation is one reconcile pass, whatever
+ * woke it: the schedule, an RDS event, or a retry. The event only says why it
+ * runs; what it does is decided from the state of the account.
+ */
+import { randomUUID } from 'node:crypto';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { ApiCallCounter } from '../runtime/api-counter';
+import { SDK_CLIENT_CONFIG } from '../runtime/aws';
+import { createLogger, describeError } from '../runtime/log';
+import { parseShipperConfig, runShipperPass, ShipperPassSummary } from '../runtime/shipper-pass';
+
+const counter = new ApiCallCounter();
+const rds = new RDSClient(SDK_CLIENT_CONFIG);
+const sns = new SNSClient(SDK_CLIENT_CONFIG);
+counter.attach(rds, 'rds');
+counter.attach(sns, 'sns');
+
+/** What woke the pass, for the log: a schedule, an RDS event id, or something else. */
+function triggerOf(event: any): Record<string, unknown> {
+  if (event?.source === 'aws.events') return { trigger: 'schedule' };
+  if (event?.source === 'aws.rds') return { trigger: 'rds-event', eventId: event?.detail?.EventID, sourceIdentifier: event?.detail?.SourceIdentifier };
+  return { trigger: 'other' };
+}
+
+export interface ShipperResult extends ShipperPassSummary {
+  readonly passId: string;
+  readonly durationMs: number;
+  readonly apiCalls: Record<string, number>;
+}
+
+export async function handler(event: unknown, context?: Context): Promise<ShipperResult> {
+  const passId = randomUUID();
+  const log = createLogger({ component: 'rds-snapshot-shipper', passId });
+  const started = Date.now();
+  counter.take();
+  log.log('info', 'pass started', { event: 'pass-started', ...triggerOf(event) });
+  try {
+    const config = parseShipperConfig(process.env.SHIPPER_CONFIG);
+    const summary = await runShipperPass(
+      {
+        rds,
+        sns,
+        log,
+        now: () => new Date(),
+        remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Number.MAX_SAFE_INTEGER,
+      },
+      config,
+    );
+    const result = { passId, ...summary, durationMs: Date.now() - started, apiCalls: counter.take() };
+    log.log(summary.failures > 0 ? 'warn' : 'info', 'pass finished', { event: 'pass-finished', ...result });
+    return result;
+  } catch (e) {
+    // Gathering state failed, or the configuration is broken: nothing was
+    // decided. Fail the invocation so Lambda retries it and, in the end, sends
+    // it to the dead-letter queue.
+    log.log('error', 'pass failed before it could plan', { event: 'pass-failed', ...describeError(e), apiCalls: counter.take() });
+    throw e;
+  }
+}

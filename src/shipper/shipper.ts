@@ -1,0 +1,428 @@
+import {
+  ArnFormat,
+  Duration,
+  Names,
+  RemovalPolicy,
+  Stack,
+  Token,
+  aws_events as events,
+  aws_events_targets as targets,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  aws_rds as rds,
+  aws_sns as sns,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ShipperFunction } from './shipper-function';
+import { SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
+import { SHIPPER_CONFIG_VERSION } from '../runtime/shipper-pass';
+import { SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
+
+/**
+ * Selects databases by a tag, at run time: every DB instance in the account and
+ * region that carries the tag with this value is shipped.
+ */
+export interface DatabaseTagSelector {
+  /** The tag key, for example `dr`. */
+  readonly key: string;
+  /** The tag value, for example `failsafe`. */
+  readonly value: string;
+}
+
+/**
+ * Properties of an `RdsSnapshotShipper`.
+ */
+export interface RdsSnapshotShipperProps {
+  /**
+   * The Failsafe account that receives the snapshots: its 12-digit id. The
+   * shipper shares each copy with it, the shipping key lets it use the copies,
+   * and the topic lets it subscribe.
+   */
+  readonly vaultAccount: string;
+
+  /**
+   * The DB instances to ship.
+   *
+   * Can be combined with `selectByTag`: the shipper ships the union.
+   *
+   * @default - none; `selectByTag` must then be set
+   */
+  readonly instances?: rds.IDatabaseInstance[];
+
+  /**
+   * Ship every DB instance that carries this tag, found at run time. Databases
+   * created or tagged later are picked up by the next pass.
+   *
+   * @default - none; `instances` must then be set
+   */
+  readonly selectByTag?: DatabaseTagSelector;
+
+  /**
+   * When the reconcile sweep runs. RDS events make shipping fast; the sweep is
+   * the safety net for events that are lost.
+   *
+   * @default events.Schedule.rate(Duration.hours(1))
+   */
+  readonly schedule?: events.Schedule;
+
+  /**
+   * The customer managed key the shipping copies are encrypted with. If you pass
+   * a key that this stack does not own, add the statements of
+   * `RdsSnapshotShipper.vaultKeyPolicyStatements` to its key policy yourself.
+   *
+   * @default - a new key, with rotation on, that the vault account may use for RDS
+   */
+  readonly shippingKey?: kms.IKey;
+
+  /**
+   * Customer managed keys that encrypt the source databases. The shipper's role
+   * gets `kms:CreateGrant` and `kms:DescribeKey` on them, through RDS only, so
+   * that RDS can read their snapshots. Databases that are unencrypted or use the
+   * AWS managed key `aws/rds` need nothing here.
+   *
+   * @default - no source keys
+   */
+  readonly sourceKeys?: kms.IKey[];
+
+  /**
+   * An existing topic to announce on. If this stack does not own it, allow the
+   * vault account to subscribe in its topic policy yourself.
+   *
+   * @default - a new topic named `topicName`, encrypted with a new key
+   */
+  readonly topic?: sns.ITopic;
+
+  /**
+   * The name of the topic the shipper creates. A stable name gives the vault a
+   * predictable topic ARN. Not allowed together with `topic`.
+   *
+   * @default 'rds-failsafe-shipper'
+   */
+  readonly topicName?: string;
+
+  /**
+   * How long shipped copies are kept in the Live account. A copy is deleted only
+   * when it is older than this and a newer shared copy of the same database
+   * exists, so the newest shared copy is always kept. At least one day.
+   *
+   * @default Duration.days(2)
+   */
+  readonly retention?: Duration;
+
+  /**
+   * How many of this shipper's copies may be in progress at once. RDS allows
+   * about 20 snapshot copies in flight per region; the default leaves room for
+   * other copies in the account.
+   *
+   * @default 10
+   */
+  readonly maxCopiesInFlight?: number;
+
+  /**
+   * The manual snapshot quota of the account and region. The shipper starts no
+   * copy while the account holds this many manual snapshots, and reports it.
+   * Raise it if your quota was raised.
+   *
+   * @default 100
+   */
+  readonly manualSnapshotQuota?: number;
+
+  /**
+   * How long the handler's logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+const DEFAULT_TOPIC_NAME = 'rds-failsafe-shipper';
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * Ships RDS snapshots out of the Live account.
+ *
+ * For each selected database it copies the newest automated snapshot to a
+ * manual snapshot encrypted with the shipping key, shares the copy with the
+ * vault account, and announces it on the topic. It runs as a reconciler:
+ * hourly and on RDS snapshot events, each pass reads the state of the account
+ * and does only what is missing.
+ */
+export class RdsSnapshotShipper extends Construct {
+  /**
+   * The key policy statements that let the vault account use a shipping key for
+   * RDS, as the RDS User Guide documents for sharing encrypted snapshots.
+   */
+  public static vaultKeyPolicyStatements(vaultAccount: string): iam.PolicyStatement[] {
+    const vault = new iam.AccountPrincipal(vaultAccount);
+    return [
+      new iam.PolicyStatement({
+        sid: 'AllowVaultAccountUseOfTheKey',
+        principals: [vault],
+        actions: ['kms:CreateGrant', 'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'AllowVaultAccountAttachmentOfPersistentResources',
+        principals: [vault],
+        actions: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+        resources: ['*'],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': true } },
+      }),
+    ];
+  }
+
+  /** The topic the shipper announces shipped snapshots on. The vault subscribes to it. */
+  public readonly topic: sns.ITopic;
+  /** The key the shipping copies are encrypted with. */
+  public readonly shippingKey: kms.IKey;
+  /** The key the topic is encrypted with, when the shipper created the topic. */
+  public readonly topicKey?: kms.IKey;
+  /** The reconcile function. */
+  public readonly reconcileFunction: lambda.IFunction;
+  /** The function's role. */
+  public readonly role: iam.IRole;
+  /** Where invocations that keep failing end up. */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The function's log group. */
+  public readonly logGroup: logs.ILogGroup;
+  /**
+   * The value of the `cdk-rds-failsafe:owner` tag on every snapshot this
+   * shipper creates. It may delete or share only snapshots that carry it.
+   */
+  public readonly ownerId: string;
+
+  constructor(scope: Construct, id: string, props: RdsSnapshotShipperProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    validateProps(props, stack);
+
+    this.ownerId = `shipper-${Names.uniqueResourceName(this, { maxLength: 64 })}`;
+    const retention = props.retention ?? Duration.days(2);
+
+    // Keys
+    if (props.shippingKey) {
+      this.shippingKey = props.shippingKey;
+      for (const s of RdsSnapshotShipper.vaultKeyPolicyStatements(props.vaultAccount)) this.shippingKey.addToResourcePolicy(s, true);
+    } else {
+      this.shippingKey = new kms.Key(this, 'ShippingKey', {
+        description: `Encrypts the RDS snapshot copies that ${this.node.path} shares with account ${props.vaultAccount}`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      for (const s of RdsSnapshotShipper.vaultKeyPolicyStatements(props.vaultAccount)) this.shippingKey.addToResourcePolicy(s);
+    }
+
+    // Topic
+    if (props.topic) {
+      this.topic = props.topic;
+    } else {
+      this.topicKey = new kms.Key(this, 'TopicKey', {
+        description: `Encrypts the announcements of ${this.node.path}`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      this.topic = new sns.Topic(this, 'Topic', {
+        topicName: props.topicName ?? DEFAULT_TOPIC_NAME,
+        displayName: 'RDS snapshots shipped to the Failsafe account',
+        masterKey: this.topicKey,
+        enforceSSL: true,
+      });
+    }
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowVaultAccountToSubscribe',
+      principals: [new iam.AccountPrincipal(props.vaultAccount)],
+      actions: ['sns:Subscribe'],
+      resources: [this.topic.topicArn],
+      conditions: { StringEquals: { 'sns:Protocol': 'lambda' } },
+    }));
+
+    // Function
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the RDS snapshot shipper ${this.node.path}`,
+    });
+    this.role = role;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [this.logGroup.logGroupArn, `${this.logGroup.logGroupArn}:log-stream:*`],
+    }));
+
+    const identifiers = (props.instances ?? []).map((i) => i.instanceIdentifier);
+    const fn = new ShipperFunction(this, 'Function', {
+      description: 'cdk-rds-failsafe: ships RDS snapshots to the Failsafe account',
+      role,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      logGroup: this.logGroup,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        SHIPPER_CONFIG: stack.toJsonString({
+          version: SHIPPER_CONFIG_VERSION,
+          ownerId: this.ownerId,
+          vaultAccount: props.vaultAccount,
+          shippingKeyArn: this.shippingKey.keyArn,
+          topicArn: this.topic.topicArn,
+          retentionMs: retention.toMilliseconds(),
+          maxCopiesInFlight: props.maxCopiesInFlight ?? 10,
+          manualSnapshotQuota: props.manualSnapshotQuota ?? 100,
+          selection: {
+            ...(identifiers.length > 0 ? { identifiers } : {}),
+            ...(props.selectByTag ? { tag: { key: props.selectByTag.key, value: props.selectByTag.value } } : {}),
+          },
+        }),
+      },
+    });
+    this.reconcileFunction = fn;
+
+    this.grantSnapshotPermissions(role, stack, identifiers, props.selectByTag !== undefined);
+    this.grantKeyUse(role, stack, [this.shippingKey, ...(props.sourceKeys ?? [])]);
+    this.topic.grantPublish(role);
+
+    // Triggers: the schedule is the safety net; RDS events make it fast.
+    const target = new targets.LambdaFunction(fn, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(2) });
+    new events.Rule(this, 'Sweep', {
+      description: 'Reconcile RDS snapshot shipping on a schedule',
+      schedule: props.schedule ?? events.Schedule.rate(Duration.hours(1)),
+      targets: [target],
+    });
+    new events.Rule(this, 'AutomatedSnapshotCreated', {
+      description: 'Ship a new automated RDS snapshot (RDS-EVENT-0091)',
+      eventPattern: {
+        source: ['aws.rds'],
+        detailType: ['RDS DB Snapshot Event'],
+        detail: { EventID: ['RDS-EVENT-0091'] },
+      },
+      targets: [target],
+    });
+    new events.Rule(this, 'CopyFinished', {
+      description: 'Share and announce a finished shipping copy (RDS-EVENT-0197)',
+      eventPattern: {
+        source: ['aws.rds'],
+        detailType: ['RDS DB Snapshot Event'],
+        detail: { EventID: ['RDS-EVENT-0197'], SourceIdentifier: events.Match.prefix(SHIPPER_SNAPSHOT_PREFIX) },
+      },
+      targets: [target],
+    });
+  }
+
+  private grantSnapshotPermissions(role: iam.Role, stack: Stack, identifiers: string[], byTag: boolean): void {
+    const snapshotArn = (name: string) => stack.formatArn({ service: 'rds', resource: 'snapshot', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const ownCopies = snapshotArn(`${SHIPPER_SNAPSHOT_PREFIX}*`);
+    // Automated snapshots are named `rds:<instance>-<time>`.
+    const sources = byTag ? [snapshotArn('rds:*')] : identifiers.map((i) => snapshotArn(`rds:${i}-*`));
+    const owner = `aws:ResourceTag/${TagKeys.OWNER}`;
+
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadState',
+      // List calls: RDS cannot scope a paginated describe of all instances,
+      // snapshots or option groups to resources.
+      actions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeOptionGroups'],
+      resources: ['*'],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'CopyAutomatedSnapshotsAsOwnedCopies',
+      actions: ['rds:CopyDBSnapshot'],
+      resources: [...sources, ownCopies],
+      conditions: { StringEquals: { [`aws:RequestTag/${TagKeys.OWNER}`]: this.ownerId } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'TagCopiesOnCreation',
+      actions: ['rds:AddTagsToResource'],
+      resources: [ownCopies],
+      conditions: {
+        'StringEquals': { [`aws:RequestTag/${TagKeys.OWNER}`]: this.ownerId },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [...SHIPPER_TAG_KEYS] },
+      },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'MarkOwnCopiesAnnounced',
+      actions: ['rds:AddTagsToResource'],
+      resources: [ownCopies],
+      conditions: {
+        'StringEquals': { [owner]: this.ownerId },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.ANNOUNCED] },
+      },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ShareAndDeleteOwnCopiesOnly',
+      actions: ['rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBSnapshot'],
+      resources: [ownCopies],
+      conditions: { StringEquals: { [owner]: this.ownerId } },
+    }));
+  }
+
+  /** Lets RDS, acting for the role, use the keys: through RDS only, for grants to AWS resources only. */
+  private grantKeyUse(role: iam.Role, stack: Stack, keys: kms.IKey[]): void {
+    const viaRds = { 'kms:ViaService': `rds.${stack.region}.amazonaws.com` };
+    const keyArns = keys.map((k) => k.keyArn);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DescribeKeysThroughRds',
+      actions: ['kms:DescribeKey'],
+      resources: keyArns,
+      conditions: { StringEquals: viaRds },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'GrantKeysToRds',
+      actions: ['kms:CreateGrant'],
+      resources: keyArns,
+      conditions: { StringEquals: viaRds, Bool: { 'kms:GrantIsForAWSResource': true } },
+    }));
+  }
+}
+
+function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
+  const fail = (message: string): never => {
+    throw new Error(`RdsSnapshotShipper: ${message}`);
+  };
+  if (!Token.isUnresolved(props.vaultAccount)) {
+    if (!ACCOUNT_ID.test(props.vaultAccount)) fail(`vaultAccount must be a 12-digit AWS account id, got ${JSON.stringify(props.vaultAccount)}`);
+    if (!Token.isUnresolved(stack.account) && stack.account === props.vaultAccount) {
+      fail(`vaultAccount (${props.vaultAccount}) is this stack's own account; the vault must be a separate Failsafe account`);
+    }
+  }
+  const instances = props.instances ?? [];
+  if (instances.length === 0 && !props.selectByTag) {
+    fail('select at least one database: pass `instances`, `selectByTag`, or both');
+  }
+  for (const instance of instances) {
+    const id = instance.instanceIdentifier;
+    if (!Token.isUnresolved(id) && !/^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$/.test(id)) {
+      fail(`instances: ${JSON.stringify(id)} is not a valid DB instance identifier`);
+    }
+  }
+  if (props.selectByTag) {
+    const { key, value } = props.selectByTag;
+    if (!Token.isUnresolved(key) && (key.length === 0 || key.length > 128)) fail('selectByTag.key must be 1 to 128 characters');
+    if (!Token.isUnresolved(value) && value.length > 256) fail('selectByTag.value must be at most 256 characters');
+  }
+  if (props.retention && !props.retention.isUnresolved() && props.retention.toMilliseconds() < Duration.days(1).toMilliseconds()) {
+    fail(`retention must be at least one day, got ${props.retention.toHumanString()}`);
+  }
+  if (props.topic && props.topicName !== undefined) {
+    fail('pass either `topic` or `topicName`, not both: `topicName` names the topic the shipper creates');
+  }
+  if (props.topicName !== undefined && !Token.isUnresolved(props.topicName) && !/^[A-Za-z0-9_-]{1,256}$/.test(props.topicName)) {
+    fail(`topicName must be 1 to 256 letters, digits, hyphens or underscores, got ${JSON.stringify(props.topicName)}`);
+  }
+  const positiveInt = (name: string, v: number | undefined, max: number) => {
+    if (v !== undefined && !Token.isUnresolved(v) && !(Number.isInteger(v) && v >= 1 && v <= max)) fail(`${name} must be a whole number from 1 to ${max}, got ${v}`);
+  };
+  positiveInt('maxCopiesInFlight', props.maxCopiesInFlight, 20);
+  positiveInt('manualSnapshotQuota', props.manualSnapshotQuota, 100_000);
+}
