@@ -1,0 +1,268 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import {
+  AddTagsToResourceCommand,
+  CopyDBSnapshotCommand,
+  DBSnapshot,
+  DeleteDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBSnapshotAttributeCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { SDK_CLIENT_CONFIG } from '../../src/runtime/aws';
+import { createLogger } from '../../src/runtime/log';
+import { parseMessage } from '../../src/runtime/schema';
+import { parseShipperConfig, runShipperPass, ShipperConfig } from '../../src/runtime/shipper-pass';
+import { TagKeys } from '../../src/runtime/tags';
+import { DAY, LIVE, NOW, OWNER, REGION, VAULT } from './fixtures';
+
+const rdsMock = mockClient(RDSClient);
+const snsMock = mockClient(SNSClient);
+
+const config: ShipperConfig = {
+  version: 1,
+  ownerId: OWNER,
+  vaultAccount: VAULT,
+  shippingKeyArn: `arn:aws:kms:${REGION}:${LIVE}:key/shipping`,
+  topicArn: `arn:aws:sns:${REGION}:${LIVE}:rds-failsafe-shipper`,
+  retentionMs: 2 * DAY,
+  maxCopiesInFlight: 10,
+  manualSnapshotQuota: 100,
+  selection: { identifiers: ['a', 'b', 'c'] },
+};
+
+const arn = (id: string) => `arn:aws:rds:${REGION}:${LIVE}:snapshot:${id}`;
+const t0 = new Date(NOW.getTime() - 3_600_000);
+const autoSnap = (db: string): DBSnapshot => ({
+  DBSnapshotIdentifier: `rds:${db}-2026-11-20-11-00`,
+  DBSnapshotArn: arn(`rds:${db}-2026-11-20-11-00`),
+  DBInstanceIdentifier: db,
+  SnapshotType: 'automated',
+  Status: 'available',
+  SnapshotCreateTime: t0,
+  Engine: 'postgres',
+  EngineVersion: '16.4',
+  Encrypted: false,
+  TagList: [],
+});
+const copyName = (db: string) => `failsafe-${db}-20261120-110000`;
+
+/** The account's manual snapshots, kept up to date by the mocked write calls. */
+let manual: DBSnapshot[];
+let lines: string[];
+
+function setUpAccount(dbs = ['a', 'b', 'c']) {
+  manual = [];
+  rdsMock.on(DescribeDBInstancesCommand).resolves({
+    DBInstances: dbs.map((d) => ({ DBInstanceIdentifier: d, DBInstanceArn: `arn:aws:rds:${REGION}:${LIVE}:db:${d}`, Engine: 'postgres', BackupRetentionPeriod: 7, DBInstanceStatus: 'available', TagList: [] })),
+  });
+  rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'automated' }).callsFake(async () => ({ DBSnapshots: dbs.map(autoSnap) }));
+  rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).callsFake(async () => ({ DBSnapshots: manual.map((s) => ({ ...s })) }));
+  rdsMock.on(CopyDBSnapshotCommand).callsFake(async (input) => {
+    if (manual.some((s) => s.DBSnapshotIdentifier === input.TargetDBSnapshotIdentifier)) {
+      throw Object.assign(new Error('exists'), { name: 'DBSnapshotAlreadyExistsFault' });
+    }
+    const source = dbs.map(autoSnap).find((s) => s.DBSnapshotArn === input.SourceDBSnapshotIdentifier)!;
+    const copy: DBSnapshot = { ...source, DBSnapshotIdentifier: input.TargetDBSnapshotIdentifier, DBSnapshotArn: arn(input.TargetDBSnapshotIdentifier!), SnapshotType: 'manual', Status: 'creating', Encrypted: true, KmsKeyId: input.KmsKeyId, TagList: input.Tags };
+    manual.push(copy);
+    return { DBSnapshot: copy };
+  });
+  rdsMock.on(ModifyDBSnapshotAttributeCommand).resolves({});
+  rdsMock.on(AddTagsToResourceCommand).callsFake(async (input) => {
+    const s = manual.find((m) => m.DBSnapshotArn === input.ResourceName)!;
+    s.TagList = [...(s.TagList ?? []), ...(input.Tags ?? [])];
+    return {};
+  });
+  rdsMock.on(DeleteDBSnapshotCommand).callsFake(async (input) => {
+    manual = manual.filter((m) => m.DBSnapshotIdentifier !== input.DBSnapshotIdentifier);
+    return {};
+  });
+  snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+}
+
+const finishCopies = () => manual.forEach((s) => { s.Status = 'available'; });
+
+function pass(remainingMs = 600_000, cfg: ShipperConfig = config) {
+  return runShipperPass({
+    rds: new RDSClient({ region: REGION }),
+    sns: new SNSClient({ region: REGION }),
+    now: () => NOW,
+    remainingMs: () => remainingMs,
+    log: createLogger({ passId: 'test' }, (l) => lines.push(l)),
+  }, cfg);
+}
+
+const logged = () => lines.map((l) => JSON.parse(l));
+const writes = () => [CopyDBSnapshotCommand, ModifyDBSnapshotAttributeCommand, AddTagsToResourceCommand, DeleteDBSnapshotCommand].reduce((n, c) => n + rdsMock.commandCalls(c).length, 0) + snsMock.commandCalls(PublishCommand).length;
+
+beforeEach(() => {
+  rdsMock.reset();
+  snsMock.reset();
+  lines = [];
+  setUpAccount();
+});
+
+describe('runShipperPass', () => {
+  test('first pass copies, a pass after the copies finish shares and announces, a third does nothing', async () => {
+    const first = await pass();
+    expect(first).toMatchObject({ selected: 3, copiesStarted: 3, shared: 0, announced: 0, failures: 0 });
+    const copy = rdsMock.commandCalls(CopyDBSnapshotCommand)[0].args[0].input;
+    expect(copy).toMatchObject({ SourceDBSnapshotIdentifier: arn('rds:a-2026-11-20-11-00'), TargetDBSnapshotIdentifier: copyName('a'), KmsKeyId: config.shippingKeyArn, CopyTags: false });
+    expect(copy.Tags).toEqual(expect.arrayContaining([{ Key: TagKeys.OWNER, Value: OWNER }, { Key: TagKeys.SOURCE_DATABASE, Value: 'a' }]));
+
+    // Copies still in progress: a rerun changes nothing.
+    rdsMock.resetHistory();
+    const rerun = await pass();
+    expect(rerun).toMatchObject({ copiesStarted: 0, shared: 0, announced: 0 });
+    expect(rerun.findings).toEqual({ 'copy-in-progress': 3 });
+    expect(writes()).toBe(0);
+
+    finishCopies();
+    const second = await pass();
+    expect(second).toMatchObject({ copiesStarted: 0, shared: 3, announced: 3, failures: 0 });
+    expect(rdsMock.commandCalls(ModifyDBSnapshotAttributeCommand).map((c) => c.args[0].input)).toContainEqual({ DBSnapshotIdentifier: copyName('b'), AttributeName: 'restore', ValuesToAdd: [VAULT] });
+    const published = snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(published).toHaveLength(3);
+    const parsed = parseMessage(published[0].Message!);
+    expect(parsed).toMatchObject({ ok: true, message: { kind: 'instance', snapshotArn: arn(copyName('a')), sourceAccount: LIVE, sourceRegion: REGION, sourceDatabaseIdentifier: 'a', snapshotCreateTime: t0.toISOString(), encrypted: true, kmsKeyArn: config.shippingKeyArn } });
+    expect(published[0].MessageAttributes?.sourceDatabaseIdentifier).toEqual({ DataType: 'String', StringValue: 'a' });
+
+    rdsMock.resetHistory();
+    snsMock.resetHistory();
+    const idle = await pass();
+    expect(idle).toMatchObject({ copiesStarted: 0, shared: 0, announced: 0, deleted: 0, failures: 0 });
+    expect(writes()).toBe(0);
+  });
+
+  test('a copy already made by a concurrent pass counts as done', async () => {
+    // Another pass created the copy between this pass's describe and its copy.
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [] });
+    manual.push({ DBSnapshotIdentifier: copyName('a') });
+    const result = await pass();
+    expect(result).toMatchObject({ copiesStarted: 2, copiesAlreadyThere: 1, failures: 0 });
+    expect(logged()).toContainEqual(expect.objectContaining({ event: 'copy-skipped', snapshot: copyName('a') }));
+  });
+
+  test('one failing database does not stop the others, and the log names the missing grant', async () => {
+    const healthy = rdsMock.on(CopyDBSnapshotCommand);
+    healthy.callsFake(async (input) => {
+      if (input.TargetDBSnapshotIdentifier === copyName('b')) {
+        throw Object.assign(new Error('The source snapshot KMS key does not exist, is not enabled or you do not have permissions to access it.'), { name: 'KMSKeyNotAccessibleFault' });
+      }
+      manual.push({ DBSnapshotIdentifier: input.TargetDBSnapshotIdentifier, Status: 'creating', TagList: input.Tags });
+      return {};
+    });
+    const result = await pass();
+    expect(result).toMatchObject({ copiesStarted: 2, failures: 1 });
+    const failure = logged().find((l) => l.event === 'action-failed');
+    expect(failure).toMatchObject({ level: 'error', database: 'b', errorCode: 'KMSKeyNotAccessibleFault' });
+    expect(failure.hint).toMatch(/kms:CreateGrant and kms:DescribeKey/);
+    expect(failure.hint).toMatch(/sourceKeys/);
+  });
+
+  test('a throttled call that outlasts the SDK retries fails only its action, and the next pass retries it', async () => {
+    setUpAccount(['a']);
+    const copy = rdsMock.on(CopyDBSnapshotCommand);
+    copy.rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    const first = await pass();
+    expect(first).toMatchObject({ copiesStarted: 0, failures: 1 });
+    expect(logged()).toContainEqual(expect.objectContaining({ event: 'action-failed', errorCode: 'Throttling' }));
+    expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
+
+    copy.callsFake(async (input) => {
+      manual.push({ DBSnapshotIdentifier: input.TargetDBSnapshotIdentifier, Status: 'creating', TagList: input.Tags });
+      return {};
+    });
+    const second = await pass();
+    expect(second).toMatchObject({ copiesStarted: 1, failures: 0 });
+  });
+
+  test('the snapshot quota stops further copies in the pass', async () => {
+    rdsMock.on(CopyDBSnapshotCommand).rejects(Object.assign(new Error('quota'), { name: 'SnapshotQuotaExceeded' }));
+    const result = await pass();
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(1);
+    expect(result).toMatchObject({ copiesStarted: 0, failures: 1, deferred: 2 });
+  });
+
+  test('stops cleanly before the time budget runs out', async () => {
+    const result = await pass(5_000);
+    expect(result).toMatchObject({ copiesStarted: 0, deferred: 3 });
+    expect(writes()).toBe(0);
+  });
+
+  test('retention deletes an expired copy only once a newer one is shared', async () => {
+    setUpAccount(['a']);
+    const old = new Date(NOW.getTime() - 5 * DAY);
+    manual.push({
+      DBSnapshotIdentifier: 'failsafe-a-20261115-120000', DBSnapshotArn: arn('failsafe-a-20261115-120000'), DBInstanceIdentifier: 'a', SnapshotType: 'manual', Status: 'available', SnapshotCreateTime: old, Engine: 'postgres', Encrypted: true,
+      TagList: [{ Key: TagKeys.OWNER, Value: OWNER }, { Key: TagKeys.SOURCE_DATABASE, Value: 'a' }, { Key: TagKeys.SOURCE_TIME, Value: old.toISOString() }, { Key: TagKeys.ANNOUNCED, Value: old.toISOString() }],
+    });
+    await pass(); // copies the new snapshot
+    await pass(); // in progress
+    expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
+    finishCopies();
+    await pass(); // shares and announces the new copy; the old is not yet deletable in this plan
+    const last = await pass(); // now a newer shared copy exists
+    expect(last.deleted).toBe(1);
+    expect(rdsMock.commandCalls(DeleteDBSnapshotCommand).map((c) => c.args[0].input.DBSnapshotIdentifier)).toEqual(['failsafe-a-20261115-120000']);
+  });
+
+  test('a failure while gathering state throws, so Lambda retries and dead-letters it', async () => {
+    rdsMock.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+    await expect(pass()).rejects.toThrow('denied');
+    expect(writes()).toBe(0);
+  });
+});
+
+describe('parseShipperConfig', () => {
+  const raw = (patch: Record<string, unknown>) => JSON.stringify({ ...config, ...patch });
+  test('accepts what the construct writes', () => {
+    expect(parseShipperConfig(raw({}))).toEqual(config);
+  });
+  test.each([
+    ['no configuration', undefined, /SHIPPER_CONFIG is not set/],
+    ['bad JSON', '{', /not valid JSON/],
+    ['a future version', raw({ version: 2 }), /unsupported version 2/],
+    ['a short vault account', raw({ vaultAccount: '12' }), /vaultAccount must be a 12-digit/],
+    ['a zero retention', raw({ retentionMs: 0 }), /retentionMs must be a positive number/],
+    ['an empty selection', raw({ selection: {} }), /names no database and no tag/],
+    ['identifiers that are not strings', raw({ selection: { identifiers: [1] } }), /identifiers must be a list of strings/],
+  ])('rejects %s', (_name, input, message) => {
+    expect(() => parseShipperConfig(input as string | undefined)).toThrow(message);
+  });
+});
+
+describe('SDK retry strategy', () => {
+  test('throttling is retried by the client with back-off, as configured', async () => {
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        requests += 1;
+        if (requests <= 2) {
+          res.writeHead(400, { 'content-type': 'text/xml' });
+          res.end('<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end('<DescribeDBInstancesResponse><DescribeDBInstancesResult><DBInstances/></DescribeDBInstancesResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeDBInstancesResponse>');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      rdsMock.restore();
+      const client = new RDSClient({ ...SDK_CLIENT_CONFIG, region: REGION, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const out = await client.send(new DescribeDBInstancesCommand({}));
+      expect(out.DBInstances).toEqual([]);
+      expect(requests).toBe(3);
+      expect(out.$metadata.attempts).toBe(3);
+      expect(SDK_CLIENT_CONFIG).toEqual({ maxAttempts: 5, retryMode: 'standard' });
+    } finally {
+      server.close();
+      rdsMock.reset();
+    }
+  });
+});
