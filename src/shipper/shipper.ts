@@ -17,6 +17,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ShipperFunction } from './shipper-function';
+import { addNagSuppressions } from '../private/nag';
 import { SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
 import { SHIPPER_CONFIG_VERSION } from '../runtime/shipper-pass';
 import { SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
@@ -293,6 +294,20 @@ export class RdsSnapshotShipper extends Construct {
     this.grantSnapshotPermissions(role, stack, identifiers, props.selectByTag !== undefined);
     this.grantKeyUse(role, stack, [this.shippingKey, ...(props.sourceKeys ?? [])]);
     this.topic.grantPublish(role);
+
+    const policy = role.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      addNagSuppressions(policy, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'Each wildcard is as narrow as RDS allows: list calls cannot be scoped (Resource::*); automated snapshot and copy names carry a timestamp, so they are matched by prefix, and every write to a copy is conditioned on the ownership tag; log streams are created at run time; SNS needs kms:GenerateDataKey* on the topic key to publish.',
+        appliesTo: [
+          'Resource::*',
+          { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):snapshot:(rds:[a-zA-Z0-9-]*-?\\*|failsafe-\\*)$/' },
+          { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
+          'Action::kms:GenerateDataKey*',
+        ],
+      }]);
+    }
 
     // Triggers: the schedule is the safety net; RDS events make it fast.
     const target = new targets.LambdaFunction(fn, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(2) });

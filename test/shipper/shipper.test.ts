@@ -1,0 +1,278 @@
+import { App, Aspects, Duration, Stack, aws_events as events, aws_iam as iam, aws_kms as kms, aws_rds as rds, aws_sns as sns } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { RdsSnapshotShipper, RdsSnapshotShipperProps } from '../../src';
+import { SHIPPER_TAG_KEYS, TagKeys } from '../../src/runtime/tags';
+
+const LIVE = '111111111111';
+const VAULT = '222222222222';
+
+function liveStack(env = { account: LIVE, region: 'eu-west-1' }) {
+  const app = new App();
+  return new Stack(app, 'Live', { env });
+}
+
+function importDb(stack: Stack, id: string) {
+  return rds.DatabaseInstance.fromDatabaseInstanceAttributes(stack, `Db-${id}`, {
+    instanceIdentifier: id,
+    instanceEndpointAddress: `${id}.example.internal`,
+    port: 5432,
+    securityGroups: [],
+  });
+}
+
+function build(props: Partial<RdsSnapshotShipperProps> = {}, stack = liveStack()) {
+  const shipper = new RdsSnapshotShipper(stack, 'Shipper', {
+    vaultAccount: VAULT,
+    instances: [importDb(stack, 'orders'), importDb(stack, 'users')],
+    ...props,
+  });
+  return { stack, shipper, template: Template.fromStack(stack) };
+}
+
+/** All statements of the shipper role's policy, by Sid. */
+function roleStatements(template: Template): Record<string, any> {
+  const policies = template.findResources('AWS::IAM::Policy');
+  const out: Record<string, any> = {};
+  for (const p of Object.values(policies)) {
+    for (const s of (p as any).Properties.PolicyDocument.Statement) out[s.Sid ?? JSON.stringify(s.Action)] = s;
+  }
+  return out;
+}
+
+describe('RdsSnapshotShipper', () => {
+  test('template snapshot', () => {
+    const { template } = build();
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+
+  test('the function runs the bundled handler on Node.js 24 with a DLQ, retries and a log group with retention', () => {
+    const { template } = build();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Architectures: ['arm64'],
+      Timeout: 300,
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      LoggingConfig: { LogGroup: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+  });
+
+  test('the handler configuration names the databases, the vault account, the key and the topic', () => {
+    const { template, shipper } = build({ retention: Duration.days(3), maxCopiesInFlight: 4 });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as any;
+    const config = JSON.stringify(fn.Properties.Environment.Variables.SHIPPER_CONFIG);
+    expect(config).toContain('\\"identifiers\\":[\\"orders\\",\\"users\\"]');
+    expect(config).toContain(`\\"vaultAccount\\":\\"${VAULT}\\"`);
+    expect(config).toContain(`\\"retentionMs\\":${3 * 86_400_000}`);
+    expect(config).toContain('\\"maxCopiesInFlight\\":4');
+    expect(config).toContain(`\\"ownerId\\":\\"${shipper.ownerId}\\"`);
+    expect(shipper.ownerId).toMatch(/^shipper-[A-Za-z0-9]+$/);
+  });
+
+  test('a tag selector is passed through and widens the copy scope to all automated snapshots', () => {
+    const { template } = build({ instances: undefined, selectByTag: { key: 'dr', value: 'failsafe' } });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as any;
+    expect(JSON.stringify(fn.Properties.Environment.Variables.SHIPPER_CONFIG)).toContain('\\"tag\\":{\\"key\\":\\"dr\\",\\"value\\":\\"failsafe\\"}');
+    expect(JSON.stringify(roleStatements(template).CopyAutomatedSnapshotsAsOwnedCopies.Resource)).toContain(':snapshot:rds:*');
+  });
+
+  describe('IAM', () => {
+    test('copying is limited to the selected databases\' automated snapshots and must tag the copy as owned', () => {
+      const { template, shipper } = build();
+      const s = roleStatements(template).CopyAutomatedSnapshotsAsOwnedCopies;
+      expect(s.Action).toBe('rds:CopyDBSnapshot');
+      const resources = JSON.stringify(s.Resource);
+      expect(resources).toContain(':snapshot:rds:orders-*');
+      expect(resources).toContain(':snapshot:rds:users-*');
+      expect(resources).toContain(':snapshot:failsafe-*');
+      expect(resources).not.toContain(':snapshot:*"');
+      expect(s.Condition).toEqual({ StringEquals: { [`aws:RequestTag/${TagKeys.OWNER}`]: shipper.ownerId } });
+    });
+
+    test('sharing and deleting are conditioned on the ownership tag', () => {
+      const { template, shipper } = build();
+      const s = roleStatements(template).ShareAndDeleteOwnCopiesOnly;
+      expect(s.Action).toEqual(['rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBSnapshot']);
+      expect(JSON.stringify(s.Resource)).toContain(':snapshot:failsafe-*');
+      expect(s.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: shipper.ownerId } });
+    });
+
+    test('tagging is limited to the shipper\'s tag keys: owned tags on creation, the announced mark on owned copies', () => {
+      const { template, shipper } = build();
+      const st = roleStatements(template);
+      expect(st.TagCopiesOnCreation.Condition).toEqual({
+        'StringEquals': { [`aws:RequestTag/${TagKeys.OWNER}`]: shipper.ownerId },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': SHIPPER_TAG_KEYS },
+      });
+      expect(st.MarkOwnCopiesAnnounced.Condition).toEqual({
+        'StringEquals': { [`aws:ResourceTag/${TagKeys.OWNER}`]: shipper.ownerId },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.ANNOUNCED] },
+      });
+    });
+
+    test('no statement allows a mutating action on every resource, kms:* or iam:PassRole', () => {
+      const { template } = build();
+      for (const s of Object.values(roleStatements(template))) {
+        const actions: string[] = [s.Action].flat();
+        expect(actions).not.toContain('kms:*');
+        expect(actions).not.toContain('iam:PassRole');
+        if (s.Resource === '*') {
+          expect(actions.every((a) => /^rds:Describe/.test(a))).toBe(true);
+        }
+      }
+    });
+
+    test('key use is through RDS only, and grants only for AWS resources', () => {
+      const { template } = build();
+      const st = roleStatements(template);
+      expect(st.GrantKeysToRds.Action).toBe('kms:CreateGrant');
+      expect(st.GrantKeysToRds.Condition.Bool).toEqual({ 'kms:GrantIsForAWSResource': true });
+      expect(st.GrantKeysToRds.Condition.StringEquals).toEqual({ 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' });
+      expect(st.DescribeKeysThroughRds.Condition.StringEquals).toEqual({ 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' });
+    });
+
+    test('source keys are added to the key-use statements', () => {
+      const stack = liveStack();
+      const sourceKey = kms.Key.fromKeyArn(stack, 'Src', `arn:aws:kms:eu-west-1:${LIVE}:key/source`);
+      const { template } = build({ sourceKeys: [sourceKey] }, stack);
+      expect(JSON.stringify(roleStatements(template).GrantKeysToRds.Resource)).toContain(`arn:aws:kms:eu-west-1:${LIVE}:key/source`);
+    });
+  });
+
+  test('the shipping key has rotation on, is retained, and follows the AWS statements for sharing encrypted snapshots', () => {
+    const { template } = build();
+    const keys = template.findResources('AWS::KMS::Key');
+    const shipping = Object.entries(keys).find(([id]) => id.includes('ShippingKey'))![1] as any;
+    expect(shipping.Properties.EnableKeyRotation).toBe(true);
+    expect(shipping.DeletionPolicy).toBe('Retain');
+    const statements = shipping.Properties.KeyPolicy.Statement;
+    const vaultRoot = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${VAULT}:root`]] };
+    expect(statements).toContainEqual({
+      Sid: 'AllowVaultAccountUseOfTheKey',
+      Effect: 'Allow',
+      Principal: { AWS: vaultRoot },
+      Action: ['kms:CreateGrant', 'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      Resource: '*',
+    });
+    expect(statements).toContainEqual({
+      Sid: 'AllowVaultAccountAttachmentOfPersistentResources',
+      Effect: 'Allow',
+      Principal: { AWS: vaultRoot },
+      Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+      Resource: '*',
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+    });
+  });
+
+  test('the topic has a stable name, is encrypted, enforces TLS, and lets the vault account subscribe a Lambda', () => {
+    const { template, shipper } = build();
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'rds-failsafe-shipper', KmsMasterKeyId: Match.anyValue() });
+    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0] as any;
+    const statements = policy.Properties.PolicyDocument.Statement;
+    expect(statements).toContainEqual(expect.objectContaining({
+      Effect: 'Deny',
+      Action: 'sns:Publish',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    }));
+    expect(statements).toContainEqual(expect.objectContaining({
+      Sid: 'AllowVaultAccountToSubscribe',
+      Effect: 'Allow',
+      Action: 'sns:Subscribe',
+      Condition: { StringEquals: { 'sns:Protocol': 'lambda' } },
+    }));
+    expect(shipper.topicKey).toBeDefined();
+  });
+
+  test('topicName names the created topic', () => {
+    build({ topicName: 'orders-dr' }).template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'orders-dr' });
+  });
+
+  test('an existing key and topic are used instead of new ones', () => {
+    const stack = liveStack();
+    const key = new kms.Key(stack, 'MyKey');
+    const topic = new sns.Topic(stack, 'MyTopic');
+    const { template, shipper } = build({ shippingKey: key, topic }, stack);
+    expect(shipper.shippingKey).toBe(key);
+    expect(shipper.topic).toBe(topic);
+    expect(shipper.topicKey).toBeUndefined();
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    const policy = Object.values(template.findResources('AWS::KMS::Key'))[0] as any;
+    expect(policy.Properties.KeyPolicy.Statement.map((s: any) => s.Sid)).toContain('AllowVaultAccountUseOfTheKey');
+  });
+
+  test('the sweep runs hourly by default, or on the given schedule, and RDS events wake it', () => {
+    const { template } = build();
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.rds'], 'detail-type': ['RDS DB Snapshot Event'], 'detail': { EventID: ['RDS-EVENT-0091'] } },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.rds'], 'detail-type': ['RDS DB Snapshot Event'], 'detail': { EventID: ['RDS-EVENT-0197'], SourceIdentifier: [{ prefix: 'failsafe-' }] } },
+    });
+    build({ schedule: events.Schedule.rate(Duration.minutes(30)) }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(30 minutes)' });
+  });
+
+  test('cdk-nag AwsSolutions finds nothing unsuppressed, and each suppression is scoped', () => {
+    const { stack } = build();
+    Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+    const annotations = Annotations.fromStack(stack);
+    const findings = [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))];
+    expect(findings.map((f) => `${f.id}: ${f.entry.data}`)).toEqual([]);
+    // Every suppression names what it applies to, so that it cannot hide a new finding.
+    const template = Template.fromStack(stack).toJSON();
+    const suppressions = Object.values<any>(template.Resources).flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    expect(suppressions.length).toBeGreaterThan(0);
+    for (const s of suppressions) {
+      expect(s.reason.length).toBeGreaterThan(40);
+      expect(s.applies_to?.length).toBeGreaterThan(0);
+    }
+  });
+
+  test('cdk-nag still reports a wildcard the suppressions were not written for', () => {
+    const { stack, shipper } = build();
+    shipper.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['rds:DeleteDBSnapshot'], resources: ['arn:aws:rds:eu-west-1:111111111111:snapshot:*'] }));
+    Aspects.of(stack).add(new AwsSolutionsChecks());
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-IAM5'));
+    expect(errors.length).toBe(1);
+  });
+});
+
+describe('RdsSnapshotShipper props validation', () => {
+  test.each<[string, Partial<RdsSnapshotShipperProps>, RegExp]>([
+    ['a vault account that is not 12 digits', { vaultAccount: '12345' }, /vaultAccount must be a 12-digit AWS account id, got "12345"/],
+    ['a vault account with letters', { vaultAccount: '12345678901a' }, /vaultAccount must be a 12-digit/],
+    ['the stack\'s own account as vault', { vaultAccount: LIVE }, /vaultAccount \(111111111111\) is this stack's own account/],
+    ['no databases', { instances: [] }, /select at least one database: pass `instances`, `selectByTag`, or both/],
+    ['a retention below one day', { retention: Duration.hours(23) }, /retention must be at least one day, got 23 hours/],
+    ['an invalid topic name', { topicName: 'has space' }, /topicName must be 1 to 256 letters/],
+    ['maxCopiesInFlight of 0', { maxCopiesInFlight: 0 }, /maxCopiesInFlight must be a whole number from 1 to 20, got 0/],
+    ['maxCopiesInFlight above the RDS limit', { maxCopiesInFlight: 21 }, /maxCopiesInFlight must be a whole number from 1 to 20, got 21/],
+    ['a fractional quota', { manualSnapshotQuota: 1.5 }, /manualSnapshotQuota must be a whole number/],
+    ['an empty tag key', { instances: undefined, selectByTag: { key: '', value: 'x' } }, /selectByTag.key must be 1 to 128 characters/],
+  ])('rejects %s', (_name, props, message) => {
+    expect(() => build(props)).toThrow(message);
+    expect(() => build(props)).toThrow(/^RdsSnapshotShipper: /);
+  });
+
+  test('rejects both topic and topicName', () => {
+    const stack = liveStack();
+    const topic = new sns.Topic(stack, 'T');
+    expect(() => build({ topic, topicName: 'x' }, stack)).toThrow(/RdsSnapshotShipper: pass either `topic` or `topicName`, not both/);
+  });
+
+  test('an invalid instance identifier is rejected', () => {
+    const stack = liveStack();
+    expect(() => build({ instances: [importDb(stack, 'bad_name')] }, stack)).toThrow(/instances: "bad_name" is not a valid DB instance identifier/);
+  });
+
+  test('an environment-agnostic stack is accepted, with the account checks left to run time', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Agnostic');
+    expect(() => build({}, stack)).not.toThrow();
+  });
+});
