@@ -76,6 +76,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-sns@^3.700.0',
     '@aws-sdk/client-kms@^3.700.0',
     '@aws-sdk/client-sts@^3.700.0',
+    '@aws-sdk/client-sqs@^3.700.0',
     '@types/aws-lambda',
     'aws-sdk-client-mock@^4',
     'cdk-nag@~2.37.0',

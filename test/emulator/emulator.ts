@@ -1,0 +1,108 @@
+/**
+ * Starts and stops the AWS emulator (moto server) for the integration tests, on
+ * 127.0.0.1 on a free port, from the project-local venv that
+ * `npx projen emulator:install` creates. Nothing here talks to real AWS: every
+ * client made by these helpers, and every handler they run, points at loopback.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const MOTO_SERVER = path.join(PROJECT_ROOT, '.venv', 'bin', 'moto_server');
+
+export const REGION = 'eu-west-1';
+
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+export interface Emulator {
+  readonly endpoint: string;
+  /** Credentials that moto maps to the given account (via STS AssumeRole). */
+  credentialsFor(account: string): Promise<Credentials>;
+  /** Client settings for the given account: endpoint, region and credentials. */
+  clientConfig(account: string): Promise<{ endpoint: string; region: string; credentials: Credentials }>;
+  /** Clears all state. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(endpoint: string, proc: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`moto server exited with ${proc.exitCode}:\n${output()}`);
+    try {
+      const res = await fetch(`${endpoint}/moto-api/`);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto server did not come up within 30s:\n${output()}`);
+}
+
+export async function startEmulator(): Promise<Emulator> {
+  if (!fs.existsSync(MOTO_SERVER)) {
+    throw new Error(`the AWS emulator is not installed (${path.relative(PROJECT_ROOT, MOTO_SERVER)} is missing): run "npx projen emulator:install"`);
+  }
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  let log = '';
+  const proc = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], {
+    env: { PATH: process.env.PATH ?? '', MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout!.on('data', (d) => { log = (log + d).slice(-20_000); });
+  proc.stderr!.on('data', (d) => { log = (log + d).slice(-20_000); });
+  await waitUntilUp(endpoint, proc, () => log);
+
+  const base: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+  const cache = new Map<string, Credentials>();
+  const credentialsFor = async (account: string): Promise<Credentials> => {
+    const hit = cache.get(account);
+    if (hit) return hit;
+    const sts = new STSClient({ endpoint, region: REGION, credentials: base });
+    const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/emulator`, RoleSessionName: 'emulator' }));
+    const c = out.Credentials!;
+    const creds = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+    cache.set(account, creds);
+    return creds;
+  };
+
+  return {
+    endpoint,
+    credentialsFor,
+    clientConfig: async (account) => ({ endpoint, region: REGION, credentials: await credentialsFor(account) }),
+    async reset() {
+      const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
+      cache.clear();
+    },
+    async stop() {
+      if (proc.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+        setTimeout(() => proc.kill('SIGKILL'), 5_000).unref();
+      });
+    },
+  };
+}

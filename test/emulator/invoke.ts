@@ -1,0 +1,87 @@
+/**
+ * Runs a handler exactly as shipped: the esbuild bundle in `assets/`, in its own
+ * Node.js process (as Lambda does), with only the environment Lambda would give
+ * it plus the emulator endpoint. Its JSON log lines are captured for assertions.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Credentials, PROJECT_ROOT, REGION } from './emulator';
+
+export type BundledHandler = 'shipper/shipper.lambda' | 'vault/vault.lambda';
+
+export interface Invocation<T = any> {
+  /** What the handler returned, or undefined if it threw. */
+  readonly result?: T;
+  /** The error message, if the handler threw. */
+  readonly error?: string;
+  /** Its JSON log lines, parsed. Lines that are not JSON are kept as `{ raw }`. */
+  readonly logs: any[];
+}
+
+const RESULT_MARK = '__CDK_RDS_FAILSAFE_RESULT__';
+
+const RUNNER = `
+const [asset, mark] = process.argv.slice(1);
+const event = JSON.parse(process.env.__INVOKE_EVENT);
+delete process.env.__INVOKE_EVENT;
+const deadline = Date.now() + Number(process.env.__INVOKE_TIMEOUT_MS);
+const context = { awsRequestId: 'local', functionName: 'local', getRemainingTimeInMillis: () => deadline - Date.now() };
+Promise.resolve()
+  .then(() => require(asset).handler(event, context))
+  .then((result) => { process.stdout.write('\\n' + mark + JSON.stringify({ result: result === undefined ? null : result }) + '\\n'); })
+  .catch((e) => { process.stdout.write('\\n' + mark + JSON.stringify({ error: String(e && e.message || e) }) + '\\n'); });
+`;
+
+export interface InvokeOptions {
+  readonly endpoint: string;
+  readonly credentials: Credentials;
+  /** The function's own environment variables (for example SHIPPER_CONFIG). */
+  readonly environment: Record<string, string>;
+  /** What `context.getRemainingTimeInMillis()` starts from. */
+  readonly timeoutMs?: number;
+}
+
+export function assetPath(handler: BundledHandler): string {
+  const file = path.join(PROJECT_ROOT, 'assets', handler, 'index.js');
+  if (!fs.existsSync(file)) throw new Error(`${path.relative(PROJECT_ROOT, file)} is missing: run "npx projen bundle"`);
+  return file;
+}
+
+export async function invokeBundled<T = any>(handler: BundledHandler, event: unknown, opts: InvokeOptions): Promise<Invocation<T>> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: opts.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: opts.credentials.secretAccessKey,
+    ...(opts.credentials.sessionToken ? { AWS_SESSION_TOKEN: opts.credentials.sessionToken } : {}),
+    AWS_ENDPOINT_URL: opts.endpoint,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...opts.environment,
+    __INVOKE_EVENT: JSON.stringify(event),
+    __INVOKE_TIMEOUT_MS: String(opts.timeoutMs ?? 300_000),
+  };
+  const child = spawn(process.execPath, ['--enable-source-maps', '-e', RUNNER, assetPath(handler), RESULT_MARK], { env, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const code: number = await new Promise((resolve) => child.on('close', resolve));
+  const logs: any[] = [];
+  let outcome: { result?: T; error?: string } | undefined;
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith(RESULT_MARK)) {
+      outcome = JSON.parse(line.slice(RESULT_MARK.length));
+      continue;
+    }
+    if (line.trim() === '') continue;
+    try {
+      logs.push(JSON.parse(line));
+    } catch {
+      logs.push({ raw: line });
+    }
+  }
+  if (!outcome) throw new Error(`${handler} exited with ${code} without a result:\n${stderr}\n${stdout}`);
+  return { ...outcome, logs };
+}

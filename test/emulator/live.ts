@@ -1,0 +1,88 @@
+/**
+ * Builds a Live account in the emulator: databases with automated snapshots,
+ * the shipping key, and the topic with a queue subscribed to it so that tests
+ * can read what the shipper announced.
+ */
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateDBInstanceCommand, DBSnapshot, DescribeDBSnapshotAttributesCommand, paginateDescribeDBSnapshots, RDSClient } from '@aws-sdk/client-rds';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Emulator } from './emulator';
+
+export type Encryption = 'none' | 'aws/rds' | 'cmk';
+
+export interface LiveAccount {
+  readonly account: string;
+  readonly rds: RDSClient;
+  readonly kms: KMSClient;
+  readonly shippingKeyArn: string;
+  readonly topicArn: string;
+  /** A customer managed key that encrypts the `cmk` databases. */
+  readonly sourceKeyArn: string;
+  createDatabase(identifier: string, encryption: Encryption): Promise<void>;
+  /** Messages published on the topic since the last call, parsed from the SNS envelope. */
+  takeAnnouncements(): Promise<string[]>;
+  manualSnapshots(): Promise<DBSnapshot[]>;
+  automatedSnapshots(): Promise<DBSnapshot[]>;
+  restoreAttribute(identifier: string): Promise<string[]>;
+}
+
+export async function listSnapshots(rds: RDSClient, type: 'manual' | 'automated' | 'shared'): Promise<DBSnapshot[]> {
+  const out: DBSnapshot[] = [];
+  const input = type === 'shared' ? { SnapshotType: 'shared', IncludeShared: true } : { SnapshotType: type };
+  for await (const page of paginateDescribeDBSnapshots({ client: rds }, input)) out.push(...(page.DBSnapshots ?? []));
+  return out.sort((a, b) => (a.DBSnapshotIdentifier ?? '').localeCompare(b.DBSnapshotIdentifier ?? ''));
+}
+
+export async function createLiveAccount(emulator: Emulator, account: string, topicName = 'rds-failsafe-shipper'): Promise<LiveAccount> {
+  const cfg = await emulator.clientConfig(account);
+  const rds = new RDSClient(cfg);
+  const kms = new KMSClient(cfg);
+  const sns = new SNSClient(cfg);
+  const sqs = new SQSClient(cfg);
+
+  const shippingKeyArn = (await kms.send(new CreateKeyCommand({ Description: 'shipping key' }))).KeyMetadata!.Arn!;
+  const sourceKeyArn = (await kms.send(new CreateKeyCommand({ Description: 'source database key' }))).KeyMetadata!.Arn!;
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: topicName }))).TopicArn!;
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${topicName}-observer` }))).QueueUrl!;
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+
+  return {
+    account,
+    rds,
+    kms,
+    shippingKeyArn,
+    topicArn,
+    sourceKeyArn,
+    async createDatabase(identifier, encryption) {
+      await rds.send(new CreateDBInstanceCommand({
+        DBInstanceIdentifier: identifier,
+        Engine: 'postgres',
+        DBInstanceClass: 'db.t4g.micro',
+        AllocatedStorage: 20,
+        MasterUsername: 'admin_user',
+        MasterUserPassword: 'not-a-real-password-1',
+        BackupRetentionPeriod: 7,
+        StorageEncrypted: encryption !== 'none',
+        ...(encryption === 'cmk' ? { KmsKeyId: sourceKeyArn } : {}),
+      }));
+    },
+    async takeAnnouncements() {
+      const out: string[] = [];
+      for (;;) {
+        const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+        const messages = res.Messages ?? [];
+        if (messages.length === 0) return out;
+        for (const m of messages) out.push(JSON.parse(m.Body!).Message);
+        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      }
+    },
+    manualSnapshots: () => listSnapshots(rds, 'manual'),
+    automatedSnapshots: () => listSnapshots(rds, 'automated'),
+    async restoreAttribute(identifier) {
+      const res = await rds.send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: identifier }));
+      return res.DBSnapshotAttributesResult?.DBSnapshotAttributes?.find((a) => a.AttributeName === 'restore')?.AttributeValues ?? [];
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The bundled shipper handler, exactly as shipped in assets/, against the AWS
+ * emulator: a Live account with three databases (unencrypted, aws/rds, CMK).
+ */
+import { parseMessage } from '../../src/runtime/schema';
+import { TagKeys } from '../../src/runtime/tags';
+import { Emulator, startEmulator } from '../emulator/emulator';
+import { invokeBundled } from '../emulator/invoke';
+import { createLiveAccount, LiveAccount } from '../emulator/live';
+
+const LIVE = '111111111111';
+const VAULT = '222222222222';
+const OWNER = 'shipper-integ';
+const scheduled = { 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} };
+
+let emulator: Emulator;
+beforeAll(async () => { emulator = await startEmulator(); });
+afterAll(async () => { await emulator?.stop(); });
+beforeEach(async () => { await emulator.reset(); });
+
+function shipperConfig(live: LiveAccount, identifiers: string[], extra: Record<string, unknown> = {}) {
+  return {
+    version: 1,
+    ownerId: OWNER,
+    vaultAccount: VAULT,
+    shippingKeyArn: live.shippingKeyArn,
+    topicArn: live.topicArn,
+    retentionMs: 2 * 86_400_000,
+    maxCopiesInFlight: 10,
+    manualSnapshotQuota: 100,
+    selection: { identifiers },
+    ...extra,
+  };
+}
+
+async function runShipper(live: LiveAccount, config: object, event: object = scheduled) {
+  const out = await invokeBundled('shipper/shipper.lambda', event, {
+    endpoint: emulator.endpoint,
+    credentials: await emulator.credentialsFor(live.account),
+    environment: { SHIPPER_CONFIG: JSON.stringify(config) },
+  });
+  if (out.error) throw new Error(`shipper failed: ${out.error}\n${JSON.stringify(out.logs, null, 1)}`);
+  return out;
+}
+
+/** A comparable picture of the account's manual snapshots, tags included. */
+async function picture(live: LiveAccount) {
+  return (await live.manualSnapshots()).map((s) => ({ id: s.DBSnapshotIdentifier, status: s.Status, key: s.KmsKeyId, tags: s.TagList }));
+}
+
+describe('bundled shipper against the emulator', () => {
+  test('ships three databases (unencrypted, aws/rds, CMK): copies, shares, announces once, then stays idle', async () => {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.createDatabase('plain', 'none');
+    await live.createDatabase('managed', 'aws/rds');
+    await live.createDatabase('custom', 'cmk');
+    await live.createDatabase('not-selected', 'none');
+    const config = shipperConfig(live, ['plain', 'managed', 'custom']);
+    const before = await picture(live);
+
+    // Pass 1: one copy per selected database, encrypted with the shipping key.
+    const first = await runShipper(live, config);
+    expect(first.result).toMatchObject({ selected: 3, copiesStarted: 3, failures: 0 });
+    expect(first.result.apiCalls).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:CopyDBSnapshot': 3 });
+    const copies = (await live.manualSnapshots()).filter((s) => s.DBSnapshotIdentifier!.startsWith('failsafe-'));
+    expect(copies.map((c) => c.DBInstanceIdentifier).sort()).toEqual(['custom', 'managed', 'plain']);
+    for (const c of copies) {
+      expect(c.KmsKeyId).toBe(live.shippingKeyArn);
+      expect(c.Encrypted).toBe(true);
+      const tags = Object.fromEntries((c.TagList ?? []).map((t) => [t.Key, t.Value]));
+      expect(tags[TagKeys.OWNER]).toBe(OWNER);
+      expect(tags[TagKeys.SOURCE_DATABASE]).toBe(c.DBInstanceIdentifier);
+      expect(tags[TagKeys.SOURCE_SNAPSHOT]).toMatch(new RegExp(`^rds:${c.DBInstanceIdentifier}-`));
+      expect(tags[TagKeys.ANNOUNCED]).toBeUndefined();
+    }
+    expect(await live.takeAnnouncements()).toEqual([]);
+
+    // Pass 2: the copies are available, so each is shared and announced.
+    const second = await runShipper(live, config);
+    expect(second.result).toMatchObject({ copiesStarted: 0, shared: 3, announced: 3, failures: 0 });
+    for (const c of copies) expect(await live.restoreAttribute(c.DBSnapshotIdentifier!)).toEqual([VAULT]);
+    const messages = (await live.takeAnnouncements()).map((m) => parseMessage(m));
+    expect(messages).toHaveLength(3);
+    for (const m of messages) {
+      if (!m.ok) throw new Error(m.reason);
+      expect(m.message).toMatchObject({ kind: 'instance', sourceAccount: LIVE, sourceRegion: 'eu-west-1', encrypted: true, kmsKeyArn: live.shippingKeyArn, engine: 'postgres' });
+      expect(copies.map((c) => c.DBSnapshotArn)).toContain(m.message.snapshotArn);
+    }
+
+    // Pass 3 and 4: nothing left to do. Nothing changes and nothing is published.
+    const shipped = await picture(live);
+    for (let i = 0; i < 2; i++) {
+      const idle = await runShipper(live, config);
+      expect(idle.result).toMatchObject({ copiesStarted: 0, shared: 0, announced: 0, deleted: 0, failures: 0 });
+      expect(idle.result.apiCalls).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2 });
+    }
+    expect(await picture(live)).toEqual(shipped);
+    expect(await live.takeAnnouncements()).toEqual([]);
+    // The database that was not selected, and the automated snapshots, were never touched.
+    expect(before).toEqual([]);
+    expect((await live.manualSnapshots()).filter((s) => s.DBInstanceIdentifier === 'not-selected')).toEqual([]);
+    expect((await live.automatedSnapshots()).length).toBe(4);
+  });
+
+  test('an RDS event wakes the same reconcile pass', async () => {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.createDatabase('orders', 'none');
+    const event = { 'source': 'aws.rds', 'detail-type': 'RDS DB Snapshot Event', 'detail': { EventID: 'RDS-EVENT-0091', SourceIdentifier: 'rds:orders-2026-11-20-11-00' } };
+    const out = await runShipper(live, shipperConfig(live, ['orders']), event);
+    expect(out.result).toMatchObject({ copiesStarted: 1 });
+    expect(out.logs[0]).toMatchObject({ event: 'pass-started', trigger: 'rds-event', eventId: 'RDS-EVENT-0091' });
+    expect(out.logs.every((l) => l.passId === out.result.passId)).toBe(true);
+  });
+
+  test('the tag selector finds databases at run time; a missing database is reported without stopping the others', async () => {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.createDatabase('orders', 'none');
+    await live.createDatabase('users', 'none');
+    const out = await runShipper(live, shipperConfig(live, ['orders', 'ghost']));
+    expect(out.result).toMatchObject({ selected: 1, copiesStarted: 1, findings: { 'database-not-found': 1 } });
+    expect(out.logs).toContainEqual(expect.objectContaining({ level: 'error', code: 'database-not-found', database: 'ghost' }));
+  });
+
+  test('a broken configuration fails the invocation with a clear message and no AWS call', async () => {
+    const live = await createLiveAccount(emulator, LIVE);
+    const out = await invokeBundled('shipper/shipper.lambda', scheduled, {
+      endpoint: emulator.endpoint,
+      credentials: await emulator.credentialsFor(live.account),
+      environment: { SHIPPER_CONFIG: '{"version":1}' },
+    });
+    expect(out.error).toMatch(/SHIPPER_CONFIG: ownerId must be a non-empty string/);
+    expect(out.logs).toContainEqual(expect.objectContaining({ event: 'pass-failed', apiCalls: {} }));
+  });
+
+  test('RDS API calls per pass stay bounded for 100 databases', async () => {
+    const live = await createLiveAccount(emulator, LIVE);
+    const ids = Array.from({ length: 100 }, (_, i) => `db-${String(i).padStart(3, '0')}`);
+    for (const id of ids) await live.createDatabase(id, 'none');
+    const config = shipperConfig(live, ids, { maxCopiesInFlight: 20, manualSnapshotQuota: 1000 });
+    const passes: Record<string, number>[] = [];
+    for (let i = 0; i < 12; i++) {
+      const out = await runShipper(live, config);
+      passes.push(out.result.apiCalls);
+      if (out.result.copiesStarted === 0 && out.result.announced === 0) break;
+    }
+    const reads = (calls: Record<string, number>) => (calls['rds:DescribeDBInstances'] ?? 0) + (calls['rds:DescribeDBSnapshots'] ?? 0);
+    // Reads are paginated lists in pages of 100: instances, automated snapshots,
+    // manual snapshots. With 100 databases and 100 copies each is one page.
+    for (const calls of passes) expect(reads(calls)).toBe(3);
+    expect(passes[0]).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:CopyDBSnapshot': 20 });
+    const idle = passes[passes.length - 1];
+    expect(idle).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2 });
+    expect(await live.takeAnnouncements()).toHaveLength(100);
+    console.log(`100 databases: ${passes.length} passes; API calls per pass: ${passes.map((p) => JSON.stringify(p)).join(' | ')}`);
+  });
+});
