@@ -67,8 +67,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['examples/**/*.ts'],
+    include: ['examples/**/*.ts', '.projenrc.ts'],
     compilerOptions: {},
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'projenrc', '.projenrc.ts'],
+    // One project for every linted file: tsconfig.dev.json covers src, test and examples.
+    projectService: false,
+    tsconfigPath: './tsconfig.dev.json',
   },
 
   devDeps: [
@@ -101,6 +108,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
 for (const ignored of ['/examples/', '/.ci/', `/${EMULATOR_VENV}/`, '/cdk.out/', '/.demo/']) {
   project.addPackageIgnore(ignored);
 }
+
+// The handlers' AWS SDK clients are dev dependencies on purpose: the Lambda
+// Node.js runtime provides them, so they are bundled as externals.
+project.eslint?.allowDevDeps('src/runtime/**');
+project.eslint?.allowDevDeps('src/**/*.lambda.ts');
 
 // The emulator (moto server) is installed into a project-local venv by the project
 // itself, so a fresh clone needs no manual step.

@@ -53,10 +53,19 @@ export type ParseResult =
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const IDENT = /^[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
-const SNAPSHOT_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):rds:([a-z0-9-]+):(\d{12}):(snapshot|cluster-snapshot):([a-zA-Z][a-zA-Z0-9-]{0,254})$/;
+const SNAPSHOT_ARN =
+  /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):rds:([a-z0-9-]+):(\d{12}):(snapshot|cluster-snapshot):([a-zA-Z][a-zA-Z0-9-]{0,254})$/;
 
 /** The parts of an RDS snapshot ARN, or undefined if it is not one. */
-export function parseSnapshotArn(arn: string): { partition: string; region: string; account: string; kind: SnapshotKind; identifier: string } | undefined {
+export interface SnapshotArnParts {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly kind: SnapshotKind;
+  readonly identifier: string;
+}
+
+export function parseSnapshotArn(arn: string): SnapshotArnParts | undefined {
   const m = SNAPSHOT_ARN.exec(arn);
   if (!m) return undefined;
   return { partition: m[1], region: m[2], account: m[3], kind: m[4] === 'snapshot' ? 'instance' : 'cluster', identifier: m[5] };

@@ -75,7 +75,8 @@ export async function createLiveAccount(emulator: Emulator, account: string, top
         const messages = res.Messages ?? [];
         if (messages.length === 0) return out;
         for (const m of messages) out.push(JSON.parse(m.Body!).Message);
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        const entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! }));
+        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
       }
     },
     manualSnapshots: () => listSnapshots(rds, 'manual'),

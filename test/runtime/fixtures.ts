@@ -42,7 +42,13 @@ export function automated(db: string, daysAgo: number, extra: Partial<DbSnapshot
 }
 
 /** A shipping copy of `source`, owned by OWNER unless tags say otherwise. */
-export function copyOf(source: DbSnapshot, identifier: string, opts: { status?: string; announced?: boolean; tags?: Record<string, string> } = {}): DbSnapshot {
+export interface CopyOptions {
+  readonly status?: string;
+  readonly announced?: boolean;
+  readonly tags?: Record<string, string>;
+}
+
+export function copyOf(source: DbSnapshot, identifier: string, opts: CopyOptions = {}): DbSnapshot {
   return {
     ...source,
     identifier,

@@ -12,12 +12,12 @@ import {
 } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DAY, LIVE, NOW, OWNER, REGION, VAULT } from './fixtures';
 import { SDK_CLIENT_CONFIG } from '../../src/runtime/aws';
 import { createLogger } from '../../src/runtime/log';
 import { parseMessage } from '../../src/runtime/schema';
 import { parseShipperConfig, runShipperPass, ShipperConfig } from '../../src/runtime/shipper-pass';
 import { TagKeys } from '../../src/runtime/tags';
-import { DAY, LIVE, NOW, OWNER, REGION, VAULT } from './fixtures';
 
 const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);
@@ -66,7 +66,16 @@ function setUpAccount(dbs = ['a', 'b', 'c']) {
       throw Object.assign(new Error('exists'), { name: 'DBSnapshotAlreadyExistsFault' });
     }
     const source = dbs.map(autoSnap).find((s) => s.DBSnapshotArn === input.SourceDBSnapshotIdentifier)!;
-    const copy: DBSnapshot = { ...source, DBSnapshotIdentifier: input.TargetDBSnapshotIdentifier, DBSnapshotArn: arn(input.TargetDBSnapshotIdentifier!), SnapshotType: 'manual', Status: 'creating', Encrypted: true, KmsKeyId: input.KmsKeyId, TagList: input.Tags };
+    const copy: DBSnapshot = {
+      ...source,
+      DBSnapshotIdentifier: input.TargetDBSnapshotIdentifier,
+      DBSnapshotArn: arn(input.TargetDBSnapshotIdentifier!),
+      SnapshotType: 'manual',
+      Status: 'creating',
+      Encrypted: true,
+      KmsKeyId: input.KmsKeyId,
+      TagList: input.Tags,
+    };
     manual.push(copy);
     return { DBSnapshot: copy };
   });
@@ -96,7 +105,9 @@ function pass(remainingMs = 600_000, cfg: ShipperConfig = config) {
 }
 
 const logged = () => lines.map((l) => JSON.parse(l));
-const writes = () => [CopyDBSnapshotCommand, ModifyDBSnapshotAttributeCommand, AddTagsToResourceCommand, DeleteDBSnapshotCommand].reduce((n, c) => n + rdsMock.commandCalls(c).length, 0) + snsMock.commandCalls(PublishCommand).length;
+const RDS_WRITES = [CopyDBSnapshotCommand, ModifyDBSnapshotAttributeCommand, AddTagsToResourceCommand, DeleteDBSnapshotCommand];
+/** Every AWS write call made since the last reset. */
+const writes = () => RDS_WRITES.reduce((n, c) => n + rdsMock.commandCalls(c).length, 0) + snsMock.commandCalls(PublishCommand).length;
 
 beforeEach(() => {
   rdsMock.reset();
@@ -197,7 +208,14 @@ describe('runShipperPass', () => {
     setUpAccount(['a']);
     const old = new Date(NOW.getTime() - 5 * DAY);
     manual.push({
-      DBSnapshotIdentifier: 'failsafe-a-20261115-120000', DBSnapshotArn: arn('failsafe-a-20261115-120000'), DBInstanceIdentifier: 'a', SnapshotType: 'manual', Status: 'available', SnapshotCreateTime: old, Engine: 'postgres', Encrypted: true,
+      DBSnapshotIdentifier: 'failsafe-a-20261115-120000',
+      DBSnapshotArn: arn('failsafe-a-20261115-120000'),
+      DBInstanceIdentifier: 'a',
+      SnapshotType: 'manual',
+      Status: 'available',
+      SnapshotCreateTime: old,
+      Engine: 'postgres',
+      Encrypted: true,
       TagList: [{ Key: TagKeys.OWNER, Value: OWNER }, { Key: TagKeys.SOURCE_DATABASE, Value: 'a' }, { Key: TagKeys.SOURCE_TIME, Value: old.toISOString() }, { Key: TagKeys.ANNOUNCED, Value: old.toISOString() }],
     });
     await pass(); // copies the new snapshot

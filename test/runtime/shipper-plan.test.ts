@@ -1,7 +1,7 @@
+import { automated, config, copyOf, DAY, instance, NOW, OWNER, state } from './fixtures';
 import { shippingCopyIdentifier } from '../../src/runtime/naming';
 import { planShipper, ShipperAction } from '../../src/runtime/shipper-plan';
 import { TagKeys } from '../../src/runtime/tags';
-import { automated, config, copyOf, DAY, instance, NOW, OWNER, state } from './fixtures';
 
 const types = (actions: readonly ShipperAction[]) => actions.map((a) => `${a.type}:${a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier}`);
 const codes = (plan: ReturnType<typeof planShipper>) => plan.findings.map((f) => f.code);
