@@ -1,1 +1,1 @@
-export { RdsSnapshotShipper, RdsSnapshotShipperProps, DatabaseTagSelector } from './shipper/shipper';
+export * from './shipper/shipper';

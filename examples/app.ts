@@ -1,0 +1,44 @@
+/**
+ * The example two-account app: a Live stack with three databases shipped to a
+ * Failsafe account. `npx projen demo` synthesizes it into cdk.out.
+ */
+import { App, Duration, Stack, StackProps, aws_rds as rds } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { RdsSnapshotShipper } from '../src';
+
+export const LIVE_ACCOUNT = '111111111111';
+export const FAILSAFE_ACCOUNT = '222222222222';
+export const REGION = 'eu-west-1';
+/** The databases of the example: one unencrypted, one with aws/rds, one with a CMK. */
+export const DATABASES = ['orders', 'users', 'payments'] as const;
+
+export class LiveStack extends Stack {
+  public readonly shipper: RdsSnapshotShipper;
+
+  constructor(scope: Construct, id: string, props: StackProps) {
+    super(scope, id, props);
+    const instances = DATABASES.map((name) =>
+      rds.DatabaseInstance.fromDatabaseInstanceAttributes(this, name, {
+        instanceIdentifier: name,
+        instanceEndpointAddress: `${name}.example.internal`,
+        port: 5432,
+        securityGroups: [],
+      }),
+    );
+    this.shipper = new RdsSnapshotShipper(this, 'Shipper', {
+      vaultAccount: FAILSAFE_ACCOUNT,
+      instances,
+      retention: Duration.days(2),
+    });
+  }
+}
+
+export function buildApp(outdir = 'cdk.out'): { app: App; live: LiveStack } {
+  const app = new App({ outdir });
+  const live = new LiveStack(app, 'Live', { env: { account: LIVE_ACCOUNT, region: REGION } });
+  return { app, live };
+}
+
+if (require.main === module) {
+  buildApp().app.synth();
+}
