@@ -30,7 +30,19 @@ async function step<T>(label: string, fn: () => Promise<T>): Promise<T> {
   return out;
 }
 
+// The AWS SDK warns, once per process, that it will need Node.js 22 from 2027.
+// That concerns the machine running the demo, not the handlers (they run on
+// Lambda's Node.js 24), so it is said once in a line rather than as a banner.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (`${w.name} ${w.message}`.includes('NodeVersionSupportWarning')) return;
+  console.error(`${w.name}: ${w.message}`);
+});
+
 async function main() {
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    console.log(`note: Node.js ${process.versions.node} is past its end of life; AWS SDK releases from 2027 need Node.js 22 or later.`);
+  }
   console.log('cdk-rds-failsafe demo: ship RDS snapshots from a Live account towards a Failsafe account\n');
 
   // 1. Synthesize the example app.
