@@ -124,8 +124,14 @@ const emulatorInstall = project.addTask('emulator:install', {
 // Tests always run against freshly bundled handlers and an installed emulator.
 const bundle = project.tasks.tryFind('bundle');
 if (!bundle) throw new Error('projen did not create a bundle task');
+// ts-jest only transpiles (isolatedModules), so the tests are type-checked here.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check src, test and examples',
+  exec: 'tsc --noEmit -p tsconfig.dev.json',
+});
 project.testTask.prependSpawn(bundle);
 project.testTask.prependSpawn(emulatorInstall);
+project.testTask.prependSpawn(typecheck);
 
 project.addTask('demo', {
   description: 'Synthesize the example app and run a DR drill against the local emulator',

@@ -6,11 +6,11 @@
  *   npx projen demo
  */
 import * as path from 'node:path';
+import { buildApp, DATABASES, FAILSAFE_ACCOUNT, LIVE_ACCOUNT } from './app';
 import { parseMessage } from '../src/runtime/schema';
 import { Emulator, startEmulator } from '../test/emulator/emulator';
 import { invokeBundled } from '../test/emulator/invoke';
 import { createLiveAccount, Encryption, LiveAccount } from '../test/emulator/live';
-import { buildApp, DATABASES, FAILSAFE_ACCOUNT, LIVE_ACCOUNT } from './app';
 
 const ENCRYPTION: Record<(typeof DATABASES)[number], Encryption> = { orders: 'none', users: 'aws/rds', payments: 'cmk' };
 const started = Date.now();

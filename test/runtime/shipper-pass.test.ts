@@ -105,7 +105,7 @@ function pass(remainingMs = 600_000, cfg: ShipperConfig = config) {
 }
 
 const logged = () => lines.map((l) => JSON.parse(l));
-const RDS_WRITES = [CopyDBSnapshotCommand, ModifyDBSnapshotAttributeCommand, AddTagsToResourceCommand, DeleteDBSnapshotCommand];
+const RDS_WRITES: any[] = [CopyDBSnapshotCommand, ModifyDBSnapshotAttributeCommand, AddTagsToResourceCommand, DeleteDBSnapshotCommand];
 /** Every AWS write call made since the last reset. */
 const writes = () => RDS_WRITES.reduce((n, c) => n + rdsMock.commandCalls(c).length, 0) + snsMock.commandCalls(PublishCommand).length;
 
