@@ -6,17 +6,16 @@
 import {
   AddTagsToResourceCommand,
   CopyDBSnapshotCommand,
-  DBSnapshot as SdkSnapshot,
   DeleteDBSnapshotCommand,
   DescribeOptionGroupsCommand,
   ModifyDBSnapshotAttributeCommand,
   paginateDescribeDBInstances,
-  paginateDescribeDBSnapshots,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { errorCode, parseArnAccount } from './aws';
 import { describeError, Logger } from './log';
+import { listDbSnapshots } from './snapshots';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
 import {
   DbInstance,
@@ -92,31 +91,6 @@ export interface ShipperPassSummary {
 
 /** Stop starting new actions when less than this is left of the invocation. */
 export const TIME_RESERVE_MS = 15_000;
-
-function toSnapshot(s: SdkSnapshot): DbSnapshot {
-  return {
-    identifier: s.DBSnapshotIdentifier ?? '',
-    arn: s.DBSnapshotArn ?? '',
-    dbIdentifier: s.DBInstanceIdentifier ?? '',
-    type: s.SnapshotType ?? '',
-    status: s.Status ?? 'unknown',
-    createTime: s.SnapshotCreateTime,
-    encrypted: s.Encrypted === true,
-    kmsKeyId: s.KmsKeyId,
-    engine: s.Engine ?? '',
-    engineVersion: s.EngineVersion,
-    optionGroupName: s.OptionGroupName,
-    tags: toTagMap(s.TagList),
-  };
-}
-
-async function listSnapshots(rds: RDSClient, snapshotType: 'automated' | 'manual'): Promise<DbSnapshot[]> {
-  const out: DbSnapshot[] = [];
-  for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: 100 }, { SnapshotType: snapshotType })) {
-    for (const s of page.DBSnapshots ?? []) out.push(toSnapshot(s));
-  }
-  return out;
-}
 
 async function listInstances(rds: RDSClient): Promise<DbInstance[]> {
   const out: DbInstance[] = [];
@@ -211,8 +185,8 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
 
   const [instances, automatedSnapshots, manualSnapshots] = await Promise.all([
     listInstances(rds),
-    listSnapshots(rds, 'automated'),
-    listSnapshots(rds, 'manual'),
+    listDbSnapshots(rds, 'automated'),
+    listDbSnapshots(rds, 'manual'),
   ]);
   const optionGroups = await readOptionGroups(rds, automatedSnapshots, log);
 
