@@ -15,7 +15,6 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { errorCode, parseArnAccount } from './aws';
 import { describeError, Logger } from './log';
-import { listDbSnapshots } from './snapshots';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
 import {
   DbInstance,
@@ -29,6 +28,7 @@ import {
   ShipperPlanConfig,
   sourceTimeOf,
 } from './shipper-plan';
+import { listDbSnapshots } from './snapshots';
 import { TagKeys, toTagList, toTagMap } from './tags';
 
 export const SHIPPER_CONFIG_VERSION = 1;

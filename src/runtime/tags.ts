@@ -11,9 +11,13 @@ export const TAG_PREFIX = 'cdk-rds-failsafe:';
 export const TagKeys = {
   /** Which handler instance created (and so may delete) the snapshot. */
   OWNER: `${TAG_PREFIX}owner`,
+  /** The account the copied snapshot came from (vault copies). */
+  SOURCE_ACCOUNT: `${TAG_PREFIX}source-account`,
+  /** The region the copied snapshot came from (vault copies). */
+  SOURCE_REGION: `${TAG_PREFIX}source-region`,
   /** The database the snapshot is a copy of. */
   SOURCE_DATABASE: `${TAG_PREFIX}source-db`,
-  /** The identifier of the snapshot it was copied from. */
+  /** The snapshot it was copied from: an identifier (shipper) or an ARN (vault). */
   SOURCE_SNAPSHOT: `${TAG_PREFIX}source-snapshot`,
   /** The creation time of the original automated snapshot (ISO 8601): the recovery point. */
   SOURCE_TIME: `${TAG_PREFIX}source-time`,
@@ -21,8 +25,15 @@ export const TagKeys = {
   ANNOUNCED: `${TAG_PREFIX}announced`,
 } as const;
 
-/** Every tag key the shipper writes. IAM limits tagging to these keys. */
-export const SHIPPER_TAG_KEYS: readonly string[] = Object.values(TagKeys);
+/** Every tag key the shipper writes. IAM limits its tagging to these keys. */
+export const SHIPPER_TAG_KEYS: readonly string[] = [
+  TagKeys.OWNER, TagKeys.SOURCE_DATABASE, TagKeys.SOURCE_SNAPSHOT, TagKeys.SOURCE_TIME, TagKeys.ANNOUNCED,
+];
+
+/** Every tag key the vault writes, all at creation. IAM limits its tagging to these keys. */
+export const VAULT_TAG_KEYS: readonly string[] = [
+  TagKeys.OWNER, TagKeys.SOURCE_ACCOUNT, TagKeys.SOURCE_REGION, TagKeys.SOURCE_DATABASE, TagKeys.SOURCE_SNAPSHOT, TagKeys.SOURCE_TIME,
+];
 
 export type TagMap = Readonly<Record<string, string>>;
 

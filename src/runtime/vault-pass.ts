@@ -1,0 +1,220 @@
+/**
+ * The vault's adapters: validate an announcement, gather the Failsafe
+ * account's state in bulk, plan with `planVault`, and carry the plan out.
+ */
+import { CopyDBSnapshotCommand, DeleteDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import { errorCode, parseArnAccount } from './aws';
+import { describeError, Logger } from './log';
+import { parseMessage, parseSnapshotArn } from './schema';
+import { listDbSnapshots } from './snapshots';
+import { toTagList } from './tags';
+import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction, VaultPlanConfig } from './vault-plan';
+
+export const VAULT_CONFIG_VERSION = 1;
+const TOPIC_ARN = /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/;
+
+export interface VaultSource {
+  readonly topicArn: string;
+}
+
+export interface VaultConfig extends VaultPlanConfig {
+  readonly version: typeof VAULT_CONFIG_VERSION;
+  readonly vaultKeyArn: string;
+  readonly sources: readonly VaultSource[];
+}
+
+export function parseVaultConfig(raw: string | undefined): VaultConfig {
+  if (!raw) throw new Error('VAULT_CONFIG is not set; the function must be deployed by the RdsSnapshotVault construct');
+  let c: Record<string, any>;
+  try {
+    c = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`VAULT_CONFIG is not valid JSON: ${(e as Error).message}`);
+  }
+  const fail = (what: string): never => {
+    throw new Error(`VAULT_CONFIG: ${what}`);
+  };
+  if (c.version !== VAULT_CONFIG_VERSION) fail(`unsupported version ${JSON.stringify(c.version)}`);
+  if (typeof c.ownerId !== 'string' || c.ownerId === '') fail('ownerId must be a non-empty string');
+  if (typeof c.vaultKeyArn !== 'string' || !c.vaultKeyArn.startsWith('arn:')) fail('vaultKeyArn must be an ARN');
+  if (!Array.isArray(c.sources) || c.sources.length === 0) fail('sources must be a non-empty list');
+  for (const s of c.sources) {
+    if (typeof s?.topicArn !== 'string' || !TOPIC_ARN.test(s.topicArn)) fail(`source topic ${JSON.stringify(s?.topicArn)} is not an SNS topic ARN`);
+  }
+  if (!Array.isArray(c.sourceAccounts) || !c.sourceAccounts.every((a: unknown) => typeof a === 'string' && /^\d{12}$/.test(a))) fail('sourceAccounts must be 12-digit account ids');
+  for (const n of ['retentionMs', 'minimumCopies', 'maxCopiesInFlight', 'manualSnapshotQuota']) {
+    if (typeof c[n] !== 'number' || !(c[n] > 0)) fail(`${n} must be a positive number`);
+  }
+  return c as VaultConfig;
+}
+
+export interface VaultDeps {
+  readonly rds: RDSClient;
+  readonly now: () => Date;
+  readonly remainingMs: () => number;
+  readonly log: Logger;
+}
+
+export interface VaultPassSummary {
+  readonly copiesStarted: number;
+  readonly copiesAlreadyThere: number;
+  readonly deleted: number;
+  readonly failures: number;
+  readonly deferred: number;
+  readonly findings: Readonly<Record<string, number>>;
+}
+
+const TIME_RESERVE_MS = 15_000;
+
+function kmsHint(config: VaultConfig): string {
+  return `RDS could not use a key: the vault role needs kms:CreateGrant and kms:DescribeKey on the vault key ${config.vaultKeyArn}, `
+    + "and the source account's shipping key policy must allow this account";
+}
+
+export type Validation = { readonly ok: true; readonly snapshot: ShippedSnapshot } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Checks an SNS delivery against the allowlist and the schema: the topic must be
+ * a configured source, and the snapshot must belong to the account and region
+ * of that topic. Makes no AWS call.
+ */
+export function validateAnnouncement(config: VaultConfig, topicArn: unknown, body: unknown): Validation {
+  if (typeof topicArn !== 'string' || !config.sources.some((s) => s.topicArn === topicArn)) {
+    return { ok: false, reason: `message came from topic ${JSON.stringify(topicArn)}, which is not a configured source` };
+  }
+  if (typeof body !== 'string') return { ok: false, reason: 'message body is not a string' };
+  const parsed = parseMessage(body);
+  if (!parsed.ok) return { ok: false, reason: parsed.reason };
+  const m = parsed.message;
+  const topic = parseArnAccount(topicArn);
+  if (!config.sourceAccounts.includes(m.sourceAccount)) return { ok: false, reason: `source account ${m.sourceAccount} is not an allowed source` };
+  if (m.sourceAccount !== topic.account) {
+    return { ok: false, reason: `message announces account ${m.sourceAccount}, but it was published on a topic of account ${topic.account}` };
+  }
+  if (m.sourceRegion !== topic.region) {
+    return { ok: false, reason: `message announces region ${m.sourceRegion}, but it was published on a topic in region ${topic.region}` };
+  }
+  if (m.kind !== 'instance') return { ok: false, reason: `snapshot kind "${m.kind}" is not supported by this version of the vault` };
+  if (!m.snapshotIdentifier.toLowerCase().startsWith(SHIPPED_SNAPSHOT_PREFIX)) {
+    return { ok: false, reason: `snapshot ${m.snapshotIdentifier} is not a shipper copy (its name does not start with ${SHIPPED_SNAPSHOT_PREFIX})` };
+  }
+  return {
+    ok: true,
+    snapshot: {
+      arn: m.snapshotArn,
+      account: m.sourceAccount,
+      region: m.sourceRegion,
+      identifier: m.snapshotIdentifier,
+      database: m.sourceDatabaseIdentifier.toLowerCase(),
+      time: new Date(m.snapshotCreateTime),
+    },
+  };
+}
+
+/** Shared snapshots from allowed accounts that the shipper made; others are logged and ignored. */
+async function listShipped(rds: RDSClient, config: VaultConfig, log: Logger): Promise<ShippedSnapshot[]> {
+  const out: ShippedSnapshot[] = [];
+  for (const s of await listDbSnapshots(rds, 'shared')) {
+    const arn = parseSnapshotArn(s.arn);
+    const name = arn ? parseShippedName(arn.identifier) : undefined;
+    if (!arn || !config.sourceAccounts.includes(arn.account) || !name) {
+      log.log('info', 'shared snapshot ignored: not a shipper copy from an allowed source account', { event: 'shared-ignored', snapshot: s.arn });
+      continue;
+    }
+    const { account, region, identifier } = arn;
+    out.push({ arn: s.arn, account, region, identifier, database: name.database, time: name.time, status: s.status });
+  }
+  return out;
+}
+
+/**
+ * Plans and carries out a pass. With `shipped` given (an announcement), only
+ * the copy for it is made; without, it is a sweep: everything shared with the
+ * account is copied and retention is applied.
+ */
+export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announced?: ShippedSnapshot): Promise<VaultPassSummary> {
+  const { rds, log } = deps;
+  const [shipped, manualSnapshots] = await Promise.all([
+    announced ? Promise.resolve([announced]) : listShipped(rds, config, log),
+    listDbSnapshots(rds, 'manual'),
+  ]);
+  const plan = planVault(config, { now: deps.now(), shipped, manualSnapshots });
+  for (const f of plan.findings) log.log(f.level, f.message, { event: 'finding', code: f.code, snapshot: f.snapshot, source: f.source });
+
+  const counts = { copiesStarted: 0, copiesAlreadyThere: 0, deleted: 0, failures: 0, deferred: 0 };
+  let quotaReached = false;
+  let lastError: unknown;
+  const actions = announced ? plan.actions.filter((a) => a.type === 'copy') : plan.actions;
+
+  const execute = async (action: VaultAction) => {
+    if (action.type === 'copy') {
+      if (quotaReached) {
+        counts.deferred += 1;
+        return;
+      }
+      try {
+        await rds.send(new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: action.source.arn,
+          TargetDBSnapshotIdentifier: action.targetIdentifier,
+          KmsKeyId: config.vaultKeyArn,
+          CopyTags: false,
+          Tags: toTagList(action.tags),
+          // A source in another region needs nothing more than its ARN: RDS copies
+          // across accounts and regions in one call, and PreSignedUrl only
+          // applies in GovCloud (RDS API Reference, CopyDBSnapshot).
+        }));
+        counts.copiesStarted += 1;
+        log.log('info', 'vault copy started', { event: 'copy-started', source: action.source.arn, snapshot: action.targetIdentifier, database: action.source.database });
+      } catch (e) {
+        const code = errorCode(e);
+        if (code === 'DBSnapshotAlreadyExists' || code === 'DBSnapshotAlreadyExistsFault') {
+          counts.copiesAlreadyThere += 1;
+          log.log('info', 'vault copy already exists', { event: 'copy-skipped', snapshot: action.targetIdentifier });
+          return;
+        }
+        if (code === 'SnapshotQuotaExceeded' || code === 'SnapshotQuotaExceededFault') quotaReached = true;
+        throw e;
+      }
+      return;
+    }
+    try {
+      await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: action.snapshot.identifier }));
+    } catch (e) {
+      const code = errorCode(e);
+      if (code === 'DBSnapshotNotFound' || code === 'DBSnapshotNotFoundFault') return;
+      throw e;
+    }
+    counts.deleted += 1;
+    log.log('info', 'vault copy deleted', { event: 'deleted', snapshot: action.snapshot.identifier, source: action.sourceKey, reason: action.reason });
+  };
+
+  for (const action of actions) {
+    if (deps.remainingMs() < TIME_RESERVE_MS) {
+      counts.deferred += 1;
+      log.log('warn', 'time budget reached; the action waits for the next pass', { event: 'deferred', action: action.type });
+      continue;
+    }
+    try {
+      await execute(action);
+    } catch (e) {
+      counts.failures += 1;
+      lastError = e;
+      const code = errorCode(e);
+      log.log('error', `${action.type} failed`, {
+        event: 'action-failed',
+        action: action.type,
+        snapshot: action.type === 'copy' ? action.targetIdentifier : action.snapshot.identifier,
+        errorCode: code,
+        ...describeError(e),
+        ...(code === 'KMSKeyNotAccessibleFault' ? { hint: kmsHint(config) } : {}),
+      });
+    }
+  }
+  const findings: Record<string, number> = {};
+  for (const f of plan.findings) findings[f.code] = (findings[f.code] ?? 0) + 1;
+  const summary = { ...counts, findings };
+  // An announcement whose copy could not be started is retried by Lambda and,
+  // if it keeps failing, ends in the dead-letter queue.
+  if (announced && counts.failures > 0) throw Object.assign(new Error(`the vault copy of ${announced.arn} could not be started`), { cause: lastError, summary });
+  return summary;
+}

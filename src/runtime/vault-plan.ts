@@ -1,0 +1,218 @@
+/**
+ * The vault's planner: a pure function from the Failsafe account's observed
+ * state to the actions that bring it to the desired state. No I/O, no clock.
+ *
+ * Desired state:
+ * - every snapshot shipped to the vault by an allowed source has a vault copy,
+ *   owned by the vault and encrypted with the vault key;
+ * - the vault's copies are trimmed by invariant 2 of the design: never the
+ *   newest `minimumCopies` available copies of a source, however old, and
+ *   nothing while a newer copy of that source is still incomplete.
+ */
+import { compactTimestamp } from './naming';
+import { parseSnapshotArn } from './schema';
+import { DbSnapshot, isOwnedBy } from './shipper-plan';
+import { TagKeys, TagMap } from './tags';
+
+/** Prefix of every snapshot the vault creates. IAM scopes its permissions to it. */
+export const VAULT_SNAPSHOT_PREFIX = 'vault-';
+/** Prefix of the shipper's copies: only shared snapshots named so are taken. */
+export const SHIPPED_SNAPSHOT_PREFIX = 'failsafe-';
+
+export interface VaultPlanConfig {
+  readonly ownerId: string;
+  /** Accounts the vault takes snapshots from. */
+  readonly sourceAccounts: readonly string[];
+  readonly retentionMs: number;
+  readonly minimumCopies: number;
+  readonly maxCopiesInFlight: number;
+  readonly manualSnapshotQuota: number;
+}
+
+/** A shipped snapshot the vault should hold a copy of. */
+export interface ShippedSnapshot {
+  readonly arn: string;
+  readonly account: string;
+  readonly region: string;
+  readonly identifier: string;
+  readonly database: string;
+  /** The recovery point: the original automated snapshot's time. */
+  readonly time: Date;
+  readonly status?: string;
+}
+
+export interface VaultState {
+  readonly now: Date;
+  /** Snapshots to hold: from the message being handled, or found shared with the account. */
+  readonly shipped: readonly ShippedSnapshot[];
+  /** Every manual snapshot in the vault account and region, owned by anyone. */
+  readonly manualSnapshots: readonly DbSnapshot[];
+}
+
+export type VaultAction =
+  | { readonly type: 'copy'; readonly source: ShippedSnapshot; readonly targetIdentifier: string; readonly tags: TagMap }
+  | { readonly type: 'delete'; readonly snapshot: DbSnapshot; readonly sourceKey: string; readonly reason: string };
+
+export type VaultFindingCode =
+  | 'copy-in-progress'
+  | 'copy-failed'
+  | 'source-not-available'
+  | 'copy-deferred-in-flight-limit'
+  | 'copy-deferred-snapshot-quota'
+  | 'name-conflict'
+  | 'kept-minimum-copies'
+  | 'kept-newer-copy-incomplete';
+
+export interface VaultFinding {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly code: VaultFindingCode;
+  readonly snapshot?: string;
+  readonly source?: string;
+  readonly message: string;
+}
+
+export interface VaultPlan {
+  readonly actions: readonly VaultAction[];
+  readonly findings: readonly VaultFinding[];
+}
+
+const FAILED_STATUSES = new Set(['failed', 'error', 'incompatible-restore', 'incompatible-parameters']);
+const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6})$/;
+
+/** The vault copy's identifier, derived from the shipped snapshot's ARN alone. */
+export function vaultCopyIdentifier(shippedArn: string): string {
+  const arn = parseSnapshotArn(shippedArn);
+  if (!arn || arn.kind !== 'instance') throw new Error(`not an RDS DB snapshot ARN: ${shippedArn}`);
+  return `${VAULT_SNAPSHOT_PREFIX}${arn.account}-${arn.region}-${arn.identifier.toLowerCase()}`;
+}
+
+/**
+ * Reads database and time from a shipper copy's name
+ * (`failsafe-<database>-<yyyymmdd>-<hhmmss>`), or undefined if it is not one.
+ */
+export function parseShippedName(identifier: string): { database: string; time: Date } | undefined {
+  const m = SHIPPED_NAME.exec(identifier.toLowerCase());
+  if (!m) return undefined;
+  const [, database, d, t] = m;
+  const time = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`);
+  if (Number.isNaN(time.getTime()) || compactTimestamp(time) !== `${d}-${t}`) return undefined;
+  return { database, time };
+}
+
+/** The key that groups copies of one source database. */
+export function sourceKeyOf(account: string, region: string, database: string): string {
+  return `${account}/${region}/${database.toLowerCase()}`;
+}
+
+function copySourceKey(s: DbSnapshot): string | undefined {
+  const account = s.tags[TagKeys.SOURCE_ACCOUNT];
+  const region = s.tags[TagKeys.SOURCE_REGION];
+  const database = s.tags[TagKeys.SOURCE_DATABASE];
+  if (!account || !region || !database) return undefined;
+  return sourceKeyOf(account, region, database);
+}
+
+function copyTime(s: DbSnapshot): number | undefined {
+  const t = Date.parse(s.tags[TagKeys.SOURCE_TIME] ?? '');
+  if (!Number.isNaN(t)) return t;
+  return s.createTime?.getTime();
+}
+
+const isInProgress = (s: DbSnapshot) => s.status !== 'available' && !FAILED_STATUSES.has(s.status);
+
+export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan {
+  const actions: VaultAction[] = [];
+  const findings: VaultFinding[] = [];
+  const allowed = new Set(config.sourceAccounts);
+  const own = state.manualSnapshots.filter((s) => isOwnedBy(s, config.ownerId));
+  const byName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
+  let inFlight = own.filter(isInProgress).length;
+  let manualCount = state.manualSnapshots.length;
+
+  // 1. Copies: one per shipped snapshot from an allowed account.
+  const seen = new Set<string>();
+  for (const source of state.shipped) {
+    if (!allowed.has(source.account)) continue; // the adapters reject these with a logged reason before planning
+    const target = vaultCopyIdentifier(source.arn);
+    if (seen.has(target)) continue;
+    seen.add(target);
+    const existing = byName.get(target);
+    if (existing) {
+      if (!isOwnedBy(existing, config.ownerId)) {
+        findings.push({ level: 'error', code: 'name-conflict', snapshot: target, message: `a snapshot named ${target} exists but was not created by this vault; ${source.arn} is not copied` });
+      } else if (FAILED_STATUSES.has(existing.status)) {
+        findings.push({ level: 'error', code: 'copy-failed', snapshot: target, message: `vault copy ${target} ended in status ${existing.status}; it is deleted so that a later pass copies again` });
+      } else if (isInProgress(existing)) {
+        findings.push({ level: 'info', code: 'copy-in-progress', snapshot: target, message: `vault copy ${target} is ${existing.status}` });
+      }
+      continue;
+    }
+    if (source.status !== undefined && source.status !== 'available') {
+      findings.push({ level: 'info', code: 'source-not-available', snapshot: source.identifier, message: `shared snapshot ${source.arn} is ${source.status}; it is copied once available` });
+      continue;
+    }
+    if (inFlight >= config.maxCopiesInFlight) {
+      findings.push({ level: 'warn', code: 'copy-deferred-in-flight-limit', snapshot: source.identifier, message: `${inFlight} vault copies are in progress, the limit is ${config.maxCopiesInFlight}; ${source.arn} waits for a later pass` });
+      continue;
+    }
+    if (manualCount >= config.manualSnapshotQuota) {
+      findings.push({ level: 'error', code: 'copy-deferred-snapshot-quota', snapshot: source.identifier, message: `the vault account holds ${manualCount} manual snapshots and the quota is ${config.manualSnapshotQuota}; ${source.arn} waits until there is room` });
+      continue;
+    }
+    actions.push({
+      type: 'copy',
+      source,
+      targetIdentifier: target,
+      tags: {
+        [TagKeys.OWNER]: config.ownerId,
+        [TagKeys.SOURCE_ACCOUNT]: source.account,
+        [TagKeys.SOURCE_REGION]: source.region,
+        [TagKeys.SOURCE_DATABASE]: source.database,
+        [TagKeys.SOURCE_SNAPSHOT]: source.arn,
+        [TagKeys.SOURCE_TIME]: source.time.toISOString(),
+      },
+    });
+    inFlight += 1;
+    manualCount += 1;
+  }
+
+  // 2. Failed copies hold no data: clear them so the copy can be made again.
+  for (const copy of own) {
+    if (FAILED_STATUSES.has(copy.status)) {
+      actions.push({ type: 'delete', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?', reason: `copy ended in status ${copy.status}` });
+    }
+  }
+
+  // 3. Retention, per source (invariant 2).
+  const groups = new Map<string, DbSnapshot[]>();
+  for (const copy of own) {
+    const key = copySourceKey(copy);
+    if (!key || FAILED_STATUSES.has(copy.status) || copyTime(copy) === undefined) continue; // without provenance a copy is never expired
+    groups.set(key, [...(groups.get(key) ?? []), copy]);
+  }
+  for (const [key, copies] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const newestFirst = [...copies].sort((a, b) => copyTime(b)! - copyTime(a)! || b.identifier.localeCompare(a.identifier));
+    let availableSeen = 0;
+    let newerIncomplete = false;
+    for (const copy of newestFirst) {
+      if (isInProgress(copy)) {
+        newerIncomplete = true;
+        continue;
+      }
+      availableSeen += 1;
+      const age = state.now.getTime() - copyTime(copy)!;
+      if (age <= config.retentionMs) continue;
+      if (availableSeen <= config.minimumCopies) {
+        findings.push({ level: 'info', code: 'kept-minimum-copies', snapshot: copy.identifier, source: key, message: `${copy.identifier} is past the retention but is one of the newest ${config.minimumCopies} copies of ${key}, so it is kept` });
+        continue;
+      }
+      if (newerIncomplete) {
+        findings.push({ level: 'info', code: 'kept-newer-copy-incomplete', snapshot: copy.identifier, source: key, message: `${copy.identifier} is past the retention but a newer copy of ${key} is still in progress, so it is kept` });
+        continue;
+      }
+      actions.push({ type: 'delete', snapshot: copy, sourceKey: key, reason: `older than the retention (${Math.floor(age / 86_400_000)} days) and ${config.minimumCopies} newer copies exist` });
+    }
+  }
+
+  return { actions, findings };
+}

@@ -1,0 +1,138 @@
+import { CopyDBSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DAY, LIVE, NOW, REGION } from './fixtures';
+import { createLogger } from '../../src/runtime/log';
+import { MESSAGE_SCHEMA } from '../../src/runtime/schema';
+import { parseVaultConfig, runVaultPass, validateAnnouncement, VaultConfig } from '../../src/runtime/vault-pass';
+
+const TOPIC = `arn:aws:sns:${REGION}:${LIVE}:rds-failsafe-shipper`;
+const config: VaultConfig = {
+  version: 1,
+  ownerId: 'vault-test',
+  vaultKeyArn: `arn:aws:kms:${REGION}:222222222222:key/vault`,
+  sources: [{ topicArn: TOPIC }],
+  sourceAccounts: [LIVE],
+  retentionMs: 31 * DAY,
+  minimumCopies: 3,
+  maxCopiesInFlight: 10,
+  manualSnapshotQuota: 100,
+};
+const snapshotArn = `arn:aws:rds:${REGION}:${LIVE}:snapshot:failsafe-orders-20261120-120000`;
+const announcement = {
+  schema: MESSAGE_SCHEMA,
+  version: 1,
+  kind: 'instance',
+  snapshotArn,
+  snapshotIdentifier: 'failsafe-orders-20261120-120000',
+  sourceAccount: LIVE,
+  sourceRegion: REGION,
+  sourceDatabaseIdentifier: 'orders',
+  engine: 'postgres',
+  snapshotCreateTime: '2026-11-20T12:00:00.000Z',
+  encrypted: true,
+  shippedAt: '2026-11-20T12:05:00.000Z',
+};
+const body = (patch: Record<string, unknown> = {}) => JSON.stringify({ ...announcement, ...patch });
+const ARN_ELSEWHERE = snapshotArn.replace(LIVE, '333333333333');
+
+describe('validateAnnouncement', () => {
+  test('accepts a valid announcement from a configured source', () => {
+    expect(validateAnnouncement(config, TOPIC, body())).toEqual({
+      ok: true,
+      snapshot: { arn: snapshotArn, account: LIVE, region: REGION, identifier: 'failsafe-orders-20261120-120000', database: 'orders', time: new Date('2026-11-20T12:00:00.000Z') },
+    });
+  });
+
+  test.each([
+    ['a topic that is not a source', `arn:aws:sns:${REGION}:${LIVE}:other`, body(), /topic .* is not a configured source/],
+    ['no topic', undefined, body(), /not a configured source/],
+    ['malformed JSON', TOPIC, '{"schema"', /not valid JSON/],
+    ['an unknown schema version', TOPIC, body({ version: 7 }), /unsupported schema version 7/],
+    ['a missing field', TOPIC, JSON.stringify({ ...announcement, engine: undefined }), /missing field "engine"/],
+    ['an unknown source account', TOPIC, body({ sourceAccount: '333333333333', snapshotArn: ARN_ELSEWHERE }), /source account 333333333333 is not an allowed source/],
+    ['an ARN of another account than announced', TOPIC, body({ snapshotArn: snapshotArn.replace(LIVE, '333333333333') }), /belongs to account 333333333333/],
+    ['an ARN of another region than announced', TOPIC, body({ snapshotArn: snapshotArn.replace(REGION, 'us-east-1') }), /is in region us-east-1/],
+    ['an announced region other than the topic', TOPIC, body({ sourceRegion: 'us-east-1', snapshotArn: snapshotArn.replace(REGION, 'us-east-1') }), /published on a topic in region eu-west-1/],
+    ['an oversized body', TOPIC, body({ pad: 'x'.repeat(20_000) }), /over the limit/],
+    ['a snapshot that is not a shipper copy', TOPIC, body({ snapshotArn: snapshotArn.replace('failsafe-', 'manual-'), snapshotIdentifier: 'manual-orders-20261120-120000' }),
+      /not a shipper copy/],
+    ['a cluster snapshot', TOPIC, body({ kind: 'cluster', snapshotArn: snapshotArn.replace(':snapshot:', ':cluster-snapshot:') }), /kind "cluster" is not supported/],
+    ['a body that is not a string', TOPIC, { nested: true }, /not a string/],
+  ])('rejects %s', (_name, topic, input, reason) => {
+    const out = validateAnnouncement(config, topic, input);
+    expect(out.ok).toBe(false);
+    expect(out.ok ? '' : out.reason).toMatch(reason);
+  });
+
+  test('a topic from a configured account but another account in the message is rejected', () => {
+    const other = { ...config, sourceAccounts: [LIVE, '333333333333'] };
+    const out = validateAnnouncement(other, TOPIC, body({ sourceAccount: '333333333333', snapshotArn: ARN_ELSEWHERE }));
+    expect(out).toEqual({ ok: false, reason: 'message announces account 333333333333, but it was published on a topic of account 111111111111' });
+  });
+});
+
+describe('runVaultPass with an announcement', () => {
+  const rdsMock = mockClient(RDSClient);
+  beforeEach(() => {
+    rdsMock.reset();
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [] });
+  });
+  const deps = () => ({
+    rds: new RDSClient({ region: REGION }),
+    now: () => NOW,
+    remainingMs: () => 600_000,
+    log: createLogger({}, () => undefined),
+  });
+  const announced = () => {
+    const v = validateAnnouncement(config, TOPIC, body());
+    if (!v.ok) throw new Error(v.reason);
+    return v.snapshot;
+  };
+
+  test('copies by ARN with the vault key, and only copies', async () => {
+    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    const out = await runVaultPass(deps(), config, announced());
+    expect(out.copiesStarted).toBe(1);
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand)[0].args[0].input).toMatchObject({
+      SourceDBSnapshotIdentifier: snapshotArn,
+      TargetDBSnapshotIdentifier: `vault-${LIVE}-${REGION}-failsafe-orders-20261120-120000`,
+      KmsKeyId: config.vaultKeyArn,
+      CopyTags: false,
+    });
+    expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
+  });
+
+  test('a duplicate delivery that races a copy counts as done', async () => {
+    rdsMock.on(CopyDBSnapshotCommand).rejects(Object.assign(new Error('exists'), { name: 'DBSnapshotAlreadyExistsFault' }));
+    expect(await runVaultPass(deps(), config, announced())).toMatchObject({ copiesStarted: 0, copiesAlreadyThere: 1, failures: 0 });
+  });
+
+  test('a copy that cannot start fails the invocation, so Lambda retries and then dead-letters it', async () => {
+    rdsMock.on(CopyDBSnapshotCommand).rejects(Object.assign(new Error('no key'), { name: 'KMSKeyNotAccessibleFault' }));
+    await expect(runVaultPass(deps(), config, announced())).rejects.toThrow(/could not be started/);
+  });
+
+  test('a source in another region is copied by its ARN alone', async () => {
+    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    const otherArn = snapshotArn.replace(REGION, 'eu-central-1');
+    await runVaultPass(deps(), config, { ...announced(), region: 'eu-central-1', arn: otherArn });
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand)[0].args[0].input).toMatchObject({
+      SourceDBSnapshotIdentifier: otherArn,
+      TargetDBSnapshotIdentifier: `vault-${LIVE}-eu-central-1-failsafe-orders-20261120-120000`,
+    });
+  });
+});
+
+describe('parseVaultConfig', () => {
+  test('accepts a valid configuration', () => {
+    expect(parseVaultConfig(JSON.stringify(config))).toEqual(config);
+  });
+  test.each([
+    ['no configuration', undefined, /VAULT_CONFIG is not set/],
+    ['no sources', JSON.stringify({ ...config, sources: [] }), /sources must be a non-empty list/],
+    ['a source that is not a topic ARN', JSON.stringify({ ...config, sources: [{ topicArn: 'arn:aws:sqs:eu-west-1:111111111111:q' }] }), /is not an SNS topic ARN/],
+    ['minimumCopies of 0', JSON.stringify({ ...config, minimumCopies: 0 }), /minimumCopies must be a positive number/],
+  ])('rejects %s', (_name, raw, message) => {
+    expect(() => parseVaultConfig(raw)).toThrow(message);
+  });
+});

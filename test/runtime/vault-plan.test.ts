@@ -1,0 +1,225 @@
+import * as fc from 'fast-check';
+import { DAY, LIVE, NOW, REGION } from './fixtures';
+import { DbSnapshot } from '../../src/runtime/shipper-plan';
+import { TagKeys } from '../../src/runtime/tags';
+import { parseShippedName, planVault, ShippedSnapshot, sourceKeyOf, VaultPlanConfig, vaultCopyIdentifier } from '../../src/runtime/vault-plan';
+
+const VAULT_OWNER = 'vault-test';
+const config = (extra: Partial<VaultPlanConfig> = {}): VaultPlanConfig => ({
+  ownerId: VAULT_OWNER,
+  sourceAccounts: [LIVE],
+  retentionMs: 31 * DAY,
+  minimumCopies: 3,
+  maxCopiesInFlight: 10,
+  manualSnapshotQuota: 100,
+  ...extra,
+});
+
+function shipped(db: string, daysAgo: number, account = LIVE): ShippedSnapshot {
+  const time = new Date(NOW.getTime() - daysAgo * DAY);
+  const stamp = time.toISOString().replace(/[-:]/g, '').slice(0, 15).replace('T', '-');
+  const identifier = `failsafe-${db}-${stamp}`;
+  return { arn: `arn:aws:rds:${REGION}:${account}:snapshot:${identifier}`, account, region: REGION, identifier, database: db, time, status: 'available' };
+}
+
+function vaultCopy(source: ShippedSnapshot, status = 'available', owner = VAULT_OWNER): DbSnapshot {
+  const identifier = vaultCopyIdentifier(source.arn);
+  return {
+    identifier,
+    arn: `arn:aws:rds:${REGION}:222222222222:snapshot:${identifier}`,
+    dbIdentifier: source.database,
+    type: 'manual',
+    status,
+    createTime: source.time,
+    encrypted: true,
+    engine: 'postgres',
+    tags: {
+      [TagKeys.OWNER]: owner,
+      [TagKeys.SOURCE_ACCOUNT]: source.account,
+      [TagKeys.SOURCE_REGION]: source.region,
+      [TagKeys.SOURCE_DATABASE]: source.database,
+      [TagKeys.SOURCE_SNAPSHOT]: source.arn,
+      [TagKeys.SOURCE_TIME]: source.time.toISOString(),
+    },
+  };
+}
+
+const kinds = (plan: ReturnType<typeof planVault>) => plan.actions.map((a) => `${a.type}:${a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier}`);
+
+describe('naming', () => {
+  test('the vault copy name comes from the shipped ARN alone', () => {
+    const arn = 'arn:aws:rds:eu-west-1:111111111111:snapshot:failsafe-orders-20261120-120000';
+    expect(vaultCopyIdentifier(arn)).toBe('vault-111111111111-eu-west-1-failsafe-orders-20261120-120000');
+    expect(() => vaultCopyIdentifier('arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:x')).toThrow(/not an RDS DB snapshot ARN/);
+  });
+
+  test('shipped names give database and time; others give nothing', () => {
+    expect(parseShippedName('failsafe-orders-db-20261120-120000')).toEqual({ database: 'orders-db', time: new Date('2026-11-20T12:00:00Z') });
+    expect(parseShippedName('failsafe-orders-20261340-120000')).toBeUndefined();
+    expect(parseShippedName('manual-orders-20261120-120000')).toBeUndefined();
+  });
+});
+
+describe('planVault: copies', () => {
+  test('copies a shipped snapshot with the vault key tags', () => {
+    const s = shipped('orders', 0);
+    const plan = planVault(config(), { now: NOW, shipped: [s], manualSnapshots: [] });
+    expect(plan.actions).toEqual([{
+      type: 'copy',
+      source: s,
+      targetIdentifier: vaultCopyIdentifier(s.arn),
+      tags: {
+        [TagKeys.OWNER]: VAULT_OWNER,
+        [TagKeys.SOURCE_ACCOUNT]: LIVE,
+        [TagKeys.SOURCE_REGION]: REGION,
+        [TagKeys.SOURCE_DATABASE]: 'orders',
+        [TagKeys.SOURCE_SNAPSHOT]: s.arn,
+        [TagKeys.SOURCE_TIME]: s.time.toISOString(),
+      },
+    }]);
+  });
+
+  test('a duplicate delivery or a rerun starts no second copy', () => {
+    const s = shipped('orders', 0);
+    expect(planVault(config(), { now: NOW, shipped: [s, s], manualSnapshots: [] }).actions).toHaveLength(1);
+    for (const status of ['creating', 'available']) {
+      expect(planVault(config(), { now: NOW, shipped: [s], manualSnapshots: [vaultCopy(s, status)] }).actions).toEqual([]);
+    }
+  });
+
+  test('never copies from an account that is not a source', () => {
+    expect(planVault(config(), { now: NOW, shipped: [shipped('orders', 0, '333333333333')], manualSnapshots: [] }).actions).toEqual([]);
+  });
+
+  test('a shared snapshot that is not available yet waits', () => {
+    const plan = planVault(config(), { now: NOW, shipped: [{ ...shipped('orders', 0), status: 'creating' }], manualSnapshots: [] });
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings.map((f) => f.code)).toEqual(['source-not-available']);
+  });
+
+  test('a failed vault copy is deleted so that a later pass copies again', () => {
+    const s = shipped('orders', 0);
+    const plan = planVault(config(), { now: NOW, shipped: [s], manualSnapshots: [vaultCopy(s, 'failed')] });
+    expect(kinds(plan)).toEqual([`delete:${vaultCopyIdentifier(s.arn)}`]);
+  });
+
+  test('a foreign snapshot with the copy name is reported and left alone', () => {
+    const s = shipped('orders', 0);
+    const plan = planVault(config(), { now: NOW, shipped: [s], manualSnapshots: [vaultCopy(s, 'available', 'someone')] });
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings.map((f) => f.code)).toEqual(['name-conflict']);
+  });
+
+  test('copies in flight and the snapshot quota are bounded', () => {
+    const sources = [0, 1, 2, 3].map((d) => shipped('orders', d));
+    expect(planVault(config({ maxCopiesInFlight: 2 }), { now: NOW, shipped: sources, manualSnapshots: [] }).actions).toHaveLength(2);
+    const quota = planVault(config({ manualSnapshotQuota: 1 }), { now: NOW, shipped: sources, manualSnapshots: [] });
+    expect(quota.actions).toHaveLength(1);
+    expect(quota.findings.map((f) => f.code)).toEqual(['copy-deferred-snapshot-quota', 'copy-deferred-snapshot-quota', 'copy-deferred-snapshot-quota']);
+  });
+});
+
+describe('planVault: retention', () => {
+  const month = Array.from({ length: 40 }, (_, d) => shipped('orders', d));
+
+  test('deletes copies past the retention and keeps everything younger', () => {
+    const plan = planVault(config(), { now: NOW, shipped: [], manualSnapshots: month.map((s) => vaultCopy(s)) });
+    const deleted = plan.actions.map((a) => (a.type === 'delete' ? a.snapshot.identifier : ''));
+    expect(deleted.sort()).toEqual(month.slice(32).map((s) => vaultCopyIdentifier(s.arn)).sort());
+  });
+
+  test('keeps the newest minimumCopies copies however old they are', () => {
+    const old = [100, 90, 80, 70].map((d) => shipped('orders', d));
+    const plan = planVault(config(), { now: NOW, shipped: [], manualSnapshots: old.map((s) => vaultCopy(s)) });
+    expect(kinds(plan)).toEqual([`delete:${vaultCopyIdentifier(old[0].arn)}`]);
+    expect(plan.findings.filter((f) => f.code === 'kept-minimum-copies')).toHaveLength(3);
+  });
+
+  test('deletes nothing older while a newer copy of the source is incomplete', () => {
+    const old = [100, 90, 80, 70].map((d) => shipped('orders', d));
+    const fresh = shipped('orders', 0);
+    const copies = [...old.map((s) => vaultCopy(s)), vaultCopy(fresh, 'creating')];
+    const plan = planVault(config({ minimumCopies: 1 }), { now: NOW, shipped: [], manualSnapshots: copies });
+    expect(plan.actions).toEqual([]);
+  });
+
+  test('sources are independent', () => {
+    const a = [100, 90].map((d) => shipped('orders', d));
+    const b = [100].map((d) => shipped('users', d));
+    const plan = planVault(config({ minimumCopies: 1 }), { now: NOW, shipped: [], manualSnapshots: [...a, ...b].map((s) => vaultCopy(s)) });
+    expect(kinds(plan)).toEqual([`delete:${vaultCopyIdentifier(a[0].arn)}`]);
+  });
+});
+
+describe('planVault: invariants over generated histories (property-based)', () => {
+  const STATUSES = ['available', 'available', 'available', 'creating', 'failed'];
+  const arbCopy = fc.record({
+    db: fc.constantFrom('orders', 'users', 'billing'),
+    account: fc.constantFrom(LIVE, '333333333333'),
+    daysAgo: fc.integer({ min: 0, max: 400 }),
+    minute: fc.integer({ min: 0, max: 1439 }),
+    status: fc.constantFrom(...STATUSES),
+    owner: fc.constantFrom(VAULT_OWNER, VAULT_OWNER, VAULT_OWNER, 'someone-else', 'untagged'),
+  });
+  const arbConfig = fc.record({
+    retentionDays: fc.integer({ min: 1, max: 60 }),
+    minimumCopies: fc.integer({ min: 1, max: 10 }),
+  });
+
+  type GeneratedCopy = typeof arbCopy extends fc.Arbitrary<infer T> ? T : never;
+
+  function history(entries: GeneratedCopy[]): DbSnapshot[] {
+    const byName = new Map<string, DbSnapshot>();
+    for (const e of entries) {
+      const s = shipped(e.db, e.daysAgo + e.minute / 1440, e.account);
+      const copy = vaultCopy(s, e.status, e.owner);
+      byName.set(copy.identifier, e.owner === 'untagged' ? { ...copy, tags: {} } : copy);
+    }
+    return [...byName.values()];
+  }
+
+  const RUNS = 5_000;
+
+  test(`invariant 1: only the vault's own copies are ever deleted (${RUNS} histories)`, () => {
+    fc.assert(fc.property(fc.array(arbCopy, { maxLength: 60 }), arbConfig, (entries, c) => {
+      const copies = history(entries);
+      const cfg = config({ retentionMs: c.retentionDays * DAY, minimumCopies: c.minimumCopies });
+      const plan = planVault(cfg, { now: NOW, shipped: [], manualSnapshots: copies });
+      for (const a of plan.actions) {
+        if (a.type === 'delete') expect(a.snapshot.tags[TagKeys.OWNER]).toBe(VAULT_OWNER);
+      }
+    }), { numRuns: RUNS });
+  });
+
+  test(`invariant 2: the newest minimumCopies available copies survive, and nothing is deleted below an incomplete newer copy (${RUNS} histories)`, () => {
+    fc.assert(fc.property(fc.array(arbCopy, { maxLength: 60 }), arbConfig, (entries, c) => {
+      const copies = history(entries);
+      const cfg = config({ retentionMs: c.retentionDays * DAY, minimumCopies: c.minimumCopies });
+      const plan = planVault(cfg, { now: NOW, shipped: [], manualSnapshots: copies });
+      const deleted = new Set(plan.actions.filter((a) => a.type === 'delete').map((a) => (a.type === 'delete' ? a.snapshot.identifier : '')));
+      const own = copies.filter((s) => s.tags[TagKeys.OWNER] === VAULT_OWNER);
+      const time = (s: DbSnapshot) => Date.parse(s.tags[TagKeys.SOURCE_TIME]);
+      const bySource = new Map<string, DbSnapshot[]>();
+      for (const s of own) {
+        const key = sourceKeyOf(s.tags[TagKeys.SOURCE_ACCOUNT], s.tags[TagKeys.SOURCE_REGION], s.tags[TagKeys.SOURCE_DATABASE]);
+        bySource.set(key, [...(bySource.get(key) ?? []), s]);
+      }
+      for (const group of bySource.values()) {
+        const available = group.filter((s) => s.status === 'available').sort((a, b) => time(b) - time(a));
+        // The newest minimumCopies available copies are never deleted, however old.
+        for (const keep of available.slice(0, cfg.minimumCopies)) expect(deleted.has(keep.identifier)).toBe(false);
+        // Nothing that holds data is deleted while a newer copy of the source is incomplete.
+        for (const incomplete of group.filter((s) => s.status === 'creating')) {
+          const older = group.filter((s) => s.status !== 'failed' && time(s) < time(incomplete));
+          for (const s of older) expect(deleted.has(s.identifier)).toBe(false);
+        }
+        // Nothing inside the retention is deleted, unless it is a failed copy.
+        for (const s of group) {
+          if (deleted.has(s.identifier) && s.status !== 'failed') expect(NOW.getTime() - time(s)).toBeGreaterThan(cfg.retentionMs);
+        }
+        // Nothing still in progress is deleted.
+        for (const s of group.filter((x) => x.status === 'creating')) expect(deleted.has(s.identifier)).toBe(false);
+      }
+    }), { numRuns: RUNS });
+  });
+});
