@@ -1,12 +1,10 @@
 import {
-  ArnFormat,
   Duration,
   Names,
   RemovalPolicy,
   Stack,
   Token,
   aws_events as events,
-  aws_events_targets as targets,
   aws_iam as iam,
   aws_kms as kms,
   aws_lambda as lambda,
@@ -17,7 +15,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ShipperFunction } from './shipper-function';
-import { addNagSuppressions } from '../private/nag';
+import { addTriggers, createReconcilerParts, grantKeyUseThroughRds, PropsValidator, snapshotArn, suppressRoleWildcards } from '../private/reconciler';
 import { SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
 import { SHIPPER_CONFIG_VERSION } from '../runtime/shipper-pass';
 import { SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
@@ -241,36 +239,15 @@ export class RdsSnapshotShipper extends Construct {
     }));
 
     // Function
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the RDS snapshot shipper ${this.node.path}`,
-    });
-    this.role = role;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'WriteOwnLogs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn, `${this.logGroup.logGroupArn}:log-stream:*`],
-    }));
+    const parts = createReconcilerParts(this, `cdk-rds-failsafe: ships RDS snapshots to the Failsafe account (${this.node.path})`, props.logRetention);
+    this.deadLetterQueue = parts.deadLetterQueue;
+    this.logGroup = parts.logGroup;
+    this.role = parts.role;
+    const role = parts.role;
 
     const identifiers = (props.instances ?? []).map((i) => i.instanceIdentifier);
     const fn = new ShipperFunction(this, 'Function', {
-      description: 'cdk-rds-failsafe: ships RDS snapshots to the Failsafe account',
-      role,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.minutes(5),
-      logGroup: this.logGroup,
-      deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: 2,
+      ...parts.functionOptions,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         SHIPPER_CONFIG: stack.toJsonString({
@@ -292,55 +269,42 @@ export class RdsSnapshotShipper extends Construct {
     this.reconcileFunction = fn;
 
     this.grantSnapshotPermissions(role, stack, identifiers, props.selectByTag !== undefined);
-    this.grantKeyUse(role, stack, [this.shippingKey, ...(props.sourceKeys ?? [])]);
+    grantKeyUseThroughRds(role, [this.shippingKey, ...(props.sourceKeys ?? [])].map((k) => k.keyArn), [stack.region]);
     this.topic.grantPublish(role);
-
-    const policy = role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      addNagSuppressions(policy, [{
-        id: 'AwsSolutions-IAM5',
-        reason: 'Each wildcard is as narrow as RDS allows: list calls cannot be scoped (Resource::*); automated snapshot and copy names carry a timestamp, so they are matched by prefix, and every write to a copy is conditioned on the ownership tag; log streams are created at run time; SNS needs kms:GenerateDataKey* on the topic key to publish.',
-        appliesTo: [
-          'Resource::*',
-          { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):snapshot:(rds:[a-zA-Z0-9-]*-?\\*|failsafe-\\*)$/' },
-          { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
-          'Action::kms:GenerateDataKey*',
-        ],
-      }]);
-    }
+    suppressRoleWildcards(
+      role,
+      'Each wildcard is as narrow as RDS allows: list calls cannot be scoped (Resource::*); automated snapshot and copy names carry a timestamp, '
+      + 'so they are matched by prefix, and every write to a copy is conditioned on the ownership tag; log streams are created at run time; '
+      + 'SNS needs kms:GenerateDataKey* on the topic key to publish.',
+      [
+        'Resource::*',
+        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):snapshot:(rds:[a-zA-Z0-9-]*-?\\*|failsafe-\\*)$/' },
+        { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
+        'Action::kms:GenerateDataKey*',
+      ],
+    );
 
     // Triggers: the schedule is the safety net; RDS events make it fast.
-    const target = new targets.LambdaFunction(fn, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(2) });
-    new events.Rule(this, 'Sweep', {
-      description: 'Reconcile RDS snapshot shipping on a schedule',
-      schedule: props.schedule ?? events.Schedule.rate(Duration.hours(1)),
-      targets: [target],
-    });
-    new events.Rule(this, 'AutomatedSnapshotCreated', {
-      description: 'Ship a new automated RDS snapshot (RDS-EVENT-0091)',
-      eventPattern: {
-        source: ['aws.rds'],
-        detailType: ['RDS DB Snapshot Event'],
-        detail: { EventID: ['RDS-EVENT-0091'] },
+    addTriggers(this, fn, this.deadLetterQueue, props.schedule ?? events.Schedule.rate(Duration.hours(1)), {
+      AutomatedSnapshotCreated: {
+        description: 'Ship a new automated RDS snapshot (RDS-EVENT-0091)',
+        eventPattern: { source: ['aws.rds'], detailType: ['RDS DB Snapshot Event'], detail: { EventID: ['RDS-EVENT-0091'] } },
       },
-      targets: [target],
-    });
-    new events.Rule(this, 'CopyFinished', {
-      description: 'Share and announce a finished shipping copy (RDS-EVENT-0197)',
-      eventPattern: {
-        source: ['aws.rds'],
-        detailType: ['RDS DB Snapshot Event'],
-        detail: { EventID: ['RDS-EVENT-0197'], SourceIdentifier: events.Match.prefix(SHIPPER_SNAPSHOT_PREFIX) },
+      CopyFinished: {
+        description: 'Share and announce a finished shipping copy (RDS-EVENT-0197)',
+        eventPattern: {
+          source: ['aws.rds'],
+          detailType: ['RDS DB Snapshot Event'],
+          detail: { EventID: ['RDS-EVENT-0197'], SourceIdentifier: events.Match.prefix(SHIPPER_SNAPSHOT_PREFIX) },
+        },
       },
-      targets: [target],
     });
   }
 
   private grantSnapshotPermissions(role: iam.Role, stack: Stack, identifiers: string[], byTag: boolean): void {
-    const snapshotArn = (name: string) => stack.formatArn({ service: 'rds', resource: 'snapshot', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const ownCopies = snapshotArn(`${SHIPPER_SNAPSHOT_PREFIX}*`);
+    const ownCopies = snapshotArn(stack, `${SHIPPER_SNAPSHOT_PREFIX}*`);
     // Automated snapshots are named `rds:<instance>-<time>`.
-    const sources = byTag ? [snapshotArn('rds:*')] : identifiers.map((i) => snapshotArn(`rds:${i}-*`));
+    const sources = byTag ? [snapshotArn(stack, 'rds:*')] : identifiers.map((i) => snapshotArn(stack, `rds:${i}-*`));
     const owner = `aws:ResourceTag/${TagKeys.OWNER}`;
 
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -381,30 +345,11 @@ export class RdsSnapshotShipper extends Construct {
       conditions: { StringEquals: { [owner]: this.ownerId } },
     }));
   }
-
-  /** Lets RDS, acting for the role, use the keys: through RDS only, for grants to AWS resources only. */
-  private grantKeyUse(role: iam.Role, stack: Stack, keys: kms.IKey[]): void {
-    const viaRds = { 'kms:ViaService': `rds.${stack.region}.amazonaws.com` };
-    const keyArns = keys.map((k) => k.keyArn);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'DescribeKeysThroughRds',
-      actions: ['kms:DescribeKey'],
-      resources: keyArns,
-      conditions: { StringEquals: viaRds },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'GrantKeysToRds',
-      actions: ['kms:CreateGrant'],
-      resources: keyArns,
-      conditions: { StringEquals: viaRds, Bool: { 'kms:GrantIsForAWSResource': true } },
-    }));
-  }
 }
 
 function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
-  const fail = (message: string): never => {
-    throw new Error(`RdsSnapshotShipper: ${message}`);
-  };
+  const v = new PropsValidator('RdsSnapshotShipper');
+  const fail = (message: string): never => v.fail(message);
   if (!Token.isUnresolved(props.vaultAccount)) {
     if (!ACCOUNT_ID.test(props.vaultAccount)) fail(`vaultAccount must be a 12-digit AWS account id, got ${JSON.stringify(props.vaultAccount)}`);
     if (!Token.isUnresolved(stack.account) && stack.account === props.vaultAccount) {
@@ -426,18 +371,13 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
     if (!Token.isUnresolved(key) && (key.length === 0 || key.length > 128)) fail('selectByTag.key must be 1 to 128 characters');
     if (!Token.isUnresolved(value) && value.length > 256) fail('selectByTag.value must be at most 256 characters');
   }
-  if (props.retention && !props.retention.isUnresolved() && props.retention.toMilliseconds() < Duration.days(1).toMilliseconds()) {
-    fail(`retention must be at least one day, got ${props.retention.toHumanString()}`);
-  }
+  v.atLeastOneDay('retention', props.retention);
   if (props.topic && props.topicName !== undefined) {
     fail('pass either `topic` or `topicName`, not both: `topicName` names the topic the shipper creates');
   }
   if (props.topicName !== undefined && !Token.isUnresolved(props.topicName) && !/^[A-Za-z0-9_-]{1,256}$/.test(props.topicName)) {
     fail(`topicName must be 1 to 256 letters, digits, hyphens or underscores, got ${JSON.stringify(props.topicName)}`);
   }
-  const positiveInt = (name: string, v: number | undefined, max: number) => {
-    if (v !== undefined && !Token.isUnresolved(v) && !(Number.isInteger(v) && v >= 1 && v <= max)) fail(`${name} must be a whole number from 1 to ${max}, got ${v}`);
-  };
-  positiveInt('maxCopiesInFlight', props.maxCopiesInFlight, 20);
-  positiveInt('manualSnapshotQuota', props.manualSnapshotQuota, 100_000);
+  v.wholeNumber('maxCopiesInFlight', props.maxCopiesInFlight, 1, 20);
+  v.wholeNumber('manualSnapshotQuota', props.manualSnapshotQuota, 1, 100_000);
 }

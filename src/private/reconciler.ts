@@ -1,0 +1,124 @@
+/**
+ * What both constructs build around their reconcile function: a role that may
+ * write only its own logs, a log group with retention, an encrypted dead-letter
+ * queue, key use through RDS only, and the schedule and event triggers.
+ */
+import {
+  ArnFormat,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Token,
+  aws_events as events,
+  aws_events_targets as targets,
+  aws_iam as iam,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { addNagSuppressions } from './nag';
+
+export interface ReconcilerParts {
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly deadLetterQueue: sqs.Queue;
+  /** Settings for the reconcile function that wire these parts in. */
+  readonly functionOptions: lambda.FunctionOptions;
+}
+
+export function createReconcilerParts(scope: Construct, description: string, logRetention?: logs.RetentionDays): ReconcilerParts {
+  const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+    retention: logRetention ?? logs.RetentionDays.ONE_YEAR,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const role = new iam.Role(scope, 'Role', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description,
+  });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'WriteOwnLogs',
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:log-stream:*`],
+  }));
+  return {
+    role,
+    logGroup,
+    deadLetterQueue,
+    functionOptions: {
+      description,
+      role,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      logGroup,
+      deadLetterQueue,
+      retryAttempts: 2,
+    },
+  };
+}
+
+/** Runs the function on the schedule and on each event pattern, with the dead-letter queue for delivery failures. */
+export function addTriggers(scope: Construct, fn: lambda.IFunction, deadLetterQueue: sqs.IQueue, schedule: events.Schedule, rules: Record<string, { description: string; eventPattern: events.EventPattern }>): void {
+  const target = new targets.LambdaFunction(fn, { deadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(2) });
+  new events.Rule(scope, 'Sweep', { description: 'Reconcile on a schedule: the safety net for lost events and messages', schedule, targets: [target] });
+  for (const [id, rule] of Object.entries(rules)) {
+    new events.Rule(scope, id, { ...rule, targets: [target] });
+  }
+}
+
+/** The ARN of a DB snapshot (name may end in `*`), in the stack's or another account and region. */
+export function snapshotArn(stack: Stack, name: string, where: { account?: string; region?: string } = {}): string {
+  return stack.formatArn({ service: 'rds', resource: 'snapshot', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME, ...where });
+}
+
+/** Lets RDS, acting for the role, use the keys: through RDS only, and grants for AWS resources only. */
+export function grantKeyUseThroughRds(role: iam.Role, keyArns: string[], regions: string[], sidPrefix = ''): void {
+  const viaRds = { 'kms:ViaService': [...new Set(regions)].map((r) => `rds.${r}.amazonaws.com`) };
+  const condition = viaRds['kms:ViaService'].length === 1 ? { 'kms:ViaService': viaRds['kms:ViaService'][0] } : viaRds;
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: `${sidPrefix}DescribeKeysThroughRds`,
+    actions: ['kms:DescribeKey'],
+    resources: keyArns,
+    conditions: { StringEquals: condition },
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: `${sidPrefix}GrantKeysToRds`,
+    actions: ['kms:CreateGrant'],
+    resources: keyArns,
+    conditions: { StringEquals: condition, Bool: { 'kms:GrantIsForAWSResource': true } },
+  }));
+}
+
+/** Records why the role's remaining IAM wildcards are needed, limited to exactly those findings. */
+export function suppressRoleWildcards(role: iam.Role, reason: string, appliesTo: ReadonlyArray<string | { readonly regex: string }>): void {
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (!policy) return;
+  addNagSuppressions(policy, [{ id: 'AwsSolutions-IAM5', reason, appliesTo }]);
+}
+
+/** Throws `<Construct>: <message>` for props that cannot work. */
+export class PropsValidator {
+  constructor(private readonly construct: string) {}
+
+  public fail(message: string): never {
+    throw new Error(`${this.construct}: ${message}`);
+  }
+
+  public wholeNumber(name: string, v: number | undefined, min: number, max: number): void {
+    if (v !== undefined && !Token.isUnresolved(v) && !(Number.isInteger(v) && v >= min && v <= max)) {
+      this.fail(`${name} must be a whole number from ${min} to ${max}, got ${v}`);
+    }
+  }
+
+  public atLeastOneDay(name: string, d: Duration | undefined): void {
+    if (d && !d.isUnresolved() && d.toMilliseconds() < Duration.days(1).toMilliseconds()) {
+      this.fail(`${name} must be at least one day, got ${d.toHumanString()}`);
+    }
+  }
+}
