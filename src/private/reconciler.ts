@@ -64,7 +64,18 @@ export function createReconcilerParts(scope: Construct, description: string, log
 }
 
 /** Runs the function on the schedule and on each event pattern, with the dead-letter queue for delivery failures. */
-export function addTriggers(scope: Construct, fn: lambda.IFunction, deadLetterQueue: sqs.IQueue, schedule: events.Schedule, rules: Record<string, { description: string; eventPattern: events.EventPattern }>): void {
+export interface EventTrigger {
+  readonly description: string;
+  readonly eventPattern: events.EventPattern;
+}
+
+export function addTriggers(
+  scope: Construct,
+  fn: lambda.IFunction,
+  deadLetterQueue: sqs.IQueue,
+  schedule: events.Schedule,
+  rules: Record<string, EventTrigger>,
+): void {
   const target = new targets.LambdaFunction(fn, { deadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(2) });
   new events.Rule(scope, 'Sweep', { description: 'Reconcile on a schedule: the safety net for lost events and messages', schedule, targets: [target] });
   for (const [id, rule] of Object.entries(rules)) {
