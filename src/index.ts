@@ -1,1 +1,2 @@
 export * from './shipper/shipper';
+export * from './vault/vault';

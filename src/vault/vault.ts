@@ -1,0 +1,270 @@
+import {
+  Arn,
+  ArnFormat,
+  Duration,
+  Names,
+  RemovalPolicy,
+  Stack,
+  Token,
+  aws_events as events,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  aws_sns as sns,
+  aws_sns_subscriptions as subscriptions,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { VaultFunction } from './vault-function';
+import { addTriggers, createReconcilerParts, grantKeyUseThroughRds, PropsValidator, snapshotArn, suppressRoleWildcards } from '../private/reconciler';
+import { TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
+import { VAULT_CONFIG_VERSION } from '../runtime/vault-pass';
+import { SHIPPED_SNAPSHOT_PREFIX, VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
+
+/**
+ * A Live account the vault takes snapshots from: the topic its
+ * `RdsSnapshotShipper` announces on.
+ */
+export interface SnapshotSource {
+  /**
+   * The ARN of the shipper's topic, for example
+   * `arn:aws:sns:eu-west-1:111111111111:rds-failsafe-shipper`. The account in
+   * it is the source account: only snapshots of that account are accepted
+   * from this topic.
+   */
+  readonly topicArn: string;
+}
+
+/**
+ * Properties of an `RdsSnapshotVault`.
+ */
+export interface RdsSnapshotVaultProps {
+  /** The Live accounts to take snapshots from, by their shipper topics. At least one. */
+  readonly sources: SnapshotSource[];
+
+  /**
+   * How long the vault keeps its copies. A copy is deleted once it is older
+   * than this, but never one of the newest `minimumCopies` of its source, and
+   * never while a newer copy of its source is still in progress. At least one day.
+   *
+   * @default Duration.days(31)
+   */
+  readonly retention?: Duration;
+
+  /**
+   * How many of the newest completed copies of each source are always kept,
+   * however old they are. If a Live database stops being shipped, its last
+   * copies stay.
+   *
+   * @default 3
+   */
+  readonly minimumCopies?: number;
+
+  /**
+   * The key the vault's copies are encrypted with.
+   *
+   * @default - a new key, with rotation on, retained when the stack is deleted
+   */
+  readonly vaultKey?: kms.IKey;
+
+  /**
+   * When the sweep runs. Announcements are handled as they arrive; the sweep
+   * copies anything shared with the account that an announcement missed, and
+   * applies retention. Every 6 hours a lost announcement costs at most 6 hours
+   * of recovery point, and retention (which works in days) is applied four
+   * times a day.
+   *
+   * @default events.Schedule.rate(Duration.hours(6))
+   */
+  readonly schedule?: events.Schedule;
+
+  /**
+   * How many of the vault's copies may be in progress at once.
+   *
+   * @default 10
+   */
+  readonly maxCopiesInFlight?: number;
+
+  /**
+   * The manual snapshot quota of the Failsafe account and region. No copy
+   * starts at the quota; the vault reports it instead.
+   *
+   * @default 100
+   */
+  readonly manualSnapshotQuota?: number;
+
+  /**
+   * How long the handler's logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+const SNS_TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/**
+ * Keeps RDS snapshots safe in the Failsafe account.
+ *
+ * It subscribes to each source's shipper topic and copies every announced
+ * snapshot into one it owns, encrypted with the vault key, so the copy no
+ * longer depends on anything in the Live account. A sweep every few hours
+ * copies what an announcement missed and deletes the vault's own copies once
+ * they pass the retention, always keeping the newest `minimumCopies`.
+ */
+export class RdsSnapshotVault extends Construct {
+  /** The key the vault's copies are encrypted with. */
+  public readonly vaultKey: kms.IKey;
+  /** The reconcile function. */
+  public readonly reconcileFunction: lambda.IFunction;
+  /** The function's role. */
+  public readonly role: iam.IRole;
+  /** Where announcements and invocations that keep failing end up. */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The function's log group. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The accounts the vault accepts snapshots from, taken from the topic ARNs. */
+  public readonly sourceAccounts: string[];
+  /**
+   * The value of the `cdk-rds-failsafe:owner` tag on every copy this vault
+   * creates. It deletes only snapshots that carry it.
+   */
+  public readonly ownerId: string;
+
+  constructor(scope: Construct, id: string, props: RdsSnapshotVaultProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const sources = validateProps(props, stack);
+    this.sourceAccounts = [...new Set(sources.map((s) => s.account))];
+    this.ownerId = `vault-${Names.uniqueResourceName(this, { maxLength: 64 })}`;
+
+    this.vaultKey = props.vaultKey ?? new kms.Key(this, 'VaultKey', {
+      description: `Encrypts the RDS snapshot copies held by ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const parts = createReconcilerParts(this, `cdk-rds-failsafe: keeps RDS snapshot copies in the Failsafe account (${this.node.path})`, props.logRetention);
+    this.deadLetterQueue = parts.deadLetterQueue;
+    this.logGroup = parts.logGroup;
+    this.role = parts.role;
+
+    const fn = new VaultFunction(this, 'Function', {
+      ...parts.functionOptions,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        VAULT_CONFIG: stack.toJsonString({
+          version: VAULT_CONFIG_VERSION,
+          ownerId: this.ownerId,
+          vaultKeyArn: this.vaultKey.keyArn,
+          sources: sources.map((s) => ({ topicArn: s.topicArn })),
+          sourceAccounts: this.sourceAccounts,
+          retentionMs: (props.retention ?? Duration.days(31)).toMilliseconds(),
+          minimumCopies: props.minimumCopies ?? 3,
+          maxCopiesInFlight: props.maxCopiesInFlight ?? 10,
+          manualSnapshotQuota: props.manualSnapshotQuota ?? 100,
+        }),
+      },
+    });
+    this.reconcileFunction = fn;
+
+    // Subscriptions: made by this stack, the endpoint owner, so they need no
+    // confirmation. A topic in another region gets its subscription there.
+    sources.forEach((source, i) => {
+      const topic = sns.Topic.fromTopicArn(this, `Source${i}`, source.topicArn);
+      topic.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue: this.deadLetterQueue }));
+    });
+
+    this.grantPermissions(parts.role, stack, sources);
+
+    addTriggers(this, fn, this.deadLetterQueue, props.schedule ?? events.Schedule.rate(Duration.hours(6)), {
+      CopyFinished: {
+        description: 'Apply retention once a vault copy has finished (RDS-EVENT-0197)',
+        eventPattern: {
+          source: ['aws.rds'],
+          detailType: ['RDS DB Snapshot Event'],
+          detail: { EventID: ['RDS-EVENT-0197'], SourceIdentifier: events.Match.prefix(VAULT_SNAPSHOT_PREFIX) },
+        },
+      },
+    });
+  }
+
+  private grantPermissions(role: iam.Role, stack: Stack, sources: ParsedSource[]): void {
+    const ownCopies = snapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
+    const shipped = sources.map((s) => snapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, { account: s.account, region: s.region }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadState',
+      // List calls: RDS cannot scope a paginated describe of all snapshots to resources.
+      actions: ['rds:DescribeDBSnapshots'],
+      resources: ['*'],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'CopyShippedSnapshotsAsOwnedCopies',
+      actions: ['rds:CopyDBSnapshot'],
+      resources: [...new Set(shipped), ownCopies],
+      conditions: { StringEquals: { [`aws:RequestTag/${TagKeys.OWNER}`]: this.ownerId } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'TagCopiesOnCreation',
+      actions: ['rds:AddTagsToResource'],
+      resources: [ownCopies],
+      conditions: {
+        'StringEquals': { [`aws:RequestTag/${TagKeys.OWNER}`]: this.ownerId },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [...VAULT_TAG_KEYS] },
+      },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DeleteOwnCopiesOnly',
+      actions: ['rds:DeleteDBSnapshot'],
+      resources: [ownCopies],
+      conditions: { StringEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: this.ownerId } },
+    }));
+    const regions = [stack.region, ...sources.map((s) => s.region)];
+    grantKeyUseThroughRds(role, [this.vaultKey.keyArn], regions);
+    // The shipping keys of the sources: their key policies let this account use
+    // them for RDS; this lets RDS, for the vault role, read the shared copies.
+    const sourceKeys = [...new Set(sources.map((s) => stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*', account: s.account, region: s.region })))];
+    grantKeyUseThroughRds(role, sourceKeys, regions, 'Source');
+    suppressRoleWildcards(
+      role,
+      'Each wildcard is as narrow as RDS and KMS allow: the snapshot list call cannot be scoped (Resource::*); snapshot names carry a timestamp, '
+      + 'so they are matched by prefix, and deletion is conditioned on the ownership tag; the source accounts\' shipping key ids are not known '
+      + 'to the vault, so their keys are matched by account and region and usable through RDS only; log streams are created at run time.',
+      [
+        'Resource::*',
+        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):snapshot:(vault|failsafe)-\\*$/' },
+        { regex: '/^Resource::arn:<AWS::Partition>:kms:[a-z0-9-]+:[0-9]{12}:key/\\*$/' },
+        { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
+      ],
+    );
+  }
+}
+
+interface ParsedSource {
+  readonly topicArn: string;
+  readonly account: string;
+  readonly region: string;
+}
+
+function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource[] {
+  const v = new PropsValidator('RdsSnapshotVault');
+  if (!props.sources || props.sources.length === 0) v.fail('sources must name at least one shipper topic');
+  const seen = new Set<string>();
+  const parsed = props.sources.map((s, i) => {
+    if (Token.isUnresolved(s.topicArn)) v.fail(`sources[${i}].topicArn must be a literal ARN: the vault takes the source account from it`);
+    if (!SNS_TOPIC_ARN.test(s.topicArn)) v.fail(`sources[${i}].topicArn must be an SNS topic ARN, got ${JSON.stringify(s.topicArn)}`);
+    if (seen.has(s.topicArn)) v.fail(`sources[${i}].topicArn ${s.topicArn} is listed twice`);
+    seen.add(s.topicArn);
+    const arn = Arn.split(s.topicArn, ArnFormat.NO_RESOURCE_NAME);
+    if (!Token.isUnresolved(stack.account) && arn.account === stack.account) {
+      v.fail(`sources[${i}].topicArn is in this stack's own account (${stack.account}); the vault must be a separate Failsafe account`);
+    }
+    return { topicArn: s.topicArn, account: arn.account!, region: arn.region! };
+  });
+  v.atLeastOneDay('retention', props.retention);
+  v.wholeNumber('minimumCopies', props.minimumCopies, 1, 1000);
+  v.wholeNumber('maxCopiesInFlight', props.maxCopiesInFlight, 1, 20);
+  v.wholeNumber('manualSnapshotQuota', props.manualSnapshotQuota, 1, 100_000);
+  return parsed;
+}

@@ -1,0 +1,150 @@
+import { App, Aspects, Duration, Stack, aws_events as events, aws_kms as kms } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { RdsSnapshotVault, RdsSnapshotVaultProps } from '../../src';
+import { TagKeys, VAULT_TAG_KEYS } from '../../src/runtime/tags';
+
+const LIVE = '111111111111';
+const FAILSAFE = '222222222222';
+const TOPIC = `arn:aws:sns:eu-west-1:${LIVE}:rds-failsafe-shipper`;
+
+function build(props: Partial<RdsSnapshotVaultProps> = {}, env: { account?: string; region?: string } | undefined = { account: FAILSAFE, region: 'eu-west-1' }) {
+  const app = new App();
+  const stack = new Stack(app, 'Failsafe', { env });
+  const vault = new RdsSnapshotVault(stack, 'Vault', { sources: [{ topicArn: TOPIC }], ...props });
+  return { stack, vault, template: Template.fromStack(stack) };
+}
+
+function statements(template: Template): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const p of Object.values<any>(template.findResources('AWS::IAM::Policy'))) {
+    for (const s of p.Properties.PolicyDocument.Statement) out[s.Sid ?? JSON.stringify(s.Action)] = s;
+  }
+  return out;
+}
+
+describe('RdsSnapshotVault', () => {
+  test('template snapshot', () => {
+    expect(build().template.toJSON()).toMatchSnapshot();
+  });
+
+  test('subscribes its function to each source topic, with a dead-letter queue, and lets SNS invoke it', () => {
+    const second = 'arn:aws:sns:eu-west-1:333333333333:rds-failsafe-shipper';
+    const { template } = build({ sources: [{ topicArn: TOPIC }, { topicArn: second }] });
+    for (const arn of [TOPIC, second]) {
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', TopicArn: arn, Endpoint: Match.anyValue(), RedrivePolicy: Match.anyValue() });
+      template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: arn });
+    }
+  });
+
+  test('a topic in another region gets its subscription in that region', () => {
+    const { template } = build({ sources: [{ topicArn: `arn:aws:sns:eu-central-1:${LIVE}:rds-failsafe-shipper` }] });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Region: 'eu-central-1' });
+  });
+
+  test('the handler configuration holds the allowlist, retention and minimum copies', () => {
+    const { template, vault } = build({ retention: Duration.days(14), minimumCopies: 5 });
+    const fn = Object.values<any>(template.findResources('AWS::Lambda::Function'))[0];
+    const config = JSON.stringify(fn.Properties.Environment.Variables.VAULT_CONFIG);
+    expect(config).toContain(`\\"sourceAccounts\\":[\\"${LIVE}\\"]`);
+    expect(config).toContain(`\\"retentionMs\\":${14 * 86_400_000}`);
+    expect(config).toContain('\\"minimumCopies\\":5');
+    expect(config).toContain(`\\"topicArn\\":\\"${TOPIC}\\"`);
+    expect(vault.sourceAccounts).toEqual([LIVE]);
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 300 });
+  });
+
+  test('the vault key has rotation on and is retained; an existing key can be passed', () => {
+    const { template } = build();
+    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: { account: FAILSAFE, region: 'eu-west-1' } });
+    const key = new kms.Key(stack, 'Mine');
+    const vault = new RdsSnapshotVault(stack, 'Vault', { sources: [{ topicArn: TOPIC }], vaultKey: key });
+    expect(vault.vaultKey).toBe(key);
+    Template.fromStack(stack).resourceCountIs('AWS::KMS::Key', 1);
+  });
+
+  test('sweeps every 6 hours by default, or on the given schedule', () => {
+    build().template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)' });
+    build({ schedule: events.Schedule.rate(Duration.hours(1)) }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+  });
+
+  describe('IAM', () => {
+    test('copies only shipper copies of the source accounts, and only as owned copies', () => {
+      const { template, vault } = build();
+      const s = statements(template).CopyShippedSnapshotsAsOwnedCopies;
+      const resources = JSON.stringify(s.Resource);
+      expect(resources).toContain(`:rds:eu-west-1:${LIVE}:snapshot:failsafe-*`);
+      expect(resources).toContain(':snapshot:vault-*');
+      expect(s.Condition).toEqual({ StringEquals: { [`aws:RequestTag/${TagKeys.OWNER}`]: vault.ownerId } });
+    });
+
+    test('deletes only its own copies, by the ownership tag', () => {
+      const { template, vault } = build();
+      const s = statements(template).DeleteOwnCopiesOnly;
+      expect(s.Action).toBe('rds:DeleteDBSnapshot');
+      expect(JSON.stringify(s.Resource)).toContain(':snapshot:vault-*');
+      expect(s.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: vault.ownerId } });
+    });
+
+    test('tags only on creation, only its own keys', () => {
+      const { template, vault } = build();
+      expect(statements(template).TagCopiesOnCreation.Condition).toEqual({
+        'StringEquals': { [`aws:RequestTag/${TagKeys.OWNER}`]: vault.ownerId },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': VAULT_TAG_KEYS },
+      });
+    });
+
+    test('no sharing, no mutating action on every resource, no kms:*, no iam:PassRole', () => {
+      const { template } = build();
+      for (const s of Object.values<any>(statements(template))) {
+        const actions: string[] = [s.Action].flat();
+        expect(actions).not.toContain('rds:ModifyDBSnapshotAttribute');
+        expect(actions).not.toContain('kms:*');
+        expect(actions).not.toContain('iam:PassRole');
+        if (s.Resource === '*') expect(actions).toEqual(['rds:DescribeDBSnapshots']);
+      }
+    });
+
+    test('keys are used through RDS only: the vault key, and the source accounts\' keys', () => {
+      const { template } = build();
+      const st = statements(template);
+      expect(st.GrantKeysToRds.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' }, Bool: { 'kms:GrantIsForAWSResource': true } });
+      expect(JSON.stringify(st.SourceGrantKeysToRds.Resource)).toContain(`:kms:eu-west-1:${LIVE}:key/*`);
+      expect(st.SourceGrantKeysToRds.Condition.Bool).toEqual({ 'kms:GrantIsForAWSResource': true });
+    });
+  });
+
+  test('cdk-nag AwsSolutions finds nothing unsuppressed, and each suppression is scoped', () => {
+    const { stack } = build();
+    Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+    const annotations = Annotations.fromStack(stack);
+    const findings = [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))];
+    expect(findings.map((f) => `${f.id}: ${f.entry.data}`)).toEqual([]);
+    const resources = Object.values<any>(Template.fromStack(stack).toJSON().Resources);
+    const suppressions = resources.flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    expect(suppressions.length).toBeGreaterThan(0);
+    for (const s of suppressions) expect(s.applies_to?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('RdsSnapshotVault props validation', () => {
+  test.each<[string, Partial<RdsSnapshotVaultProps>, RegExp]>([
+    ['no sources', { sources: [] }, /RdsSnapshotVault: sources must name at least one shipper topic/],
+    ['a topic ARN that is not an SNS ARN', { sources: [{ topicArn: 'arn:aws:sqs:eu-west-1:111111111111:queue' }] }, /sources\[0\].topicArn must be an SNS topic ARN, got "arn:aws:sqs/],
+    ['a topic name instead of an ARN', { sources: [{ topicArn: 'rds-failsafe-shipper' }] }, /sources\[0\].topicArn must be an SNS topic ARN/],
+    ['a topic listed twice', { sources: [{ topicArn: TOPIC }, { topicArn: TOPIC }] }, /sources\[1\].topicArn .* is listed twice/],
+    ['a topic in the vault\'s own account', { sources: [{ topicArn: `arn:aws:sns:eu-west-1:${FAILSAFE}:t` }] }, /is in this stack's own account \(222222222222\)/],
+    ['a retention below one day', { retention: Duration.hours(12) }, /RdsSnapshotVault: retention must be at least one day, got 12 hours/],
+    ['minimumCopies below 1', { minimumCopies: 0 }, /RdsSnapshotVault: minimumCopies must be a whole number from 1 to 1000, got 0/],
+    ['a fractional minimumCopies', { minimumCopies: 2.5 }, /minimumCopies must be a whole number/],
+    ['maxCopiesInFlight above 20', { maxCopiesInFlight: 50 }, /maxCopiesInFlight must be a whole number from 1 to 20, got 50/],
+  ])('rejects %s', (_name, props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+
+  test('an environment-agnostic stack is accepted', () => {
+    expect(() => build({}, undefined)).not.toThrow();
+  });
+});
