@@ -60,6 +60,7 @@ export type VaultFindingCode =
   | 'copy-deferred-in-flight-limit'
   | 'copy-deferred-snapshot-quota'
   | 'name-conflict'
+  | 'skipped-expired'
   | 'kept-minimum-copies'
   | 'kept-newer-copy-incomplete';
 
@@ -129,6 +130,15 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
   let inFlight = own.filter(isInProgress).length;
   let manualCount = state.manualSnapshots.length;
 
+  // Newest-first recovery points the vault already holds (or is making), per source.
+  const heldTimes = new Map<string, number[]>();
+  for (const copy of own) {
+    const key = copySourceKey(copy);
+    const time = copyTime(copy);
+    if (!key || time === undefined || FAILED_STATUSES.has(copy.status)) continue;
+    heldTimes.set(key, [...(heldTimes.get(key) ?? []), time]);
+  }
+
   // 1. Copies: one per shipped snapshot from an allowed account.
   const seen = new Set<string>();
   for (const source of state.shipped) {
@@ -145,6 +155,21 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
       } else if (isInProgress(existing)) {
         findings.push({ level: 'info', code: 'copy-in-progress', snapshot: target, message: `vault copy ${target} is ${existing.status}` });
       }
+      continue;
+    }
+    // A recovery point that retention would delete at once is not copied: it
+    // would be copied and expired on every sweep for as long as the source
+    // keeps sharing it.
+    const age = state.now.getTime() - source.time.getTime();
+    const held = heldTimes.get(sourceKeyOf(source.account, source.region, source.database)) ?? [];
+    const newerHeld = held.filter((t) => t > source.time.getTime()).length;
+    if (age > config.retentionMs && newerHeld >= config.minimumCopies) {
+      findings.push({
+        level: 'info',
+        code: 'skipped-expired',
+        snapshot: source.identifier,
+        message: `${source.arn} is older than the retention and ${newerHeld} newer copies of its source are held; it is not copied`,
+      });
       continue;
     }
     if (source.status !== undefined && source.status !== 'available') {

@@ -143,6 +143,17 @@ describe('planVault: retention', () => {
     expect(plan.actions).toEqual([]);
   });
 
+  test('does not copy a recovery point that retention would delete at once, so expired snapshots are not copied again', () => {
+    const newer = [1, 2, 3].map((d) => shipped('orders', d));
+    const expired = shipped('orders', 40);
+    const plan = planVault(config(), { now: NOW, shipped: [expired], manualSnapshots: newer.map((s) => vaultCopy(s)) });
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings.map((f) => f.code)).toEqual(['skipped-expired']);
+    // With fewer newer copies than minimumCopies, the old recovery point is still worth holding.
+    const fewer = planVault(config(), { now: NOW, shipped: [expired], manualSnapshots: newer.slice(0, 2).map((s) => vaultCopy(s)) });
+    expect(kinds(fewer)).toEqual([`copy:${vaultCopyIdentifier(expired.arn)}`]);
+  });
+
   test('sources are independent', () => {
     const a = [100, 90].map((d) => shipped('orders', d));
     const b = [100].map((d) => shipped('users', d));
