@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-const MOTO_SERVER = path.join(PROJECT_ROOT, '.venv', 'bin', 'moto_server');
+const VENV_PYTHON = path.join(PROJECT_ROOT, '.venv', 'bin', 'python');
+const SERVER = path.join(__dirname, 'server.py');
 
 export const REGION = 'eu-west-1';
 
@@ -59,15 +60,27 @@ async function waitUntilUp(endpoint: string, proc: ChildProcess, output: () => s
   throw new Error(`moto server did not come up within 30s:\n${output()}`);
 }
 
-export async function startEmulator(): Promise<Emulator> {
-  if (!fs.existsSync(MOTO_SERVER)) {
-    throw new Error(`the AWS emulator is not installed (${path.relative(PROJECT_ROOT, MOTO_SERVER)} is missing): run "npx projen emulator:install"`);
+export interface EmulatorOptions {
+  /** New snapshot copies read as `creating` for this many describe calls (the creating-phase patch). @default 0 */
+  readonly copyPendingDescribes?: number;
+  /** Fidelity patches to leave off, to show the gap each one closes. @default none */
+  readonly patchesOff?: string[];
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  if (!fs.existsSync(VENV_PYTHON)) {
+    throw new Error(`the AWS emulator is not installed (${path.relative(PROJECT_ROOT, VENV_PYTHON)} is missing): run "npx projen emulator:install"`);
   }
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   let log = '';
-  const proc = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], {
-    env: { PATH: process.env.PATH ?? '', MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+  const proc = spawn(VENV_PYTHON, [SERVER, '-H', '127.0.0.1', '-p', String(port)], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      MOTO_ALLOW_NONEXISTENT_REGION: 'false',
+      FAILSAFE_EMULATOR_COPY_PENDING_DESCRIBES: String(options.copyPendingDescribes ?? 0),
+      FAILSAFE_EMULATOR_PATCHES_OFF: (options.patchesOff ?? []).join(','),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout!.on('data', (d) => { log = (log + d).slice(-20_000); });

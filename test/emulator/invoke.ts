@@ -23,8 +23,7 @@ const RESULT_MARK = '__CDK_RDS_FAILSAFE_RESULT__';
 
 const RUNNER = `
 const [asset, mark] = process.argv.slice(1);
-const event = JSON.parse(process.env.__INVOKE_EVENT);
-delete process.env.__INVOKE_EVENT;
+const event = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 const deadline = Date.now() + Number(process.env.__INVOKE_TIMEOUT_MS);
 const context = { awsRequestId: 'local', functionName: 'local', getRemainingTimeInMillis: () => deadline - Date.now() };
 Promise.resolve()
@@ -59,10 +58,11 @@ export async function invokeBundled<T = any>(handler: BundledHandler, event: unk
     AWS_ENDPOINT_URL: opts.endpoint,
     AWS_EC2_METADATA_DISABLED: 'true',
     ...opts.environment,
-    __INVOKE_EVENT: JSON.stringify(event),
     __INVOKE_TIMEOUT_MS: String(opts.timeoutMs ?? 300_000),
   };
-  const child = spawn(process.execPath, ['--enable-source-maps', '-e', RUNNER, assetPath(handler), RESULT_MARK], { env, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--enable-source-maps', '-e', RUNNER, assetPath(handler), RESULT_MARK], { env, cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  // The event goes in on stdin: SNS bodies up to 256 KiB would not fit in an environment variable.
+  child.stdin.end(JSON.stringify(event));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => { stdout += d; });

@@ -4,10 +4,19 @@
  * can read what the shipper announced.
  */
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateDBInstanceCommand, DBSnapshot, DescribeDBSnapshotAttributesCommand, paginateDescribeDBSnapshots, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  DBSnapshot,
+  DescribeDBSnapshotAttributesCommand,
+  ModifyDBSnapshotAttributeCommand,
+  paginateDescribeDBSnapshots,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Emulator } from './emulator';
+import { shippingCopyIdentifier } from '../../src/runtime/naming';
 
 export type Encryption = 'none' | 'aws/rds' | 'cmk';
 
@@ -25,6 +34,12 @@ export interface LiveAccount {
   manualSnapshots(): Promise<DBSnapshot[]>;
   automatedSnapshots(): Promise<DBSnapshot[]>;
   restoreAttribute(identifier: string): Promise<string[]>;
+  /**
+   * Makes a snapshot as the shipper would have shipped it for a recovery point
+   * at `time` (the name carries the time), shared with `shareWith` if given.
+   * This is how tests control snapshot times without the wall clock.
+   */
+  createShippedSnapshot(database: string, time: Date, shareWith?: string): Promise<DBSnapshot>;
 }
 
 export async function listSnapshots(rds: RDSClient, type: 'manual' | 'automated' | 'shared'): Promise<DBSnapshot[]> {
@@ -81,6 +96,14 @@ export async function createLiveAccount(emulator: Emulator, account: string, top
     },
     manualSnapshots: () => listSnapshots(rds, 'manual'),
     automatedSnapshots: () => listSnapshots(rds, 'automated'),
+    async createShippedSnapshot(database, time, shareWith) {
+      const identifier = shippingCopyIdentifier(database, time);
+      const out = await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: database, DBSnapshotIdentifier: identifier }));
+      if (shareWith) {
+        await rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: identifier, AttributeName: 'restore', ValuesToAdd: [shareWith] }));
+      }
+      return out.DBSnapshot!;
+    },
     async restoreAttribute(identifier) {
       const res = await rds.send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: identifier }));
       return res.DBSnapshotAttributesResult?.DBSnapshotAttributes?.find((a) => a.AttributeName === 'restore')?.AttributeValues ?? [];

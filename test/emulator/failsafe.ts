@@ -1,0 +1,64 @@
+/**
+ * The Failsafe account in the emulator: the vault key, and SNS deliveries to
+ * the bundled vault handler in the event format SNS gives Lambda.
+ */
+import { randomUUID } from 'node:crypto';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DBSnapshot, RDSClient } from '@aws-sdk/client-rds';
+import { Emulator } from './emulator';
+import { invokeBundled, Invocation } from './invoke';
+import { listSnapshots } from './live';
+
+export interface FailsafeAccount {
+  readonly account: string;
+  readonly rds: RDSClient;
+  readonly vaultKeyArn: string;
+  manualSnapshots(): Promise<DBSnapshot[]>;
+  sharedSnapshots(): Promise<DBSnapshot[]>;
+}
+
+export async function createFailsafeAccount(emulator: Emulator, account: string): Promise<FailsafeAccount> {
+  const cfg = await emulator.clientConfig(account);
+  const rds = new RDSClient(cfg);
+  const vaultKeyArn = (await new KMSClient(cfg).send(new CreateKeyCommand({ Description: 'vault key' }))).KeyMetadata!.Arn!;
+  return {
+    account,
+    rds,
+    vaultKeyArn,
+    manualSnapshots: () => listSnapshots(rds, 'manual'),
+    sharedSnapshots: () => listSnapshots(rds, 'shared'),
+  };
+}
+
+/** An SNS notification as Lambda receives it from a subscription. */
+export function snsEvent(topicArn: string, message: unknown, extra: Record<string, unknown> = {}) {
+  return {
+    Records: [{
+      EventSource: 'aws:sns',
+      EventVersion: '1.0',
+      EventSubscriptionArn: `${topicArn}:${randomUUID()}`,
+      Sns: {
+        Type: 'Notification',
+        MessageId: randomUUID(),
+        TopicArn: topicArn,
+        Subject: null,
+        Message: message,
+        Timestamp: new Date().toISOString(),
+        SignatureVersion: '1',
+        Signature: 'EXAMPLE',
+        SigningCertUrl: 'https://sns.example.invalid/cert.pem',
+        UnsubscribeUrl: 'https://sns.example.invalid/unsubscribe',
+        MessageAttributes: {},
+        ...extra,
+      },
+    }],
+  };
+}
+
+export async function runVault(emulator: Emulator, failsafe: FailsafeAccount, config: object, event: unknown = { 'source': 'aws.events', 'detail-type': 'Scheduled Event' }): Promise<Invocation> {
+  return invokeBundled('vault/vault.lambda', event, {
+    endpoint: emulator.endpoint,
+    credentials: await emulator.credentialsFor(failsafe.account),
+    environment: { VAULT_CONFIG: JSON.stringify(config) },
+  });
+}

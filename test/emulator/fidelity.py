@@ -1,0 +1,107 @@
+"""Fidelity patches for moto server: each closes a gap between moto and RDS
+that would otherwise hide a bug in cdk-rds-failsafe. See README.md beside this
+file for what each emulates, why, and the test that proves it.
+
+Every patch is applied when the server starts (server.py) and can be turned
+off by name with FAILSAFE_EMULATOR_PATCHES_OFF=name,name so that the tests can
+show the gap it closes.
+"""
+import os
+
+from moto.rds import models as rds_models
+from moto.rds.exceptions import RDSClientError
+from moto.rds.utils import split_arn
+
+APPLIED: list[str] = []
+
+
+def _off(name: str) -> bool:
+    return name in os.environ.get("FAILSAFE_EMULATOR_PATCHES_OFF", "").split(",")
+
+
+def cross_account_snapshot_by_arn() -> None:
+    """RDS resolves a snapshot ARN in the account the ARN names, and lets another
+    account use it only if that account is in the snapshot's `restore`
+    attribute (or it is public). moto looks the ARN up in the caller's own
+    account, so a copy of a shared snapshot fails and an unshared one cannot
+    be refused."""
+    original = rds_models.RDSBackend.get_snapshot
+
+    def get_snapshot(self, identifier, resource_type, not_found_exception):  # type: ignore[no-untyped-def]
+        if identifier.startswith("arn:"):
+            region, account, _, name = split_arn(identifier)
+            if account != self.account_id:
+                owner = rds_models.rds_backends[account][region]
+                snapshot = owner.resource_map[resource_type].get(name)
+                restore = snapshot.attributes.get("restore", []) if snapshot else []
+                if snapshot is None or (self.account_id not in restore and "all" not in restore):
+                    raise not_found_exception(identifier)
+                return snapshot
+        return original(self, identifier, resource_type, not_found_exception)
+
+    rds_models.RDSBackend.get_snapshot = get_snapshot  # type: ignore[method-assign]
+
+
+def creating_phase() -> None:
+    """RDS copies take minutes to hours: a new copy is `creating` first, and a
+    snapshot that is not `available` cannot be copied or shared
+    (InvalidDBSnapshotState). moto makes copies available at once. With
+    FAILSAFE_EMULATOR_COPY_PENDING_DESCRIBES=N, each new copy is reported as
+    `creating` by the next N describe calls that return it, then `available`."""
+    pending = int(os.environ.get("FAILSAFE_EMULATOR_COPY_PENDING_DESCRIBES", "0"))
+    copy = rds_models.RDSBackend.copy_db_snapshot
+    describe = rds_models.RDSBackend.describe_db_snapshots
+    modify = rds_models.RDSBackend.modify_db_snapshot_attribute
+
+    def require_available(snapshot, action):  # type: ignore[no-untyped-def]
+        if snapshot.status != "available":
+            raise RDSClientError(
+                "InvalidDBSnapshotState",
+                f"Cannot {action} snapshot {snapshot.snapshot_id}: it is {snapshot.status}, not available.",
+            )
+
+    def copy_db_snapshot(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
+        require_available(self.get_db_snapshot(source_db_snapshot_identifier), "copy")
+        snapshot = copy(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs)
+        if pending > 0:
+            snapshot.status = "creating"
+            snapshot.failsafe_pending_describes = pending
+        return snapshot
+
+    def describe_db_snapshots(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        snapshots = describe(self, *args, **kwargs)
+        for s in snapshots:
+            left = getattr(s, "failsafe_pending_describes", None)
+            if left is None:
+                continue
+            if left > 0:
+                s.status = "creating"
+                s.failsafe_pending_describes = left - 1
+            else:
+                s.status = "available"
+                del s.failsafe_pending_describes
+        return snapshots
+
+    def modify_db_snapshot_attribute(self, db_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
+        snapshot = self.database_snapshots.get(db_snapshot_identifier)
+        if snapshot is not None:
+            require_available(snapshot, "share")
+        return modify(self, db_snapshot_identifier, *args, **kwargs)
+
+    rds_models.RDSBackend.copy_db_snapshot = copy_db_snapshot  # type: ignore[method-assign]
+    rds_models.RDSBackend.describe_db_snapshots = describe_db_snapshots  # type: ignore[method-assign]
+    rds_models.RDSBackend.modify_db_snapshot_attribute = modify_db_snapshot_attribute  # type: ignore[method-assign]
+
+
+PATCHES = {
+    "cross-account-snapshot-by-arn": cross_account_snapshot_by_arn,
+    "creating-phase": creating_phase,
+}
+
+
+def apply_all() -> list[str]:
+    for name, patch in PATCHES.items():
+        if not _off(name):
+            patch()
+            APPLIED.append(name)
+    return APPLIED

@@ -1,0 +1,215 @@
+/**
+ * The bundled vault handler, exactly as shipped in assets/, against the AWS
+ * emulator: a Live account that ships with the bundled shipper, and a Failsafe
+ * account that receives.
+ */
+import { MESSAGE_SCHEMA } from '../../src/runtime/schema';
+import { TagKeys } from '../../src/runtime/tags';
+import { Emulator, startEmulator } from '../emulator/emulator';
+import { createFailsafeAccount, FailsafeAccount, runVault, snsEvent } from '../emulator/failsafe';
+import { invokeBundled } from '../emulator/invoke';
+import { createLiveAccount, LiveAccount } from '../emulator/live';
+
+const LIVE = '111111111111';
+const FAILSAFE = '222222222222';
+const OTHER = '333333333333';
+const DAY = 86_400_000;
+
+let emulator: Emulator;
+beforeAll(async () => { emulator = await startEmulator(); });
+afterAll(async () => { await emulator?.stop(); });
+beforeEach(async () => { await emulator.reset(); });
+
+function vaultConfig(failsafe: FailsafeAccount, live: LiveAccount, extra: Record<string, unknown> = {}) {
+  return {
+    version: 1,
+    ownerId: 'vault-integ',
+    vaultKeyArn: failsafe.vaultKeyArn,
+    sources: [{ topicArn: live.topicArn }],
+    sourceAccounts: [LIVE],
+    retentionMs: 31 * DAY,
+    minimumCopies: 3,
+    maxCopiesInFlight: 10,
+    manualSnapshotQuota: 100,
+    ...extra,
+  };
+}
+
+/** Ships the databases with the bundled shipper until every copy is announced; returns the announcements. */
+async function ship(live: LiveAccount, identifiers: string[]): Promise<string[]> {
+  const config = {
+    version: 1,
+    ownerId: 'shipper-integ',
+    vaultAccount: FAILSAFE,
+    shippingKeyArn: live.shippingKeyArn,
+    topicArn: live.topicArn,
+    retentionMs: 2 * DAY,
+    maxCopiesInFlight: 10,
+    manualSnapshotQuota: 100,
+    selection: { identifiers },
+  };
+  for (let i = 0; i < 2; i++) {
+    const out = await invokeBundled('shipper/shipper.lambda', {}, {
+      endpoint: emulator.endpoint, credentials: await emulator.credentialsFor(LIVE), environment: { SHIPPER_CONFIG: JSON.stringify(config) },
+    });
+    if (out.error) throw new Error(out.error);
+  }
+  return live.takeAnnouncements();
+}
+
+async function setUp() {
+  const live = await createLiveAccount(emulator, LIVE);
+  const failsafe = await createFailsafeAccount(emulator, FAILSAFE);
+  await live.createDatabase('orders', 'cmk');
+  await live.createDatabase('users', 'none');
+  return { live, failsafe };
+}
+
+const tagsOf = (s: { TagList?: { Key?: string; Value?: string }[] }) => Object.fromEntries((s.TagList ?? []).map((t) => [t.Key, t.Value]));
+
+describe('bundled vault against the emulator', () => {
+  test('copies an announced snapshot into one it owns, encrypted with the vault key; a duplicate delivery copies nothing', async () => {
+    const { live, failsafe } = await setUp();
+    const [message] = await ship(live, ['orders']);
+    const config = vaultConfig(failsafe, live);
+
+    const first = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, message));
+    expect(first.error).toBeUndefined();
+    expect(first.result).toMatchObject({ trigger: 'announcement', accepted: 1, rejected: 0, summaries: [{ copiesStarted: 1, failures: 0, deleted: 0 }] });
+    const [copy] = await failsafe.manualSnapshots();
+    const shipped = JSON.parse(message);
+    expect(copy.DBSnapshotIdentifier).toBe(`vault-${LIVE}-eu-west-1-${shipped.snapshotIdentifier}`);
+    expect(copy.KmsKeyId).toBe(failsafe.vaultKeyArn);
+    expect(copy.Encrypted).toBe(true);
+    expect(tagsOf(copy)).toEqual({
+      [TagKeys.OWNER]: 'vault-integ',
+      [TagKeys.SOURCE_ACCOUNT]: LIVE,
+      [TagKeys.SOURCE_REGION]: 'eu-west-1',
+      [TagKeys.SOURCE_DATABASE]: 'orders',
+      [TagKeys.SOURCE_SNAPSHOT]: shipped.snapshotArn,
+      [TagKeys.SOURCE_TIME]: shipped.snapshotCreateTime,
+    });
+
+    const duplicate = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, message));
+    expect(duplicate.result).toMatchObject({ accepted: 1, summaries: [{ copiesStarted: 0, failures: 0 }] });
+    expect(duplicate.result.apiCalls['rds:CopyDBSnapshot']).toBeUndefined();
+    expect(await failsafe.manualSnapshots()).toHaveLength(1);
+  });
+
+  test('a lost announcement is recovered by the sweep, from what is shared with the account', async () => {
+    const { live, failsafe } = await setUp();
+    const messages = await ship(live, ['orders', 'users']);
+    expect(messages).toHaveLength(2); // neither is delivered
+    const sweep = await runVault(emulator, failsafe, vaultConfig(failsafe, live));
+    expect(sweep.result).toMatchObject({ trigger: 'sweep', summaries: [{ copiesStarted: 2, failures: 0 }] });
+    expect((await failsafe.manualSnapshots()).map((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE]).sort()).toEqual(['orders', 'users']);
+    const idle = await runVault(emulator, failsafe, vaultConfig(failsafe, live));
+    expect(idle.result.summaries[0]).toMatchObject({ copiesStarted: 0, deleted: 0, failures: 0 });
+    expect(idle.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2 });
+  });
+
+  test('retention over a simulated month of daily snapshots deletes exactly the expired copies, keeps the newest, and never re-copies them', async () => {
+    const { live, failsafe } = await setUp();
+    // One recovery point a day for 35 days, shared day by day, oldest first.
+    // Times are set through the shipped names, not the wall clock.
+    const today = new Date();
+    today.setUTCHours(3, 0, 0, 0);
+    const times = Array.from({ length: 35 }, (_, d) => new Date(today.getTime() - (34 - d) * DAY));
+    const config = vaultConfig(failsafe, live, { retentionMs: 31 * DAY, minimumCopies: 3 });
+    const days = [];
+    for (const t of times) {
+      await live.createShippedSnapshot('orders', t, FAILSAFE);
+      days.push((await runVault(emulator, failsafe, config)).result.summaries[0]);
+    }
+    expect(days.map((d) => d.copiesStarted)).toEqual(times.map(() => 1));
+    const expected = times.filter((t) => Date.now() - t.getTime() <= 31 * DAY).map((t) => t.getTime()).sort((a, b) => b - a);
+    const kept = (await failsafe.manualSnapshots()).map((s) => Date.parse(tagsOf(s)[TagKeys.SOURCE_TIME])).sort((a, b) => b - a);
+    expect(kept).toEqual(expected);
+    expect(days.reduce((n, d) => n + d.deleted, 0)).toBe(times.length - expected.length);
+    // An idle sweep neither re-copies the expired snapshots, which are still shared, nor deletes more.
+    const idle = (await runVault(emulator, failsafe, config)).result.summaries[0];
+    expect(idle).toMatchObject({ copiesStarted: 0, deleted: 0, findings: { 'skipped-expired': times.length - expected.length } });
+    // Snapshots the vault did not create (the shared ones) are never touched.
+    expect((await failsafe.sharedSnapshots()).length).toBe(times.length);
+  });
+
+  test('minimumCopies keeps the newest copies of a source that went silent, however old', async () => {
+    const { live, failsafe } = await setUp();
+    const base = Date.now() - 100 * DAY;
+    for (let d = 0; d < 5; d++) await live.createShippedSnapshot('users', new Date(base + d * DAY), FAILSAFE);
+    const config = vaultConfig(failsafe, live, { retentionMs: 7 * DAY, minimumCopies: 3 });
+    await runVault(emulator, failsafe, config);
+    const second = await runVault(emulator, failsafe, config);
+    expect(second.result.summaries[0].deleted).toBe(2);
+    const kept = (await failsafe.manualSnapshots()).map((s) => tagsOf(s)[TagKeys.SOURCE_TIME]).sort();
+    expect(kept).toEqual([2, 3, 4].map((d) => new Date(base + d * DAY).toISOString().replace(/\.\d{3}Z$/, '.000Z')));
+  });
+
+  describe('bad messages are rejected with a logged reason and cause no AWS call at all', () => {
+    const valid = (topicArn: string) => ({
+      schema: MESSAGE_SCHEMA,
+      version: 1,
+      kind: 'instance',
+      snapshotArn: `arn:aws:rds:eu-west-1:${LIVE}:snapshot:failsafe-orders-20261120-120000`,
+      snapshotIdentifier: 'failsafe-orders-20261120-120000',
+      sourceAccount: LIVE,
+      sourceRegion: 'eu-west-1',
+      sourceDatabaseIdentifier: 'orders',
+      engine: 'postgres',
+      snapshotCreateTime: '2026-11-20T12:00:00.000Z',
+      encrypted: true,
+      shippedAt: '2026-11-20T12:05:00.000Z',
+      topicArn,
+    });
+    const cases: Array<[string, (topic: string) => unknown, RegExp]> = [
+      ['malformed JSON', () => '{"schema": "cdk-rds-failsafe/snapshot-shipped", ', /not valid JSON/],
+      ['a wrong schema', (t) => JSON.stringify({ ...valid(t), schema: 'other' }), /unknown schema/],
+      ['an unknown schema version', (t) => JSON.stringify({ ...valid(t), version: 2 }), /unsupported schema version 2/],
+      ['missing fields', (t) => JSON.stringify({ ...valid(t), snapshotArn: undefined }), /missing field "snapshotArn"/],
+      ['a snapshot ARN from another account than announced', (t) => JSON.stringify({ ...valid(t), snapshotArn: `arn:aws:rds:eu-west-1:${OTHER}:snapshot:failsafe-orders-20261120-120000` }), /belongs to account 333333333333/],
+      ['a snapshot ARN from another region than announced', (t) => JSON.stringify({ ...valid(t), snapshotArn: `arn:aws:rds:us-east-1:${LIVE}:snapshot:failsafe-orders-20261120-120000` }), /is in region us-east-1/],
+      ['an unknown source account', (t) => JSON.stringify({ ...valid(t), sourceAccount: OTHER, snapshotArn: `arn:aws:rds:eu-west-1:${OTHER}:snapshot:failsafe-orders-20261120-120000` }), /not an allowed source/],
+      ['an oversized body', (t) => JSON.stringify({ ...valid(t), padding: 'x'.repeat(300_000) }), /over the limit/],
+    ];
+
+    test.each(cases)('%s', async (_name, makeBody, reason) => {
+      const { live, failsafe } = await setUp();
+      const out = await runVault(emulator, failsafe, vaultConfig(failsafe, live), snsEvent(live.topicArn, makeBody(live.topicArn)));
+      expect(out.error).toBeUndefined(); // not retried: no crash loop
+      expect(out.result).toMatchObject({ accepted: 0, rejected: 1, apiCalls: {} });
+      expect(out.logs).toContainEqual(expect.objectContaining({ level: 'error', event: 'message-rejected', reason: expect.stringMatching(reason) }));
+      expect(await failsafe.manualSnapshots()).toEqual([]);
+    });
+
+    test('a message from a topic that is not a source', async () => {
+      const { live, failsafe } = await setUp();
+      const stranger = `arn:aws:sns:eu-west-1:${OTHER}:rds-failsafe-shipper`;
+      const out = await runVault(emulator, failsafe, vaultConfig(failsafe, live), snsEvent(stranger, JSON.stringify(valid(stranger))));
+      expect(out.result).toMatchObject({ rejected: 1, apiCalls: {} });
+      expect(out.logs).toContainEqual(expect.objectContaining({ event: 'message-rejected', reason: expect.stringMatching(/not a configured source/) }));
+    });
+  });
+
+  test('an announced snapshot that was never shared with the vault fails the invocation, so Lambda retries and dead-letters it', async () => {
+    const { live, failsafe } = await setUp();
+    const unshared = await live.createShippedSnapshot('orders', new Date(Date.now() - DAY));
+    const message = JSON.stringify({
+      schema: MESSAGE_SCHEMA,
+      version: 1,
+      kind: 'instance',
+      snapshotArn: unshared.DBSnapshotArn,
+      snapshotIdentifier: unshared.DBSnapshotIdentifier,
+      sourceAccount: LIVE,
+      sourceRegion: 'eu-west-1',
+      sourceDatabaseIdentifier: 'orders',
+      engine: 'postgres',
+      snapshotCreateTime: new Date(Date.now() - DAY).toISOString(),
+      encrypted: false,
+      shippedAt: new Date().toISOString(),
+    });
+    const out = await runVault(emulator, failsafe, vaultConfig(failsafe, live), snsEvent(live.topicArn, message));
+    expect(out.error).toMatch(/could not be started/);
+    expect(out.logs).toContainEqual(expect.objectContaining({ event: 'action-failed', errorCode: 'DBSnapshotNotFoundFault' }));
+    expect(await failsafe.manualSnapshots()).toEqual([]);
+  });
+});
