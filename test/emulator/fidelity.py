@@ -57,7 +57,7 @@ def creating_phase() -> None:
         if snapshot.status != "available":
             raise RDSClientError(
                 "InvalidDBSnapshotState",
-                f"Cannot {action} snapshot {snapshot.snapshot_id}: it is {snapshot.status}, not available.",
+                f"Cannot {action} snapshot {snapshot.db_snapshot_identifier}: it is {snapshot.status}, not available.",
             )
 
     def copy_db_snapshot(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -145,6 +145,29 @@ describe('bundled vault against the emulator', () => {
     expect(kept).toEqual([2, 3, 4].map((d) => new Date(base + d * DAY).toISOString().replace(/\.\d{3}Z$/, '.000Z')));
   });
 
+  test('RDS API calls per sweep stay bounded for 100 sources', async () => {
+    const { live, failsafe } = await setUp();
+    const ids = Array.from({ length: 100 }, (_, i) => `db-${String(i).padStart(3, '0')}`);
+    const time = new Date(Date.now() - DAY);
+    for (const id of ids) {
+      await live.createDatabase(id, 'none');
+      await live.createShippedSnapshot(id, time, FAILSAFE);
+    }
+    const config = vaultConfig(failsafe, live, { maxCopiesInFlight: 20, manualSnapshotQuota: 1000 });
+    const sweeps: Record<string, number>[] = [];
+    for (let i = 0; i < 8; i++) {
+      const out = await runVault(emulator, failsafe, config);
+      sweeps.push(out.result.apiCalls);
+      if (out.result.summaries[0].copiesStarted === 0) break;
+    }
+    // Reads: the shared and the manual snapshots, in pages of 100.
+    expect(sweeps[0]).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:CopyDBSnapshot': 20 });
+    expect(sweeps[sweeps.length - 1]).toEqual({ 'rds:DescribeDBSnapshots': 2 });
+    for (const calls of sweeps) expect(calls['rds:DescribeDBSnapshots']).toBe(2);
+    expect(await failsafe.manualSnapshots()).toHaveLength(100);
+    console.log(`vault, 100 sources: ${sweeps.length} sweeps; API calls per sweep: ${sweeps.map((c) => JSON.stringify(c)).join(' | ')}`);
+  });
+
   describe('bad messages are rejected with a logged reason and cause no AWS call at all', () => {
     const valid = (topicArn: string) => ({
       schema: MESSAGE_SCHEMA,

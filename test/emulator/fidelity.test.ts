@@ -1,0 +1,89 @@
+/**
+ * Each fidelity patch of the emulator, proven: the behaviour RDS has with the
+ * patch on, and the gap moto has with it off, so that the test would fail
+ * without the fix.
+ */
+import {
+  CopyDBSnapshotCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBSnapshotAttributeCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { Emulator, EmulatorOptions, startEmulator } from './emulator';
+import { createLiveAccount } from './live';
+
+const LIVE = '111111111111';
+const FAILSAFE = '222222222222';
+
+async function withEmulator<T>(options: EmulatorOptions, fn: (e: Emulator) => Promise<T>): Promise<T> {
+  const emulator = await startEmulator(options);
+  try {
+    return await fn(emulator);
+  } finally {
+    await emulator.stop();
+  }
+}
+
+/** A Live snapshot, shared with the Failsafe account or not, and a Failsafe RDS client. */
+async function sharedSnapshot(emulator: Emulator, share: boolean) {
+  const live = await createLiveAccount(emulator, LIVE);
+  await live.createDatabase('orders', 'none');
+  const snapshot = await live.createShippedSnapshot('orders', new Date('2026-11-20T12:00:00Z'), share ? FAILSAFE : undefined);
+  return { arn: snapshot.DBSnapshotArn!, failsafe: new RDSClient(await emulator.clientConfig(FAILSAFE)) };
+}
+
+const copyInto = (rds: RDSClient, arn: string) => rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: arn, TargetDBSnapshotIdentifier: 'vault-copy' }));
+
+describe('patch cross-account-snapshot-by-arn', () => {
+  test('on: a snapshot shared with the account is copied by its ARN from the owner\'s account', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { arn, failsafe } = await sharedSnapshot(emulator, true);
+      const out = await copyInto(failsafe, arn);
+      expect(out.DBSnapshot?.DBSnapshotArn).toBe(`arn:aws:rds:eu-west-1:${FAILSAFE}:snapshot:vault-copy`);
+    });
+  });
+
+  test('on: a snapshot that is not shared with the account is refused', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { arn, failsafe } = await sharedSnapshot(emulator, false);
+      await expect(copyInto(failsafe, arn)).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
+    });
+  });
+
+  test('off (the gap): moto looks the ARN up in the copying account and cannot copy a shared snapshot', async () => {
+    await withEmulator({ patchesOff: ['cross-account-snapshot-by-arn'] }, async (emulator) => {
+      const { arn, failsafe } = await sharedSnapshot(emulator, true);
+      await expect(copyInto(failsafe, arn)).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
+    });
+  });
+});
+
+describe('patch creating-phase', () => {
+  async function copyAndWatch(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.createDatabase('orders', 'none');
+    const [automated] = await live.automatedSnapshots();
+    await live.rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: automated.DBSnapshotArn, TargetDBSnapshotIdentifier: 'copy-1' }));
+    const status = async () => (await live.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'copy-1' }))).DBSnapshots![0].Status;
+    return { live, status };
+  }
+
+  test('on: a new copy is creating for N describe calls, and cannot be shared or copied until available', async () => {
+    await withEmulator({ copyPendingDescribes: 2 }, async (emulator) => {
+      const { live, status } = await copyAndWatch(emulator);
+      await expect(live.rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'copy-1', AttributeName: 'restore', ValuesToAdd: [FAILSAFE] })))
+        .rejects.toMatchObject({ name: 'InvalidDBSnapshotStateFault' });
+      await expect(live.rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'copy-1', TargetDBSnapshotIdentifier: 'copy-2' })))
+        .rejects.toMatchObject({ name: 'InvalidDBSnapshotStateFault' });
+      expect([await status(), await status(), await status()]).toEqual(['creating', 'creating', 'available']);
+      await live.rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'copy-1', AttributeName: 'restore', ValuesToAdd: [FAILSAFE] }));
+    });
+  });
+
+  test('off (the gap): moto makes a copy available at once', async () => {
+    await withEmulator({ copyPendingDescribes: 2, patchesOff: ['creating-phase'] }, async (emulator) => {
+      const { status } = await copyAndWatch(emulator);
+      expect(await status()).toBe('available');
+    });
+  });
+});
