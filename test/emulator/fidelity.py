@@ -7,9 +7,10 @@ off by name with FAILSAFE_EMULATOR_PATCHES_OFF=name,name so that the tests can
 show the gap it closes.
 """
 import os
+from datetime import datetime
 
 from moto.rds import models as rds_models
-from moto.rds.exceptions import RDSClientError
+from moto.rds.exceptions import KMSKeyNotAccessibleFault, RDSClientError
 from moto.rds.utils import split_arn
 
 APPLIED: list[str] = []
@@ -93,9 +94,82 @@ def creating_phase() -> None:
     rds_models.RDSBackend.modify_db_snapshot_attribute = modify_db_snapshot_attribute  # type: ignore[method-assign]
 
 
+def disabled_keys_refused() -> None:
+    """RDS refuses a copy with a KMS key that is disabled: KMSKeyNotAccessibleFault,
+    "Specified KMS key [...] does not exist, is not enabled or you do not have
+    permissions to access it." moto only checks that the key exists, so a
+    broken key can never make a copy fail."""
+    original = rds_models.RDSBackend._validate_kms_key
+
+    def validate(self, kms_key_id):  # type: ignore[no-untyped-def]
+        arn = original(self, kms_key_id)
+        _, _, _, region, account, resource = arn.split(":", 5)
+        key = self.get_backend("kms", region, account).keys.get(resource.split("/", 1)[-1])
+        if key is not None and key.key_state != "Enabled":
+            raise KMSKeyNotAccessibleFault(kms_key_id)
+        return arn
+
+    rds_models.RDSBackend._validate_kms_key = validate  # type: ignore[method-assign]
+
+
+# The RDS User Guide ("Sharing encrypted snapshots"): "You can't share a
+# snapshot that has been encrypted using the default KMS key of the AWS
+# account that shared the snapshot." The RDS API Reference lists no error
+# code of its own for this case, so the parameter error is used.
+DEFAULT_KEY_SHARE_MESSAGE = (
+    "You can't share a snapshot that has been encrypted using the default KMS key "
+    "of the AWS account that shared the snapshot."
+)
+
+
+def default_key_share_refused() -> None:
+    """RDS refuses to share a snapshot encrypted with the AWS managed key
+    aws/rds. moto shares it, which would hide a shipper that shares the source
+    snapshot instead of its copy under the shipping key. moto encrypts with
+    the default key under the name `default_kms_key_id`."""
+    original = rds_models.RDSBackend.modify_db_snapshot_attribute
+
+    def modify(self, db_snapshot_identifier, attribute_name, values_to_add=None, values_to_remove=None):  # type: ignore[no-untyped-def]
+        snapshot = self.database_snapshots.get(db_snapshot_identifier)
+        if (snapshot is not None and attribute_name == "restore" and values_to_add
+                and snapshot.encrypted and snapshot.kms_key_id in ("default_kms_key_id", "alias/aws/rds")):
+            raise RDSClientError("InvalidParameterValue", DEFAULT_KEY_SHARE_MESSAGE)
+        return original(self, db_snapshot_identifier, attribute_name, values_to_add, values_to_remove)
+
+    rds_models.RDSBackend.modify_db_snapshot_attribute = modify  # type: ignore[method-assign]
+
+
+AUTOMATED_AT_TAG = "failsafe-emulator:automated-at"
+
+
+def automated_snapshots_on_demand() -> None:
+    """RDS takes an automated snapshot every day; moto takes one only when the
+    instance is created. A test asks for one by calling CreateDBSnapshot with
+    the tag `failsafe-emulator:automated-at=<ISO time>`: the snapshot is then
+    automated, named `rds:<instance>-<yyyy-mm-dd-hh-mm>` and taken at that
+    time, which is how the drill simulates days without the wall clock."""
+    original = rds_models.RDSBackend.create_db_snapshot
+
+    def create(self, db_instance_identifier, db_snapshot_identifier, snapshot_type="manual", tags=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        at = next((t.get("Value") for t in tags or [] if t.get("Key") == AUTOMATED_AT_TAG), None)
+        if at is None:
+            return original(self, db_instance_identifier, db_snapshot_identifier, snapshot_type, tags, *args, **kwargs)
+        when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        name = f"rds:{db_instance_identifier}-{when:%Y-%m-%d-%H-%M}"
+        rest = [t for t in tags if t.get("Key") != AUTOMATED_AT_TAG] or None
+        snapshot = original(self, db_instance_identifier, name, "automated", rest, when)
+        snapshot.created = when
+        return snapshot
+
+    rds_models.RDSBackend.create_db_snapshot = create  # type: ignore[method-assign]
+
+
 PATCHES = {
     "cross-account-snapshot-by-arn": cross_account_snapshot_by_arn,
     "creating-phase": creating_phase,
+    "disabled-keys-refused": disabled_keys_refused,
+    "default-key-share-refused": default_key_share_refused,
+    "automated-snapshots-on-demand": automated_snapshots_on_demand,
 }
 
 

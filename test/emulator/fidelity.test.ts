@@ -3,8 +3,10 @@
  * patch on, and the gap moto has with it off, so that the test would fail
  * without the fix.
  */
+import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CopyDBSnapshotCommand,
+  CreateDBSnapshotCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBSnapshotAttributeCommand,
   RDSClient,
@@ -84,6 +86,80 @@ describe('patch creating-phase', () => {
     await withEmulator({ copyPendingDescribes: 2, patchesOff: ['creating-phase'] }, async (emulator) => {
       const { status } = await copyAndWatch(emulator);
       expect(await status()).toBe('available');
+    });
+  });
+});
+
+describe('patch disabled-keys-refused', () => {
+  async function copyWithDisabledKey(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.createDatabase('orders', 'none');
+    const [automated] = await live.automatedSnapshots();
+    const kms = new KMSClient(await emulator.clientConfig(LIVE));
+    const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!;
+    await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
+    const copy = () => live.rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: automated.DBSnapshotArn, TargetDBSnapshotIdentifier: 'copy-1', KmsKeyId: key.Arn }));
+    return { copy, enable: () => kms.send(new EnableKeyCommand({ KeyId: key.KeyId })) };
+  }
+
+  test('on: a copy with a disabled key is refused with KMSKeyNotAccessibleFault, and succeeds once the key is enabled', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { copy, enable } = await copyWithDisabledKey(emulator);
+      await expect(copy()).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault', message: expect.stringMatching(/is not enabled/) });
+      await enable();
+      await expect(copy()).resolves.toBeDefined();
+    });
+  });
+
+  test('off (the gap): moto copies with a disabled key', async () => {
+    await withEmulator({ patchesOff: ['disabled-keys-refused'] }, async (emulator) => {
+      const { copy } = await copyWithDisabledKey(emulator);
+      await expect(copy()).resolves.toBeDefined();
+    });
+  });
+});
+
+describe('patch default-key-share-refused', () => {
+  async function shareDefaultKeySnapshot(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.createDatabase('users', 'aws/rds');
+    await live.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'users', DBSnapshotIdentifier: 'users-manual' }));
+    return live.rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'users-manual', AttributeName: 'restore', ValuesToAdd: [FAILSAFE] }));
+  }
+
+  test('on: sharing a snapshot encrypted with the default key is refused', async () => {
+    await withEmulator({}, async (emulator) => {
+      await expect(shareDefaultKeySnapshot(emulator)).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: "You can't share a snapshot that has been encrypted using the default KMS key of the AWS account that shared the snapshot.",
+      });
+    });
+  });
+
+  test('off (the gap): moto shares it', async () => {
+    await withEmulator({ patchesOff: ['default-key-share-refused'] }, async (emulator) => {
+      await expect(shareDefaultKeySnapshot(emulator)).resolves.toBeDefined();
+    });
+  });
+});
+
+describe('patch automated-snapshots-on-demand', () => {
+  test('on: a tagged CreateDBSnapshot takes an automated snapshot at the given time', async () => {
+    await withEmulator({}, async (emulator) => {
+      const live = await createLiveAccount(emulator, LIVE);
+      await live.createDatabase('orders', 'none');
+      const snapshot = await live.createAutomatedSnapshot('orders', new Date('2026-11-20T03:00:00Z'));
+      expect(snapshot).toMatchObject({ DBSnapshotIdentifier: 'rds:orders-2026-11-20-03-00', SnapshotType: 'automated', SnapshotCreateTime: new Date('2026-11-20T03:00:00Z') });
+      expect((await live.automatedSnapshots()).map((s) => s.DBSnapshotIdentifier)).toContain('rds:orders-2026-11-20-03-00');
+    });
+  });
+
+  test('off (the gap): moto makes a manual snapshot, taken now', async () => {
+    await withEmulator({ patchesOff: ['automated-snapshots-on-demand'] }, async (emulator) => {
+      const live = await createLiveAccount(emulator, LIVE);
+      await live.createDatabase('orders', 'none');
+      const snapshot = await live.createAutomatedSnapshot('orders', new Date('2026-11-20T03:00:00Z'));
+      expect(snapshot.SnapshotType).toBe('manual');
     });
   });
 });

@@ -40,7 +40,12 @@ export interface LiveAccount {
    * This is how tests control snapshot times without the wall clock.
    */
   createShippedSnapshot(database: string, time: Date, shareWith?: string): Promise<DBSnapshot>;
+  /** Takes an automated snapshot of the database at `time` (the automated-snapshots-on-demand patch). */
+  createAutomatedSnapshot(database: string, time: Date): Promise<DBSnapshot>;
 }
+
+/** The tag that asks the emulator for an automated snapshot (see fidelity.py). */
+export const AUTOMATED_AT_TAG = 'failsafe-emulator:automated-at';
 
 export async function listSnapshots(rds: RDSClient, type: 'manual' | 'automated' | 'shared'): Promise<DBSnapshot[]> {
   const out: DBSnapshot[] = [];
@@ -102,6 +107,14 @@ export async function createLiveAccount(emulator: Emulator, account: string, top
       if (shareWith) {
         await rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: identifier, AttributeName: 'restore', ValuesToAdd: [shareWith] }));
       }
+      return out.DBSnapshot!;
+    },
+    async createAutomatedSnapshot(database, time) {
+      const out = await rds.send(new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: database,
+        DBSnapshotIdentifier: `emulator-automated-${database}`,
+        Tags: [{ Key: AUTOMATED_AT_TAG, Value: time.toISOString() }],
+      }));
       return out.DBSnapshot!;
     },
     async restoreAttribute(identifier) {
