@@ -99,7 +99,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: [EMULATOR_VENV, 'cdk.out', '.demo/'],
+  gitignore: [EMULATOR_VENV, 'cdk.out', '.demo/', '__pycache__/'],
 
   github: false,
   release: true,
