@@ -1,10 +1,11 @@
 /**
- * The example two-account app: a Live stack with three databases shipped to a
- * Failsafe account. `npx projen demo` synthesizes it into cdk.out.
+ * The example two-account app: a Live stack whose three databases are shipped
+ * to a vault in a Failsafe stack, in another account. `npx projen demo`
+ * synthesizes it into cdk.out.
  */
 import { App, Duration, Stack, StackProps, aws_rds as rds } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { RdsSnapshotShipper } from '../src';
+import { RdsSnapshotShipper, RdsSnapshotVault } from '../src';
 
 export const LIVE_ACCOUNT = '111111111111';
 export const FAILSAFE_ACCOUNT = '222222222222';
@@ -33,10 +34,33 @@ export class LiveStack extends Stack {
   }
 }
 
-export function buildApp(outdir = 'cdk.out'): { app: App; live: LiveStack } {
+export interface FailsafeStackProps extends StackProps {
+  /** The ARN of the Live shipper's topic. */
+  readonly shipperTopicArn: string;
+}
+
+export class FailsafeStack extends Stack {
+  public readonly vault: RdsSnapshotVault;
+
+  constructor(scope: Construct, id: string, props: FailsafeStackProps) {
+    super(scope, id, props);
+    this.vault = new RdsSnapshotVault(this, 'Vault', {
+      sources: [{ topicArn: props.shipperTopicArn }],
+      retention: Duration.days(31),
+      minimumCopies: 3,
+    });
+  }
+}
+
+export function buildApp(outdir = 'cdk.out'): { app: App; live: LiveStack; failsafe: FailsafeStack } {
   const app = new App({ outdir });
   const live = new LiveStack(app, 'Live', { env: { account: LIVE_ACCOUNT, region: REGION } });
-  return { app, live };
+  // The shipper's topic has a stable name, so the vault can be given its ARN.
+  const failsafe = new FailsafeStack(app, 'Failsafe', {
+    env: { account: FAILSAFE_ACCOUNT, region: REGION },
+    shipperTopicArn: `arn:aws:sns:${REGION}:${LIVE_ACCOUNT}:rds-failsafe-shipper`,
+  });
+  return { app, live, failsafe };
 }
 
 if (require.main === module) {

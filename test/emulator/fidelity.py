@@ -144,11 +144,21 @@ AUTOMATED_AT_TAG = "failsafe-emulator:automated-at"
 
 def automated_snapshots_on_demand() -> None:
     """RDS takes an automated snapshot every day; moto takes one only when the
-    instance is created. A test asks for one by calling CreateDBSnapshot with
-    the tag `failsafe-emulator:automated-at=<ISO time>`: the snapshot is then
-    automated, named `rds:<instance>-<yyyy-mm-dd-hh-mm>` and taken at that
-    time, which is how the drill simulates days without the wall clock."""
+    instance is created, at the current time. A test asks for one by calling
+    CreateDBSnapshot with the tag `failsafe-emulator:automated-at=<ISO time>`:
+    the snapshot is then automated, named `rds:<instance>-<yyyy-mm-dd-hh-mm>`
+    and taken at that time. The same tag on CreateDBInstance dates the
+    instance's first automated snapshot (and is not kept on the instance).
+    This is how the drill simulates days without the wall clock."""
     original = rds_models.RDSBackend.create_db_snapshot
+    first_backup = rds_models.DBInstance.save_automated_backup
+
+    def save_automated_backup(self):  # type: ignore[no-untyped-def]
+        at = next((t.get("Value") for t in self.tags or [] if t.get("Key") == AUTOMATED_AT_TAG), None)
+        if at is None:
+            return first_backup(self)
+        self.tags = [t for t in self.tags if t.get("Key") != AUTOMATED_AT_TAG]
+        self.backend.create_db_snapshot(self.db_instance_identifier, "first-backup", tags=[{"Key": AUTOMATED_AT_TAG, "Value": at}])
 
     def create(self, db_instance_identifier, db_snapshot_identifier, snapshot_type="manual", tags=None, *args, **kwargs):  # type: ignore[no-untyped-def]
         at = next((t.get("Value") for t in tags or [] if t.get("Key") == AUTOMATED_AT_TAG), None)
@@ -162,6 +172,7 @@ def automated_snapshots_on_demand() -> None:
         return snapshot
 
     rds_models.RDSBackend.create_db_snapshot = create  # type: ignore[method-assign]
+    rds_models.DBInstance.save_automated_backup = save_automated_backup  # type: ignore[method-assign]
 
 
 PATCHES = {

@@ -151,6 +151,9 @@ describe('patch automated-snapshots-on-demand', () => {
       const snapshot = await live.createAutomatedSnapshot('orders', new Date('2026-11-20T03:00:00Z'));
       expect(snapshot).toMatchObject({ DBSnapshotIdentifier: 'rds:orders-2026-11-20-03-00', SnapshotType: 'automated', SnapshotCreateTime: new Date('2026-11-20T03:00:00Z') });
       expect((await live.automatedSnapshots()).map((s) => s.DBSnapshotIdentifier)).toContain('rds:orders-2026-11-20-03-00');
+      await live.createDatabase('users', 'none', new Date('2026-11-19T03:00:00Z'));
+      const users = (await live.automatedSnapshots()).filter((s) => s.DBInstanceIdentifier === 'users');
+      expect(users.map((s) => [s.DBSnapshotIdentifier, s.SnapshotCreateTime])).toEqual([['rds:users-2026-11-19-03-00', new Date('2026-11-19T03:00:00Z')]]);
     });
   });
 

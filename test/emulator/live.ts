@@ -28,7 +28,8 @@ export interface LiveAccount {
   readonly topicArn: string;
   /** A customer managed key that encrypts the `cmk` databases. */
   readonly sourceKeyArn: string;
-  createDatabase(identifier: string, encryption: Encryption): Promise<void>;
+  /** Creates a database; its first automated snapshot is taken now, or at `firstSnapshotAt`. */
+  createDatabase(identifier: string, encryption: Encryption, firstSnapshotAt?: Date): Promise<void>;
   /** Messages published on the topic since the last call, parsed from the SNS envelope. */
   takeAnnouncements(): Promise<string[]>;
   manualSnapshots(): Promise<DBSnapshot[]>;
@@ -75,7 +76,7 @@ export async function createLiveAccount(emulator: Emulator, account: string, top
     shippingKeyArn,
     topicArn,
     sourceKeyArn,
-    async createDatabase(identifier, encryption) {
+    async createDatabase(identifier, encryption, firstSnapshotAt) {
       await rds.send(new CreateDBInstanceCommand({
         DBInstanceIdentifier: identifier,
         Engine: 'postgres',
@@ -86,6 +87,7 @@ export async function createLiveAccount(emulator: Emulator, account: string, top
         BackupRetentionPeriod: 7,
         StorageEncrypted: encryption !== 'none',
         ...(encryption === 'cmk' ? { KmsKeyId: sourceKeyArn } : {}),
+        ...(firstSnapshotAt ? { Tags: [{ Key: AUTOMATED_AT_TAG, Value: firstSnapshotAt.toISOString() }] } : {}),
       }));
     },
     async takeAnnouncements() {

@@ -1,0 +1,39 @@
+/**
+ * The two-account DR drill as a test: the bundled shipper and vault, six
+ * simulated days, copies that take passes to finish, a lost and a duplicate
+ * announcement, and copies that fail once. Every check must hold.
+ */
+import { DRILL_DEFAULTS } from './defaults';
+import { DrillEvent, DrillReport, runDrill } from './drill';
+import { Emulator, startEmulator } from '../emulator/emulator';
+
+let emulator: Emulator;
+let report: DrillReport;
+const events: DrillEvent[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ copyPendingDescribes: 2 });
+  report = await runDrill(emulator, { ...DRILL_DEFAULTS, onEvent: (e) => events.push(e) });
+}, 300_000);
+afterAll(async () => { await emulator?.stop(); });
+
+test('every check of the drill holds', () => {
+  expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+  expect(report.checks.length).toBeGreaterThanOrEqual(12);
+});
+
+test('copies took several passes to finish, and the faults happened', () => {
+  expect(events.some((e) => e.actor === 'shipper' && /still in progress/.test(e.text))).toBe(true);
+  expect(events.some((e) => e.actor === 'sns' && /is lost/.test(e.text))).toBe(true);
+  expect(events.some((e) => e.actor === 'vault' && /duplicate message for users: its copy already exists/.test(e.text))).toBe(true);
+  expect(events.filter((e) => e.actor === 'vault' && /copy FAILED with KMSKeyNotAccessibleFault/.test(e.text))).toHaveLength(3);
+  expect(events.filter((e) => e.actor === 'vault' && /^retry: copied/.test(e.text))).toHaveLength(3);
+});
+
+test('the recovery point of every database is the newest day', () => {
+  for (const hours of Object.values(report.figures.recoveryPointHours)) {
+    expect(hours).toBeGreaterThanOrEqual(1);
+    expect(hours).toBeLessThan(1.2);
+  }
+  expect(Object.keys(report.figures.recoveryPointHours).sort()).toEqual(['orders', 'payments', 'users']);
+});

@@ -1,0 +1,284 @@
+/**
+ * The two-account DR drill: the bundled shipper and vault handlers, exactly as
+ * shipped in assets/, against an emulated Live and Failsafe account over
+ * several simulated days. Used by drill.test.ts and by the demo.
+ *
+ * Days are simulated without the wall clock: day k's automated snapshots are
+ * taken at `now - (days - k) days - 1 hour`, so by the end every recovery point
+ * has the age it would have after `days` real days.
+ */
+import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateDBSnapshotCommand, DBSnapshot } from '@aws-sdk/client-rds';
+import { parseMessage } from '../../src/runtime/schema';
+import { TagKeys } from '../../src/runtime/tags';
+import { Emulator } from '../emulator/emulator';
+import { createFailsafeAccount, FailsafeAccount, runVault, snsEvent } from '../emulator/failsafe';
+import { invokeBundled, Invocation } from '../emulator/invoke';
+import { createLiveAccount, Encryption, LiveAccount } from '../emulator/live';
+
+export const DAY_MS = 86_400_000;
+
+export interface DrillOptions {
+  readonly liveAccount: string;
+  readonly failsafeAccount: string;
+  /** Databases and how each is encrypted. */
+  readonly databases: Readonly<Record<string, Encryption>>;
+  readonly days: number;
+  readonly shipperOwnerId: string;
+  readonly vaultOwnerId: string;
+  readonly shipperRetentionDays: number;
+  readonly vaultRetentionDays: number;
+  readonly minimumCopies: number;
+  /** The day on which the vault key is disabled for one delivery, so that copies fail and succeed on the retry. */
+  readonly failCopiesOnDay: number;
+  /** The day and database whose announcement is delivered twice. */
+  readonly duplicateOn: { readonly day: number; readonly database: string };
+  /** The day and database whose announcement is lost. */
+  readonly lostOn: { readonly day: number; readonly database: string };
+  readonly onEvent?: (e: DrillEvent) => void;
+}
+
+export interface DrillEvent {
+  readonly day: number;
+  readonly actor: 'rds' | 'shipper' | 'sns' | 'vault' | 'drill';
+  readonly text: string;
+}
+
+export interface DrillCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface DrillReport {
+  readonly checks: DrillCheck[];
+  readonly figures: {
+    readonly shipperPasses: number;
+    readonly vaultInvocations: number;
+    readonly copiesShipped: number;
+    readonly copiesVaulted: number;
+    readonly shipperDeleted: number;
+    readonly vaultDeleted: number;
+    readonly failedCopies: number;
+    readonly duplicatesIgnored: number;
+    /** Age in hours of the newest vault copy of each database: its recovery point. */
+    readonly recoveryPointHours: Record<string, number>;
+  };
+}
+
+const SCHEDULED = { 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} };
+const tagsOf = (s: DBSnapshot) => Object.fromEntries((s.TagList ?? []).map((t) => [t.Key, t.Value]));
+const summary = (s: DBSnapshot) => `${s.DBSnapshotIdentifier}|${s.Status}|${s.KmsKeyId}|${JSON.stringify(s.TagList ?? [])}`;
+
+export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<DrillReport> {
+  const say = (day: number, actor: DrillEvent['actor'], text: string) => o.onEvent?.({ day, actor, text });
+  const now = Date.now();
+  const dayTime = (day: number) => new Date(now - (o.days - day) * DAY_MS - 3_600_000);
+  const databases = Object.keys(o.databases);
+
+  // Accounts
+  const live: LiveAccount = await createLiveAccount(emulator, o.liveAccount);
+  const failsafe: FailsafeAccount = await createFailsafeAccount(emulator, o.failsafeAccount);
+  for (const db of databases) await live.createDatabase(db, o.databases[db], dayTime(0));
+  // Bystanders: snapshots neither handler created. They must never be touched.
+  await live.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: databases[0], DBSnapshotIdentifier: 'before-migration', Tags: [{ Key: 'team', Value: 'dba' }] }));
+  await failsafe.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: await createFailsafeBystanderDb(emulator, o.failsafeAccount), DBSnapshotIdentifier: 'audit-archive' }));
+  const bystandersBefore = [
+    ...(await live.manualSnapshots()).map(summary),
+    ...(await failsafe.manualSnapshots()).map(summary),
+  ];
+  const automatedBefore = (await live.automatedSnapshots()).map((s) => s.DBSnapshotIdentifier!);
+
+  const shipperConfig = {
+    version: 1,
+    ownerId: o.shipperOwnerId,
+    vaultAccount: o.failsafeAccount,
+    shippingKeyArn: live.shippingKeyArn,
+    topicArn: live.topicArn,
+    retentionMs: o.shipperRetentionDays * DAY_MS,
+    maxCopiesInFlight: 10,
+    manualSnapshotQuota: 100,
+    selection: { identifiers: databases },
+  };
+  const vaultConfig = {
+    version: 1,
+    ownerId: o.vaultOwnerId,
+    vaultKeyArn: failsafe.vaultKeyArn,
+    sources: [{ topicArn: live.topicArn }],
+    sourceAccounts: [o.liveAccount],
+    retentionMs: o.vaultRetentionDays * DAY_MS,
+    minimumCopies: o.minimumCopies,
+    maxCopiesInFlight: 10,
+    manualSnapshotQuota: 100,
+  };
+
+  const figures = {
+    shipperPasses: 0,
+    vaultInvocations: 0,
+    copiesShipped: 0,
+    copiesVaulted: 0,
+    shipperDeleted: 0,
+    vaultDeleted: 0,
+    failedCopies: 0,
+    duplicatesIgnored: 0,
+  };
+  const shipperCalls: Record<string, number>[] = [];
+  const vaultCalls: Record<string, number>[] = [];
+
+  const shipperPass = async (day: number): Promise<any> => {
+    const out: Invocation = await invokeBundled('shipper/shipper.lambda', SCHEDULED, {
+      endpoint: emulator.endpoint,
+      credentials: await emulator.credentialsFor(o.liveAccount),
+      environment: { SHIPPER_CONFIG: JSON.stringify(shipperConfig) },
+    });
+    if (out.error) throw new Error(`shipper pass failed on day ${day}: ${out.error}`);
+    figures.shipperPasses += 1;
+    shipperCalls.push(out.result.apiCalls);
+    for (const l of out.logs) {
+      if (l.event === 'copy-started') { figures.copiesShipped += 1; say(day, 'shipper', `copied ${l.source} to ${l.snapshot}, under the shipping key`); }
+      if (l.event === 'shared') say(day, 'shipper', `shared ${l.snapshot} with the Failsafe account`);
+      if (l.event === 'announced') say(day, 'sns', `announced ${l.snapshot}`);
+      if (l.event === 'deleted') { figures.shipperDeleted += 1; say(day, 'shipper', `expired its copy ${l.snapshot} (${l.reason})`); }
+      if (l.event === 'action-failed') say(day, 'shipper', `FAILED ${l.action} ${l.snapshot}: ${l.errorCode}`);
+    }
+    return out.result;
+  };
+  const vaultRun = async (day: number, event: unknown, label: string): Promise<Invocation> => {
+    const out = await runVault(emulator, failsafe, vaultConfig, event);
+    figures.vaultInvocations += 1;
+    if (out.result) vaultCalls.push(out.result.apiCalls);
+    for (const l of out.logs) {
+      if (l.event === 'copy-started') { figures.copiesVaulted += 1; say(day, 'vault', `${label}: copied ${l.source.split(':').pop()} to ${l.snapshot}, under the vault key`); }
+      if (l.event === 'deleted') { figures.vaultDeleted += 1; say(day, 'vault', `${label}: expired ${l.snapshot} (${l.reason})`); }
+      if (l.event === 'action-failed') { figures.failedCopies += 1; say(day, 'vault', `${label}: copy FAILED with ${l.errorCode}; the invocation fails so Lambda retries it`); }
+      if (l.event === 'message-rejected') say(day, 'vault', `${label}: message rejected: ${l.reason}`);
+    }
+    const copiesStarted = out.result?.summaries?.reduce((n: number, x: { copiesStarted: number }) => n + x.copiesStarted, 0);
+    if (label.startsWith('duplicate') && out.result?.accepted === 1 && copiesStarted === 0) {
+      figures.duplicatesIgnored += 1;
+      say(day, 'vault', `${label}: its copy already exists, nothing to do`);
+    }
+    return out;
+  };
+
+  for (let day = 1; day <= o.days; day++) {
+    const t = dayTime(day);
+    for (const db of databases) await live.createAutomatedSnapshot(db, t);
+    say(day, 'rds', `automated snapshots taken of ${databases.join(', ')} at ${t.toISOString().slice(0, 16)}Z`);
+
+    // The shipper: hourly sweeps until the day's copies are shipped.
+    for (let pass = 0; pass < 8; pass++) {
+      const r = await shipperPass(day);
+      const inProgress = r.findings['copy-in-progress'] ?? 0;
+      if (inProgress > 0) say(day, 'shipper', `${inProgress} copies still in progress; the next sweep picks them up`);
+      if (r.copiesStarted === 0 && r.announced === 0 && inProgress === 0) break;
+    }
+
+    // SNS delivers each announcement to the vault, with the day's faults.
+    const kms = new KMSClient(await emulator.clientConfig(o.failsafeAccount));
+    const breakKey = day === o.failCopiesOnDay;
+    const vaultKeyId = failsafe.vaultKeyArn.split('/').pop();
+    if (breakKey) {
+      await kms.send(new DisableKeyCommand({ KeyId: vaultKeyId }));
+      say(day, 'drill', 'the vault key is disabled for a moment: copies will fail');
+    }
+    const failed: string[] = [];
+    for (const body of await live.takeAnnouncements()) {
+      const parsed = parseMessage(body);
+      const db = parsed.ok ? parsed.message.sourceDatabaseIdentifier : '?';
+      if (day === o.lostOn.day && db === o.lostOn.database) {
+        say(day, 'sns', `the announcement of ${db} is lost and never delivered`);
+        continue;
+      }
+      const deliveries = day === o.duplicateOn.day && db === o.duplicateOn.database ? 2 : 1;
+      for (let i = 0; i < deliveries; i++) {
+        const out = await vaultRun(day, snsEvent(live.topicArn, body), i === 0 ? `message for ${db}` : `duplicate message for ${db}`);
+        if (out.error) failed.push(body);
+      }
+    }
+    if (breakKey) {
+      await kms.send(new EnableKeyCommand({ KeyId: vaultKeyId }));
+      say(day, 'drill', 'the vault key is enabled again; Lambda retries the failed deliveries');
+      for (const body of failed) {
+        const out = await vaultRun(day, snsEvent(live.topicArn, body), 'retry');
+        if (out.error) throw new Error(`a retried delivery failed again: ${out.error}`);
+      }
+    } else if (failed.length > 0) {
+      throw new Error(`deliveries failed on day ${day} without an injected fault`);
+    }
+
+    // The vault's sweep, at the end of the day.
+    const sweep = await vaultRun(day, SCHEDULED, 'sweep');
+    if (sweep.error) throw new Error(`vault sweep failed on day ${day}: ${sweep.error}`);
+  }
+
+  // Let everything settle, then one idle pass of each must change nothing.
+  for (let i = 0; i < 4; i++) {
+    await shipperPass(o.days + 1);
+    await vaultRun(o.days + 1, SCHEDULED, 'sweep');
+  }
+  const pictureBefore = [...(await live.manualSnapshots()).map(summary), ...(await failsafe.manualSnapshots()).map(summary)];
+  const idleShipper = await shipperPass(o.days + 1);
+  const idleVault = (await vaultRun(o.days + 1, SCHEDULED, 'sweep')).result;
+  const pictureAfter = [...(await live.manualSnapshots()).map(summary), ...(await failsafe.manualSnapshots()).map(summary)];
+
+  // What the accounts hold at the end.
+  const liveManual = await live.manualSnapshots();
+  const vaultManual = await failsafe.manualSnapshots();
+  const vaultCopies = vaultManual.filter((s) => tagsOf(s)[TagKeys.OWNER] === o.vaultOwnerId);
+  const shipperCopies = liveManual.filter((s) => tagsOf(s)[TagKeys.OWNER] === o.shipperOwnerId);
+  const heldDays = (copies: DBSnapshot[], db: string) => copies
+    .filter((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE] === db)
+    .map((s) => Math.round((now - Date.parse(tagsOf(s)[TagKeys.SOURCE_TIME])) / DAY_MS))
+    .map((ageDays) => o.days - ageDays)
+    .sort((a, b) => a - b);
+  const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+  // Ages: day k is (days - k) days and 1 hour old, so it is within a retention of R days when days - k < R.
+  const expectedVaultDays = range(Math.max(1, o.days - o.vaultRetentionDays + 1), o.days);
+  const keptByMinimum = Math.max(expectedVaultDays.length, o.minimumCopies);
+  const expectedVault = range(o.days - keptByMinimum + 1, o.days);
+  const expectedShipper = range(Math.max(1, o.days - o.shipperRetentionDays + 1), o.days);
+
+  const checks: DrillCheck[] = [];
+  const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  for (const db of databases) {
+    const held = heldDays(vaultCopies, db);
+    check(`the vault holds days ${expectedVault.join(', ')} of ${db}`, JSON.stringify(held) === JSON.stringify(expectedVault), `holds days ${held.join(', ')}`);
+  }
+  check('every vault copy is encrypted with the vault key', vaultCopies.length > 0 && vaultCopies.every((s) => s.Encrypted && s.KmsKeyId === failsafe.vaultKeyArn),
+    `${vaultCopies.length} copies`);
+  const expiredVault = databases.length * (o.days - expectedVault.length);
+  check('vault retention deleted exactly the expired copies', figures.vaultDeleted === expiredVault, `${figures.vaultDeleted} deleted, ${expiredVault} expected`);
+  for (const db of databases) {
+    const held = heldDays(shipperCopies, db);
+    check(`the shipper trimmed ${db} to days ${expectedShipper.join(', ')}`, JSON.stringify(held) === JSON.stringify(expectedShipper), `holds days ${held.join(', ')}`);
+  }
+  check(`the lost announcement of ${o.lostOn.database} on day ${o.lostOn.day} was recovered by the sweep`,
+    heldDays(vaultCopies, o.lostOn.database).includes(o.lostOn.day) || !expectedVault.includes(o.lostOn.day), 'copied from what is shared with the vault');
+  check(`the duplicate announcement of ${o.duplicateOn.database} started no second copy`, figures.duplicatesIgnored === 1, `${figures.duplicatesIgnored} duplicate delivery ignored`);
+  check(`the copies that failed on day ${o.failCopiesOnDay} succeeded on the retry`, figures.failedCopies === databases.length, `${figures.failedCopies} failed attempts`);
+  const bystandersAfter = [...liveManual.map(summary), ...vaultManual.map(summary)];
+  check('no snapshot that neither handler created was touched', bystandersBefore.every((b) => bystandersAfter.includes(b)), `${bystandersBefore.length} bystanders unchanged`);
+  const automatedAfter = (await live.automatedSnapshots()).map((s) => s.DBSnapshotIdentifier!);
+  check('every automated snapshot is still there', automatedBefore.every((a) => automatedAfter.includes(a)) && automatedAfter.length === automatedBefore.length + databases.length * o.days,
+    `${automatedAfter.length} automated snapshots`);
+  const writes = (calls: Record<string, number>) => Object.keys(calls).filter((k) => !/:Describe/.test(k));
+  const idleWrites = [...writes(idleShipper.apiCalls), ...writes(idleVault.apiCalls)];
+  check('an idle pass of each handler changes nothing', JSON.stringify(pictureBefore) === JSON.stringify(pictureAfter) && idleWrites.length === 0,
+    `shipper ${JSON.stringify(idleShipper.apiCalls)}, vault ${JSON.stringify(idleVault.apiCalls)}`);
+
+  const recoveryPointHours: Record<string, number> = {};
+  for (const db of databases) {
+    const times = vaultCopies.filter((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE] === db).map((s) => Date.parse(tagsOf(s)[TagKeys.SOURCE_TIME]));
+    const newest = Math.max(...times);
+    recoveryPointHours[db] = Math.round(((now - newest) / 3_600_000) * 10) / 10;
+  }
+  return { checks, figures: { ...figures, recoveryPointHours } };
+}
+
+/** A database in the Failsafe account, so that it can hold a snapshot the vault did not make. */
+async function createFailsafeBystanderDb(emulator: Emulator, account: string): Promise<string> {
+  const other = await createLiveAccount(emulator, account, 'failsafe-bystander');
+  await other.createDatabase('reporting', 'none');
+  return 'reporting';
+}
