@@ -18,6 +18,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { addNagSuppressions } from './nag';
+import { TagKeys } from '../runtime/tags';
 
 export interface ReconcilerParts {
   readonly role: iam.Role;
@@ -86,6 +87,42 @@ export function addTriggers(
 /** The ARN of a DB snapshot (name may end in `*`), in the stack's or another account and region. */
 export function snapshotArn(stack: Stack, name: string, where: { account?: string; region?: string } = {}): string {
   return stack.formatArn({ service: 'rds', resource: 'snapshot', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME, ...where });
+}
+
+export interface OwnedCopyGrant {
+  /** The Sid of the copy statement. */
+  readonly copySid: string;
+  /** The value of the ownership tag every copy must carry. */
+  readonly ownerId: string;
+  /** The snapshots that may be copied. */
+  readonly sources: string[];
+  /** The ARN pattern of the copies the role creates. */
+  readonly ownCopies: string;
+  /** The only tag keys the role may set when it creates a copy. */
+  readonly tagKeys: readonly string[];
+}
+
+/**
+ * Lets the role copy `sources` into `ownCopies`, but only as copies that carry
+ * its ownership tag, and tag them on creation with its own tag keys only.
+ */
+export function grantOwnedCopies(role: iam.Role, g: OwnedCopyGrant): void {
+  const ownedOnCreation = { [`aws:RequestTag/${TagKeys.OWNER}`]: g.ownerId };
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: g.copySid,
+    actions: ['rds:CopyDBSnapshot'],
+    resources: [...new Set(g.sources), g.ownCopies],
+    conditions: { StringEquals: ownedOnCreation },
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'TagCopiesOnCreation',
+    actions: ['rds:AddTagsToResource'],
+    resources: [g.ownCopies],
+    conditions: {
+      'StringEquals': ownedOnCreation,
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [...g.tagKeys] },
+    },
+  }));
 }
 
 /** Lets RDS, acting for the role, use the keys: through RDS only, and grants for AWS resources only. */

@@ -5,15 +5,14 @@
  */
 import {
   AddTagsToResourceCommand,
-  CopyDBSnapshotCommand,
-  DeleteDBSnapshotCommand,
   DescribeOptionGroupsCommand,
   ModifyDBSnapshotAttributeCommand,
   paginateDescribeDBInstances,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { errorCode, parseArnAccount } from './aws';
+import { CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './actions';
+import { parseArnAccount } from './aws';
 import { describeError, Logger } from './log';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
 import {
@@ -68,13 +67,8 @@ export function parseShipperConfig(raw: string | undefined): ShipperConfig {
   return c as ShipperConfig;
 }
 
-export interface ShipperDeps {
-  readonly rds: RDSClient;
+export interface ShipperDeps extends PassDeps {
   readonly sns: SNSClient;
-  readonly now: () => Date;
-  /** Milliseconds left in this invocation. */
-  readonly remainingMs: () => number;
-  readonly log: Logger;
 }
 
 export interface ShipperPassSummary {
@@ -88,9 +82,6 @@ export interface ShipperPassSummary {
   readonly deferred: number;
   readonly findings: Readonly<Record<string, number>>;
 }
-
-/** Stop starting new actions when less than this is left of the invocation. */
-export const TIME_RESERVE_MS = 15_000;
 
 async function listInstances(rds: RDSClient): Promise<DbInstance[]> {
   const out: DbInstance[] = [];
@@ -162,14 +153,13 @@ function buildMessage(snapshot: DbSnapshot, now: Date): SnapshotShippedMessage {
 
 /** What an error code means for the operator, for the log line. */
 function explain(code: string | undefined, config: ShipperConfig): string | undefined {
-  switch (code) {
-    case 'KMSKeyNotAccessibleFault':
+  // The SDK names some RDS errors `<code>Fault`; match either.
+  switch (code?.replace(/Fault$/, '')) {
+    case 'KMSKeyNotAccessible':
       return `RDS could not use a KMS key: the function's role needs kms:CreateGrant and kms:DescribeKey on the shipping key ${config.shippingKeyArn} and on the key of the source snapshot (pass it in the sourceKeys prop)`;
     case 'SnapshotQuotaExceeded':
-    case 'SnapshotQuotaExceededFault':
       return 'the manual snapshot quota of the account is reached; no further copies start in this pass';
     case 'InvalidDBSnapshotState':
-    case 'InvalidDBSnapshotStateFault':
       return 'the snapshot is not in a state that allows this; a later pass retries';
     case 'AccessDenied':
     case 'AccessDeniedException':
@@ -193,35 +183,27 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
   const plan = planShipper(config, { now, instances, automatedSnapshots, manualSnapshots, optionGroups });
   for (const f of plan.findings) logFinding(log, f);
 
-  const counts = { copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, failures: 0, deferred: 0 };
-  let quotaReached = false;
+  const counts = { copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, deferred: 0 };
+  const copies = new CopyStarter(rds);
 
   const execute = async (action: ShipperAction): Promise<void> => {
     switch (action.type) {
       case 'copy': {
-        if (quotaReached) {
-          counts.deferred += 1;
-          return;
-        }
-        try {
-          await rds.send(new CopyDBSnapshotCommand({
-            SourceDBSnapshotIdentifier: action.source.arn,
-            TargetDBSnapshotIdentifier: action.targetIdentifier,
-            KmsKeyId: config.shippingKeyArn,
-            CopyTags: false,
-            Tags: toTagList(action.tags),
-          }));
+        const outcome = await copies.start({
+          SourceDBSnapshotIdentifier: action.source.arn,
+          TargetDBSnapshotIdentifier: action.targetIdentifier,
+          KmsKeyId: config.shippingKeyArn,
+          CopyTags: false,
+          Tags: toTagList(action.tags),
+        });
+        if (outcome === 'started') {
           counts.copiesStarted += 1;
           log.log('info', 'copy started', { event: 'copy-started', database: action.database, source: action.source.identifier, snapshot: action.targetIdentifier });
-        } catch (e) {
-          const code = errorCode(e);
-          if (code === 'DBSnapshotAlreadyExists' || code === 'DBSnapshotAlreadyExistsFault') {
-            counts.copiesAlreadyThere += 1;
-            log.log('info', 'copy already exists (a concurrent pass made it)', { event: 'copy-skipped', database: action.database, snapshot: action.targetIdentifier });
-            return;
-          }
-          if (code === 'SnapshotQuotaExceeded' || code === 'SnapshotQuotaExceededFault') quotaReached = true;
-          throw e;
+        } else if (outcome === 'exists') {
+          counts.copiesAlreadyThere += 1;
+          log.log('info', 'copy already exists (a concurrent pass made it)', { event: 'copy-skipped', database: action.database, snapshot: action.targetIdentifier });
+        } else {
+          counts.deferred += 1;
         }
         return;
       }
@@ -249,15 +231,9 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
         return;
       }
       case 'delete': {
-        try {
-          await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: action.snapshot.identifier }));
-        } catch (e) {
-          const code = errorCode(e);
-          if (code === 'DBSnapshotNotFound' || code === 'DBSnapshotNotFoundFault') {
-            log.log('info', 'copy was already deleted', { event: 'delete-skipped', database: action.database, snapshot: action.snapshot.identifier });
-            return;
-          }
-          throw e;
+        if (await deleteSnapshot(rds, action.snapshot.identifier) === 'gone') {
+          log.log('info', 'copy was already deleted', { event: 'delete-skipped', database: action.database, snapshot: action.snapshot.identifier });
+          return;
         }
         counts.deleted += 1;
         log.log('info', 'copy deleted', { event: 'deleted', database: action.database, snapshot: action.snapshot.identifier, reason: action.reason });
@@ -266,30 +242,15 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
     }
   };
 
-  for (const action of plan.actions) {
-    if (deps.remainingMs() < TIME_RESERVE_MS) {
-      counts.deferred += 1;
-      log.log('warn', 'time budget reached; the action waits for the next pass', { event: 'deferred', action: action.type, database: action.database });
-      continue;
-    }
-    try {
-      await execute(action);
-    } catch (e) {
-      counts.failures += 1;
-      const code = errorCode(e);
-      log.log('error', `${action.type} failed`, {
-        event: 'action-failed',
-        action: action.type,
-        database: action.database,
-        snapshot: action.type === 'copy' ? action.targetIdentifier : action.snapshot.identifier,
-        errorCode: code,
-        ...describeError(e),
-        hint: explain(code, config),
-      });
-    }
-  }
+  const run = await runIsolated(
+    plan.actions,
+    deps,
+    (a) => ({ action: a.type, database: a.database, snapshot: a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier }),
+    execute,
+    (code) => explain(code, config),
+  );
 
   const findings: Record<string, number> = {};
   for (const f of plan.findings) findings[f.code] = (findings[f.code] ?? 0) + 1;
-  return { selected: plan.selected.length, ...counts, findings };
+  return { selected: plan.selected.length, ...counts, failures: run.failures, deferred: counts.deferred + run.deferred, findings };
 }

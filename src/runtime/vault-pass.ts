@@ -2,9 +2,10 @@
  * The vault's adapters: validate an announcement, gather the Failsafe
  * account's state in bulk, plan with `planVault`, and carry the plan out.
  */
-import { CopyDBSnapshotCommand, DeleteDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
-import { errorCode, parseArnAccount } from './aws';
-import { describeError, Logger } from './log';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './actions';
+import { parseArnAccount } from './aws';
+import { Logger } from './log';
 import { parseMessage, parseSnapshotArn } from './schema';
 import { listDbSnapshots } from './snapshots';
 import { toTagList } from './tags';
@@ -48,12 +49,7 @@ export function parseVaultConfig(raw: string | undefined): VaultConfig {
   return c as VaultConfig;
 }
 
-export interface VaultDeps {
-  readonly rds: RDSClient;
-  readonly now: () => Date;
-  readonly remainingMs: () => number;
-  readonly log: Logger;
-}
+export type VaultDeps = PassDeps;
 
 export interface VaultPassSummary {
   readonly copiesStarted: number;
@@ -63,8 +59,6 @@ export interface VaultPassSummary {
   readonly deferred: number;
   readonly findings: Readonly<Record<string, number>>;
 }
-
-const TIME_RESERVE_MS = 15_000;
 
 function kmsHint(config: VaultConfig): string {
   return `RDS could not use a key: the vault role needs kms:CreateGrant and kms:DescribeKey on the vault key ${config.vaultKeyArn}, `
@@ -141,80 +135,51 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announc
   const plan = planVault(config, { now: deps.now(), shipped, manualSnapshots });
   for (const f of plan.findings) log.log(f.level, f.message, { event: 'finding', code: f.code, snapshot: f.snapshot, source: f.source });
 
-  const counts = { copiesStarted: 0, copiesAlreadyThere: 0, deleted: 0, failures: 0, deferred: 0 };
-  let quotaReached = false;
-  let lastError: unknown;
+  const counts = { copiesStarted: 0, copiesAlreadyThere: 0, deleted: 0, deferred: 0 };
+  const copies = new CopyStarter(rds);
   const actions = announced ? plan.actions.filter((a) => a.type === 'copy') : plan.actions;
 
   const execute = async (action: VaultAction) => {
     if (action.type === 'copy') {
-      if (quotaReached) {
-        counts.deferred += 1;
-        return;
-      }
-      try {
-        await rds.send(new CopyDBSnapshotCommand({
-          SourceDBSnapshotIdentifier: action.source.arn,
-          TargetDBSnapshotIdentifier: action.targetIdentifier,
-          KmsKeyId: config.vaultKeyArn,
-          CopyTags: false,
-          Tags: toTagList(action.tags),
-          // A source in another region needs nothing more than its ARN: RDS copies
-          // across accounts and regions in one call, and PreSignedUrl only
-          // applies in GovCloud (RDS API Reference, CopyDBSnapshot).
-        }));
+      const outcome = await copies.start({
+        SourceDBSnapshotIdentifier: action.source.arn,
+        TargetDBSnapshotIdentifier: action.targetIdentifier,
+        KmsKeyId: config.vaultKeyArn,
+        CopyTags: false,
+        Tags: toTagList(action.tags),
+        // A source in another region needs nothing more than its ARN: RDS copies
+        // across accounts and regions in one call, and PreSignedUrl only
+        // applies in GovCloud (RDS API Reference, CopyDBSnapshot).
+      });
+      if (outcome === 'started') {
         counts.copiesStarted += 1;
         log.log('info', 'vault copy started', { event: 'copy-started', source: action.source.arn, snapshot: action.targetIdentifier, database: action.source.database });
-      } catch (e) {
-        const code = errorCode(e);
-        if (code === 'DBSnapshotAlreadyExists' || code === 'DBSnapshotAlreadyExistsFault') {
-          counts.copiesAlreadyThere += 1;
-          log.log('info', 'vault copy already exists', { event: 'copy-skipped', snapshot: action.targetIdentifier });
-          return;
-        }
-        if (code === 'SnapshotQuotaExceeded' || code === 'SnapshotQuotaExceededFault') quotaReached = true;
-        throw e;
+      } else if (outcome === 'exists') {
+        counts.copiesAlreadyThere += 1;
+        log.log('info', 'vault copy already exists', { event: 'copy-skipped', snapshot: action.targetIdentifier });
+      } else {
+        counts.deferred += 1;
       }
       return;
     }
-    try {
-      await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: action.snapshot.identifier }));
-    } catch (e) {
-      const code = errorCode(e);
-      if (code === 'DBSnapshotNotFound' || code === 'DBSnapshotNotFoundFault') return;
-      throw e;
+    if (await deleteSnapshot(rds, action.snapshot.identifier) === 'deleted') {
+      counts.deleted += 1;
+      log.log('info', 'vault copy deleted', { event: 'deleted', snapshot: action.snapshot.identifier, source: action.sourceKey, reason: action.reason });
     }
-    counts.deleted += 1;
-    log.log('info', 'vault copy deleted', { event: 'deleted', snapshot: action.snapshot.identifier, source: action.sourceKey, reason: action.reason });
   };
 
-  for (const action of actions) {
-    if (deps.remainingMs() < TIME_RESERVE_MS) {
-      counts.deferred += 1;
-      log.log('warn', 'time budget reached; the action waits for the next pass', { event: 'deferred', action: action.type });
-      continue;
-    }
-    try {
-      await execute(action);
-    } catch (e) {
-      counts.failures += 1;
-      lastError = e;
-      const code = errorCode(e);
-      log.log('error', `${action.type} failed`, {
-        event: 'action-failed',
-        action: action.type,
-        snapshot: action.type === 'copy' ? action.targetIdentifier : action.snapshot.identifier,
-        errorCode: code,
-        ...describeError(e),
-        ...(code === 'KMSKeyNotAccessibleFault' ? { hint: kmsHint(config) } : {}),
-      });
-    }
-  }
+  const run = await runIsolated(
+    actions,
+    deps,
+    (a) => ({ action: a.type, snapshot: a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier }),
+    execute,
+    (code) => (code?.replace(/Fault$/, '') === 'KMSKeyNotAccessible' ? kmsHint(config) : undefined),
+  );
   const findings: Record<string, number> = {};
   for (const f of plan.findings) findings[f.code] = (findings[f.code] ?? 0) + 1;
-  const summary = { ...counts, findings };
+  const summary = { ...counts, failures: run.failures, deferred: counts.deferred + run.deferred, findings };
   // An announcement whose copy could not be started is retried by Lambda and,
   // if it keeps failing, ends in the dead-letter queue.
-  if (announced && counts.failures > 0) throw Object.assign(new Error(`the vault copy of ${announced.arn} could not be started`), { cause: lastError, summary });
+  if (announced && run.failures > 0) throw Object.assign(new Error(`the vault copy of ${announced.arn} could not be started`), { cause: run.lastError, summary });
   return summary;
 }

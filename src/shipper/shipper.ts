@@ -15,7 +15,9 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ShipperFunction } from './shipper-function';
-import { addTriggers, createReconcilerParts, grantKeyUseThroughRds, PropsValidator, snapshotArn, suppressRoleWildcards } from '../private/reconciler';
+import {
+  addTriggers, createReconcilerParts, grantKeyUseThroughRds, grantOwnedCopies, PropsValidator, snapshotArn, suppressRoleWildcards,
+} from '../private/reconciler';
 import { SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
 import { SHIPPER_CONFIG_VERSION } from '../runtime/shipper-pass';
 import { SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
@@ -314,21 +316,7 @@ export class RdsSnapshotShipper extends Construct {
       actions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeOptionGroups'],
       resources: ['*'],
     }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'CopyAutomatedSnapshotsAsOwnedCopies',
-      actions: ['rds:CopyDBSnapshot'],
-      resources: [...sources, ownCopies],
-      conditions: { StringEquals: { [`aws:RequestTag/${TagKeys.OWNER}`]: this.ownerId } },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'TagCopiesOnCreation',
-      actions: ['rds:AddTagsToResource'],
-      resources: [ownCopies],
-      conditions: {
-        'StringEquals': { [`aws:RequestTag/${TagKeys.OWNER}`]: this.ownerId },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [...SHIPPER_TAG_KEYS] },
-      },
-    }));
+    grantOwnedCopies(role, { copySid: 'CopyAutomatedSnapshotsAsOwnedCopies', ownerId: this.ownerId, sources, ownCopies, tagKeys: SHIPPER_TAG_KEYS });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'MarkOwnCopiesAnnounced',
       actions: ['rds:AddTagsToResource'],

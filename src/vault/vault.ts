@@ -17,7 +17,9 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { VaultFunction } from './vault-function';
-import { addTriggers, createReconcilerParts, grantKeyUseThroughRds, PropsValidator, snapshotArn, suppressRoleWildcards } from '../private/reconciler';
+import {
+  addTriggers, createReconcilerParts, grantKeyUseThroughRds, grantOwnedCopies, PropsValidator, snapshotArn, suppressRoleWildcards,
+} from '../private/reconciler';
 import { TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
 import { VAULT_CONFIG_VERSION } from '../runtime/vault-pass';
 import { SHIPPED_SNAPSHOT_PREFIX, VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
@@ -199,21 +201,7 @@ export class RdsSnapshotVault extends Construct {
       actions: ['rds:DescribeDBSnapshots'],
       resources: ['*'],
     }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'CopyShippedSnapshotsAsOwnedCopies',
-      actions: ['rds:CopyDBSnapshot'],
-      resources: [...new Set(shipped), ownCopies],
-      conditions: { StringEquals: { [`aws:RequestTag/${TagKeys.OWNER}`]: this.ownerId } },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'TagCopiesOnCreation',
-      actions: ['rds:AddTagsToResource'],
-      resources: [ownCopies],
-      conditions: {
-        'StringEquals': { [`aws:RequestTag/${TagKeys.OWNER}`]: this.ownerId },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [...VAULT_TAG_KEYS] },
-      },
-    }));
+    grantOwnedCopies(role, { copySid: 'CopyShippedSnapshotsAsOwnedCopies', ownerId: this.ownerId, sources: shipped, ownCopies, tagKeys: VAULT_TAG_KEYS });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'DeleteOwnCopiesOnly',
       actions: ['rds:DeleteDBSnapshot'],

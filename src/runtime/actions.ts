@@ -1,0 +1,107 @@
+/**
+ * What both handlers do to carry out a plan: start copies, delete their own
+ * snapshots, and run the actions one by one, each isolated, within the
+ * invocation's time budget.
+ */
+import { CopyDBSnapshotCommand, CopyDBSnapshotCommandInput, DeleteDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import { errorCode } from './aws';
+import { describeError, Logger } from './log';
+
+/** Stop starting new actions when less than this is left of the invocation. */
+export const TIME_RESERVE_MS = 15_000;
+
+/** What a pass needs from its surroundings. */
+export interface PassDeps {
+  readonly rds: RDSClient;
+  readonly now: () => Date;
+  /** Milliseconds left in this invocation. */
+  readonly remainingMs: () => number;
+  readonly log: Logger;
+}
+
+/** Whether an error is the given RDS error code: the SDK names some of them `<code>Fault`. */
+export function isRdsError(e: unknown, code: string): boolean {
+  const name = errorCode(e);
+  return name === code || name === `${code}Fault`;
+}
+
+/**
+ * Starts snapshot copies for one pass. A copy that already exists was made by a
+ * concurrent pass: it counts as done. Once the snapshot quota is hit, no
+ * further copy starts in this pass.
+ */
+export class CopyStarter {
+  private quotaReached = false;
+
+  constructor(private readonly rds: RDSClient) {}
+
+  public async start(input: CopyDBSnapshotCommandInput): Promise<'started' | 'exists' | 'deferred'> {
+    if (this.quotaReached) return 'deferred';
+    try {
+      await this.rds.send(new CopyDBSnapshotCommand(input));
+      return 'started';
+    } catch (e) {
+      if (isRdsError(e, 'DBSnapshotAlreadyExists')) return 'exists';
+      if (isRdsError(e, 'SnapshotQuotaExceeded')) this.quotaReached = true;
+      throw e;
+    }
+  }
+}
+
+/** Deletes a snapshot; one that is already gone counts as deleted by someone else. */
+export async function deleteSnapshot(rds: RDSClient, identifier: string): Promise<'deleted' | 'gone'> {
+  try {
+    await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: identifier }));
+    return 'deleted';
+  } catch (e) {
+    if (isRdsError(e, 'DBSnapshotNotFound')) return 'gone';
+    throw e;
+  }
+}
+
+export interface ActionLabel {
+  readonly action: string;
+  readonly snapshot: string;
+  readonly database?: string;
+}
+
+export interface IsolatedRun {
+  readonly failures: number;
+  readonly deferred: number;
+  readonly lastError?: unknown;
+}
+
+/**
+ * Runs the actions in order. A failing action is logged with its error code
+ * (and a hint, if `hint` has one) and counted; the pass goes on with the
+ * others. Actions that would start too close to the end of the invocation are
+ * left for the next pass.
+ */
+export async function runIsolated<A>(
+  actions: readonly A[],
+  deps: Pick<PassDeps, 'remainingMs' | 'log'>,
+  label: (a: A) => ActionLabel,
+  execute: (a: A) => Promise<void>,
+  hint: (code: string | undefined) => string | undefined = () => undefined,
+): Promise<IsolatedRun> {
+  let failures = 0;
+  let deferred = 0;
+  let lastError: unknown;
+  for (const action of actions) {
+    const { action: type, snapshot, database } = label(action);
+    if (deps.remainingMs() < TIME_RESERVE_MS) {
+      deferred += 1;
+      deps.log.log('warn', 'time budget reached; the action waits for the next pass', { event: 'deferred', action: type, snapshot, database });
+      continue;
+    }
+    try {
+      await execute(action);
+    } catch (e) {
+      failures += 1;
+      lastError = e;
+      const code = errorCode(e);
+      deps.log.log('error', `${type} failed`, { event: 'action-failed', action: type, snapshot, database, errorCode: code, ...describeError(e), hint: hint(code) });
+    }
+  }
+  return { failures, deferred, lastError };
+}
