@@ -13,6 +13,7 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './actions';
 import { parseArnAccount } from './aws';
+import { ShipperConfig } from './config';
 import { describeError, Logger } from './log';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
 import {
@@ -24,48 +25,10 @@ import {
   OptionGroup,
   planShipper,
   ShipperAction,
-  ShipperPlanConfig,
   sourceTimeOf,
 } from './shipper-plan';
 import { listDbSnapshots } from './snapshots';
 import { TagKeys, toTagList, toTagMap } from './tags';
-
-export const SHIPPER_CONFIG_VERSION = 1;
-
-export interface ShipperConfig extends ShipperPlanConfig {
-  readonly version: typeof SHIPPER_CONFIG_VERSION;
-  readonly vaultAccount: string;
-  readonly shippingKeyArn: string;
-  readonly topicArn: string;
-}
-
-/** Reads the configuration the construct wrote into the function's environment. */
-export function parseShipperConfig(raw: string | undefined): ShipperConfig {
-  if (!raw) throw new Error('SHIPPER_CONFIG is not set; the function must be deployed by the RdsSnapshotShipper construct');
-  let c: Record<string, any>;
-  try {
-    c = JSON.parse(raw);
-  } catch (e) {
-    throw new Error(`SHIPPER_CONFIG is not valid JSON: ${(e as Error).message}`);
-  }
-  const fail = (what: string) => {
-    throw new Error(`SHIPPER_CONFIG: ${what}`);
-  };
-  if (c.version !== SHIPPER_CONFIG_VERSION) fail(`unsupported version ${JSON.stringify(c.version)}`);
-  if (typeof c.ownerId !== 'string' || c.ownerId === '') fail('ownerId must be a non-empty string');
-  if (typeof c.vaultAccount !== 'string' || !/^\d{12}$/.test(c.vaultAccount)) fail('vaultAccount must be a 12-digit account id');
-  if (typeof c.shippingKeyArn !== 'string' || !c.shippingKeyArn.startsWith('arn:')) fail('shippingKeyArn must be an ARN');
-  if (typeof c.topicArn !== 'string' || !c.topicArn.startsWith('arn:')) fail('topicArn must be an ARN');
-  for (const n of ['retentionMs', 'maxCopiesInFlight', 'manualSnapshotQuota']) {
-    if (typeof c[n] !== 'number' || !(c[n] > 0)) fail(`${n} must be a positive number`);
-  }
-  const sel = c.selection ?? {};
-  const ids = sel.identifiers;
-  if (ids !== undefined && !(Array.isArray(ids) && ids.every((i: unknown) => typeof i === 'string'))) fail('selection.identifiers must be a list of strings');
-  if (sel.tag !== undefined && !(typeof sel.tag?.key === 'string' && typeof sel.tag?.value === 'string')) fail('selection.tag must have a string key and value');
-  if (!ids?.length && !sel.tag) fail('selection names no database and no tag');
-  return c as ShipperConfig;
-}
 
 export interface ShipperDeps extends PassDeps {
   readonly sns: SNSClient;

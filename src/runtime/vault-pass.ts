@@ -5,49 +5,12 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './actions';
 import { parseArnAccount } from './aws';
+import { VaultConfig } from './config';
 import { Logger } from './log';
 import { parseMessage, parseSnapshotArn } from './schema';
 import { listDbSnapshots } from './snapshots';
 import { toTagList } from './tags';
-import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction, VaultPlanConfig } from './vault-plan';
-
-export const VAULT_CONFIG_VERSION = 1;
-const TOPIC_ARN = /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/;
-
-export interface VaultSource {
-  readonly topicArn: string;
-}
-
-export interface VaultConfig extends VaultPlanConfig {
-  readonly version: typeof VAULT_CONFIG_VERSION;
-  readonly vaultKeyArn: string;
-  readonly sources: readonly VaultSource[];
-}
-
-export function parseVaultConfig(raw: string | undefined): VaultConfig {
-  if (!raw) throw new Error('VAULT_CONFIG is not set; the function must be deployed by the RdsSnapshotVault construct');
-  let c: Record<string, any>;
-  try {
-    c = JSON.parse(raw);
-  } catch (e) {
-    throw new Error(`VAULT_CONFIG is not valid JSON: ${(e as Error).message}`);
-  }
-  const fail = (what: string): never => {
-    throw new Error(`VAULT_CONFIG: ${what}`);
-  };
-  if (c.version !== VAULT_CONFIG_VERSION) fail(`unsupported version ${JSON.stringify(c.version)}`);
-  if (typeof c.ownerId !== 'string' || c.ownerId === '') fail('ownerId must be a non-empty string');
-  if (typeof c.vaultKeyArn !== 'string' || !c.vaultKeyArn.startsWith('arn:')) fail('vaultKeyArn must be an ARN');
-  if (!Array.isArray(c.sources) || c.sources.length === 0) fail('sources must be a non-empty list');
-  for (const s of c.sources) {
-    if (typeof s?.topicArn !== 'string' || !TOPIC_ARN.test(s.topicArn)) fail(`source topic ${JSON.stringify(s?.topicArn)} is not an SNS topic ARN`);
-  }
-  if (!Array.isArray(c.sourceAccounts) || !c.sourceAccounts.every((a: unknown) => typeof a === 'string' && /^\d{12}$/.test(a))) fail('sourceAccounts must be 12-digit account ids');
-  for (const n of ['retentionMs', 'minimumCopies', 'maxCopiesInFlight', 'manualSnapshotQuota']) {
-    if (typeof c[n] !== 'number' || !(c[n] > 0)) fail(`${n} must be a positive number`);
-  }
-  return c as VaultConfig;
-}
+import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction } from './vault-plan';
 
 export type VaultDeps = PassDeps;
 

@@ -9,8 +9,9 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { ApiCallCounter } from '../runtime/api-counter';
 import { SDK_CLIENT_CONFIG } from '../runtime/aws';
+import { parseShipperConfig } from '../runtime/config';
 import { createLogger, describeError } from '../runtime/log';
-import { parseShipperConfig, runShipperPass, ShipperPassSummary } from '../runtime/shipper-pass';
+import { runShipperPass, ShipperPassSummary } from '../runtime/shipper-pass';
 
 const counter = new ApiCallCounter();
 const rds = new RDSClient(SDK_CLIENT_CONFIG);

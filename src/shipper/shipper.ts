@@ -18,8 +18,8 @@ import { ShipperFunction } from './shipper-function';
 import {
   addTriggers, createReconcilerParts, grantKeyUseThroughRds, grantOwnedCopies, PropsValidator, snapshotArn, suppressRoleWildcards,
 } from '../private/reconciler';
+import { SHIPPER_CONFIG_VERSION } from '../runtime/config';
 import { SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
-import { SHIPPER_CONFIG_VERSION } from '../runtime/shipper-pass';
 import { SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
 
 /**

@@ -9,8 +9,9 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import type { Context } from 'aws-lambda';
 import { ApiCallCounter } from '../runtime/api-counter';
 import { SDK_CLIENT_CONFIG } from '../runtime/aws';
+import { parseVaultConfig, VaultConfig } from '../runtime/config';
 import { createLogger, describeError, Logger } from '../runtime/log';
-import { parseVaultConfig, runVaultPass, validateAnnouncement, VaultConfig, VaultDeps, VaultPassSummary } from '../runtime/vault-pass';
+import { runVaultPass, validateAnnouncement, VaultDeps, VaultPassSummary } from '../runtime/vault-pass';
 
 const counter = new ApiCallCounter();
 const rds = new RDSClient(SDK_CLIENT_CONFIG);

@@ -20,8 +20,8 @@ import { VaultFunction } from './vault-function';
 import {
   addTriggers, createReconcilerParts, grantKeyUseThroughRds, grantOwnedCopies, PropsValidator, snapshotArn, suppressRoleWildcards,
 } from '../private/reconciler';
+import { VAULT_CONFIG_VERSION } from '../runtime/config';
 import { TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
-import { VAULT_CONFIG_VERSION } from '../runtime/vault-pass';
 import { SHIPPED_SNAPSHOT_PREFIX, VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
 
 /**

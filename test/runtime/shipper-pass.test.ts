@@ -14,9 +14,10 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DAY, LIVE, NOW, OWNER, REGION, VAULT } from './fixtures';
 import { SDK_CLIENT_CONFIG } from '../../src/runtime/aws';
+import { parseShipperConfig, ShipperConfig } from '../../src/runtime/config';
 import { createLogger } from '../../src/runtime/log';
 import { parseMessage } from '../../src/runtime/schema';
-import { parseShipperConfig, runShipperPass, ShipperConfig } from '../../src/runtime/shipper-pass';
+import { runShipperPass } from '../../src/runtime/shipper-pass';
 import { TagKeys } from '../../src/runtime/tags';
 
 const rdsMock = mockClient(RDSClient);

@@ -1,9 +1,10 @@
 import { CopyDBSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DAY, LIVE, NOW, REGION } from './fixtures';
+import { parseVaultConfig, VaultConfig } from '../../src/runtime/config';
 import { createLogger } from '../../src/runtime/log';
 import { MESSAGE_SCHEMA } from '../../src/runtime/schema';
-import { parseVaultConfig, runVaultPass, validateAnnouncement, VaultConfig } from '../../src/runtime/vault-pass';
+import { runVaultPass, validateAnnouncement } from '../../src/runtime/vault-pass';
 
 const TOPIC = `arn:aws:sns:${REGION}:${LIVE}:rds-failsafe-shipper`;
 const config: VaultConfig = {

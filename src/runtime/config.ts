@@ -1,0 +1,83 @@
+/**
+ * The configuration each construct writes into its function's environment
+ * (SHIPPER_CONFIG, VAULT_CONFIG), and how the handlers read it. This module
+ * imports no AWS SDK: the constructs load it at synth time, where the SDK is
+ * not a dependency.
+ */
+import { ShipperPlanConfig } from './shipper-plan';
+import { VaultPlanConfig } from './vault-plan';
+
+export const SHIPPER_CONFIG_VERSION = 1;
+
+export interface ShipperConfig extends ShipperPlanConfig {
+  readonly version: typeof SHIPPER_CONFIG_VERSION;
+  readonly vaultAccount: string;
+  readonly shippingKeyArn: string;
+  readonly topicArn: string;
+}
+
+/** Reads the configuration the construct wrote into the function's environment. */
+export function parseShipperConfig(raw: string | undefined): ShipperConfig {
+  if (!raw) throw new Error('SHIPPER_CONFIG is not set; the function must be deployed by the RdsSnapshotShipper construct');
+  let c: Record<string, any>;
+  try {
+    c = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`SHIPPER_CONFIG is not valid JSON: ${(e as Error).message}`);
+  }
+  const fail = (what: string) => {
+    throw new Error(`SHIPPER_CONFIG: ${what}`);
+  };
+  if (c.version !== SHIPPER_CONFIG_VERSION) fail(`unsupported version ${JSON.stringify(c.version)}`);
+  if (typeof c.ownerId !== 'string' || c.ownerId === '') fail('ownerId must be a non-empty string');
+  if (typeof c.vaultAccount !== 'string' || !/^\d{12}$/.test(c.vaultAccount)) fail('vaultAccount must be a 12-digit account id');
+  if (typeof c.shippingKeyArn !== 'string' || !c.shippingKeyArn.startsWith('arn:')) fail('shippingKeyArn must be an ARN');
+  if (typeof c.topicArn !== 'string' || !c.topicArn.startsWith('arn:')) fail('topicArn must be an ARN');
+  for (const n of ['retentionMs', 'maxCopiesInFlight', 'manualSnapshotQuota']) {
+    if (typeof c[n] !== 'number' || !(c[n] > 0)) fail(`${n} must be a positive number`);
+  }
+  const sel = c.selection ?? {};
+  const ids = sel.identifiers;
+  if (ids !== undefined && !(Array.isArray(ids) && ids.every((i: unknown) => typeof i === 'string'))) fail('selection.identifiers must be a list of strings');
+  if (sel.tag !== undefined && !(typeof sel.tag?.key === 'string' && typeof sel.tag?.value === 'string')) fail('selection.tag must have a string key and value');
+  if (!ids?.length && !sel.tag) fail('selection names no database and no tag');
+  return c as ShipperConfig;
+}
+
+export const VAULT_CONFIG_VERSION = 1;
+const TOPIC_ARN = /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/;
+
+export interface VaultSource {
+  readonly topicArn: string;
+}
+
+export interface VaultConfig extends VaultPlanConfig {
+  readonly version: typeof VAULT_CONFIG_VERSION;
+  readonly vaultKeyArn: string;
+  readonly sources: readonly VaultSource[];
+}
+
+export function parseVaultConfig(raw: string | undefined): VaultConfig {
+  if (!raw) throw new Error('VAULT_CONFIG is not set; the function must be deployed by the RdsSnapshotVault construct');
+  let c: Record<string, any>;
+  try {
+    c = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`VAULT_CONFIG is not valid JSON: ${(e as Error).message}`);
+  }
+  const fail = (what: string): never => {
+    throw new Error(`VAULT_CONFIG: ${what}`);
+  };
+  if (c.version !== VAULT_CONFIG_VERSION) fail(`unsupported version ${JSON.stringify(c.version)}`);
+  if (typeof c.ownerId !== 'string' || c.ownerId === '') fail('ownerId must be a non-empty string');
+  if (typeof c.vaultKeyArn !== 'string' || !c.vaultKeyArn.startsWith('arn:')) fail('vaultKeyArn must be an ARN');
+  if (!Array.isArray(c.sources) || c.sources.length === 0) fail('sources must be a non-empty list');
+  for (const s of c.sources) {
+    if (typeof s?.topicArn !== 'string' || !TOPIC_ARN.test(s.topicArn)) fail(`source topic ${JSON.stringify(s?.topicArn)} is not an SNS topic ARN`);
+  }
+  if (!Array.isArray(c.sourceAccounts) || !c.sourceAccounts.every((a: unknown) => typeof a === 'string' && /^\d{12}$/.test(a))) fail('sourceAccounts must be 12-digit account ids');
+  for (const n of ['retentionMs', 'minimumCopies', 'maxCopiesInFlight', 'manualSnapshotQuota']) {
+    if (typeof c[n] !== 'number' || !(c[n] > 0)) fail(`${n} must be a positive number`);
+  }
+  return c as VaultConfig;
+}
