@@ -99,7 +99,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: [EMULATOR_VENV, 'cdk.out', '.demo/', '__pycache__/'],
+  gitignore: [EMULATOR_VENV, 'cdk.out', '.demo/', '__pycache__/', '.smoke/', 'test/smoke/java/target/'],
 
   github: false,
   release: true,
@@ -132,6 +132,37 @@ const typecheck = project.addTask('typecheck', {
 project.testTask.prependSpawn(bundle);
 project.testTask.prependSpawn(emulatorInstall);
 project.testTask.prependSpawn(typecheck);
+
+// Python and Java users are proven by smoke tests against the packages in
+// dist/: every build packages all three languages (not only JavaScript under
+// CI, projen's default) and smoke-tests them as the last step of `package`.
+const smokePython = project.addTask('smoke:python', {
+  description: 'Install the wheel and aws-cdk-lib into a fresh venv, synthesize a Python app, run the README Python examples',
+  exec: 'bash test/smoke/python/run.sh',
+});
+const smokeJava = project.addTask('smoke:java', {
+  description: 'Compile and run a minimal Maven app against the artifact in dist/java',
+  exec: 'bash test/smoke/java/run.sh',
+});
+const smoke = project.addTask('smoke', { description: 'Python and Java smoke tests against the packages in dist/' });
+smoke.spawn(smokePython);
+smoke.spawn(smokeJava);
+const packageAll = project.tasks.tryFind('package-all');
+if (!packageAll) throw new Error('projen did not create a package-all task');
+project.packageTask.reset();
+project.packageTask.spawn(packageAll);
+project.packageTask.spawn(smoke);
+
+// Every TypeScript example in the README compiles, in jsii-rosetta's strict
+// mode, against rosetta/default.ts-fixture; that is also what translates them
+// for the Python and Java docs.
+project.package.file.addOverride('jsii.metadata', { jsii: { rosetta: { strict: true } } });
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile the README examples with jsii-rosetta in strict mode',
+  exec: 'jsii-rosetta extract --compile --fail',
+});
+project.postCompileTask.spawn(rosetta);
+project.gitignore.addPatterns('.jsii.tabl.json');
 
 project.addTask('demo', {
   description: 'Synthesize the example app and run a DR drill against the local emulator',
