@@ -105,7 +105,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   release: true,
 });
 
-for (const ignored of ['/examples/', '/.ci/', `/${EMULATOR_VENV}/`, '/cdk.out/', '/.demo/']) {
+for (const ignored of ['/examples/', '/.ci/', `/${EMULATOR_VENV}/`, '/cdk.out/', '/.demo/', '/.smoke/', '/rosetta/']) {
   project.addPackageIgnore(ignored);
 }
 
