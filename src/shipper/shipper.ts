@@ -1,7 +1,6 @@
 import {
   Duration,
   Names,
-  RemovalPolicy,
   Stack,
   Token,
   aws_events as events,
@@ -15,6 +14,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ShipperFunction } from './shipper-function';
+import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
 import {
   addTriggers, createReconcilerParts, grantKeyUseThroughRds, grantOwnedCopies, PropsValidator, snapshotArn, suppressRoleWildcards,
 } from '../private/reconciler';
@@ -208,11 +208,7 @@ export class RdsSnapshotShipper extends Construct {
       this.shippingKey = props.shippingKey;
       for (const s of RdsSnapshotShipper.vaultKeyPolicyStatements(props.vaultAccount)) this.shippingKey.addToResourcePolicy(s, true);
     } else {
-      this.shippingKey = new kms.Key(this, 'ShippingKey', {
-        description: `Encrypts the RDS snapshot copies that ${this.node.path} shares with account ${props.vaultAccount}`,
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
+      this.shippingKey = newLockedDownKey(this, 'ShippingKey', `Encrypts the RDS snapshot copies that ${this.node.path} shares with account ${props.vaultAccount}`);
       for (const s of RdsSnapshotShipper.vaultKeyPolicyStatements(props.vaultAccount)) this.shippingKey.addToResourcePolicy(s);
     }
 
@@ -220,11 +216,7 @@ export class RdsSnapshotShipper extends Construct {
     if (props.topic) {
       this.topic = props.topic;
     } else {
-      this.topicKey = new kms.Key(this, 'TopicKey', {
-        description: `Encrypts the announcements of ${this.node.path}`,
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
+      this.topicKey = newLockedDownKey(this, 'TopicKey', `Encrypts the announcements of ${this.node.path}`);
       this.topic = new sns.Topic(this, 'Topic', {
         topicName: props.topicName ?? DEFAULT_TOPIC_NAME,
         displayName: 'RDS snapshots shipped to the Failsafe account',
@@ -272,7 +264,17 @@ export class RdsSnapshotShipper extends Construct {
 
     this.grantSnapshotPermissions(role, stack, identifiers, props.selectByTag !== undefined);
     grantKeyUseThroughRds(role, [this.shippingKey, ...(props.sourceKeys ?? [])].map((k) => k.keyArn), [stack.region]);
+    allowRdsUseBy(this.shippingKey, role, 'Shipper');
     this.topic.grantPublish(role);
+    // Keys this construct creates trust no IAM policy for use: the role's use of
+    // the topic key to publish is in the key policy, through SNS only.
+    this.topicKey?.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'ShipperPublishesThroughSns',
+      principals: [role],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'kms:ViaService': `sns.${stack.region}.amazonaws.com` } },
+    }));
     suppressRoleWildcards(
       role,
       'Each wildcard is as narrow as RDS allows: list calls cannot be scoped (Resource::*); automated snapshot and copy names carry a timestamp, '

@@ -3,7 +3,6 @@ import {
   ArnFormat,
   Duration,
   Names,
-  RemovalPolicy,
   Stack,
   Token,
   aws_events as events,
@@ -17,6 +16,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { VaultFunction } from './vault-function';
+import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
 import {
   addTriggers, createReconcilerParts, grantKeyUseThroughRds, grantOwnedCopies, PropsValidator, snapshotArn, suppressRoleWildcards,
 } from '../private/reconciler';
@@ -134,6 +134,8 @@ export class RdsSnapshotVault extends Construct {
    */
   public readonly ownerId: string;
 
+  private restoreGrants = 0;
+
   constructor(scope: Construct, id: string, props: RdsSnapshotVaultProps) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -141,11 +143,7 @@ export class RdsSnapshotVault extends Construct {
     this.sourceAccounts = [...new Set(sources.map((s) => s.account))];
     this.ownerId = `vault-${Names.uniqueResourceName(this, { maxLength: 64 })}`;
 
-    this.vaultKey = props.vaultKey ?? new kms.Key(this, 'VaultKey', {
-      description: `Encrypts the RDS snapshot copies held by ${this.node.path}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.vaultKey = props.vaultKey ?? newLockedDownKey(this, 'VaultKey', `Encrypts the RDS snapshot copies held by ${this.node.path}`);
 
     const parts = createReconcilerParts(this, `cdk-rds-failsafe: keeps RDS snapshot copies in the Failsafe account (${this.node.path})`, props.logRetention);
     this.deadLetterQueue = parts.deadLetterQueue;
@@ -192,6 +190,22 @@ export class RdsSnapshotVault extends Construct {
     });
   }
 
+  /**
+   * Lets `grantee` restore DB instances from the vault's copies: RDS may use the
+   * vault key on its behalf (a statement in the key policy, when the vault
+   * created the key), and it may call RestoreDBInstanceFromDBSnapshot on them.
+   * Nothing else can use the vault key; grant this to the few roles that run a
+   * recovery.
+   */
+  public grantRestore(grantee: iam.IGrantable): iam.Grant {
+    allowRdsUseBy(this.vaultKey, grantee.grantPrincipal, `Restore${this.restoreGrants++}`);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots'],
+      resourceArns: [snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`)],
+    });
+  }
+
   private grantPermissions(role: iam.Role, stack: Stack, sources: ParsedSource[]): void {
     const ownCopies = snapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
     const shipped = sources.map((s) => snapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, { account: s.account, region: s.region }));
@@ -210,6 +224,7 @@ export class RdsSnapshotVault extends Construct {
     }));
     const regions = [stack.region, ...sources.map((s) => s.region)];
     grantKeyUseThroughRds(role, [this.vaultKey.keyArn], regions);
+    allowRdsUseBy(this.vaultKey, role, 'Vault');
     // The shipping keys of the sources: their key policies let this account use
     // them for RDS; this lets RDS, for the vault role, read the shared copies.
     const sourceKeys = [...new Set(sources.map((s) => stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*', account: s.account, region: s.region })))];

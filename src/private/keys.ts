@@ -1,0 +1,71 @@
+/**
+ * Keys the constructs create. Their policies hold no `kms:*` and no use by the
+ * account at large: the account root may administer the key (so the account
+ * can never be locked out, and can rotate, tag, disable or schedule deletion
+ * behind its own controls), and each use is a statement for one principal, for
+ * one service.
+ */
+import { RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+/**
+ * Administration without use: no Encrypt, Decrypt, GenerateDataKey, ReEncrypt
+ * or CreateGrant, so holding admin rights in the account does not read data.
+ */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
+  'kms:PutKeyPolicy',
+  'kms:ListKeyPolicies',
+  'kms:GetKeyRotationStatus',
+  'kms:EnableKeyRotation',
+  'kms:DisableKeyRotation',
+  'kms:ListResourceTags',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ListGrants',
+  'kms:RevokeGrant',
+  'kms:EnableKey',
+  'kms:DisableKey',
+  'kms:UpdateKeyDescription',
+  'kms:CreateAlias',
+  'kms:UpdateAlias',
+  'kms:DeleteAlias',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+];
+
+export function newLockedDownKey(scope: Construct, id: string, description: string): kms.Key {
+  return new kms.Key(scope, id, {
+    description,
+    enableKeyRotation: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    policy: new iam.PolicyDocument({
+      statements: [new iam.PolicyStatement({
+        sid: 'AccountAdministersButDoesNotUseTheKey',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: KEY_ADMIN_ACTIONS,
+        resources: ['*'],
+      })],
+    }),
+  });
+}
+
+/** Lets `principal` have RDS use the key on its behalf: grants for AWS resources, through RDS only. */
+export function allowRdsUseBy(key: kms.IKey, principal: iam.IPrincipal, sid: string): void {
+  const viaRds = { 'kms:ViaService': `rds.${Stack.of(key).region}.amazonaws.com` };
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: `${sid}DescribeThroughRds`,
+    principals: [principal],
+    actions: ['kms:DescribeKey'],
+    resources: ['*'],
+    conditions: { StringEquals: viaRds },
+  }), true);
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: `${sid}GrantsToRds`,
+    principals: [principal],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { StringEquals: viaRds, Bool: { 'kms:GrantIsForAWSResource': true } },
+  }), true);
+}

@@ -1,0 +1,80 @@
+/**
+ * Key policies: no kms:* anywhere, the account administers but does not use,
+ * and each use is one principal through one service.
+ */
+import { App, Stack, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
+import { KEY_ADMIN_ACTIONS } from '../../src/private/keys';
+
+const USE_ACTIONS = /^kms:(Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant|\*)$/;
+
+function keyPolicies(stack: Stack): Record<string, any[]> {
+  const out: Record<string, any[]> = {};
+  for (const [id, key] of Object.entries<any>(Template.fromStack(stack).findResources('AWS::KMS::Key'))) out[id] = key.Properties.KeyPolicy.Statement;
+  return out;
+}
+const actionsOf = (s: any): string[] => [s.Action].flat();
+const principalOf = (s: any) => JSON.stringify(s.Principal);
+
+function stacks() {
+  const app = new App();
+  const live = new Stack(app, 'Live', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const db = rds.DatabaseInstance.fromDatabaseInstanceAttributes(live, 'Db', { instanceIdentifier: 'orders', instanceEndpointAddress: 'x', port: 5432, securityGroups: [] });
+  new RdsSnapshotShipper(live, 'Shipper', { vaultAccount: '222222222222', instances: [db] });
+  const failsafe = new Stack(app, 'Failsafe', { env: { account: '222222222222', region: 'eu-west-1' } });
+  const vault = new RdsSnapshotVault(failsafe, 'Vault', { sources: [{ topicArn: 'arn:aws:sns:eu-west-1:111111111111:rds-failsafe-shipper' }] });
+  return { live, failsafe, vault };
+}
+
+test('no key policy grants kms:*, and the account root may administer but not use any key', () => {
+  const { live, failsafe } = stacks();
+  const all = { ...keyPolicies(live), ...keyPolicies(failsafe) };
+  expect(Object.keys(all)).toHaveLength(3);
+  for (const statements of Object.values(all)) {
+    for (const s of statements) expect(actionsOf(s)).not.toContain('kms:*');
+    const admin = statements.filter((s) => s.Sid === 'AccountAdministersButDoesNotUseTheKey');
+    expect(admin).toHaveLength(1);
+    expect(actionsOf(admin[0])).toEqual(KEY_ADMIN_ACTIONS);
+    expect(actionsOf(admin[0]).filter((a) => USE_ACTIONS.test(a))).toEqual([]);
+  }
+});
+
+test('the vault key can be used by nothing but the vault role, through RDS', () => {
+  const { failsafe } = stacks();
+  const [statements] = Object.values(keyPolicies(failsafe));
+  const users = statements.filter((s) => actionsOf(s).some((a) => USE_ACTIONS.test(a)));
+  expect(users.map((s) => s.Sid).sort()).toEqual(['VaultGrantsToRds']);
+  expect(principalOf(users[0])).toContain('VaultRole');
+  expect(users[0].Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' }, Bool: { 'kms:GrantIsForAWSResource': true } });
+});
+
+test('the shipping key is used by the shipper role through RDS, and by the vault account as the RDS User Guide gives', () => {
+  const { live } = stacks();
+  const shipping = Object.entries(keyPolicies(live)).find(([id]) => id.includes('ShippingKey'))![1];
+  const users = shipping.filter((s) => actionsOf(s).some((a) => USE_ACTIONS.test(a))).map((s) => s.Sid).sort();
+  expect(users).toEqual(['AllowVaultAccountAttachmentOfPersistentResources', 'AllowVaultAccountUseOfTheKey', 'ShipperGrantsToRds']);
+});
+
+test('the topic key is used by the shipper role only, to publish through SNS', () => {
+  const { live } = stacks();
+  const topicKey = Object.entries(keyPolicies(live)).find(([id]) => id.includes('TopicKey'))![1];
+  const users = topicKey.filter((s) => actionsOf(s).some((a) => USE_ACTIONS.test(a)));
+  expect(users).toEqual([expect.objectContaining({
+    Sid: 'ShipperPublishesThroughSns',
+    Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+    Condition: { StringEquals: { 'kms:ViaService': 'sns.eu-west-1.amazonaws.com' } },
+  })]);
+});
+
+test('grantRestore lets a recovery role restore from the vault copies and have RDS use the vault key', () => {
+  const { failsafe, vault } = stacks();
+  const recovery = new iam.Role(failsafe, 'Recovery', { assumedBy: new iam.AccountRootPrincipal() });
+  vault.grantRestore(recovery);
+  const [statements] = Object.values(keyPolicies(failsafe));
+  const restore = statements.find((s) => s.Sid === 'Restore0GrantsToRds');
+  expect(principalOf(restore)).toContain('Recovery');
+  const policy = Object.values<any>(Template.fromStack(failsafe).findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.Roles).includes('Recovery'));
+  expect(policy.Properties.PolicyDocument.Statement[0]).toMatchObject({ Action: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots'] });
+  expect(JSON.stringify(policy.Properties.PolicyDocument.Statement[0].Resource)).toContain(':snapshot:vault-*');
+});
