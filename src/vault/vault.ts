@@ -1,6 +1,7 @@
 import {
   Arn,
   ArnFormat,
+  CfnOutput,
   Duration,
   Names,
   Stack,
@@ -102,6 +103,17 @@ export interface RdsSnapshotVaultProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Roles that may still delete the vault's snapshots and disable or delete its
+   * key under the service control policy this construct writes. When set, the
+   * stack has an output `ServiceControlPolicy` with the policy as JSON, to
+   * attach to the Failsafe account in AWS Organizations. See
+   * `serviceControlPolicy()`.
+   *
+   * @default - no output
+   */
+  readonly breakGlassRoleArns?: string[];
 }
 
 const SNS_TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -178,6 +190,13 @@ export class RdsSnapshotVault extends Construct {
 
     this.grantPermissions(parts.role, stack, sources);
 
+    if (props.breakGlassRoleArns) {
+      new CfnOutput(this, 'ServiceControlPolicy', {
+        description: 'A service control policy for the Failsafe account: attach it in AWS Organizations',
+        value: stack.toJsonString(this.serviceControlPolicy(props.breakGlassRoleArns).toJSON()),
+      });
+    }
+
     addTriggers(this, fn, this.deadLetterQueue, props.schedule ?? events.Schedule.rate(Duration.hours(6)), {
       CopyFinished: {
         description: 'Apply retention once a vault copy has finished (RDS-EVENT-0197)',
@@ -203,6 +222,45 @@ export class RdsSnapshotVault extends Construct {
       grantee,
       actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots'],
       resourceArns: [snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`)],
+    });
+  }
+
+  /**
+   * A service control policy for the Failsafe account: it denies deleting,
+   * sharing or re-tagging the vault's snapshots, and disabling, deleting or
+   * re-policing the vault key, to every principal except the break-glass roles
+   * (and, for deleting expired snapshots, the vault's own role). Service control
+   * policies are attached by the organization's management account, not by
+   * this stack: attach the JSON of this document to the Failsafe account.
+   */
+  public serviceControlPolicy(breakGlassRoleArns: string[]): iam.PolicyDocument {
+    if (breakGlassRoleArns.length === 0) throw new Error('RdsSnapshotVault: serviceControlPolicy needs at least one break-glass role ARN');
+    const vaultSnapshots = snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`);
+    const except = (arns: string[]) => ({ ArnNotLike: { 'aws:PrincipalArn': arns } });
+    return new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'DenyDeletingVaultSnapshots',
+          effect: iam.Effect.DENY,
+          actions: ['rds:DeleteDBSnapshot'],
+          resources: [vaultSnapshots],
+          conditions: except([...breakGlassRoleArns, this.role.roleArn]),
+        }),
+        new iam.PolicyStatement({
+          sid: 'DenySharingOrRetaggingVaultSnapshots',
+          effect: iam.Effect.DENY,
+          actions: ['rds:ModifyDBSnapshotAttribute', 'rds:RemoveTagsFromResource', 'rds:AddTagsToResource'],
+          resources: [vaultSnapshots],
+          conditions: except([...breakGlassRoleArns, this.role.roleArn]),
+        }),
+        new iam.PolicyStatement({
+          sid: 'DenyDisablingOrDeletingTheVaultKey',
+          effect: iam.Effect.DENY,
+          actions: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy', 'kms:DeleteImportedKeyMaterial'],
+          resources: [this.vaultKey.keyArn],
+          conditions: except(breakGlassRoleArns),
+        }),
+      ],
     });
   }
 
@@ -269,5 +327,11 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
   v.wholeNumber('minimumCopies', props.minimumCopies, 1, 1000);
   v.wholeNumber('maxCopiesInFlight', props.maxCopiesInFlight, 1, 20);
   v.wholeNumber('manualSnapshotQuota', props.manualSnapshotQuota, 1, 100_000);
+  if (props.breakGlassRoleArns) {
+    if (props.breakGlassRoleArns.length === 0) v.fail('breakGlassRoleArns must name at least one role, or be left out');
+    props.breakGlassRoleArns.forEach((arn, i) => {
+      if (!Token.isUnresolved(arn) && !/^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(arn)) v.fail(`breakGlassRoleArns[${i}] must be an IAM role ARN, got ${JSON.stringify(arn)}`);
+    });
+  }
   return parsed;
 }
