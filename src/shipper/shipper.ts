@@ -16,7 +16,14 @@ import { Construct } from 'constructs';
 import { ShipperFunction } from './shipper-function';
 import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
 import {
-  addTriggers, createReconcilerParts, grantKeyUseThroughRds, grantOwnedCopies, PropsValidator, snapshotArn, suppressRoleWildcards,
+  addTriggers,
+  createReconcilerParts,
+  grantKeyUseThroughRds,
+  grantOwnedCopies,
+  PropsValidator,
+  snapshotArn,
+  suppressNistFindings,
+  suppressRoleWildcards,
 } from '../private/reconciler';
 import { SHIPPER_CONFIG_VERSION } from '../runtime/config';
 import { SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
@@ -261,6 +268,7 @@ export class RdsSnapshotShipper extends Construct {
       },
     });
     this.reconcileFunction = fn;
+    suppressNistFindings(fn, parts.logGroup, parts.role);
 
     this.grantSnapshotPermissions(role, stack, identifiers, props.selectByTag !== undefined);
     grantKeyUseThroughRds(role, [this.shippingKey, ...(props.sourceKeys ?? [])].map((k) => k.keyArn), [stack.region]);

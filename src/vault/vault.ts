@@ -19,7 +19,14 @@ import { Construct } from 'constructs';
 import { VaultFunction } from './vault-function';
 import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
 import {
-  addTriggers, createReconcilerParts, grantKeyUseThroughRds, grantOwnedCopies, PropsValidator, snapshotArn, suppressRoleWildcards,
+  addTriggers,
+  createReconcilerParts,
+  grantKeyUseThroughRds,
+  grantOwnedCopies,
+  PropsValidator,
+  snapshotArn,
+  suppressNistFindings,
+  suppressRoleWildcards,
 } from '../private/reconciler';
 import { VAULT_CONFIG_VERSION } from '../runtime/config';
 import { TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
@@ -180,6 +187,7 @@ export class RdsSnapshotVault extends Construct {
       },
     });
     this.reconcileFunction = fn;
+    suppressNistFindings(fn, parts.logGroup, parts.role);
 
     // Subscriptions: made by this stack, the endpoint owner, so they need no
     // confirmation. A topic in another region gets its subscription there.
