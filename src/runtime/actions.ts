@@ -19,6 +19,11 @@ export interface PassDeps {
   readonly log: Logger;
 }
 
+/** An error code without the `Fault` or `Exception` suffix the SDK adds to some of them. */
+export function baseCode(code: string | undefined): string | undefined {
+  return code?.replace(/(Fault|Exception)$/, '');
+}
+
 /** Whether an error is the given RDS error code: the SDK names some of them `<code>Fault`. */
 export function isRdsError(e: unknown, code: string): boolean {
   const name = errorCode(e);
@@ -82,13 +87,14 @@ export async function runIsolated<A>(
   deps: Pick<PassDeps, 'remainingMs' | 'log'>,
   label: (a: A) => ActionLabel,
   execute: (a: A) => Promise<void>,
-  hint: (code: string | undefined) => string | undefined = () => undefined,
+  hint: (code: string | undefined, label: ActionLabel) => string | undefined = () => undefined,
 ): Promise<IsolatedRun> {
   let failures = 0;
   let deferred = 0;
   let lastError: unknown;
   for (const action of actions) {
-    const { action: type, snapshot, database } = label(action);
+    const labelled = label(action);
+    const { action: type, snapshot, database } = labelled;
     if (deps.remainingMs() < TIME_RESERVE_MS) {
       deferred += 1;
       deps.log.log('warn', 'time budget reached; the action waits for the next pass', { event: 'deferred', action: type, snapshot, database });
@@ -100,7 +106,7 @@ export async function runIsolated<A>(
       failures += 1;
       lastError = e;
       const code = errorCode(e);
-      deps.log.log('error', `${type} failed`, { event: 'action-failed', action: type, snapshot, database, errorCode: code, ...describeError(e), hint: hint(code) });
+      deps.log.log('error', `${type} failed`, { event: 'action-failed', action: type, snapshot, database, errorCode: code, ...describeError(e), hint: hint(code, labelled) });
     }
   }
   return { failures, deferred, lastError };

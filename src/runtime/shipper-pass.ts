@@ -11,10 +11,11 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './actions';
+import { baseCode, CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './actions';
 import { parseArnAccount } from './aws';
 import { ShipperConfig } from './config';
 import { describeError, Logger } from './log';
+import { SHIPPER_SNAPSHOT_PREFIX } from './naming';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
 import {
   DbInstance,
@@ -114,19 +115,27 @@ function buildMessage(snapshot: DbSnapshot, now: Date): SnapshotShippedMessage {
   };
 }
 
-/** What an error code means for the operator, for the log line. */
-function explain(code: string | undefined, config: ShipperConfig): string | undefined {
-  // The SDK names some RDS errors `<code>Fault`; match either.
-  switch (code?.replace(/Fault$/, '')) {
+/** What an error means for the operator, naming the grant that is missing where it is one. */
+function explain(code: string | undefined, action: string, config: ShipperConfig): string | undefined {
+  switch (baseCode(code)) {
     case 'KMSKeyNotAccessible':
-      return `RDS could not use a KMS key: the function's role needs kms:CreateGrant and kms:DescribeKey on the shipping key ${config.shippingKeyArn} and on the key of the source snapshot (pass it in the sourceKeys prop)`;
+      return `RDS could not use a KMS key: the function's role needs kms:CreateGrant and kms:DescribeKey on the shipping key ${config.shippingKeyArn} `
+        + 'and on the key of the source snapshot (pass it in the sourceKeys prop), and the key policies must allow it';
+    case 'KMSAccessDenied':
+      return `SNS could not use the topic's key: the function's role needs kms:GenerateDataKey* and kms:Decrypt on the key of ${config.topicArn}`;
     case 'SnapshotQuotaExceeded':
       return 'the manual snapshot quota of the account is reached; no further copies start in this pass';
     case 'InvalidDBSnapshotState':
       return 'the snapshot is not in a state that allows this; a later pass retries';
     case 'AccessDenied':
-    case 'AccessDeniedException':
-      return "the function's role is not allowed to do this";
+    case 'AuthorizationError':
+      return {
+        'copy': `the function's role needs rds:CopyDBSnapshot on the source snapshot and on ${SHIPPER_SNAPSHOT_PREFIX}* with the request tag `
+          + `${TagKeys.OWNER}=${config.ownerId}, and rds:AddTagsToResource to tag the copy on creation`,
+        'share-and-announce': 'the function\'s role needs rds:ModifyDBSnapshotAttribute and rds:AddTagsToResource on its own copies '
+          + `(resource tag ${TagKeys.OWNER}=${config.ownerId}), and sns:Publish on ${config.topicArn}`,
+        'delete': `the function's role needs rds:DeleteDBSnapshot on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`,
+      }[action] ?? "the function's role is not allowed to do this";
     default:
       return undefined;
   }
@@ -210,7 +219,7 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
     deps,
     (a) => ({ action: a.type, database: a.database, snapshot: a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier }),
     execute,
-    (code) => explain(code, config),
+    (code, label) => explain(code, label.action, config),
   );
 
   const findings: Record<string, number> = {};

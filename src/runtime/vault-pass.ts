@@ -3,14 +3,14 @@
  * account's state in bulk, plan with `planVault`, and carry the plan out.
  */
 import { RDSClient } from '@aws-sdk/client-rds';
-import { CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './actions';
+import { baseCode, CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './actions';
 import { parseArnAccount } from './aws';
 import { VaultConfig } from './config';
 import { Logger } from './log';
 import { parseMessage, parseSnapshotArn } from './schema';
 import { listDbSnapshots } from './snapshots';
-import { toTagList } from './tags';
-import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction } from './vault-plan';
+import { TagKeys, toTagList } from './tags';
+import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction, VAULT_SNAPSHOT_PREFIX } from './vault-plan';
 
 export type VaultDeps = PassDeps;
 
@@ -23,9 +23,26 @@ export interface VaultPassSummary {
   readonly findings: Readonly<Record<string, number>>;
 }
 
-function kmsHint(config: VaultConfig): string {
-  return `RDS could not use a key: the vault role needs kms:CreateGrant and kms:DescribeKey on the vault key ${config.vaultKeyArn}, `
-    + "and the source account's shipping key policy must allow this account";
+/** What an error means for the operator, naming the grant that is missing where it is one. */
+function explain(code: string | undefined, action: string, config: VaultConfig): string | undefined {
+  switch (baseCode(code)) {
+    case 'KMSKeyNotAccessible':
+      return `RDS could not use a key: the vault role needs kms:CreateGrant and kms:DescribeKey on the vault key ${config.vaultKeyArn} `
+        + "(in its key policy), and the source account's shipping key policy must allow this account";
+    case 'DBSnapshotNotFound':
+      return action === 'copy' ? 'the shared snapshot is gone or not shared with this account; a later sweep copies what is shared' : undefined;
+    case 'SnapshotQuotaExceeded':
+      return 'the manual snapshot quota of the vault account is reached; no further copies start in this pass';
+    case 'InvalidDBSnapshotState':
+      return 'the snapshot is not in a state that allows this; a later pass retries';
+    case 'AccessDenied':
+      return action === 'copy'
+        ? `the vault role needs rds:CopyDBSnapshot on the shared snapshot and on ${VAULT_SNAPSHOT_PREFIX}* with the request tag ${TagKeys.OWNER}=${config.ownerId}, `
+          + 'and rds:AddTagsToResource to tag the copy on creation'
+        : `the vault role needs rds:DeleteDBSnapshot on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`;
+    default:
+      return undefined;
+  }
 }
 
 export type Validation = { readonly ok: true; readonly snapshot: ShippedSnapshot } | { readonly ok: false; readonly reason: string };
@@ -136,7 +153,7 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announc
     deps,
     (a) => ({ action: a.type, snapshot: a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier }),
     execute,
-    (code) => (code?.replace(/Fault$/, '') === 'KMSKeyNotAccessible' ? kmsHint(config) : undefined),
+    (code, label) => explain(code, label.action, config),
   );
   const findings: Record<string, number> = {};
   for (const f of plan.findings) findings[f.code] = (findings[f.code] ?? 0) + 1;

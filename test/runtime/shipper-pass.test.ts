@@ -255,15 +255,19 @@ describe('parseShipperConfig', () => {
 });
 
 describe('SDK retry strategy', () => {
-  test('throttling is retried by the client with back-off, as configured', async () => {
+  test.each([
+    ['throttling', 400, 'Throttling'],
+    ['an internal error (500)', 500, 'InternalFailure'],
+    ['service unavailable (503)', 503, 'ServiceUnavailable'],
+  ])('%s is retried by the client with back-off, as configured', async (_name, status, code) => {
     let requests = 0;
     const server = http.createServer((req, res) => {
       req.resume();
       req.on('end', () => {
         requests += 1;
         if (requests <= 2) {
-          res.writeHead(400, { 'content-type': 'text/xml' });
-          res.end('<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>');
+          res.writeHead(status, { 'content-type': 'text/xml' });
+          res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>injected</Message></Error><RequestId>r</RequestId></ErrorResponse>`);
           return;
         }
         res.writeHead(200, { 'content-type': 'text/xml' });
