@@ -164,6 +164,11 @@ const rosetta = project.addTask('rosetta:extract', {
 project.postCompileTask.spawn(rosetta);
 project.gitignore.addPatterns('.jsii.tabl.json');
 
+project.addTask('measure:bundles', {
+  description: 'Print each handler bundle\'s size and cold-start import time',
+  steps: [{ spawn: bundle.name }, { exec: 'node test/perf/measure-bundles.js' }],
+});
+
 project.addTask('demo', {
   description: 'Synthesize the example app and run a DR drill against the local emulator',
   steps: [
