@@ -113,6 +113,16 @@ export interface ShipperPlan {
 /** Statuses of a snapshot that will never become available. */
 const FAILED_STATUSES = new Set(['failed', 'error', 'incompatible-restore', 'incompatible-parameters']);
 
+/** A snapshot that ended without data: it never becomes available. */
+export function isFailed(snapshot: { readonly status: string }): boolean {
+  return FAILED_STATUSES.has(snapshot.status);
+}
+
+/** A snapshot (a copy) that is still being made. */
+export function isInProgress(snapshot: { readonly status: string }): boolean {
+  return snapshot.status !== 'available' && !isFailed(snapshot);
+}
+
 /**
  * Oracle options that are permanent or persistent but do not prevent sharing
  * (RDS User Guide, "Sharing a DB snapshot": "You can't share a DB snapshot that
@@ -150,9 +160,6 @@ function isAnnounced(snapshot: DbSnapshot): boolean {
   return snapshot.tags[TagKeys.ANNOUNCED] !== undefined;
 }
 
-function isInProgress(snapshot: DbSnapshot): boolean {
-  return snapshot.status !== 'available' && !FAILED_STATUSES.has(snapshot.status);
-}
 
 /** Why a snapshot cannot be shared, or undefined if it can. */
 function unshareableReason(snapshot: DbSnapshot, optionGroups: ReadonlyMap<string, OptionGroup>): Finding | undefined {
@@ -345,7 +352,7 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
       ...copies.filter((c) => c.status === 'available' && isAnnounced(c)).map((c) => sourceTimeOf(c)?.getTime() ?? -Infinity),
     );
     for (const copy of copies) {
-      if (FAILED_STATUSES.has(copy.status)) {
+      if (isFailed(copy)) {
         findings.push({ level: 'error', code: 'copy-failed', database, snapshot: copy.identifier, message: `copy ${copy.identifier} ended in status ${copy.status}; it is deleted so that a later pass can copy again` });
         actions.push({ type: 'delete', database, snapshot: copy, reason: `copy ended in status ${copy.status}` });
         continue;

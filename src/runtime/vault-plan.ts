@@ -11,7 +11,7 @@
  */
 import { compactTimestamp } from './naming';
 import { parseSnapshotArn } from './schema';
-import { DbSnapshot, isOwnedBy } from './shipper-plan';
+import { DbSnapshot, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
 import { TagKeys, TagMap } from './tags';
 
 /** Prefix of every snapshot the vault creates. IAM scopes its permissions to it. */
@@ -77,7 +77,6 @@ export interface VaultPlan {
   readonly findings: readonly VaultFinding[];
 }
 
-const FAILED_STATUSES = new Set(['failed', 'error', 'incompatible-restore', 'incompatible-parameters']);
 const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6})$/;
 
 /** The vault copy's identifier, derived from the shipped snapshot's ARN alone. */
@@ -119,7 +118,6 @@ function copyTime(s: DbSnapshot): number | undefined {
   return s.createTime?.getTime();
 }
 
-const isInProgress = (s: DbSnapshot) => s.status !== 'available' && !FAILED_STATUSES.has(s.status);
 
 export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan {
   const actions: VaultAction[] = [];
@@ -135,7 +133,7 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
   for (const copy of own) {
     const key = copySourceKey(copy);
     const time = copyTime(copy);
-    if (!key || time === undefined || FAILED_STATUSES.has(copy.status)) continue;
+    if (!key || time === undefined || isFailed(copy)) continue;
     heldTimes.set(key, [...(heldTimes.get(key) ?? []), time]);
   }
 
@@ -150,7 +148,7 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
     if (existing) {
       if (!isOwnedBy(existing, config.ownerId)) {
         findings.push({ level: 'error', code: 'name-conflict', snapshot: target, message: `a snapshot named ${target} exists but was not created by this vault; ${source.arn} is not copied` });
-      } else if (FAILED_STATUSES.has(existing.status)) {
+      } else if (isFailed(existing)) {
         findings.push({ level: 'error', code: 'copy-failed', snapshot: target, message: `vault copy ${target} ended in status ${existing.status}; it is deleted so that a later pass copies again` });
       } else if (isInProgress(existing)) {
         findings.push({ level: 'info', code: 'copy-in-progress', snapshot: target, message: `vault copy ${target} is ${existing.status}` });
@@ -203,7 +201,7 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
 
   // 2. Failed copies hold no data: clear them so the copy can be made again.
   for (const copy of own) {
-    if (FAILED_STATUSES.has(copy.status)) {
+    if (isFailed(copy)) {
       actions.push({ type: 'delete', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?', reason: `copy ended in status ${copy.status}` });
     }
   }
@@ -212,7 +210,7 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
   const groups = new Map<string, DbSnapshot[]>();
   for (const copy of own) {
     const key = copySourceKey(copy);
-    if (!key || FAILED_STATUSES.has(copy.status) || copyTime(copy) === undefined) continue; // without provenance a copy is never expired
+    if (!key || isFailed(copy) || copyTime(copy) === undefined) continue; // without provenance a copy is never expired
     groups.set(key, [...(groups.get(key) ?? []), copy]);
   }
   for (const [key, copies] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
