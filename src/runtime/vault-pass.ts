@@ -52,7 +52,10 @@ export type Validation = { readonly ok: true; readonly snapshot: ShippedSnapshot
  * a configured source, and the snapshot must belong to the account and region
  * of that topic. Makes no AWS call.
  */
-export function validateAnnouncement(config: VaultConfig, topicArn: unknown, body: unknown): Validation {
+/** How far in the future a recovery point may be, to allow for clock skew. */
+export const CLOCK_SKEW_MS = 15 * 60_000;
+
+export function validateAnnouncement(config: VaultConfig, topicArn: unknown, body: unknown, now: Date = new Date()): Validation {
   if (typeof topicArn !== 'string' || !config.sources.some((s) => s.topicArn === topicArn)) {
     return { ok: false, reason: `message came from topic ${JSON.stringify(topicArn)}, which is not a configured source` };
   }
@@ -72,6 +75,18 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
   if (!m.snapshotIdentifier.toLowerCase().startsWith(SHIPPED_SNAPSHOT_PREFIX)) {
     return { ok: false, reason: `snapshot ${m.snapshotIdentifier} is not a shipper copy (its name does not start with ${SHIPPED_SNAPSHOT_PREFIX})` };
   }
+  // The name the shipper gave the copy carries its database and recovery point;
+  // the message must agree with it, and neither may lie in the future.
+  const named = parseShippedName(m.snapshotIdentifier);
+  if (!named) return { ok: false, reason: `snapshot ${m.snapshotIdentifier} is not named as a shipper copy (failsafe-<database>-<yyyymmdd>-<hhmmss>)` };
+  if (named.database !== m.sourceDatabaseIdentifier.toLowerCase()) {
+    return { ok: false, reason: `message says database ${m.sourceDatabaseIdentifier}, but the snapshot name says ${named.database}` };
+  }
+  const announcedTime = Date.parse(m.snapshotCreateTime);
+  if (Math.abs(Math.floor(announcedTime / 1000) * 1000 - named.time.getTime()) > 0) {
+    return { ok: false, reason: `message says the snapshot was taken at ${m.snapshotCreateTime}, but its name says ${named.time.toISOString()}` };
+  }
+  if (announcedTime > now.getTime() + CLOCK_SKEW_MS) return { ok: false, reason: `snapshot time ${m.snapshotCreateTime} is in the future` };
   return {
     ok: true,
     snapshot: {
@@ -86,13 +101,17 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
 }
 
 /** Shared snapshots from allowed accounts that the shipper made; others are logged and ignored. */
-async function listShipped(rds: RDSClient, config: VaultConfig, log: Logger): Promise<ShippedSnapshot[]> {
+async function listShipped(rds: RDSClient, config: VaultConfig, log: Logger, now: Date): Promise<ShippedSnapshot[]> {
   const out: ShippedSnapshot[] = [];
   for (const s of await listDbSnapshots(rds, 'shared')) {
     const arn = parseSnapshotArn(s.arn);
     const name = arn ? parseShippedName(arn.identifier) : undefined;
     if (!arn || !config.sourceAccounts.includes(arn.account) || !name) {
       log.log('info', 'shared snapshot ignored: not a shipper copy from an allowed source account', { event: 'shared-ignored', snapshot: s.arn });
+      continue;
+    }
+    if (name.time.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+      log.log('warn', 'shared snapshot ignored: its name dates it in the future', { event: 'shared-ignored', snapshot: s.arn });
       continue;
     }
     const { account, region, identifier } = arn;
@@ -109,7 +128,7 @@ async function listShipped(rds: RDSClient, config: VaultConfig, log: Logger): Pr
 export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announced?: ShippedSnapshot): Promise<VaultPassSummary> {
   const { rds, log } = deps;
   const [shipped, manualSnapshots] = await Promise.all([
-    announced ? Promise.resolve([announced]) : listShipped(rds, config, log),
+    announced ? Promise.resolve([announced]) : listShipped(rds, config, log, deps.now()),
     listDbSnapshots(rds, 'manual'),
   ]);
   const plan = planVault(config, { now: deps.now(), shipped, manualSnapshots });

@@ -9,7 +9,7 @@
  *   newest `minimumCopies` available copies of a source, however old, and
  *   nothing while a newer copy of that source is still incomplete.
  */
-import { compactTimestamp } from './naming';
+import { compactTimestamp, isValidDbIdentifier } from './naming';
 import { parseSnapshotArn } from './schema';
 import { DbSnapshot, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
 import { TagKeys, TagMap } from './tags';
@@ -94,6 +94,7 @@ export function parseShippedName(identifier: string): { database: string; time: 
   const m = SHIPPED_NAME.exec(identifier.toLowerCase());
   if (!m) return undefined;
   const [, database, d, t] = m;
+  if (!isValidDbIdentifier(database)) return undefined;
   const time = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`);
   if (Number.isNaN(time.getTime()) || compactTimestamp(time) !== `${d}-${t}`) return undefined;
   return { database, time };
@@ -112,10 +113,18 @@ function copySourceKey(s: DbSnapshot): string | undefined {
   return sourceKeyOf(account, region, database);
 }
 
+/**
+ * The recovery point a vault copy holds: the source time it was tagged with,
+ * but never later than RDS's own creation time of the copy. The source time
+ * comes from the Live account; bounding it by a time RDS sets means no one in
+ * Live can make a copy look newer than it is, and so crowd the real copies out
+ * of the newest `minimumCopies`.
+ */
 function copyTime(s: DbSnapshot): number | undefined {
-  const t = Date.parse(s.tags[TagKeys.SOURCE_TIME] ?? '');
-  if (!Number.isNaN(t)) return t;
-  return s.createTime?.getTime();
+  const tagged = Date.parse(s.tags[TagKeys.SOURCE_TIME] ?? '');
+  const created = s.createTime?.getTime();
+  if (Number.isNaN(tagged)) return created;
+  return created === undefined ? tagged : Math.min(tagged, created);
 }
 
 
@@ -206,9 +215,13 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
     }
   }
 
-  // 3. Retention, per source (invariant 2).
+  // 3. Retention, per source (invariant 2). Copies this plan starts count as
+  // newer copies still in progress.
+  const planned: DbSnapshot[] = actions.flatMap((a) => (a.type === 'copy'
+    ? [{ identifier: a.targetIdentifier, arn: '', dbIdentifier: a.source.database, type: 'manual', status: 'creating', encrypted: true, engine: '', tags: a.tags }]
+    : []));
   const groups = new Map<string, DbSnapshot[]>();
-  for (const copy of own) {
+  for (const copy of [...own, ...planned]) {
     const key = copySourceKey(copy);
     if (!key || isFailed(copy) || copyTime(copy) === undefined) continue; // without provenance a copy is never expired
     groups.set(key, [...(groups.get(key) ?? []), copy]);

@@ -36,7 +36,7 @@ async function handleRecords(records: unknown[], config: VaultConfig, deps: Vaul
     const r = record as { EventSource?: unknown; Sns?: { TopicArn?: unknown; Message?: unknown; MessageId?: unknown } };
     const messageId = typeof r?.Sns?.MessageId === 'string' ? r.Sns.MessageId : undefined;
     const validation = r?.EventSource === 'aws:sns' && r.Sns
-      ? validateAnnouncement(config, r.Sns.TopicArn, r.Sns.Message)
+      ? validateAnnouncement(config, r.Sns.TopicArn, r.Sns.Message, deps.now())
       : { ok: false as const, reason: 'record is not an SNS notification' };
     if (!validation.ok) {
       // Rejected at once and not retried: a bad message stays bad.

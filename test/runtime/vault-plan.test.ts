@@ -154,6 +154,24 @@ describe('planVault: retention', () => {
     expect(kinds(fewer)).toEqual([`copy:${vaultCopyIdentifier(expired.arn)}`]);
   });
 
+  test('a copy tagged with a future recovery point counts no newer than RDS made it, so it cannot hold the newest slots', () => {
+    const real = [45, 40].map((d) => vaultCopy(shipped('orders', d)));
+    // Junk shared from Live, named for the year 2999, copied by the vault 60 days ago.
+    const junk = [1, 2].map((i) => {
+      const c = vaultCopy(shipped('orders', 60 + i));
+      return { ...c, identifier: `vault-junk-${i}`, createTime: new Date(NOW.getTime() - 60 * DAY), tags: { ...c.tags, [TagKeys.SOURCE_TIME]: '2999-01-01T00:00:00.000Z' } };
+    });
+    const plan = planVault(config({ minimumCopies: 2 }), { now: NOW, shipped: [], manualSnapshots: [...real, ...junk] });
+    expect(plan.actions.map((a) => (a.type === 'delete' ? a.snapshot.identifier : '')).sort()).toEqual(['vault-junk-1', 'vault-junk-2']);
+  });
+
+  test('a copy started in this same plan is a newer incomplete copy: nothing older is deleted in that plan', () => {
+    const old = [100, 90, 80, 70].map((d) => vaultCopy(shipped('orders', d)));
+    const fresh = shipped('orders', 0);
+    const plan = planVault(config({ minimumCopies: 1 }), { now: NOW, shipped: [fresh], manualSnapshots: old });
+    expect(kinds(plan)).toEqual([`copy:${vaultCopyIdentifier(fresh.arn)}`]);
+  });
+
   test('sources are independent', () => {
     const a = [100, 90].map((d) => shipped('orders', d));
     const b = [100].map((d) => shipped('users', d));

@@ -99,6 +99,12 @@ const VAULT_MESSAGES: Array<[string, unknown, RegExp]> = [
   ['a topic name that only looks like a source', sns(msg({}), `${TOPIC}-evil`), /not a configured source/],
   ['a snapshot that is not a shipper copy', sns(msg({ snapshotArn: ARN.replace('failsafe-', 'prod-'), snapshotIdentifier: 'prod-orders-20261120-120000' })), /not a shipper copy/],
   ['a cluster snapshot, which this version does not take', sns(msg({ kind: 'cluster', snapshotArn: otherArn(LIVE, REGION, 'cluster-snapshot') })), /kind "cluster" is not supported/],
+  ['a recovery point in the future, to crowd out real copies', sns(msg({ snapshotArn: ARN.replace('20261120', '29990101'), snapshotIdentifier: 'failsafe-orders-29990101-120000', snapshotCreateTime: '2999-01-01T12:00:00.000Z' })),
+    /is in the future/],
+  ['a database label that disagrees with the snapshot name', sns(msg({ sourceDatabaseIdentifier: 'payments' })), /message says database payments, but the snapshot name says orders/],
+  ['a time that disagrees with the snapshot name', sns(msg({ snapshotCreateTime: '2026-11-21T12:00:00.000Z' })), /but its name says 2026-11-20T12:00:00.000Z/],
+  ['a name with a double hyphen', sns(msg({ snapshotArn: ARN.replace('failsafe-orders', 'failsafe-or--ders'), snapshotIdentifier: 'failsafe-or--ders-20261120-120000' })),
+    /not named as a shipper copy/],
   // Malformed
   ['bad JSON', sns('{"schema": cdk-rds-failsafe}'), /not valid JSON/],
   ['truncated JSON', sns(msg({}).slice(0, 80)), /not valid JSON/],
