@@ -123,6 +123,19 @@ export function grantOwnedCopies(role: iam.Role, g: OwnedCopyGrant): void {
       'ForAllValues:StringEquals': { 'aws:TagKeys': [...g.tagKeys] },
     },
   }));
+  // Tagging on creation cannot name the resource's existing tags, so it would
+  // also let the role claim a snapshot that another owner's tag already marks.
+  // This denies that, whatever a bug in the handler asks for.
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'NeverRetagAnotherOwnersSnapshot',
+    effect: iam.Effect.DENY,
+    actions: ['rds:AddTagsToResource'],
+    resources: [g.ownCopies],
+    conditions: {
+      StringNotEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: g.ownerId },
+      Null: { [`aws:ResourceTag/${TagKeys.OWNER}`]: 'false' },
+    },
+  }));
 }
 
 /** Lets RDS, acting for the role, use the keys: through RDS only, and grants for AWS resources only. */

@@ -7,6 +7,13 @@
 import { ShipperPlanConfig } from './shipper-plan';
 import { VaultPlanConfig } from './vault-plan';
 
+/** Retention below a day is refused at synth, and again when a handler reads its configuration. */
+export const MIN_RETENTION_MS = 86_400_000;
+
+function isWholeNumberAtLeast(v: unknown, min: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min;
+}
+
 export const SHIPPER_CONFIG_VERSION = 1;
 
 export interface ShipperConfig extends ShipperPlanConfig {
@@ -34,8 +41,9 @@ export function parseShipperConfig(raw: string | undefined): ShipperConfig {
   if (typeof c.shippingKeyArn !== 'string' || !c.shippingKeyArn.startsWith('arn:')) fail('shippingKeyArn must be an ARN');
   if (typeof c.topicArn !== 'string' || !c.topicArn.startsWith('arn:')) fail('topicArn must be an ARN');
   for (const n of ['retentionMs', 'maxCopiesInFlight', 'manualSnapshotQuota']) {
-    if (typeof c[n] !== 'number' || !(c[n] > 0)) fail(`${n} must be a positive number`);
+    if (!isWholeNumberAtLeast(c[n], 1)) fail(`${n} must be a whole number of at least 1`);
   }
+  if (c.retentionMs < MIN_RETENTION_MS) fail('retentionMs must be at least one day');
   const sel = c.selection ?? {};
   const ids = sel.identifiers;
   if (ids !== undefined && !(Array.isArray(ids) && ids.every((i: unknown) => typeof i === 'string'))) fail('selection.identifiers must be a list of strings');
@@ -77,7 +85,10 @@ export function parseVaultConfig(raw: string | undefined): VaultConfig {
   }
   if (!Array.isArray(c.sourceAccounts) || !c.sourceAccounts.every((a: unknown) => typeof a === 'string' && /^\d{12}$/.test(a))) fail('sourceAccounts must be 12-digit account ids');
   for (const n of ['retentionMs', 'minimumCopies', 'maxCopiesInFlight', 'manualSnapshotQuota']) {
-    if (typeof c[n] !== 'number' || !(c[n] > 0)) fail(`${n} must be a positive number`);
+    if (!isWholeNumberAtLeast(c[n], 1)) fail(`${n} must be a whole number of at least 1`);
   }
+  // The handler re-checks what the construct checked at synth: the environment
+  // can be edited after deployment, and these two guard against data loss.
+  if (c.retentionMs < MIN_RETENTION_MS) fail('retentionMs must be at least one day');
   return c as VaultConfig;
 }

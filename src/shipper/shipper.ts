@@ -316,7 +316,8 @@ export class RdsSnapshotShipper extends Construct {
   private grantSnapshotPermissions(role: iam.Role, stack: Stack, identifiers: string[], byTag: boolean): void {
     const ownCopies = snapshotArn(stack, `${SHIPPER_SNAPSHOT_PREFIX}*`);
     // Automated snapshots are named `rds:<instance>-<time>`.
-    const sources = byTag ? [snapshotArn(stack, 'rds:*')] : identifiers.map((i) => snapshotArn(stack, `rds:${i}-*`));
+    // RDS names automated snapshots in lower case, and IAM matches ARNs case-sensitively.
+    const sources = byTag ? [snapshotArn(stack, 'rds:*')] : identifiers.map((i) => snapshotArn(stack, `rds:${Token.isUnresolved(i) ? i : i.toLowerCase()}-*`));
     const owner = `aws:ResourceTag/${TagKeys.OWNER}`;
 
     role.addToPrincipalPolicy(new iam.PolicyStatement({

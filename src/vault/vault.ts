@@ -228,18 +228,26 @@ export class RdsSnapshotVault extends Construct {
     allowRdsUseBy(this.vaultKey, grantee.grantPrincipal, `Restore${this.restoreGrants++}`);
     return iam.Grant.addToPrincipal({
       grantee,
+      // RestoreDBInstanceFromDBSnapshot is authorized on the snapshot and on the
+      // new instance, and on the option, parameter and subnet groups it uses.
       actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots'],
-      resourceArns: [snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`)],
+      resourceArns: [
+        snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`),
+        ...['db', 'og', 'pg', 'subgrp'].map((resource) => Stack.of(this).formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+      ],
     });
   }
 
   /**
    * A service control policy for the Failsafe account: it denies deleting,
-   * sharing or re-tagging the vault's snapshots, and disabling, deleting or
-   * re-policing the vault key, to every principal except the break-glass roles
-   * (and, for deleting expired snapshots, the vault's own role). Service control
-   * policies are attached by the organization's management account, not by
-   * this stack: attach the JSON of this document to the Failsafe account.
+   * sharing or re-tagging the vault's snapshots, changing the vault's function
+   * or role (whose configuration decides what retention deletes), and
+   * disabling, deleting or re-policing the vault key, to every principal
+   * except the break-glass roles (and, for its own snapshot work, the vault's
+   * role). List the role that deploys the Failsafe stack among the break-glass
+   * roles, or updates of the stack will be denied. Service control policies
+   * are attached by the organization's management account, not by this stack:
+   * attach the JSON of this document to the Failsafe account.
    */
   public serviceControlPolicy(breakGlassRoleArns: string[]): iam.PolicyDocument {
     if (breakGlassRoleArns.length === 0) throw new Error('RdsSnapshotVault: serviceControlPolicy needs at least one break-glass role ARN');
@@ -260,6 +268,23 @@ export class RdsSnapshotVault extends Construct {
           actions: ['rds:ModifyDBSnapshotAttribute', 'rds:RemoveTagsFromResource', 'rds:AddTagsToResource'],
           resources: [vaultSnapshots],
           conditions: except([...breakGlassRoleArns, this.role.roleArn]),
+        }),
+        new iam.PolicyStatement({
+          sid: 'DenyChangingTheVaultFunction',
+          effect: iam.Effect.DENY,
+          actions: ['lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:DeleteFunction', 'lambda:RemovePermission', 'lambda:PutFunctionConcurrency'],
+          resources: [this.reconcileFunction.functionArn],
+          conditions: except(breakGlassRoleArns),
+        }),
+        new iam.PolicyStatement({
+          sid: 'DenyChangingOrPassingTheVaultRole',
+          effect: iam.Effect.DENY,
+          actions: [
+            'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRolePolicy',
+            'iam:UpdateAssumeRolePolicy', 'iam:DeleteRole', 'iam:PassRole',
+          ],
+          resources: [this.role.roleArn],
+          conditions: except(breakGlassRoleArns),
         }),
         new iam.PolicyStatement({
           sid: 'DenyDisablingOrDeletingTheVaultKey',
@@ -328,6 +353,12 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
     const arn = Arn.split(s.topicArn, ArnFormat.NO_RESOURCE_NAME);
     if (!Token.isUnresolved(stack.account) && arn.account === stack.account) {
       v.fail(`sources[${i}].topicArn is in this stack's own account (${stack.account}); the vault must be a separate Failsafe account`);
+    }
+    // The sweep finds what announcements missed among the snapshots shared with
+    // this account, and RDS lists shared snapshots per region: a source in
+    // another region would have no safety net. Deploy one vault per region.
+    if (!Token.isUnresolved(stack.region) && arn.region !== stack.region) {
+      v.fail(`sources[${i}].topicArn is in region ${arn.region}, but this vault is in ${stack.region}; deploy a vault in each source region`);
     }
     return { topicArn: s.topicArn, account: arn.account!, region: arn.region! };
   });

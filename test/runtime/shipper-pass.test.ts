@@ -246,7 +246,7 @@ describe('parseShipperConfig', () => {
     ['bad JSON', '{', /not valid JSON/],
     ['a future version', raw({ version: 2 }), /unsupported version 2/],
     ['a short vault account', raw({ vaultAccount: '12' }), /vaultAccount must be a 12-digit/],
-    ['a zero retention', raw({ retentionMs: 0 }), /retentionMs must be a positive number/],
+    ['a zero retention', raw({ retentionMs: 0 }), /retentionMs must be a whole number of at least 1/],
     ['an empty selection', raw({ selection: {} }), /names no database and no tag/],
     ['identifiers that are not strings', raw({ selection: { identifiers: [1] } }), /identifiers must be a list of strings/],
   ])('rejects %s', (_name, input, message) => {

@@ -132,7 +132,9 @@ describe('parseVaultConfig', () => {
     ['no configuration', undefined, /VAULT_CONFIG is not set/],
     ['no sources', JSON.stringify({ ...config, sources: [] }), /sources must be a non-empty list/],
     ['a source that is not a topic ARN', JSON.stringify({ ...config, sources: [{ topicArn: 'arn:aws:sqs:eu-west-1:111111111111:q' }] }), /is not an SNS topic ARN/],
-    ['minimumCopies of 0', JSON.stringify({ ...config, minimumCopies: 0 }), /minimumCopies must be a positive number/],
+    ['minimumCopies of 0', JSON.stringify({ ...config, minimumCopies: 0 }), /minimumCopies must be a whole number of at least 1/],
+    ['a fractional minimumCopies, which would keep nothing', JSON.stringify({ ...config, minimumCopies: 0.5 }), /minimumCopies must be a whole number of at least 1/],
+    ['a retention of one millisecond', JSON.stringify({ ...config, retentionMs: 1 }), /retentionMs must be at least one day/],
   ])('rejects %s', (_name, raw, message) => {
     expect(() => parseVaultConfig(raw)).toThrow(message);
   });

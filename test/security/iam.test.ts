@@ -21,6 +21,8 @@ interface Entry {
   readonly why?: string;
   /** The condition keys that must be present. */
   readonly conditionKeys?: string[];
+  /** Deny statements guard the allows; everything else is Allow. */
+  readonly effect?: 'Deny';
 }
 
 const LOGS: Entry = {
@@ -29,6 +31,9 @@ const LOGS: Entry = {
   resources: [/^\{"Fn::GetAtt":\["[A-Za-z]+LogGroup[A-F0-9]{8}","Arn"\]\}$/, /LogGroup[A-F0-9]{8}","Arn"\]\},":log-stream:\*"/],
 };
 const DLQ: Entry = { actions: ['sqs:SendMessage'], resources: [/DeadLetterQueue[A-F0-9]{8}","Arn"/] };
+const NO_CLAIMING = (prefix: string): Entry => ({
+  sid: 'NeverRetagAnotherOwnersSnapshot', effect: 'Deny', actions: ['rds:AddTagsToResource'], resources: [new RegExp(`:snapshot:${prefix}-\\*"`)], conditionKeys: [OWNER_RESOURCE_TAG],
+});
 const KEYS_VIA_RDS = (prefix: string, resource: RegExp): Entry[] => [
   { sid: `${prefix}DescribeKeysThroughRds`, actions: ['kms:DescribeKey'], resources: [resource], conditionKeys: ['kms:ViaService'] },
   { sid: `${prefix}GrantKeysToRds`, actions: ['kms:CreateGrant'], resources: [resource], conditionKeys: ['kms:ViaService', 'kms:GrantIsForAWSResource'] },
@@ -45,6 +50,7 @@ const SHIPPER: Entry[] = [
   },
   { sid: 'CopyAutomatedSnapshotsAsOwnedCopies', actions: ['rds:CopyDBSnapshot'], resources: [/:snapshot:rds:orders-\*"/, /:snapshot:failsafe-\*"/], conditionKeys: [OWNER_REQUEST_TAG] },
   { sid: 'TagCopiesOnCreation', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_REQUEST_TAG, 'aws:TagKeys'] },
+  NO_CLAIMING('failsafe'),
   { sid: 'MarkOwnCopiesAnnounced', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
   { sid: 'ShareAndDeleteOwnCopiesOnly', actions: ['rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBSnapshot'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_RESOURCE_TAG] },
   ...KEYS_VIA_RDS('', /ShippingKey[A-F0-9]{8}","Arn"/),
@@ -58,6 +64,7 @@ const VAULT: Entry[] = [
   { sid: 'ReadState', actions: ['rds:DescribeDBSnapshots'], resources: 'unscoped', why: 'paginated list calls over the shared and manual snapshots; RDS authorizes listing only on *' },
   { sid: 'CopyShippedSnapshotsAsOwnedCopies', actions: ['rds:CopyDBSnapshot'], resources: [/:rds:eu-west-1:111111111111:snapshot:failsafe-\*"/, /:rds:eu-west-1:222222222222:snapshot:vault-\*"/], conditionKeys: [OWNER_REQUEST_TAG] },
   { sid: 'TagCopiesOnCreation', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:vault-\*"/], conditionKeys: [OWNER_REQUEST_TAG, 'aws:TagKeys'] },
+  NO_CLAIMING('vault'),
   { sid: 'DeleteOwnCopiesOnly', actions: ['rds:DeleteDBSnapshot'], resources: [/:snapshot:vault-\*"/], conditionKeys: [OWNER_RESOURCE_TAG] },
   ...KEYS_VIA_RDS('', /VaultKey[A-F0-9]{8}","Arn"/),
   ...KEYS_VIA_RDS('Source', /:kms:eu-west-1:111111111111:key\/\*"/),
@@ -95,7 +102,7 @@ describe.each([['shipper', 'live', SHIPPER], ['vault', 'failsafe', VAULT]] as co
   test.each(allowlist.map((e) => [key(e), e] as const))('%s: actions, scope and conditions match the allowlist', (_k, entry) => {
     const s = statements.find((x) => key(x) === key(entry));
     expect(s).toBeDefined();
-    expect(s.Effect).toBe('Allow');
+    expect(s.Effect).toBe(entry.effect ?? 'Allow');
     expect([s.Action].flat()).toEqual(entry.actions);
     if (entry.resources === 'unscoped') {
       expect(s.Resource).toBe('*');
@@ -117,6 +124,7 @@ describe.each([['shipper', 'live', SHIPPER], ['vault', 'failsafe', VAULT]] as co
       expect(actions).not.toContain('iam:PassRole');
       expect(actions.some((a) => a.endsWith('*') && MUTATING.test(a.replace(/\*$/, '')) && !a.startsWith('kms:GenerateDataKey'))).toBe(false);
       if (actions.some((a) => MUTATING.test(a))) expect(s.Resource).not.toBe('*');
+      if (s.Effect === 'Deny') continue;
       if (actions.some((a) => DESTRUCTIVE_OR_SHARING.has(a))) {
         expect(JSON.stringify(s.Resource)).not.toMatch(/:snapshot:\*"/);
         expect(s.Condition?.StringEquals?.[OWNER_RESOURCE_TAG]).toMatch(/^(shipper|vault)-/);

@@ -76,5 +76,6 @@ test('grantRestore lets a recovery role restore from the vault copies and have R
   expect(principalOf(restore)).toContain('Recovery');
   const policy = Object.values<any>(Template.fromStack(failsafe).findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.Roles).includes('Recovery'));
   expect(policy.Properties.PolicyDocument.Statement[0]).toMatchObject({ Action: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots'] });
-  expect(JSON.stringify(policy.Properties.PolicyDocument.Statement[0].Resource)).toContain(':snapshot:vault-*');
+  const resources = JSON.stringify(policy.Properties.PolicyDocument.Statement[0].Resource);
+  for (const r of [':snapshot:vault-*', ':db:*', ':og:*', ':pg:*', ':subgrp:*']) expect(resources).toContain(r);
 });

@@ -18,9 +18,17 @@ test('denies deleting, sharing and re-tagging vault snapshots, and disabling or 
   expect(doc.Statement.map((s: any) => [s.Sid, s.Effect])).toEqual([
     ['DenyDeletingVaultSnapshots', 'Deny'],
     ['DenySharingOrRetaggingVaultSnapshots', 'Deny'],
+    ['DenyChangingTheVaultFunction', 'Deny'],
+    ['DenyChangingOrPassingTheVaultRole', 'Deny'],
     ['DenyDisablingOrDeletingTheVaultKey', 'Deny'],
   ]);
-  const [snapshots, sharing, key] = doc.Statement;
+  const [snapshots, sharing, fn, role, key] = doc.Statement;
+  // The function's environment decides what retention deletes: only break-glass may change it.
+  expect(fn.Action).toEqual(expect.arrayContaining(['lambda:UpdateFunctionConfiguration', 'lambda:UpdateFunctionCode', 'lambda:DeleteFunction']));
+  expect(fn.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VaultFunction/), 'Arn'] });
+  expect(fn.Condition).toEqual({ ArnNotLike: { 'aws:PrincipalArn': [BREAK_GLASS] } });
+  expect(role.Action).toEqual(expect.arrayContaining(['iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:PassRole']));
+  expect(role.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VaultRole/), 'Arn'] });
   expect(JSON.stringify(snapshots.Resource)).toContain(':rds:eu-west-1:222222222222:snapshot:vault-*');
   // The vault role keeps deleting its expired copies; everyone else but break-glass is denied.
   expect(snapshots.Condition.ArnNotLike['aws:PrincipalArn']).toEqual([BREAK_GLASS, { 'Fn::GetAtt': [expect.stringMatching(/^VaultRole/), 'Arn'] }]);

@@ -73,6 +73,12 @@ describe('RdsSnapshotShipper', () => {
     expect(shipper.ownerId).toMatch(/^shipper-[A-Za-z0-9]+$/);
   });
 
+  test('copy permissions match automated snapshot names in lower case, as RDS writes them', () => {
+    const stack = liveStack();
+    const { template } = build({ instances: [importDb(stack, 'OrdersDB')] }, stack);
+    expect(JSON.stringify(roleStatements(template).CopyAutomatedSnapshotsAsOwnedCopies.Resource)).toContain(':snapshot:rds:ordersdb-*');
+  });
+
   test('a tag selector is passed through and widens the copy scope to all automated snapshots', () => {
     const { template } = build({ instances: undefined, selectByTag: { key: 'dr', value: 'failsafe' } });
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as any;

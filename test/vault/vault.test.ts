@@ -37,9 +37,9 @@ describe('RdsSnapshotVault', () => {
     }
   });
 
-  test('a topic in another region gets its subscription in that region', () => {
-    const { template } = build({ sources: [{ topicArn: `arn:aws:sns:eu-central-1:${LIVE}:rds-failsafe-shipper` }] });
-    template.hasResourceProperties('AWS::SNS::Subscription', { Region: 'eu-central-1' });
+  test('a topic in another region is refused: the sweep could not recover its lost announcements', () => {
+    expect(() => build({ sources: [{ topicArn: `arn:aws:sns:eu-central-1:${LIVE}:rds-failsafe-shipper` }] }))
+      .toThrow(/sources\[0\].topicArn is in region eu-central-1, but this vault is in eu-west-1; deploy a vault in each source region/);
   });
 
   test('the handler configuration holds the allowlist, retention and minimum copies', () => {
