@@ -12,7 +12,14 @@ import { listDbSnapshots } from './snapshots';
 import { TagKeys, toTagList } from './tags';
 import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction, VAULT_SNAPSHOT_PREFIX } from './vault-plan';
 
-export type VaultDeps = PassDeps;
+export interface VaultDeps extends PassDeps {
+  /**
+   * An RDS client for another region. Snapshots are shared per region: the
+   * sweep lists what each source region shares with the vault there.
+   * @default the vault's own client, for every region
+   */
+  readonly rdsIn?: (region: string) => RDSClient;
+}
 
 export interface VaultPassSummary {
   readonly copiesStarted: number;
@@ -101,9 +108,11 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
 }
 
 /** Shared snapshots from allowed accounts that the shipper made; others are logged and ignored. */
-async function listShipped(rds: RDSClient, config: VaultConfig, log: Logger, now: Date): Promise<ShippedSnapshot[]> {
+async function listShipped(deps: VaultDeps, config: VaultConfig, log: Logger, now: Date): Promise<ShippedSnapshot[]> {
   const out: ShippedSnapshot[] = [];
-  for (const s of await listDbSnapshots(rds, 'shared')) {
+  const regions = [...new Set(config.sources.map((s) => parseArnAccount(s.topicArn).region))].sort();
+  const shared = (await Promise.all(regions.map((region) => listDbSnapshots(deps.rdsIn?.(region) ?? deps.rds, 'shared')))).flat();
+  for (const s of shared) {
     const arn = parseSnapshotArn(s.arn);
     const name = arn ? parseShippedName(arn.identifier) : undefined;
     if (!arn || !config.sourceAccounts.includes(arn.account) || !name) {
@@ -128,7 +137,7 @@ async function listShipped(rds: RDSClient, config: VaultConfig, log: Logger, now
 export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announced?: ShippedSnapshot): Promise<VaultPassSummary> {
   const { rds, log } = deps;
   const [shipped, manualSnapshots] = await Promise.all([
-    announced ? Promise.resolve([announced]) : listShipped(rds, config, log, deps.now()),
+    announced ? Promise.resolve([announced]) : listShipped(deps, config, log, deps.now()),
     listDbSnapshots(rds, 'manual'),
   ]);
   const plan = planVault(config, { now: deps.now(), shipped, manualSnapshots });

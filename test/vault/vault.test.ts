@@ -37,9 +37,15 @@ describe('RdsSnapshotVault', () => {
     }
   });
 
-  test('a topic in another region is refused: the sweep could not recover its lost announcements', () => {
-    expect(() => build({ sources: [{ topicArn: `arn:aws:sns:eu-central-1:${LIVE}:rds-failsafe-shipper` }] }))
-      .toThrow(/sources\[0\].topicArn is in region eu-central-1, but this vault is in eu-west-1; deploy a vault in each source region/);
+  test('a topic in another region gets its subscription in that region, without a dead-letter queue from another region', () => {
+    const { template } = build({ sources: [{ topicArn: `arn:aws:sns:eu-central-1:${LIVE}:rds-failsafe-shipper` }] });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Region: 'eu-central-1', RedrivePolicy: Match.absent() });
+    const config = JSON.stringify(Object.values<any>(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment);
+    expect(config).toContain('arn:aws:sns:eu-central-1:111111111111:rds-failsafe-shipper');
+    // The vault may copy from that region, and RDS may use the source keys there.
+    const st = statements(template);
+    expect(JSON.stringify(st.CopyShippedSnapshotsAsOwnedCopies.Resource)).toContain(':rds:eu-central-1:111111111111:snapshot:failsafe-*');
+    expect(st.SourceGrantKeysToRds.Condition.StringEquals['kms:ViaService']).toEqual(['rds.eu-west-1.amazonaws.com', 'rds.eu-central-1.amazonaws.com']);
   });
 
   test('the handler configuration holds the allowlist, retention and minimum copies', () => {
