@@ -26,7 +26,7 @@ import {
   suppressRoleWildcards,
 } from '../private/reconciler';
 import { SHIPPER_CONFIG_VERSION } from '../runtime/config';
-import { SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
+import { isValidDbIdentifier, SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
 import { SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
 
 /**
@@ -361,7 +361,7 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
   }
   for (const instance of instances) {
     const id = instance.instanceIdentifier;
-    if (!Token.isUnresolved(id) && !/^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$/.test(id)) {
+    if (!Token.isUnresolved(id) && !isValidDbIdentifier(id)) {
       fail(`instances: ${JSON.stringify(id)} is not a valid DB instance identifier`);
     }
   }
