@@ -68,10 +68,17 @@ export interface ActionLabel {
   readonly action: string;
   readonly snapshot: string;
   readonly database?: string;
+  /**
+   * The ARN of the shipper copy the action is about: the same id in the
+   * shipper's and the vault's logs, from the copy's start to its expiry.
+   */
+  readonly snapshotCorrelationId?: string;
 }
 
 export interface IsolatedRun {
   readonly failures: number;
+  /** Failures per action type. */
+  readonly failuresByAction: Readonly<Record<string, number>>;
   readonly deferred: number;
   readonly lastError?: unknown;
 }
@@ -90,24 +97,28 @@ export async function runIsolated<A>(
   hint: (code: string | undefined, label: ActionLabel) => string | undefined = () => undefined,
 ): Promise<IsolatedRun> {
   let failures = 0;
+  const failuresByAction: Record<string, number> = {};
   let deferred = 0;
   let lastError: unknown;
   for (const action of actions) {
     const labelled = label(action);
-    const { action: type, snapshot, database } = labelled;
+    const { action: type, snapshot, database, snapshotCorrelationId } = labelled;
     if (deps.remainingMs() < TIME_RESERVE_MS) {
       deferred += 1;
-      deps.log.log('warn', 'time budget reached; the action waits for the next pass', { event: 'deferred', action: type, snapshot, database });
+      deps.log.log('warn', 'time budget reached; the action waits for the next pass', { event: 'deferred', action: type, snapshot, database, snapshotCorrelationId });
       continue;
     }
     try {
       await execute(action);
     } catch (e) {
       failures += 1;
+      failuresByAction[type] = (failuresByAction[type] ?? 0) + 1;
       lastError = e;
       const code = errorCode(e);
-      deps.log.log('error', `${type} failed`, { event: 'action-failed', action: type, snapshot, database, errorCode: code, ...describeError(e), hint: hint(code, labelled) });
+      deps.log.log('error', `${type} failed`, {
+        event: 'action-failed', action: type, snapshot, database, snapshotCorrelationId, errorCode: code, ...describeError(e), hint: hint(code, labelled),
+      });
     }
   }
-  return { failures, deferred, lastError };
+  return { failures, failuresByAction, deferred, lastError };
 }

@@ -1,24 +1,14 @@
 /**
- * Structured JSON logging: one JSON object per line, which CloudWatch Logs
- * Insights can query. Every line carries the pass id, so one pass can be
- * followed from its trigger to its summary.
+ * The logging seam of the passes. In the handlers it is a Powertools Logger
+ * (see telemetry.ts): one JSON object per line, every line carrying the pass's
+ * correlation id, and each action's lines the snapshot's correlation id. Tests
+ * use an in-memory logger with the same interface.
  */
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
   log(level: Level, message: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
-}
-
-export function createLogger(base: Record<string, unknown>, write: (line: string) => void = (l) => console.log(l)): Logger {
-  return {
-    log(level, message, fields = {}) {
-      write(JSON.stringify({ level, message, ...base, ...fields, time: new Date().toISOString() }));
-    },
-    child(fields) {
-      return createLogger({ ...base, ...fields }, write);
-    },
-  };
 }
 
 /** The name and message of an error, for a log line, whatever was thrown. */

@@ -46,9 +46,38 @@ export interface SnapshotShippedMessage {
   readonly shippedAt: string;
 }
 
+/**
+ * Why a message was rejected, as a short stable code: the `Reason` dimension
+ * of the MessagesRejected metric. The log line carries the full reason.
+ */
+export type RejectionCode =
+  | 'not-sns'
+  | 'unknown-topic'
+  | 'oversized'
+  | 'malformed'
+  | 'unknown-schema'
+  | 'unsupported-version'
+  | 'inconsistent-arn'
+  | 'account-not-allowed'
+  | 'topic-mismatch'
+  | 'unsupported-kind'
+  | 'not-a-shipper-copy'
+  | 'name-mismatch'
+  | 'future-time';
+
+export interface Rejection {
+  readonly ok: false;
+  readonly code: RejectionCode;
+  readonly reason: string;
+}
+
 export type ParseResult =
   | { readonly ok: true; readonly message: SnapshotShippedMessage }
-  | { readonly ok: false; readonly reason: string };
+  | Rejection;
+
+function reject(code: RejectionCode, reason: string): Rejection {
+  return { ok: false, code, reason };
+}
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -81,19 +110,19 @@ function isIsoTime(v: unknown): v is string {
  * vault checks the announcing account against its allowlist separately.
  */
 export function parseMessage(body: string): ParseResult {
-  if (typeof body !== 'string') return { ok: false, reason: 'message body is not a string' };
+  if (typeof body !== 'string') return reject('malformed', 'message body is not a string');
   const bytes = Buffer.byteLength(body, 'utf8');
-  if (bytes > MAX_MESSAGE_BYTES) return { ok: false, reason: `message body is ${bytes} bytes, over the limit of ${MAX_MESSAGE_BYTES}` };
+  if (bytes > MAX_MESSAGE_BYTES) return reject('oversized', `message body is ${bytes} bytes, over the limit of ${MAX_MESSAGE_BYTES}`);
   let doc: unknown;
   try {
     doc = JSON.parse(body);
   } catch (e) {
-    return { ok: false, reason: `message body is not valid JSON: ${(e as Error).message}` };
+    return reject('malformed', `message body is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { ok: false, reason: 'message body is not a JSON object' };
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return reject('malformed', 'message body is not a JSON object');
   const m = doc as Record<string, unknown>;
-  if (m.schema !== MESSAGE_SCHEMA) return { ok: false, reason: `unknown schema ${JSON.stringify(m.schema)}; expected ${JSON.stringify(MESSAGE_SCHEMA)}` };
-  if (m.version !== MESSAGE_VERSION) return { ok: false, reason: `unsupported schema version ${JSON.stringify(m.version)}; this handler reads version ${MESSAGE_VERSION}` };
+  if (m.schema !== MESSAGE_SCHEMA) return reject('unknown-schema', `unknown schema ${JSON.stringify(m.schema)}; expected ${JSON.stringify(MESSAGE_SCHEMA)}`);
+  if (m.version !== MESSAGE_VERSION) return reject('unsupported-version', `unsupported schema version ${JSON.stringify(m.version)}; this handler reads version ${MESSAGE_VERSION}`);
 
   const checks: Array<[string, (v: unknown) => boolean, string]> = [
     ['kind', (v) => v === 'instance' || v === 'cluster', '"instance" or "cluster"'],
@@ -108,21 +137,21 @@ export function parseMessage(body: string): ParseResult {
     ['shippedAt', isIsoTime, 'an ISO 8601 time'],
   ];
   for (const [field, valid, what] of checks) {
-    if (!(field in m)) return { ok: false, reason: `missing field "${field}"` };
-    if (!valid(m[field])) return { ok: false, reason: `field "${field}" must be ${what}` };
+    if (!(field in m)) return reject('malformed', `missing field "${field}"`);
+    if (!valid(m[field])) return reject('malformed', `field "${field}" must be ${what}`);
   }
   if (m.engineVersion !== undefined && !(typeof m.engineVersion === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(m.engineVersion))) {
-    return { ok: false, reason: 'field "engineVersion" must be a version string' };
+    return reject('malformed', 'field "engineVersion" must be a version string');
   }
   if (m.kmsKeyArn !== undefined && !(typeof m.kmsKeyArn === 'string' && /^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/.test(m.kmsKeyArn))) {
-    return { ok: false, reason: 'field "kmsKeyArn" must be a KMS key ARN' };
+    return reject('malformed', 'field "kmsKeyArn" must be a KMS key ARN');
   }
 
   const arn = parseSnapshotArn(m.snapshotArn as string)!;
-  if (arn.account !== m.sourceAccount) return { ok: false, reason: `snapshot ARN belongs to account ${arn.account}, not to the announced source account ${m.sourceAccount}` };
-  if (arn.region !== m.sourceRegion) return { ok: false, reason: `snapshot ARN is in region ${arn.region}, not in the announced source region ${m.sourceRegion}` };
-  if (arn.kind !== m.kind) return { ok: false, reason: `snapshot ARN is a ${arn.kind} snapshot, but the message says kind "${m.kind}"` };
-  if (arn.identifier !== m.snapshotIdentifier) return { ok: false, reason: 'snapshot ARN and snapshotIdentifier disagree' };
+  if (arn.account !== m.sourceAccount) return reject('inconsistent-arn', `snapshot ARN belongs to account ${arn.account}, not to the announced source account ${m.sourceAccount}`);
+  if (arn.region !== m.sourceRegion) return reject('inconsistent-arn', `snapshot ARN is in region ${arn.region}, not in the announced source region ${m.sourceRegion}`);
+  if (arn.kind !== m.kind) return reject('inconsistent-arn', `snapshot ARN is a ${arn.kind} snapshot, but the message says kind "${m.kind}"`);
+  if (arn.identifier !== m.snapshotIdentifier) return reject('inconsistent-arn', 'snapshot ARN and snapshotIdentifier disagree');
 
   return { ok: true, message: m as unknown as SnapshotShippedMessage };
 }

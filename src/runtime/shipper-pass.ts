@@ -15,6 +15,7 @@ import { baseCode, CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './
 import { parseArnAccount } from './aws';
 import { ShipperConfig } from './config';
 import { describeError, Logger } from './log';
+import { ShipperOutcome } from './metric-names';
 import { SHIPPER_SNAPSHOT_PREFIX } from './naming';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
 import {
@@ -35,16 +36,18 @@ export interface ShipperDeps extends PassDeps {
   readonly sns: SNSClient;
 }
 
-export interface ShipperPassSummary {
+export interface ShipperPassSummary extends ShipperOutcome {
   readonly selected: number;
-  readonly copiesStarted: number;
   readonly copiesAlreadyThere: number;
-  readonly shared: number;
-  readonly announced: number;
+  /** Every deletion: expired copies and failed ones. */
   readonly deleted: number;
-  readonly failures: number;
   readonly deferred: number;
   readonly findings: Readonly<Record<string, number>>;
+}
+
+/** The ARN of a snapshot in the same account and region as `arn`. */
+function siblingArn(arn: string, identifier: string): string {
+  return arn.replace(/:snapshot:[^:]*(:[^:]*)?$/, `:snapshot:${identifier}`);
 }
 
 async function listInstances(rds: RDSClient): Promise<DbInstance[]> {
@@ -141,6 +144,11 @@ function explain(code: string | undefined, action: string, config: ShipperConfig
   }
 }
 
+/** The ARN of the shipper copy an action is about: its correlation id in every log line, here and in the vault. */
+function correlationIdOf(action: ShipperAction): string {
+  return action.type === 'copy' ? siblingArn(action.source.arn, action.targetIdentifier) : action.snapshot.arn;
+}
+
 export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): Promise<ShipperPassSummary> {
   const { rds, sns, log } = deps;
   const now = deps.now();
@@ -155,10 +163,12 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
   const plan = planShipper(config, { now, instances, automatedSnapshots, manualSnapshots, optionGroups });
   for (const f of plan.findings) logFinding(log, f);
 
-  const counts = { copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, deferred: 0 };
+  const counts = { copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, expired: 0, deferred: 0 };
+  const shippedNow = new Map<string, Date>();
   const copies = new CopyStarter(rds);
 
   const execute = async (action: ShipperAction): Promise<void> => {
+    const actionLog = deps.log.child({ snapshotCorrelationId: correlationIdOf(action) });
     switch (action.type) {
       case 'copy': {
         const outcome = await copies.start({
@@ -170,10 +180,10 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
         });
         if (outcome === 'started') {
           counts.copiesStarted += 1;
-          log.log('info', 'copy started', { event: 'copy-started', database: action.database, source: action.source.identifier, snapshot: action.targetIdentifier });
+          actionLog.log('info', 'copy started', { event: 'copy-started', database: action.database, source: action.source.identifier, snapshot: action.targetIdentifier });
         } else if (outcome === 'exists') {
           counts.copiesAlreadyThere += 1;
-          log.log('info', 'copy already exists (a concurrent pass made it)', { event: 'copy-skipped', database: action.database, snapshot: action.targetIdentifier });
+          actionLog.log('info', 'copy already exists (a concurrent pass made it)', { event: 'copy-skipped', database: action.database, snapshot: action.targetIdentifier });
         } else {
           counts.deferred += 1;
         }
@@ -183,7 +193,7 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
         const s = action.snapshot;
         await rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: s.identifier, AttributeName: 'restore', ValuesToAdd: [config.vaultAccount] }));
         counts.shared += 1;
-        log.log('info', 'copy shared with the vault account', { event: 'shared', database: action.database, snapshot: s.identifier, vaultAccount: config.vaultAccount });
+        actionLog.log('info', 'copy shared with the vault account', { event: 'shared', database: action.database, snapshot: s.identifier, vaultAccount: config.vaultAccount });
         const message = buildMessage(s, deps.now());
         const published = await sns.send(new PublishCommand({
           TopicArn: config.topicArn,
@@ -199,16 +209,19 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
         // as a duplicate delivery.
         await rds.send(new AddTagsToResourceCommand({ ResourceName: s.arn, Tags: [{ Key: TagKeys.ANNOUNCED, Value: message.shippedAt }] }));
         counts.announced += 1;
-        log.log('info', 'copy announced', { event: 'announced', database: action.database, snapshot: s.identifier, messageId: published.MessageId });
+        const time = sourceTimeOf(s);
+        if (time) shippedNow.set(action.database, time);
+        actionLog.log('info', 'copy announced', { event: 'announced', database: action.database, snapshot: s.identifier, messageId: published.MessageId });
         return;
       }
       case 'delete': {
         if (await deleteSnapshot(rds, action.snapshot.identifier) === 'gone') {
-          log.log('info', 'copy was already deleted', { event: 'delete-skipped', database: action.database, snapshot: action.snapshot.identifier });
+          actionLog.log('info', 'copy was already deleted', { event: 'delete-skipped', database: action.database, snapshot: action.snapshot.identifier });
           return;
         }
         counts.deleted += 1;
-        log.log('info', 'copy deleted', { event: 'deleted', database: action.database, snapshot: action.snapshot.identifier, reason: action.reason });
+        if (action.cause === 'expired') counts.expired += 1;
+        actionLog.log('info', action.cause === 'expired' ? 'copy deleted by retention' : 'failed copy deleted', { event: 'deleted', cause: action.cause, database: action.database, snapshot: action.snapshot.identifier, reason: action.reason });
         return;
       }
     }
@@ -217,12 +230,26 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
   const run = await runIsolated(
     plan.actions,
     deps,
-    (a) => ({ action: a.type, database: a.database, snapshot: a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier }),
+    (a) => ({ action: a.type, database: a.database, snapshot: a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier, snapshotCorrelationId: correlationIdOf(a) }),
     execute,
     (code, label) => explain(code, label.action, config),
   );
 
   const findings: Record<string, number> = {};
   for (const f of plan.findings) findings[f.code] = (findings[f.code] ?? 0) + 1;
-  return { selected: plan.selected.length, ...counts, failures: run.failures, deferred: counts.deferred + run.deferred, findings };
+  // The newest shipped copy per selected database, counting what this pass announced.
+  const shipped = new Map(plan.shipped.map((c) => [c.database, c.time]));
+  for (const [database, time] of shippedNow) {
+    if (plan.selected.includes(database) && time.getTime() > (shipped.get(database)?.getTime() ?? -Infinity)) shipped.set(database, time);
+  }
+  return {
+    selected: plan.selected.length,
+    ...counts,
+    failures: run.failures,
+    failuresByAction: run.failuresByAction,
+    copiesFailedInRds: findings['copy-failed'] ?? 0,
+    deferred: counts.deferred + run.deferred,
+    findings,
+    shippedCopies: [...shipped.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([database, time]) => ({ database, time })),
+  };
 }

@@ -76,7 +76,10 @@ export interface ShipperState {
 export type ShipperAction =
   | { readonly type: 'copy'; readonly database: string; readonly source: DbSnapshot; readonly targetIdentifier: string; readonly tags: TagMap }
   | { readonly type: 'share-and-announce'; readonly database: string; readonly snapshot: DbSnapshot }
-  | { readonly type: 'delete'; readonly database: string; readonly snapshot: DbSnapshot; readonly reason: string };
+  | { readonly type: 'delete'; readonly database: string; readonly snapshot: DbSnapshot; readonly cause: DeleteCause; readonly reason: string };
+
+/** Why a copy is deleted: it passed the retention, or RDS failed to make it. */
+export type DeleteCause = 'expired' | 'failed';
 
 export type FindingCode =
   | 'database-not-found'
@@ -90,6 +93,7 @@ export type FindingCode =
   | 'option-group-unknown'
   | 'name-conflict'
   | 'copy-in-progress'
+  | 'already-copied'
   | 'copy-failed'
   | 'copy-deferred-in-flight-limit'
   | 'copy-deferred-snapshot-quota'
@@ -108,6 +112,8 @@ export interface ShipperPlan {
   readonly findings: readonly Finding[];
   /** The databases this pass treated as selected. */
   readonly selected: readonly string[];
+  /** Per selected database, the recovery point of its newest shared and announced copy, if it has one. */
+  readonly shipped: ReadonlyArray<{ readonly database: string; readonly time: Date }>;
 }
 
 /** Statuses of a snapshot that will never become available. */
@@ -306,6 +312,8 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
           snapshot: target,
           message: `a manual snapshot named ${target} exists but was not created by this shipper; it is left alone and ${newest.identifier} is not shipped`,
         });
+      } else if (existing.status === 'available') {
+        findings.push({ level: 'info', code: 'already-copied', database: db.identifier, snapshot: target, message: `${newest.identifier} already has its copy ${target}` });
       }
       continue; // our copy exists: its state is handled below
     }
@@ -354,7 +362,7 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
     for (const copy of copies) {
       if (isFailed(copy)) {
         findings.push({ level: 'error', code: 'copy-failed', database, snapshot: copy.identifier, message: `copy ${copy.identifier} ended in status ${copy.status}; it is deleted so that a later pass can copy again` });
-        actions.push({ type: 'delete', database, snapshot: copy, reason: `copy ended in status ${copy.status}` });
+        actions.push({ type: 'delete', database, snapshot: copy, cause: 'failed', reason: `copy ended in status ${copy.status}` });
         continue;
       }
       if (isInProgress(copy)) {
@@ -374,6 +382,7 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
             type: 'delete',
             database,
             snapshot: copy,
+            cause: 'expired',
             reason: `older than the retention (${Math.floor(age / 3_600_000)}h) and a newer shared copy exists`,
           });
         } else {
@@ -389,5 +398,12 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
     }
   }
 
-  return { actions, findings, selected: selected.map((d) => d.identifier) };
+  const shipped = selected.flatMap((db) => {
+    const times = (ownByDb.get(db.identifier) ?? [])
+      .filter((c) => c.status === 'available' && isAnnounced(c))
+      .map((c) => sourceTimeOf(c)?.getTime())
+      .filter((t): t is number => t !== undefined);
+    return times.length > 0 ? [{ database: db.identifier, time: new Date(Math.max(...times)) }] : [];
+  });
+  return { actions, findings, selected: selected.map((d) => d.identifier), shipped };
 }

@@ -23,6 +23,8 @@ export const TagKeys = {
   SOURCE_TIME: `${TAG_PREFIX}source-time`,
   /** Set by the shipper once the copy is shared and announced (ISO 8601 time). */
   ANNOUNCED: `${TAG_PREFIX}announced`,
+  /** Set by the vault on its copy once it first finds the copy available (ISO 8601 time): counted once as completed. */
+  COMPLETED: `${TAG_PREFIX}completed`,
 } as const;
 
 /** Every tag key the shipper writes. IAM limits its tagging to these keys. */
@@ -30,7 +32,7 @@ export const SHIPPER_TAG_KEYS: readonly string[] = [
   TagKeys.OWNER, TagKeys.SOURCE_DATABASE, TagKeys.SOURCE_SNAPSHOT, TagKeys.SOURCE_TIME, TagKeys.ANNOUNCED,
 ];
 
-/** Every tag key the vault writes, all at creation. IAM limits its tagging to these keys. */
+/** Every tag key the vault writes at creation. IAM limits its tagging on creation to these keys. */
 export const VAULT_TAG_KEYS: readonly string[] = [
   TagKeys.OWNER, TagKeys.SOURCE_ACCOUNT, TagKeys.SOURCE_REGION, TagKeys.SOURCE_DATABASE, TagKeys.SOURCE_SNAPSHOT, TagKeys.SOURCE_TIME,
 ];

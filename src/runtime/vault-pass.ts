@@ -2,12 +2,13 @@
  * The vault's adapters: validate an announcement, gather the Failsafe
  * account's state in bulk, plan with `planVault`, and carry the plan out.
  */
-import { RDSClient } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { baseCode, CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './actions';
 import { parseArnAccount } from './aws';
 import { VaultConfig } from './config';
 import { Logger } from './log';
-import { parseMessage, parseSnapshotArn } from './schema';
+import { RecoveryPoint } from './metric-names';
+import { parseMessage, parseSnapshotArn, Rejection, RejectionCode } from './schema';
 import { listDbSnapshots } from './snapshots';
 import { TagKeys, toTagList } from './tags';
 import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction, VAULT_SNAPSHOT_PREFIX } from './vault-plan';
@@ -24,10 +25,20 @@ export interface VaultDeps extends PassDeps {
 export interface VaultPassSummary {
   readonly copiesStarted: number;
   readonly copiesAlreadyThere: number;
+  /** Copies first found available in this pass. */
+  readonly copiesCompleted: number;
+  /** Every deletion: expired copies and failed ones. */
   readonly deleted: number;
+  /** Copies deleted because they passed the retention. */
+  readonly expired: number;
   readonly failures: number;
+  readonly failuresByAction: Readonly<Record<string, number>>;
+  /** Vault copies RDS reports as failed, found in this pass. */
+  readonly copiesFailedInRds: number;
   readonly deferred: number;
   readonly findings: Readonly<Record<string, number>>;
+  /** Per source database, the newest recovery point held in an available vault copy. */
+  readonly recoveryPoints: readonly RecoveryPoint[];
 }
 
 /** What an error means for the operator, naming the grant that is missing where it is one. */
@@ -43,16 +54,22 @@ function explain(code: string | undefined, action: string, config: VaultConfig):
     case 'InvalidDBSnapshotState':
       return 'the snapshot is not in a state that allows this; a later pass retries';
     case 'AccessDenied':
-      return action === 'copy'
-        ? `the vault role needs rds:CopyDBSnapshot on the shared snapshot and on ${VAULT_SNAPSHOT_PREFIX}* with the request tag ${TagKeys.OWNER}=${config.ownerId}, `
-          + 'and rds:AddTagsToResource to tag the copy on creation'
-        : `the vault role needs rds:DeleteDBSnapshot on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`;
+      return {
+        'copy': `the vault role needs rds:CopyDBSnapshot on the shared snapshot and on ${VAULT_SNAPSHOT_PREFIX}* with the request tag ${TagKeys.OWNER}=${config.ownerId}, `
+          + 'and rds:AddTagsToResource to tag the copy on creation',
+        'mark-completed': `the vault role needs rds:AddTagsToResource with the tag key ${TagKeys.COMPLETED} on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`,
+        'delete': `the vault role needs rds:DeleteDBSnapshot on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`,
+      }[action];
     default:
       return undefined;
   }
 }
 
-export type Validation = { readonly ok: true; readonly snapshot: ShippedSnapshot } | { readonly ok: false; readonly reason: string };
+export type Validation = { readonly ok: true; readonly snapshot: ShippedSnapshot } | Rejection;
+
+function reject(code: RejectionCode, reason: string): Rejection {
+  return { ok: false, code, reason };
+}
 
 /**
  * Checks an SNS delivery against the allowlist and the schema: the topic must be
@@ -64,36 +81,36 @@ export const CLOCK_SKEW_MS = 15 * 60_000;
 
 export function validateAnnouncement(config: VaultConfig, topicArn: unknown, body: unknown, now: Date = new Date()): Validation {
   if (typeof topicArn !== 'string' || !config.sources.some((s) => s.topicArn === topicArn)) {
-    return { ok: false, reason: `message came from topic ${JSON.stringify(topicArn)}, which is not a configured source` };
+    return reject('unknown-topic', `message came from topic ${JSON.stringify(topicArn)}, which is not a configured source`);
   }
-  if (typeof body !== 'string') return { ok: false, reason: 'message body is not a string' };
+  if (typeof body !== 'string') return reject('malformed', 'message body is not a string');
   const parsed = parseMessage(body);
-  if (!parsed.ok) return { ok: false, reason: parsed.reason };
+  if (!parsed.ok) return parsed;
   const m = parsed.message;
   const topic = parseArnAccount(topicArn);
-  if (!config.sourceAccounts.includes(m.sourceAccount)) return { ok: false, reason: `source account ${m.sourceAccount} is not an allowed source` };
+  if (!config.sourceAccounts.includes(m.sourceAccount)) return reject('account-not-allowed', `source account ${m.sourceAccount} is not an allowed source`);
   if (m.sourceAccount !== topic.account) {
-    return { ok: false, reason: `message announces account ${m.sourceAccount}, but it was published on a topic of account ${topic.account}` };
+    return reject('topic-mismatch', `message announces account ${m.sourceAccount}, but it was published on a topic of account ${topic.account}`);
   }
   if (m.sourceRegion !== topic.region) {
-    return { ok: false, reason: `message announces region ${m.sourceRegion}, but it was published on a topic in region ${topic.region}` };
+    return reject('topic-mismatch', `message announces region ${m.sourceRegion}, but it was published on a topic in region ${topic.region}`);
   }
-  if (m.kind !== 'instance') return { ok: false, reason: `snapshot kind "${m.kind}" is not supported by this version of the vault` };
+  if (m.kind !== 'instance') return reject('unsupported-kind', `snapshot kind "${m.kind}" is not supported by this version of the vault`);
   if (!m.snapshotIdentifier.toLowerCase().startsWith(SHIPPED_SNAPSHOT_PREFIX)) {
-    return { ok: false, reason: `snapshot ${m.snapshotIdentifier} is not a shipper copy (its name does not start with ${SHIPPED_SNAPSHOT_PREFIX})` };
+    return reject('not-a-shipper-copy', `snapshot ${m.snapshotIdentifier} is not a shipper copy (its name does not start with ${SHIPPED_SNAPSHOT_PREFIX})`);
   }
   // The name the shipper gave the copy carries its database and recovery point;
   // the message must agree with it, and neither may lie in the future.
   const named = parseShippedName(m.snapshotIdentifier);
-  if (!named) return { ok: false, reason: `snapshot ${m.snapshotIdentifier} is not named as a shipper copy (failsafe-<database>-<yyyymmdd>-<hhmmss>)` };
+  if (!named) return reject('not-a-shipper-copy', `snapshot ${m.snapshotIdentifier} is not named as a shipper copy (failsafe-<database>-<yyyymmdd>-<hhmmss>)`);
   if (named.database !== m.sourceDatabaseIdentifier.toLowerCase()) {
-    return { ok: false, reason: `message says database ${m.sourceDatabaseIdentifier}, but the snapshot name says ${named.database}` };
+    return reject('name-mismatch', `message says database ${m.sourceDatabaseIdentifier}, but the snapshot name says ${named.database}`);
   }
   const announcedTime = Date.parse(m.snapshotCreateTime);
   if (Math.abs(Math.floor(announcedTime / 1000) * 1000 - named.time.getTime()) > 0) {
-    return { ok: false, reason: `message says the snapshot was taken at ${m.snapshotCreateTime}, but its name says ${named.time.toISOString()}` };
+    return reject('name-mismatch', `message says the snapshot was taken at ${m.snapshotCreateTime}, but its name says ${named.time.toISOString()}`);
   }
-  if (announcedTime > now.getTime() + CLOCK_SKEW_MS) return { ok: false, reason: `snapshot time ${m.snapshotCreateTime} is in the future` };
+  if (announcedTime > now.getTime() + CLOCK_SKEW_MS) return reject('future-time', `snapshot time ${m.snapshotCreateTime} is in the future`);
   return {
     ok: true,
     snapshot: {
@@ -129,6 +146,11 @@ async function listShipped(deps: VaultDeps, config: VaultConfig, log: Logger, no
   return out;
 }
 
+/** The ARN of the shipper copy an action is about: its correlation id, as in the shipper's logs. */
+function correlationIdOf(action: VaultAction): string | undefined {
+  return action.type === 'copy' ? action.source.arn : action.snapshot.tags[TagKeys.SOURCE_SNAPSHOT];
+}
+
 /**
  * Plans and carries out a pass. With `shipped` given (an announcement), only
  * the copy for it is made; without, it is a sweep: everything shared with the
@@ -141,13 +163,16 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announc
     listDbSnapshots(rds, 'manual'),
   ]);
   const plan = planVault(config, { now: deps.now(), shipped, manualSnapshots });
-  for (const f of plan.findings) log.log(f.level, f.message, { event: 'finding', code: f.code, snapshot: f.snapshot, source: f.source });
+  for (const f of plan.findings) {
+    log.log(f.level, f.message, { event: 'finding', code: f.code, snapshot: f.snapshot, source: f.source, snapshotCorrelationId: f.snapshotCorrelationId });
+  }
 
-  const counts = { copiesStarted: 0, copiesAlreadyThere: 0, deleted: 0, deferred: 0 };
+  const counts = { copiesStarted: 0, copiesAlreadyThere: 0, copiesCompleted: 0, deleted: 0, expired: 0, deferred: 0 };
   const copies = new CopyStarter(rds);
   const actions = announced ? plan.actions.filter((a) => a.type === 'copy') : plan.actions;
 
   const execute = async (action: VaultAction) => {
+    const actionLog = log.child({ snapshotCorrelationId: correlationIdOf(action) });
     if (action.type === 'copy') {
       const outcome = await copies.start({
         SourceDBSnapshotIdentifier: action.source.arn,
@@ -161,31 +186,49 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announc
       });
       if (outcome === 'started') {
         counts.copiesStarted += 1;
-        log.log('info', 'vault copy started', { event: 'copy-started', source: action.source.arn, snapshot: action.targetIdentifier, database: action.source.database });
+        actionLog.log('info', 'vault copy started', { event: 'copy-started', source: action.source.arn, snapshot: action.targetIdentifier, database: action.source.database });
       } else if (outcome === 'exists') {
         counts.copiesAlreadyThere += 1;
-        log.log('info', 'vault copy already exists', { event: 'copy-skipped', snapshot: action.targetIdentifier });
+        actionLog.log('info', 'vault copy already exists', { event: 'copy-skipped', snapshot: action.targetIdentifier });
       } else {
         counts.deferred += 1;
       }
       return;
     }
+    if (action.type === 'mark-completed') {
+      const completed = { Key: TagKeys.COMPLETED, Value: deps.now().toISOString() };
+      await rds.send(new AddTagsToResourceCommand({ ResourceName: action.snapshot.arn, Tags: [completed] }));
+      counts.copiesCompleted += 1;
+      actionLog.log('info', 'vault copy completed', { event: 'copy-completed', snapshot: action.snapshot.identifier, source: action.sourceKey });
+      return;
+    }
     if (await deleteSnapshot(rds, action.snapshot.identifier) === 'deleted') {
       counts.deleted += 1;
-      log.log('info', 'vault copy deleted', { event: 'deleted', snapshot: action.snapshot.identifier, source: action.sourceKey, reason: action.reason });
+      if (action.cause === 'expired') counts.expired += 1;
+      actionLog.log('info', action.cause === 'expired' ? 'vault copy deleted by retention' : 'failed vault copy deleted', {
+        event: 'deleted', cause: action.cause, snapshot: action.snapshot.identifier, source: action.sourceKey, reason: action.reason,
+      });
     }
   };
 
   const run = await runIsolated(
     actions,
     deps,
-    (a) => ({ action: a.type, snapshot: a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier }),
+    (a) => ({ action: a.type, snapshot: a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier, snapshotCorrelationId: correlationIdOf(a) }),
     execute,
     (code, label) => explain(code, label.action, config),
   );
   const findings: Record<string, number> = {};
   for (const f of plan.findings) findings[f.code] = (findings[f.code] ?? 0) + 1;
-  const summary = { ...counts, failures: run.failures, deferred: counts.deferred + run.deferred, findings };
+  const summary: VaultPassSummary = {
+    ...counts,
+    failures: run.failures,
+    failuresByAction: run.failuresByAction,
+    copiesFailedInRds: findings['copy-failed'] ?? 0,
+    deferred: counts.deferred + run.deferred,
+    findings,
+    recoveryPoints: plan.recoveryPoints,
+  };
   // An announcement whose copy could not be started is retried by Lambda and,
   // if it keeps failing, ends in the dead-letter queue.
   if (announced && run.failures > 0) throw Object.assign(new Error(`the vault copy of ${announced.arn} could not be started`), { cause: run.lastError, summary });

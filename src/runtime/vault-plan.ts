@@ -9,9 +9,10 @@
  *   newest `minimumCopies` available copies of a source, however old, and
  *   nothing while a newer copy of that source is still incomplete.
  */
+import { RecoveryPoint } from './metric-names';
 import { compactTimestamp, isValidDbIdentifier } from './naming';
 import { parseSnapshotArn } from './schema';
-import { DbSnapshot, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
+import { DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
 import { TagKeys, TagMap } from './tags';
 
 /** Prefix of every snapshot the vault creates. IAM scopes its permissions to it. */
@@ -51,9 +52,12 @@ export interface VaultState {
 
 export type VaultAction =
   | { readonly type: 'copy'; readonly source: ShippedSnapshot; readonly targetIdentifier: string; readonly tags: TagMap }
-  | { readonly type: 'delete'; readonly snapshot: DbSnapshot; readonly sourceKey: string; readonly reason: string };
+  | { readonly type: 'delete'; readonly snapshot: DbSnapshot; readonly sourceKey: string; readonly cause: DeleteCause; readonly reason: string }
+  /** Records that a copy has finished, once: the copy is counted as completed. */
+  | { readonly type: 'mark-completed'; readonly snapshot: DbSnapshot; readonly sourceKey: string };
 
 export type VaultFindingCode =
+  | 'already-copied'
   | 'copy-in-progress'
   | 'copy-failed'
   | 'source-not-available'
@@ -68,6 +72,8 @@ export interface VaultFinding {
   readonly level: 'info' | 'warn' | 'error';
   readonly code: VaultFindingCode;
   readonly snapshot?: string;
+  /** The ARN of the shipper copy the finding is about, as in the shipper's logs. */
+  readonly snapshotCorrelationId?: string;
   readonly source?: string;
   readonly message: string;
 }
@@ -75,6 +81,8 @@ export interface VaultFinding {
 export interface VaultPlan {
   readonly actions: readonly VaultAction[];
   readonly findings: readonly VaultFinding[];
+  /** Per source database, the newest recovery point the vault holds in an available copy. */
+  readonly recoveryPoints: readonly RecoveryPoint[];
 }
 
 const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6})$/;
@@ -156,11 +164,13 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
     const existing = byName.get(target);
     if (existing) {
       if (!isOwnedBy(existing, config.ownerId)) {
-        findings.push({ level: 'error', code: 'name-conflict', snapshot: target, message: `a snapshot named ${target} exists but was not created by this vault; ${source.arn} is not copied` });
+        findings.push({ snapshotCorrelationId: source.arn, level: 'error', code: 'name-conflict', snapshot: target, message: `a snapshot named ${target} exists but was not created by this vault; ${source.arn} is not copied` });
       } else if (isFailed(existing)) {
-        findings.push({ level: 'error', code: 'copy-failed', snapshot: target, message: `vault copy ${target} ended in status ${existing.status}; it is deleted so that a later pass copies again` });
+        findings.push({ snapshotCorrelationId: source.arn, level: 'error', code: 'copy-failed', snapshot: target, message: `vault copy ${target} ended in status ${existing.status}; it is deleted so that a later pass copies again` });
       } else if (isInProgress(existing)) {
-        findings.push({ level: 'info', code: 'copy-in-progress', snapshot: target, message: `vault copy ${target} is ${existing.status}` });
+        findings.push({ snapshotCorrelationId: source.arn, level: 'info', code: 'copy-in-progress', snapshot: target, message: `vault copy ${target} is ${existing.status}` });
+      } else {
+        findings.push({ snapshotCorrelationId: source.arn, level: 'info', code: 'already-copied', snapshot: target, message: `${source.arn} already has its vault copy ${target}` });
       }
       continue;
     }
@@ -172,6 +182,7 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
     const newerHeld = held.filter((t) => t > source.time.getTime()).length;
     if (age > config.retentionMs && newerHeld >= config.minimumCopies) {
       findings.push({
+        snapshotCorrelationId: source.arn,
         level: 'info',
         code: 'skipped-expired',
         snapshot: source.identifier,
@@ -180,15 +191,15 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
       continue;
     }
     if (source.status !== undefined && source.status !== 'available') {
-      findings.push({ level: 'info', code: 'source-not-available', snapshot: source.identifier, message: `shared snapshot ${source.arn} is ${source.status}; it is copied once available` });
+      findings.push({ snapshotCorrelationId: source.arn, level: 'info', code: 'source-not-available', snapshot: source.identifier, message: `shared snapshot ${source.arn} is ${source.status}; it is copied once available` });
       continue;
     }
     if (inFlight >= config.maxCopiesInFlight) {
-      findings.push({ level: 'warn', code: 'copy-deferred-in-flight-limit', snapshot: source.identifier, message: `${inFlight} vault copies are in progress, the limit is ${config.maxCopiesInFlight}; ${source.arn} waits for a later pass` });
+      findings.push({ snapshotCorrelationId: source.arn, level: 'warn', code: 'copy-deferred-in-flight-limit', snapshot: source.identifier, message: `${inFlight} vault copies are in progress, the limit is ${config.maxCopiesInFlight}; ${source.arn} waits for a later pass` });
       continue;
     }
     if (manualCount >= config.manualSnapshotQuota) {
-      findings.push({ level: 'error', code: 'copy-deferred-snapshot-quota', snapshot: source.identifier, message: `the vault account holds ${manualCount} manual snapshots and the quota is ${config.manualSnapshotQuota}; ${source.arn} waits until there is room` });
+      findings.push({ snapshotCorrelationId: source.arn, level: 'error', code: 'copy-deferred-snapshot-quota', snapshot: source.identifier, message: `the vault account holds ${manualCount} manual snapshots and the quota is ${config.manualSnapshotQuota}; ${source.arn} waits until there is room` });
       continue;
     }
     actions.push({
@@ -211,7 +222,7 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
   // 2. Failed copies hold no data: clear them so the copy can be made again.
   for (const copy of own) {
     if (isFailed(copy)) {
-      actions.push({ type: 'delete', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?', reason: `copy ended in status ${copy.status}` });
+      actions.push({ type: 'delete', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?', cause: 'failed', reason: `copy ended in status ${copy.status}` });
     }
   }
 
@@ -246,9 +257,38 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
         findings.push({ level: 'info', code: 'kept-newer-copy-incomplete', snapshot: copy.identifier, source: key, message: `${copy.identifier} is past the retention but a newer copy of ${key} is still in progress, so it is kept` });
         continue;
       }
-      actions.push({ type: 'delete', snapshot: copy, sourceKey: key, reason: `older than the retention (${Math.floor(age / 86_400_000)} days) and ${config.minimumCopies} newer copies exist` });
+      actions.push({ type: 'delete', snapshot: copy, sourceKey: key, cause: 'expired', reason: `older than the retention (${Math.floor(age / 86_400_000)} days) and ${config.minimumCopies} newer copies exist` });
     }
   }
 
-  return { actions, findings };
+  // 4. Copies that have finished since the last pass are marked, so each is
+  // counted as completed once.
+  const deleted = new Set(actions.flatMap((a) => (a.type === 'delete' ? [a.snapshot.identifier] : [])));
+  for (const copy of own) {
+    if (copy.status === 'available' && copy.tags[TagKeys.COMPLETED] === undefined && !deleted.has(copy.identifier)) {
+      actions.push({ type: 'mark-completed', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?' });
+    }
+  }
+
+  return { actions, findings, recoveryPoints: recoveryPointsOf(own) };
+}
+
+/** The newest recovery point held in an available copy, per source database. */
+function recoveryPointsOf(own: readonly DbSnapshot[]): RecoveryPoint[] {
+  const newest = new Map<string, RecoveryPoint>();
+  for (const copy of own) {
+    const key = copySourceKey(copy);
+    const time = copyTime(copy);
+    if (!key || time === undefined || copy.status !== 'available') continue;
+    const held = newest.get(key);
+    if (!held || held.time.getTime() < time) {
+      newest.set(key, {
+        account: copy.tags[TagKeys.SOURCE_ACCOUNT],
+        region: copy.tags[TagKeys.SOURCE_REGION],
+        database: copy.tags[TagKeys.SOURCE_DATABASE].toLowerCase(),
+        time: new Date(time),
+      });
+    }
+  }
+  return [...newest.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, p]) => p);
 }

@@ -10,9 +10,12 @@ import type { Context } from 'aws-lambda';
 import { ApiCallCounter } from '../runtime/api-counter';
 import { SDK_CLIENT_CONFIG } from '../runtime/aws';
 import { parseShipperConfig } from '../runtime/config';
-import { createLogger, describeError } from '../runtime/log';
+import { describeError } from '../runtime/log';
+import { shipperMetrics } from '../runtime/metric-names';
 import { runShipperPass, ShipperPassSummary } from '../runtime/shipper-pass';
+import { createTelemetry, publishMetrics, startPass } from '../runtime/telemetry';
 
+const telemetry = createTelemetry('rds-snapshot-shipper');
 const counter = new ApiCallCounter();
 const rds = new RDSClient(SDK_CLIENT_CONFIG);
 const sns = new SNSClient(SDK_CLIENT_CONFIG);
@@ -34,7 +37,7 @@ export interface ShipperResult extends ShipperPassSummary {
 
 export async function handler(event: unknown, context?: Context): Promise<ShipperResult> {
   const passId = randomUUID();
-  const log = createLogger({ component: 'rds-snapshot-shipper', passId });
+  const log = startPass(telemetry, passId, context);
   const started = Date.now();
   counter.take();
   log.log('info', 'pass started', { event: 'pass-started', ...triggerOf(event) });
@@ -50,8 +53,10 @@ export async function handler(event: unknown, context?: Context): Promise<Shippe
       },
       config,
     );
-    const result = { passId, ...summary, durationMs: Date.now() - started, apiCalls: counter.take() };
+    const durationMs = Date.now() - started;
+    const result = { passId, ...summary, durationMs, apiCalls: counter.take() };
     log.log(summary.failures > 0 ? 'warn' : 'info', 'pass finished', { event: 'pass-finished', ...result });
+    publishMetrics(telemetry, config.ownerId, shipperMetrics(summary, new Date(), durationMs));
     return result;
   } catch (e) {
     // Gathering state failed, or the configuration is broken: nothing was

@@ -8,11 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { Context } from 'aws-lambda';
 import { ApiCallCounter } from '../runtime/api-counter';
-import { SDK_CLIENT_CONFIG } from '../runtime/aws';
+import { SDK_CLIENT_CONFIG, parseArnAccount } from '../runtime/aws';
 import { parseVaultConfig, VaultConfig } from '../runtime/config';
-import { createLogger, describeError, Logger } from '../runtime/log';
+import { describeError, Logger } from '../runtime/log';
+import { vaultMetrics } from '../runtime/metric-names';
+import { createTelemetry, publishMetrics, startPass } from '../runtime/telemetry';
 import { runVaultPass, validateAnnouncement, VaultDeps, VaultPassSummary } from '../runtime/vault-pass';
 
+const telemetry = createTelemetry('rds-snapshot-vault');
 const counter = new ApiCallCounter();
 const rds = new RDSClient(SDK_CLIENT_CONFIG);
 counter.attach(rds, 'rds');
@@ -35,14 +38,22 @@ export interface VaultResult {
   readonly trigger: 'announcement' | 'sweep';
   readonly accepted: number;
   readonly rejected: number;
+  /** Rejected messages by reason code. */
+  readonly rejectedByReason: Record<string, number>;
   readonly summaries: VaultPassSummary[];
   readonly durationMs: number;
   readonly apiCalls: Record<string, number>;
 }
 
-async function handleRecords(records: unknown[], config: VaultConfig, deps: VaultDeps, log: Logger) {
+type Handled = Pick<VaultResult, 'accepted' | 'rejected' | 'rejectedByReason' | 'summaries'> & {
+  /** Announcements that could not be handled: the invocation fails after its metrics are out, so Lambda retries it. */
+  readonly errors?: unknown[];
+};
+
+async function handleRecords(records: unknown[], config: VaultConfig, deps: VaultDeps, log: Logger): Promise<Handled> {
   let accepted = 0;
   let rejected = 0;
+  const rejectedByReason: Record<string, number> = {};
   const summaries: VaultPassSummary[] = [];
   const errors: unknown[] = [];
   for (const record of records) {
@@ -50,30 +61,57 @@ async function handleRecords(records: unknown[], config: VaultConfig, deps: Vaul
     const messageId = typeof r?.Sns?.MessageId === 'string' ? r.Sns.MessageId : undefined;
     const validation = r?.EventSource === 'aws:sns' && r.Sns
       ? validateAnnouncement(config, r.Sns.TopicArn, r.Sns.Message, deps.now())
-      : { ok: false as const, reason: 'record is not an SNS notification' };
+      : { ok: false as const, code: 'not-sns' as const, reason: 'record is not an SNS notification' };
     if (!validation.ok) {
       // Rejected at once and not retried: a bad message stays bad.
       rejected += 1;
-      log.log('error', 'message rejected', { event: 'message-rejected', reason: validation.reason, messageId, topicArn: typeof r?.Sns?.TopicArn === 'string' ? r.Sns.TopicArn : undefined });
+      rejectedByReason[validation.code] = (rejectedByReason[validation.code] ?? 0) + 1;
+      log.log('error', 'message rejected', { event: 'message-rejected', code: validation.code, reason: validation.reason, messageId, topicArn: typeof r?.Sns?.TopicArn === 'string' ? r.Sns.TopicArn : undefined });
       continue;
     }
     accepted += 1;
-    const child = log.child({ messageId, snapshotArn: validation.snapshot.arn });
+    const child = log.child({ messageId, snapshotCorrelationId: validation.snapshot.arn });
     child.log('info', 'announcement accepted', { event: 'message-accepted', database: validation.snapshot.database });
     try {
       summaries.push(await runVaultPass({ ...deps, log: child }, config, validation.snapshot));
     } catch (e) {
       errors.push(e);
+      const summary = (e as { summary?: VaultPassSummary }).summary;
+      if (summary) summaries.push(summary);
       child.log('error', 'announcement could not be handled; Lambda retries it', { event: 'message-failed', ...describeError(e) });
     }
   }
-  if (errors.length > 0) throw errors[0];
-  return { accepted, rejected, summaries };
+  return { accepted, rejected, rejectedByReason, summaries, errors };
+}
+
+/** What a pass did, summed over the announcements it handled. */
+function outcomeOf(out: Handled) {
+  const sum = (f: (s: VaultPassSummary) => number) => out.summaries.reduce((n, s) => n + f(s), 0);
+  const failuresByAction: Record<string, number> = {};
+  for (const s of out.summaries) {
+    for (const [action, n] of Object.entries(s.failuresByAction)) failuresByAction[action] = (failuresByAction[action] ?? 0) + n;
+  }
+  return {
+    accepted: out.accepted,
+    rejectedByReason: out.rejectedByReason,
+    copiesStarted: sum((s) => s.copiesStarted),
+    copiesCompleted: sum((s) => s.copiesCompleted),
+    expired: sum((s) => s.expired),
+    failures: sum((s) => s.failures),
+    failuresByAction,
+    copiesFailedInRds: sum((s) => s.copiesFailedInRds),
+    // Every pass lists all of the vault's copies; the last one saw the newest state.
+    recoveryPoints: out.summaries.at(-1)?.recoveryPoints,
+  };
+}
+
+function metricsConfigOf(config: VaultConfig) {
+  return { sources: config.sources.map((s) => parseArnAccount(s.topicArn)), retentionMs: config.retentionMs };
 }
 
 export async function handler(event: unknown, context?: Context): Promise<VaultResult> {
   const passId = randomUUID();
-  const log = createLogger({ component: 'rds-snapshot-vault', passId });
+  const log = startPass(telemetry, passId, context);
   const started = Date.now();
   counter.take();
   const records = (event as { Records?: unknown })?.Records;
@@ -88,18 +126,22 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
       now: () => new Date(),
       remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Number.MAX_SAFE_INTEGER,
     };
-    let out: { accepted: number; rejected: number; summaries: VaultPassSummary[] };
+    let out: Handled;
     if (trigger === 'announcement') {
       if (!Array.isArray(records)) {
-        log.log('error', 'message rejected', { event: 'message-rejected', reason: 'event Records is not a list' });
-        out = { accepted: 0, rejected: 1, summaries: [] };
+        log.log('error', 'message rejected', { event: 'message-rejected', code: 'not-sns', reason: 'event Records is not a list' });
+        out = { accepted: 0, rejected: 1, rejectedByReason: { 'not-sns': 1 }, summaries: [] };
       } else {
         out = await handleRecords(records, config, deps, log);
       }
     } else {
-      out = { accepted: 0, rejected: 0, summaries: [await runVaultPass(deps, config)] };
+      out = { accepted: 0, rejected: 0, rejectedByReason: {}, summaries: [await runVaultPass(deps, config)] };
     }
-    const result: VaultResult = { passId, trigger, ...out, durationMs: Date.now() - started, apiCalls: counter.take() };
+    const durationMs = Date.now() - started;
+    const { errors, ...handled } = out;
+    const result: VaultResult = { passId, trigger, ...handled, durationMs, apiCalls: counter.take() };
+    publishMetrics(telemetry, config.ownerId, vaultMetrics(outcomeOf(out), metricsConfigOf(config), new Date(), durationMs));
+    if (errors && errors.length > 0) throw errors[0];
     log.log('info', 'pass finished', { event: 'pass-finished', ...result });
     return result;
   } catch (e) {

@@ -15,8 +15,12 @@ export interface Invocation<T = any> {
   readonly result?: T;
   /** The error message, if the handler threw. */
   readonly error?: string;
-  /** Its JSON log lines, parsed. Lines that are not JSON are kept as `{ raw }`. */
+  /** Its JSON log lines (stdout and stderr), parsed. EMF documents are not among them. */
   readonly logs: any[];
+  /** Lines that are not JSON, such as warnings Node.js or the SDK print. */
+  readonly other: string[];
+  /** The CloudWatch embedded metric format documents it wrote. */
+  readonly emf: any[];
 }
 
 const RESULT_MARK = '__CDK_RDS_FAILSAFE_RESULT__';
@@ -69,19 +73,26 @@ export async function invokeBundled<T = any>(handler: BundledHandler, event: unk
   child.stderr.on('data', (d) => { stderr += d; });
   const code: number = await new Promise((resolve) => child.on('close', resolve));
   const logs: any[] = [];
+  const emf: any[] = [];
+  const other: string[] = [];
   let outcome: { result?: T; error?: string } | undefined;
-  for (const line of stdout.split('\n')) {
+  // Powertools writes warnings and errors to stderr, the rest to stdout.
+  for (const line of [...stdout.split('\n'), ...stderr.split('\n')]) {
     if (line.startsWith(RESULT_MARK)) {
       outcome = JSON.parse(line.slice(RESULT_MARK.length));
       continue;
     }
     if (line.trim() === '') continue;
+    let parsed: any;
     try {
-      logs.push(JSON.parse(line));
+      parsed = JSON.parse(line);
     } catch {
-      logs.push({ raw: line });
+      other.push(line);
+      continue;
     }
+    if (parsed && typeof parsed === 'object' && '_aws' in parsed) emf.push(parsed);
+    else logs.push(parsed);
   }
   if (!outcome) throw new Error(`${handler} exited with ${code} without a result:\n${stderr}\n${stdout}`);
-  return { ...outcome, logs };
+  return { ...outcome, logs, emf, other };
 }

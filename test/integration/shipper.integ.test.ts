@@ -109,7 +109,7 @@ describe('bundled shipper against the emulator', () => {
     const out = await runShipper(live, shipperConfig(live, ['orders']), event);
     expect(out.result).toMatchObject({ copiesStarted: 1 });
     expect(out.logs[0]).toMatchObject({ event: 'pass-started', trigger: 'rds-event', eventId: 'RDS-EVENT-0091' });
-    expect(out.logs.every((l) => l.passId === out.result.passId)).toBe(true);
+    expect(out.logs.every((l) => l.correlation_id === out.result.passId)).toBe(true); // the pass id is every line's correlation id
   });
 
   test('the tag selector finds databases at run time; a missing database is reported without stopping the others', async () => {
@@ -118,7 +118,7 @@ describe('bundled shipper against the emulator', () => {
     await live.createDatabase('users', 'none');
     const out = await runShipper(live, shipperConfig(live, ['orders', 'ghost']));
     expect(out.result).toMatchObject({ selected: 1, copiesStarted: 1, findings: { 'database-not-found': 1 } });
-    expect(out.logs).toContainEqual(expect.objectContaining({ level: 'error', code: 'database-not-found', database: 'ghost' }));
+    expect(out.logs).toContainEqual(expect.objectContaining({ level: 'ERROR', code: 'database-not-found', database: 'ghost' }));
   });
 
   test('a broken configuration fails the invocation with a clear message and no AWS call', async () => {

@@ -103,8 +103,12 @@ describe('bundled vault against the emulator', () => {
     const sweep = await runVault(emulator, failsafe, vaultConfig(failsafe, live));
     expect(sweep.result).toMatchObject({ trigger: 'sweep', summaries: [{ copiesStarted: 2, failures: 0 }] });
     expect((await failsafe.manualSnapshots()).map((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE]).sort()).toEqual(['orders', 'users']);
+    // The next sweep finds both copies finished and records it, once.
+    const next = await runVault(emulator, failsafe, vaultConfig(failsafe, live));
+    expect(next.result.summaries[0]).toMatchObject({ copiesStarted: 0, copiesCompleted: 2, deleted: 0, failures: 0 });
+    expect(next.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:AddTagsToResource': 2 });
     const idle = await runVault(emulator, failsafe, vaultConfig(failsafe, live));
-    expect(idle.result.summaries[0]).toMatchObject({ copiesStarted: 0, deleted: 0, failures: 0 });
+    expect(idle.result.summaries[0]).toMatchObject({ copiesStarted: 0, copiesCompleted: 0, deleted: 0, failures: 0 });
     expect(idle.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2 });
   });
 
@@ -158,11 +162,15 @@ describe('bundled vault against the emulator', () => {
     }
     const config = vaultConfig(failsafe, live, { maxCopiesInFlight: 20, manualSnapshotQuota: 1000 });
     const sweeps: Record<string, number>[] = [];
-    for (let i = 0; i < 8; i++) {
+    let completed = 0;
+    for (let i = 0; i < 10; i++) {
       const out = await runVault(emulator, failsafe, config);
       sweeps.push(out.result.apiCalls);
-      if (out.result.summaries[0].copiesStarted === 0) break;
+      completed += out.result.summaries[0].copiesCompleted;
+      if (out.result.summaries[0].copiesStarted === 0 && out.result.summaries[0].copiesCompleted === 0) break;
     }
+    // Each copy is counted as completed exactly once, in the sweep that first finds it available.
+    expect(completed).toBe(100);
     // Reads: the shared and the manual snapshots, in pages of 100.
     expect(sweeps[0]).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:CopyDBSnapshot': 20 });
     expect(sweeps[sweeps.length - 1]).toEqual({ 'rds:DescribeDBSnapshots': 2 });
@@ -203,7 +211,7 @@ describe('bundled vault against the emulator', () => {
       const out = await runVault(emulator, failsafe, vaultConfig(failsafe, live), snsEvent(live.topicArn, makeBody(live.topicArn)));
       expect(out.error).toBeUndefined(); // not retried: no crash loop
       expect(out.result).toMatchObject({ accepted: 0, rejected: 1, apiCalls: {} });
-      expect(out.logs).toContainEqual(expect.objectContaining({ level: 'error', event: 'message-rejected', reason: expect.stringMatching(reason) }));
+      expect(out.logs).toContainEqual(expect.objectContaining({ level: 'ERROR', event: 'message-rejected', reason: expect.stringMatching(reason) }));
       expect(await failsafe.manualSnapshots()).toEqual([]);
     });
 

@@ -15,10 +15,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DAY, LIVE, NOW, OWNER, REGION, VAULT } from './fixtures';
 import { SDK_CLIENT_CONFIG } from '../../src/runtime/aws';
 import { parseShipperConfig, ShipperConfig } from '../../src/runtime/config';
-import { createLogger } from '../../src/runtime/log';
 import { parseMessage } from '../../src/runtime/schema';
 import { runShipperPass } from '../../src/runtime/shipper-pass';
 import { TagKeys } from '../../src/runtime/tags';
+import { createLogger } from '../helpers/memory-logger';
 
 const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);

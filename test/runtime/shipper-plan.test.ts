@@ -45,7 +45,8 @@ describe('planShipper: copying', () => {
     const announced = copyOf(snap, name, { announced: true });
     const idle = planShipper(config(), state({ automatedSnapshots: [snap], manualSnapshots: [announced] }));
     expect(idle.actions).toEqual([]);
-    expect(idle.findings).toEqual([]);
+    expect(idle.findings).toEqual([expect.objectContaining({ level: 'info', code: 'already-copied', database: 'orders', snapshot: name })]);
+    expect(idle.shipped).toEqual([{ database: 'orders', time: snap.createTime }]);
   });
 
   test('a lost event changes nothing: a sweep finds the unshipped snapshot from state alone', () => {
@@ -276,7 +277,7 @@ describe('planShipper: retention (invariant 3)', () => {
     const latest = days.slice(-3);
     const plan = planShipper(config(), state({ automatedSnapshots: days, manualSnapshots: latest.map((d) => shipped(d)) }));
     expect(plan.actions).toEqual([]);
-    expect(plan.findings).toEqual([]);
+    expect(plan.findings.map((f) => f.code)).toEqual(['already-copied']); // the newest one, and nothing to do
     expect(NOW.getTime() - latest[0].createTime!.getTime()).toBe(2 * DAY);
   });
 });

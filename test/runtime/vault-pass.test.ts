@@ -2,9 +2,9 @@ import { CopyDBSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBSnapshotsComm
 import { mockClient } from 'aws-sdk-client-mock';
 import { DAY, LIVE, NOW, REGION } from './fixtures';
 import { parseVaultConfig, VaultConfig } from '../../src/runtime/config';
-import { createLogger } from '../../src/runtime/log';
 import { MESSAGE_SCHEMA } from '../../src/runtime/schema';
 import { runVaultPass, validateAnnouncement } from '../../src/runtime/vault-pass';
+import { createLogger } from '../helpers/memory-logger';
 
 const TOPIC = `arn:aws:sns:${REGION}:${LIVE}:rds-failsafe-shipper`;
 const config: VaultConfig = {
@@ -68,7 +68,7 @@ describe('validateAnnouncement', () => {
   test('a topic from a configured account but another account in the message is rejected', () => {
     const other = { ...config, sourceAccounts: [LIVE, '333333333333'] };
     const out = validateAnnouncement(other, TOPIC, body({ sourceAccount: '333333333333', snapshotArn: ARN_ELSEWHERE }));
-    expect(out).toEqual({ ok: false, reason: 'message announces account 333333333333, but it was published on a topic of account 111111111111' });
+    expect(out).toEqual({ ok: false, code: 'topic-mismatch', reason: 'message announces account 333333333333, but it was published on a topic of account 111111111111' });
   });
 });
 

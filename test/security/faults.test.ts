@@ -17,10 +17,10 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ShipperConfig, VaultConfig } from '../../src/runtime/config';
-import { createLogger } from '../../src/runtime/log';
 import { runShipperPass } from '../../src/runtime/shipper-pass';
 import { TagKeys } from '../../src/runtime/tags';
 import { runVaultPass } from '../../src/runtime/vault-pass';
+import { createLogger } from '../helpers/memory-logger';
 
 const REGION = 'eu-west-1';
 const LIVE = '111111111111';

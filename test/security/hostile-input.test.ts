@@ -24,6 +24,7 @@ import { MESSAGE_SCHEMA } from '../../src/runtime/schema';
 import { TagKeys } from '../../src/runtime/tags';
 import { handler as shipperHandler } from '../../src/shipper/shipper.lambda';
 import { handler as vaultHandler } from '../../src/vault/vault.lambda';
+import { captureConsole } from '../helpers/console-capture';
 
 const LIVE = '111111111111';
 const FAILSAFE = '222222222222';
@@ -41,8 +42,7 @@ let logs: any[] = [];
 beforeEach(() => {
   rdsMock.reset();
   snsMock.reset();
-  logs = [];
-  jest.spyOn(console, 'log').mockImplementation((line: string) => { logs.push(JSON.parse(line)); });
+  logs = captureConsole().logs;
   process.env.VAULT_CONFIG = JSON.stringify({
     version: 1,
     ownerId: 'vault-test',
@@ -142,7 +142,7 @@ describe('vault handler: bad messages', () => {
   test.each(VAULT_MESSAGES)('%s', async (_name, event, reason) => {
     const result = await vaultHandler(event); // resolves: a bad message is not retried
     expect(result).toMatchObject({ trigger: 'announcement', accepted: 0, rejected: 1 });
-    expect(logs).toContainEqual(expect.objectContaining({ level: 'error', event: 'message-rejected', reason: expect.stringMatching(reason) }));
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'ERROR', event: 'message-rejected', reason: expect.stringMatching(reason) }));
     expect(writeCalls()).toBe(0);
     expect(rdsMock.calls()).toHaveLength(0); // rejected before any AWS call at all
   });

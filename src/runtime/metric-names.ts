@@ -1,0 +1,185 @@
+/**
+ * The metrics both handlers publish, and how a pass's outcome maps to them.
+ * This module is pure and imports nothing from the SDK or from Powertools:
+ * the constructs read the same names to build their alarms and dashboards, so
+ * a name can only change in one place.
+ */
+
+/** The CloudWatch namespace of every metric the library publishes. */
+export const METRICS_NAMESPACE = 'CdkRdsFailsafe';
+
+/**
+ * The dimension that tells one construct's metrics from another's. Powertools
+ * calls it `service`; its value is the construct's owner id.
+ */
+export const SERVICE_DIMENSION = 'service';
+
+export const Dimension = {
+  SOURCE_ACCOUNT: 'SourceAccount',
+  SOURCE_REGION: 'SourceRegion',
+  SOURCE_DATABASE: 'SourceDatabase',
+  REASON: 'Reason',
+} as const;
+
+export const MetricName = {
+  /** Copies started (shipper: automated snapshot to shipping copy; vault: shared copy to vault copy). */
+  COPIES_STARTED: 'CopiesStarted',
+  /** Copies that finished: shipper copies when shared and announced, vault copies when first seen available. */
+  COPIES_COMPLETED: 'CopiesCompleted',
+  /** Copies that could not be started, or that RDS reports as failed. */
+  COPIES_FAILED: 'CopiesFailed',
+  /** Every action that failed in a pass: copies, shares, announcements, deletions, tagging. */
+  ACTIONS_FAILED: 'ActionsFailed',
+  /** Shipper: copies shared with the vault account. */
+  SHARES: 'Shares',
+  /** Shipper: copies announced on the topic. */
+  ANNOUNCEMENTS: 'Announcements',
+  /** Vault: announcements that passed validation. */
+  MESSAGES_ACCEPTED: 'MessagesAccepted',
+  /** Vault: messages rejected; also published per `Reason`. */
+  MESSAGES_REJECTED: 'MessagesRejected',
+  /** Copies deleted by retention. */
+  SNAPSHOTS_EXPIRED: 'SnapshotsExpired',
+  /** Wall time of a pass. */
+  PASS_DURATION: 'PassDuration',
+  /** Vault, per source database: age of the recovery point of its newest available vault copy. */
+  RECOVERY_POINT_AGE: 'RecoveryPointAge',
+  /** Vault, per source (account and region): the largest RecoveryPointAge among its databases. The alarm's metric. */
+  OLDEST_RECOVERY_POINT_AGE: 'OldestRecoveryPointAge',
+  /** Shipper, per selected database: age of the recovery point of its newest shared and announced copy. */
+  SHIPPED_COPY_AGE: 'ShippedCopyAge',
+} as const;
+
+export type MetricUnitName = 'Count' | 'Seconds' | 'Milliseconds';
+
+/** One value to publish. Without dimensions it carries only the construct's `service` dimension. */
+export interface MetricDatum {
+  readonly name: string;
+  readonly unit: MetricUnitName;
+  readonly value: number;
+  readonly dimensions?: Readonly<Record<string, string>>;
+}
+
+/** The newest recovery point held for one source database. */
+export interface RecoveryPoint {
+  readonly account: string;
+  readonly region: string;
+  readonly database: string;
+  /** The original automated snapshot's time. */
+  readonly time: Date;
+}
+
+function count(name: string, value: number, dimensions?: Record<string, string>): MetricDatum {
+  return { name, unit: 'Count', value, ...(dimensions ? { dimensions } : {}) };
+}
+
+function ageSeconds(now: Date, time: Date): number {
+  return Math.max(0, Math.round((now.getTime() - time.getTime()) / 1000));
+}
+
+export interface ShipperOutcome {
+  readonly copiesStarted: number;
+  readonly shared: number;
+  readonly announced: number;
+  /** Copies deleted because they passed the retention. */
+  readonly expired: number;
+  readonly failures: number;
+  readonly failuresByAction: Readonly<Record<string, number>>;
+  /** Copies RDS reports as failed, found in this pass. */
+  readonly copiesFailedInRds: number;
+  /** Per selected database, its newest shipped (shared and announced) copy. */
+  readonly shippedCopies: ReadonlyArray<{ readonly database: string; readonly time: Date }>;
+}
+
+/**
+ * The shipper's metrics for one pass. Every counter is published on every
+ * pass, zero included, so a silent shipper shows as missing data, not as zero.
+ */
+export function shipperMetrics(o: ShipperOutcome, now: Date, durationMs: number): MetricDatum[] {
+  return [
+    count(MetricName.COPIES_STARTED, o.copiesStarted),
+    // A shipper copy is complete once it is available, and it is announced in
+    // the pass that first sees it so.
+    count(MetricName.COPIES_COMPLETED, o.announced),
+    count(MetricName.COPIES_FAILED, (o.failuresByAction.copy ?? 0) + o.copiesFailedInRds),
+    count(MetricName.ACTIONS_FAILED, o.failures),
+    count(MetricName.SHARES, o.shared),
+    count(MetricName.ANNOUNCEMENTS, o.announced),
+    count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
+    { name: MetricName.PASS_DURATION, unit: 'Milliseconds', value: durationMs },
+    ...o.shippedCopies.map((c) => ({
+      name: MetricName.SHIPPED_COPY_AGE,
+      unit: 'Seconds' as const,
+      value: ageSeconds(now, c.time),
+      dimensions: { [Dimension.SOURCE_DATABASE]: c.database },
+    })),
+  ];
+}
+
+export interface VaultOutcome {
+  readonly accepted: number;
+  /** Rejected messages, by reason code. */
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+  readonly copiesStarted: number;
+  readonly copiesCompleted: number;
+  /** Copies deleted because they passed the retention. */
+  readonly expired: number;
+  readonly failures: number;
+  readonly failuresByAction: Readonly<Record<string, number>>;
+  readonly copiesFailedInRds: number;
+  /** The newest recovery point per source database, or undefined if the pass could not read them. */
+  readonly recoveryPoints?: readonly RecoveryPoint[];
+}
+
+export interface VaultMetricsConfig {
+  /** The configured sources, as account and region. */
+  readonly sources: ReadonlyArray<{ readonly account: string; readonly region: string }>;
+  readonly retentionMs: number;
+}
+
+/**
+ * The vault's metrics for one pass. Recovery-point ages are published per
+ * source database, and their maximum per configured source. A database whose
+ * newest copy is older than the retention period is taken as retired (its
+ * age no longer counts towards the source's maximum) after the alarm has
+ * fired for the whole retention period. A source with no database left has no
+ * maximum at all: the alarm treats that missing data as breaching.
+ */
+export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: Date, durationMs: number): MetricDatum[] {
+  const rejected = Object.values(o.rejectedByReason).reduce((a, b) => a + b, 0);
+  const out: MetricDatum[] = [
+    count(MetricName.MESSAGES_ACCEPTED, o.accepted),
+    count(MetricName.MESSAGES_REJECTED, rejected),
+    ...Object.entries(o.rejectedByReason).sort().map(([reason, n]) => count(MetricName.MESSAGES_REJECTED, n, { [Dimension.REASON]: reason })),
+    count(MetricName.COPIES_STARTED, o.copiesStarted),
+    count(MetricName.COPIES_COMPLETED, o.copiesCompleted),
+    count(MetricName.COPIES_FAILED, (o.failuresByAction.copy ?? 0) + o.copiesFailedInRds),
+    count(MetricName.ACTIONS_FAILED, o.failures),
+    count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
+    { name: MetricName.PASS_DURATION, unit: 'Milliseconds', value: durationMs },
+  ];
+  if (!o.recoveryPoints) return out;
+  const points = [...o.recoveryPoints].sort((a, b) => `${a.account}/${a.region}/${a.database}`.localeCompare(`${b.account}/${b.region}/${b.database}`));
+  for (const p of points) {
+    out.push({
+      name: MetricName.RECOVERY_POINT_AGE,
+      unit: 'Seconds',
+      value: ageSeconds(now, p.time),
+      dimensions: { [Dimension.SOURCE_ACCOUNT]: p.account, [Dimension.SOURCE_REGION]: p.region, [Dimension.SOURCE_DATABASE]: p.database },
+    });
+  }
+  for (const source of config.sources) {
+    const ages = points
+      .filter((p) => p.account === source.account && p.region === source.region)
+      .map((p) => ageSeconds(now, p.time))
+      .filter((age) => age * 1000 <= config.retentionMs);
+    if (ages.length === 0) continue;
+    out.push({
+      name: MetricName.OLDEST_RECOVERY_POINT_AGE,
+      unit: 'Seconds',
+      value: Math.max(...ages),
+      dimensions: { [Dimension.SOURCE_ACCOUNT]: source.account, [Dimension.SOURCE_REGION]: source.region },
+    });
+  }
+  return out;
+}
