@@ -28,8 +28,8 @@ export const MetricName = {
   COPIES_COMPLETED: 'CopiesCompleted',
   /** Copies that could not be started, or that RDS reports as failed. */
   COPIES_FAILED: 'CopiesFailed',
-  /** Every action that failed in a pass: copies, shares, announcements, deletions, tagging. */
-  ACTIONS_FAILED: 'ActionsFailed',
+  /** Everything that failed in a pass: actions (copies, shares, announcements, deletions, tagging) and copies RDS reports as failed. */
+  FAILURES: 'Failures',
   /** Shipper: copies shared with the vault account. */
   SHARES: 'Shares',
   /** Shipper: copies announced on the topic. */
@@ -102,7 +102,7 @@ export function shipperMetrics(o: ShipperOutcome, now: Date, durationMs: number)
     // the pass that first sees it so.
     count(MetricName.COPIES_COMPLETED, o.announced),
     count(MetricName.COPIES_FAILED, (o.failuresByAction.copy ?? 0) + o.copiesFailedInRds),
-    count(MetricName.ACTIONS_FAILED, o.failures),
+    count(MetricName.FAILURES, o.failures + o.copiesFailedInRds),
     count(MetricName.SHARES, o.shared),
     count(MetricName.ANNOUNCEMENTS, o.announced),
     count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
@@ -154,7 +154,7 @@ export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: D
     count(MetricName.COPIES_STARTED, o.copiesStarted),
     count(MetricName.COPIES_COMPLETED, o.copiesCompleted),
     count(MetricName.COPIES_FAILED, (o.failuresByAction.copy ?? 0) + o.copiesFailedInRds),
-    count(MetricName.ACTIONS_FAILED, o.failures),
+    count(MetricName.FAILURES, o.failures + o.copiesFailedInRds),
     count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
     { name: MetricName.PASS_DURATION, unit: 'Milliseconds', value: durationMs },
   ];

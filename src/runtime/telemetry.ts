@@ -8,7 +8,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { Logger } from './log';
-import { MetricDatum, METRICS_NAMESPACE, MetricUnitName, SERVICE_DIMENSION } from './metric-names';
+import { MetricDatum, METRICS_NAMESPACE, MetricUnitName } from './metric-names';
 
 const UNITS: Record<MetricUnitName, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
   Count: MetricUnit.Count,

@@ -3,6 +3,7 @@ import {
   Names,
   Stack,
   Token,
+  aws_cloudwatch as cloudwatch,
   aws_events as events,
   aws_iam as iam,
   aws_kms as kms,
@@ -14,7 +15,9 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ShipperFunction } from './shipper-function';
+import { ShipperAlarmsOptions } from '../monitoring';
 import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
+import { AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, validateAlarmOptions } from '../private/monitoring';
 import {
   addTriggers,
   createReconcilerParts,
@@ -26,6 +29,7 @@ import {
   suppressRoleWildcards,
 } from '../private/reconciler';
 import { SHIPPER_CONFIG_VERSION } from '../runtime/config';
+import { Dimension, MetricName } from '../runtime/metric-names';
 import { isValidDbIdentifier, SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
 import { SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
 
@@ -144,6 +148,35 @@ export interface RdsSnapshotShipperProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The topic every alarm notifies, when it fires and when it clears.
+   *
+   * @default - the alarms notify nobody; wire them through the alarm properties
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Turns the alarms off or tunes them. Every alarm is on by default.
+   *
+   * @default - every alarm, with its defaults
+   */
+  readonly alarms?: ShipperAlarmsOptions;
+
+  /**
+   * Whether to create a CloudWatch dashboard: the age of each database's newest
+   * shipped copy, copies over time, failures, and the alarms.
+   *
+   * @default false
+   */
+  readonly dashboard?: boolean;
+
+  /**
+   * The dashboard's name.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly dashboardName?: string;
 }
 
 const DEFAULT_TOPIC_NAME = 'rds-failsafe-shipper';
@@ -201,6 +234,18 @@ export class RdsSnapshotShipper extends Construct {
    * shipper creates. It may delete or share only snapshots that carry it.
    */
   public readonly ownerId: string;
+  /** Fires when nothing was announced for longer than its maxAge, unless turned off. */
+  public readonly announcementAlarm?: cloudwatch.IAlarm;
+  /** Fires on any failed action or failed copy in a window, unless turned off. */
+  public readonly failureAlarm?: cloudwatch.IAlarm;
+  /** Fires on failed invocations of the function, unless turned off. */
+  public readonly handlerErrorAlarm?: cloudwatch.IAlarm;
+  /** Fires when the dead-letter queue holds a message, unless turned off. */
+  public readonly deadLetterQueueAlarm?: cloudwatch.IAlarm;
+  /** Every alarm the construct created. */
+  public readonly alarms: cloudwatch.IAlarm[];
+  /** The dashboard, if `dashboard` is true. */
+  public readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: RdsSnapshotShipperProps) {
     super(scope, id);
@@ -251,6 +296,7 @@ export class RdsSnapshotShipper extends Construct {
       ...parts.functionOptions,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: this.ownerId,
         SHIPPER_CONFIG: stack.toJsonString({
           version: SHIPPER_CONFIG_VERSION,
           ownerId: this.ownerId,
@@ -311,6 +357,57 @@ export class RdsSnapshotShipper extends Construct {
         },
       },
     });
+
+    // Alarms and dashboard
+    const alarms = new AlarmFactory(this, `RDS snapshot shipper ${this.node.path}`, props.alarmTopic);
+    const o = props.alarms ?? {};
+    this.announcementAlarm = alarms.absence(
+      'AnnouncementsAlarm',
+      o.announcements,
+      failsafeMetric(this.ownerId, MetricName.ANNOUNCEMENTS, 'Sum', Duration.hours(1)),
+      'no shipped copy was announced to the Failsafe account',
+    );
+    this.failureAlarm = alarms.count('FailuresAlarm', o.failures, (period) => failsafeMetric(this.ownerId, MetricName.FAILURES, 'Sum', period),
+      'copies, shares, announcements or deletions failed; the log names each one and the grant it is missing');
+    this.handlerErrorAlarm = alarms.handlerErrors(o.handlerErrors, fn);
+    this.deadLetterQueueAlarm = alarms.deadLetters(o.deadLetterQueue, this.deadLetterQueue);
+    this.alarms = alarms.alarms;
+    if (props.dashboard) this.dashboard = this.createDashboard(props.dashboardName);
+  }
+
+  private createDashboard(dashboardName?: string): cloudwatch.Dashboard {
+    const count = (name: string, label: string) => failsafeMetric(this.ownerId, name, 'Sum', Duration.hours(1)).with({ label });
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName, defaultInterval: Duration.days(7) });
+    dashboard.addWidgets(...alarmStatusRow(`RDS snapshot shipper: ${this.node.path}`, this.alarms));
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Age of the newest shipped copy, per database (hours)',
+        left: [failsafeSearch(this.ownerId, MetricName.SHIPPED_COPY_AGE, [Dimension.SOURCE_DATABASE], 'Maximum', '', 3600)],
+        leftYAxis: { min: 0, label: 'hours', showUnits: false },
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Copies per hour',
+        left: [count(MetricName.COPIES_STARTED, 'started'), count(MetricName.COPIES_COMPLETED, 'completed'), count(MetricName.ANNOUNCEMENTS, 'announced'),
+          count(MetricName.SNAPSHOTS_EXPIRED, 'expired')],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Failures per hour',
+        left: [count(MetricName.FAILURES, 'failures'), count(MetricName.COPIES_FAILED, 'failed copies'),
+          this.reconcileFunction.metricErrors({ period: Duration.hours(1), statistic: 'Sum', label: 'handler errors' })],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Pass duration and dead letters',
+        left: [failsafeMetric(this.ownerId, MetricName.PASS_DURATION, 'Maximum', Duration.hours(1)).with({ label: 'longest pass (ms)' })],
+        right: [this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum', label: 'dead letters' })],
+        width: 12,
+      }),
+    );
+    return dashboard;
   }
 
   private grantSnapshotPermissions(role: iam.Role, stack: Stack, identifiers: string[], byTag: boolean): void {
@@ -348,6 +445,7 @@ export class RdsSnapshotShipper extends Construct {
 
 function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
   const v = new PropsValidator('RdsSnapshotShipper');
+  validateAlarmOptions(v, 'alarms', props.alarms);
   const fail = (message: string): never => v.fail(message);
   if (!Token.isUnresolved(props.vaultAccount)) {
     if (!ACCOUNT_ID.test(props.vaultAccount)) fail(`vaultAccount must be a 12-digit AWS account id, got ${JSON.stringify(props.vaultAccount)}`);

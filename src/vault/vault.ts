@@ -6,6 +6,7 @@ import {
   Names,
   Stack,
   Token,
+  aws_cloudwatch as cloudwatch,
   aws_events as events,
   aws_iam as iam,
   aws_kms as kms,
@@ -17,7 +18,9 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { VaultFunction } from './vault-function';
+import { VaultAlarmsOptions } from '../monitoring';
 import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
+import { AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, scheduleInterval, validateAlarmOptions } from '../private/monitoring';
 import {
   addTriggers,
   createReconcilerParts,
@@ -29,6 +32,7 @@ import {
   suppressRoleWildcards,
 } from '../private/reconciler';
 import { VAULT_CONFIG_VERSION } from '../runtime/config';
+import { Dimension, MetricName } from '../runtime/metric-names';
 import { TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
 import { SHIPPED_SNAPSHOT_PREFIX, VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
 
@@ -80,12 +84,14 @@ export interface RdsSnapshotVaultProps {
 
   /**
    * When the sweep runs. Announcements are handled as they arrive; the sweep
-   * copies anything shared with the account that an announcement missed, and
-   * applies retention. Every 6 hours a lost announcement costs at most 6 hours
-   * of recovery point, and retention (which works in days) is applied four
-   * times a day.
+   * copies anything shared with the account that an announcement missed,
+   * records finished copies, applies retention, and reports the recovery point
+   * of every source. Every hour, a lost announcement costs at most an hour of
+   * recovery point, and the recovery-point alarm tells a silent vault from a
+   * healthy one within two hours. A sweep makes two RDS list calls (one more
+   * per other source region) when there is nothing to do.
    *
-   * @default events.Schedule.rate(Duration.hours(6))
+   * @default events.Schedule.rate(Duration.hours(1))
    */
   readonly schedule?: events.Schedule;
 
@@ -121,6 +127,35 @@ export interface RdsSnapshotVaultProps {
    * @default - no output
    */
   readonly breakGlassRoleArns?: string[];
+
+  /**
+   * The topic every alarm notifies, when it fires and when it clears.
+   *
+   * @default - the alarms notify nobody; wire them through the alarm properties
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Turns the alarms off or tunes them. Every alarm is on by default.
+   *
+   * @default - every alarm, with its defaults
+   */
+  readonly alarms?: VaultAlarmsOptions;
+
+  /**
+   * Whether to create a CloudWatch dashboard: the recovery point of each source
+   * database, copies over time, failures, rejected messages, and the alarms.
+   *
+   * @default false
+   */
+  readonly dashboard?: boolean;
+
+  /**
+   * The dashboard's name.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly dashboardName?: string;
 }
 
 const SNS_TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -152,6 +187,24 @@ export class RdsSnapshotVault extends Construct {
    * creates. It deletes only snapshots that carry it.
    */
   public readonly ownerId: string;
+  /**
+   * One alarm per source (account and region), unless turned off: it fires
+   * when the newest vault copy of any database of the source is older than its
+   * maxAge, when the source has no copy, or when the vault stops reporting.
+   */
+  public readonly recoveryPointAlarms: cloudwatch.IAlarm[];
+  /** Fires on any failed action or failed copy in a window, unless turned off. */
+  public readonly failureAlarm?: cloudwatch.IAlarm;
+  /** Fires on rejected messages in a window, unless turned off. */
+  public readonly rejectedMessagesAlarm?: cloudwatch.IAlarm;
+  /** Fires on failed invocations of the function, unless turned off. */
+  public readonly handlerErrorAlarm?: cloudwatch.IAlarm;
+  /** Fires when the dead-letter queue holds a message, unless turned off. */
+  public readonly deadLetterQueueAlarm?: cloudwatch.IAlarm;
+  /** Every alarm the construct created. */
+  public readonly alarms: cloudwatch.IAlarm[];
+  /** The dashboard, if `dashboard` is true. */
+  public readonly dashboard?: cloudwatch.Dashboard;
 
   private restoreGrants = 0;
 
@@ -173,6 +226,7 @@ export class RdsSnapshotVault extends Construct {
       ...parts.functionOptions,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: this.ownerId,
         VAULT_CONFIG: stack.toJsonString({
           version: VAULT_CONFIG_VERSION,
           ownerId: this.ownerId,
@@ -209,7 +263,8 @@ export class RdsSnapshotVault extends Construct {
       });
     }
 
-    addTriggers(this, fn, this.deadLetterQueue, props.schedule ?? events.Schedule.rate(Duration.hours(6)), {
+    const schedule = props.schedule ?? events.Schedule.rate(Duration.hours(1));
+    addTriggers(this, fn, this.deadLetterQueue, schedule, {
       CopyFinished: {
         description: 'Apply retention once a vault copy has finished (RDS-EVENT-0197)',
         eventPattern: {
@@ -219,6 +274,94 @@ export class RdsSnapshotVault extends Construct {
         },
       },
     });
+
+    // Alarms and dashboard. Every pass reports the recovery points, and the
+    // sweep runs on the schedule: a source is silent once a whole sweep
+    // interval (and an hour's grace) passes without a report.
+    const alarms = new AlarmFactory(this, `RDS snapshot vault ${this.node.path}`, props.alarmTopic);
+    const o = props.alarms ?? {};
+    const silentHours = Math.ceil(scheduleInterval(schedule).toMinutes() / 60) + 1;
+    this.recoveryPointAlarms = sources.flatMap((source) => alarms.age(
+      `RecoveryPointAlarm-${source.account}-${source.region}`,
+      o.recoveryPoint,
+      this.metricOldestRecoveryPointAge(source.account, source.region),
+      silentHours,
+      `the newest vault copy of a database of account ${source.account} in ${source.region} is too old, or there is none`,
+    ) ?? []);
+    this.failureAlarm = alarms.count('FailuresAlarm', o.failures, (period) => failsafeMetric(this.ownerId, MetricName.FAILURES, 'Sum', period),
+      'vault copies, deletions or completion records failed; the log names each one and the grant it is missing');
+    this.rejectedMessagesAlarm = alarms.count('RejectedMessagesAlarm', o.rejectedMessages,
+      (period) => failsafeMetric(this.ownerId, MetricName.MESSAGES_REJECTED, 'Sum', period),
+      'messages were rejected (an unlisted source, or a malformed or spoofed announcement); the log gives each reason');
+    this.handlerErrorAlarm = alarms.handlerErrors(o.handlerErrors, fn);
+    this.deadLetterQueueAlarm = alarms.deadLetters(o.deadLetterQueue, this.deadLetterQueue);
+    this.alarms = alarms.alarms;
+    if (props.dashboard) this.dashboard = this.createDashboard(sources, o.recoveryPoint?.maxAge ?? DEFAULT_MAX_AGE, props.dashboardName);
+  }
+
+  /**
+   * The largest recovery-point age, in seconds, among the databases of one
+   * source: the age of the oldest "newest vault copy". The recovery-point
+   * alarm watches it.
+   */
+  public metricOldestRecoveryPointAge(sourceAccount: string, sourceRegion: string): cloudwatch.Metric {
+    return failsafeMetric(this.ownerId, MetricName.OLDEST_RECOVERY_POINT_AGE, 'Maximum', Duration.hours(1), {
+      [Dimension.SOURCE_ACCOUNT]: sourceAccount,
+      [Dimension.SOURCE_REGION]: sourceRegion,
+    });
+  }
+
+  /** The age, in seconds, of the newest vault copy of one source database: its recovery point. */
+  public metricRecoveryPointAge(sourceAccount: string, sourceRegion: string, sourceDatabase: string): cloudwatch.Metric {
+    return failsafeMetric(this.ownerId, MetricName.RECOVERY_POINT_AGE, 'Maximum', Duration.hours(1), {
+      [Dimension.SOURCE_ACCOUNT]: sourceAccount,
+      [Dimension.SOURCE_REGION]: sourceRegion,
+      [Dimension.SOURCE_DATABASE]: sourceDatabase.toLowerCase(),
+    });
+  }
+
+  private createDashboard(sources: ParsedSource[], maxAge: Duration, dashboardName?: string): cloudwatch.Dashboard {
+    const count = (name: string, label: string) => failsafeMetric(this.ownerId, name, 'Sum', Duration.hours(1)).with({ label });
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName, defaultInterval: Duration.days(7) });
+    dashboard.addWidgets(...alarmStatusRow(`RDS snapshot vault: ${this.node.path}`, this.alarms));
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Recovery point per source database: age of the newest vault copy (hours)',
+        left: [failsafeSearch(this.ownerId, MetricName.RECOVERY_POINT_AGE, [Dimension.SOURCE_ACCOUNT, Dimension.SOURCE_REGION, Dimension.SOURCE_DATABASE], 'Maximum', '', 3600)],
+        leftYAxis: { min: 0, label: 'hours', showUnits: false },
+        leftAnnotations: this.recoveryPointAlarms.length > 0 ? [{ value: maxAge.toHours(), label: 'alarm threshold' }] : [],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Oldest recovery point per source (hours)',
+        left: sources.map((s) => new cloudwatch.MathExpression({
+          expression: 'age / 3600',
+          usingMetrics: { age: this.metricOldestRecoveryPointAge(s.account, s.region) },
+          label: `${s.account} ${s.region}`,
+          period: Duration.hours(1),
+        })),
+        leftYAxis: { min: 0, label: 'hours', showUnits: false },
+        leftAnnotations: this.recoveryPointAlarms.length > 0 ? [{ value: maxAge.toHours(), label: 'alarm threshold' }] : [],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Copies per hour',
+        left: [count(MetricName.MESSAGES_ACCEPTED, 'announcements accepted'), count(MetricName.COPIES_STARTED, 'started'),
+          count(MetricName.COPIES_COMPLETED, 'completed'), count(MetricName.SNAPSHOTS_EXPIRED, 'expired')],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Failures and rejections per hour',
+        left: [count(MetricName.FAILURES, 'failures'), count(MetricName.COPIES_FAILED, 'failed copies'),
+          this.reconcileFunction.metricErrors({ period: Duration.hours(1), statistic: 'Sum', label: 'handler errors' }),
+          this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.hours(1), statistic: 'Maximum', label: 'dead letters' })],
+        right: [failsafeSearch(this.ownerId, MetricName.MESSAGES_REJECTED, [Dimension.REASON], 'Sum', 'rejected: ')],
+        width: 12,
+      }),
+    );
+    return dashboard;
   }
 
   /**
@@ -312,6 +455,17 @@ export class RdsSnapshotVault extends Construct {
     }));
     grantOwnedCopies(role, { copySid: 'CopyShippedSnapshotsAsOwnedCopies', ownerId: this.ownerId, sources: shipped, ownCopies, tagKeys: VAULT_TAG_KEYS });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'RecordOwnCopiesCompleted',
+      // Only the completed tag, only on copies the vault owns: it cannot change
+      // a copy's owner or provenance.
+      actions: ['rds:AddTagsToResource'],
+      resources: [ownCopies],
+      conditions: {
+        'StringEquals': { [`aws:ResourceTag/${TagKeys.OWNER}`]: this.ownerId },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.COMPLETED] },
+      },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'DeleteOwnCopiesOnly',
       actions: ['rds:DeleteDBSnapshot'],
       resources: [ownCopies],
@@ -347,6 +501,7 @@ interface ParsedSource {
 
 function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource[] {
   const v = new PropsValidator('RdsSnapshotVault');
+  validateAlarmOptions(v, 'alarms', props.alarms);
   if (!props.sources || props.sources.length === 0) v.fail('sources must name at least one shipper topic');
   const seen = new Set<string>();
   const parsed = props.sources.map((s, i) => {

@@ -182,6 +182,45 @@ describe('planVault: retention', () => {
   });
 });
 
+describe('planVault: completed copies and recovery points', () => {
+  test('a copy found available for the first time is recorded as completed, once', () => {
+    const source = shipped('orders', 1);
+    const fresh = vaultCopy(source);
+    const { [TagKeys.COMPLETED]: _done, ...untagged } = fresh.tags;
+    const finished = { ...fresh, tags: untagged };
+    expect(kinds(planVault(config(), { now: NOW, shipped: [source], manualSnapshots: [finished] }))).toEqual([`mark-completed:${fresh.identifier}`]);
+    expect(kinds(planVault(config(), { now: NOW, shipped: [source], manualSnapshots: [fresh] }))).toEqual([]);
+    // In progress, failed, or another owner's: nothing to record.
+    const creating = vaultCopy(source, 'creating');
+    expect(kinds(planVault(config(), { now: NOW, shipped: [source], manualSnapshots: [creating] }))).toEqual([]);
+    const foreign = { ...finished, tags: { ...untagged, [TagKeys.OWNER]: 'someone-else' } };
+    expect(kinds(planVault(config(), { now: NOW, shipped: [], manualSnapshots: [foreign] }))).toEqual([]);
+  });
+
+  test('a copy that retention deletes is not recorded first', () => {
+    const old = [40, 39, 38, 37].map((d) => shipped('orders', d));
+    const copies = old.map((o) => vaultCopy(o));
+    const { [TagKeys.COMPLETED]: _done, ...untagged } = copies[0].tags;
+    copies[0] = { ...copies[0], tags: untagged }; // the oldest: expired and never recorded
+    expect(kinds(planVault(config(), { now: NOW, shipped: [], manualSnapshots: copies }))).toEqual([`delete:${copies[0].identifier}`]);
+  });
+
+  test('the recovery point of each source database is its newest available copy, bounded by RDS\'s creation time', () => {
+    const orders = [3, 2, 1].map((d) => shipped('orders', d));
+    const newest = shipped('orders', 0.5);
+    const users = shipped('users', 4);
+    const manualSnapshots = [...orders.map((o) => vaultCopy(o)), vaultCopy(newest, 'creating'), vaultCopy(users), vaultCopy(shipped('billing', 0), 'failed')];
+    const plan = planVault(config(), { now: NOW, shipped: [], manualSnapshots });
+    expect(plan.recoveryPoints).toEqual([
+      { account: LIVE, region: REGION, database: 'orders', time: orders[2].time },
+      { account: LIVE, region: REGION, database: 'users', time: users.time },
+    ]);
+    // A copy whose tag claims a later time than RDS made it counts from RDS's time.
+    const forged = { ...vaultCopy(users), createTime: new Date(users.time.getTime() - DAY) };
+    expect(planVault(config(), { now: NOW, shipped: [], manualSnapshots: [forged] }).recoveryPoints[0].time).toEqual(forged.createTime);
+  });
+});
+
 describe('planVault: invariants over generated histories (property-based)', () => {
   const STATUSES = ['available', 'available', 'available', 'creating', 'failed'];
   const arbCopy = fc.record({
@@ -211,13 +250,13 @@ describe('planVault: invariants over generated histories (property-based)', () =
 
   const RUNS = 5_000;
 
-  test(`invariant 1: only the vault's own copies are ever deleted (${RUNS} histories)`, () => {
+  test(`invariant 1: only the vault's own copies are ever deleted or re-tagged (${RUNS} histories)`, () => {
     fc.assert(fc.property(fc.array(arbCopy, { maxLength: 60 }), arbConfig, (entries, c) => {
       const copies = history(entries);
       const cfg = config({ retentionMs: c.retentionDays * DAY, minimumCopies: c.minimumCopies });
       const plan = planVault(cfg, { now: NOW, shipped: [], manualSnapshots: copies });
       for (const a of plan.actions) {
-        if (a.type === 'delete') expect(a.snapshot.tags[TagKeys.OWNER]).toBe(VAULT_OWNER);
+        if (a.type !== 'copy') expect(a.snapshot.tags[TagKeys.OWNER]).toBe(VAULT_OWNER);
       }
     }), { numRuns: RUNS });
   });

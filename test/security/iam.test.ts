@@ -65,6 +65,7 @@ const VAULT: Entry[] = [
   { sid: 'CopyShippedSnapshotsAsOwnedCopies', actions: ['rds:CopyDBSnapshot'], resources: [/:rds:eu-west-1:111111111111:snapshot:failsafe-\*"/, /:rds:eu-west-1:222222222222:snapshot:vault-\*"/], conditionKeys: [OWNER_REQUEST_TAG] },
   { sid: 'TagCopiesOnCreation', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:vault-\*"/], conditionKeys: [OWNER_REQUEST_TAG, 'aws:TagKeys'] },
   NO_CLAIMING('vault'),
+  { sid: 'RecordOwnCopiesCompleted', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:vault-\*"/], conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
   { sid: 'DeleteOwnCopiesOnly', actions: ['rds:DeleteDBSnapshot'], resources: [/:snapshot:vault-\*"/], conditionKeys: [OWNER_RESOURCE_TAG] },
   ...KEYS_VIA_RDS('', /VaultKey[A-F0-9]{8}","Arn"/),
   ...KEYS_VIA_RDS('Source', /:kms:eu-west-1:111111111111:key\/\*"/),

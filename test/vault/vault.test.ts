@@ -71,12 +71,23 @@ describe('RdsSnapshotVault', () => {
     Template.fromStack(stack).resourceCountIs('AWS::KMS::Key', 1);
   });
 
-  test('sweeps every 6 hours by default, or on the given schedule', () => {
-    build().template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)' });
-    build({ schedule: events.Schedule.rate(Duration.hours(1)) }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+  test('sweeps every hour by default, or on the given schedule', () => {
+    build().template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+    build({ schedule: events.Schedule.rate(Duration.hours(6)) }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)' });
   });
 
   describe('IAM', () => {
+    test('records a finished copy with the completed tag only, and only on its own copies', () => {
+      const { template, vault } = build();
+      const s = statements(template).RecordOwnCopiesCompleted;
+      expect(s.Action).toBe('rds:AddTagsToResource');
+      expect(JSON.stringify(s.Resource)).toContain(':snapshot:vault-*');
+      expect(s.Condition).toEqual({
+        'StringEquals': { [`aws:ResourceTag/${TagKeys.OWNER}`]: vault.ownerId },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.COMPLETED] },
+      });
+    });
+
     test('copies only shipper copies of the source accounts, and only as owned copies', () => {
       const { template, vault } = build();
       const s = statements(template).CopyShippedSnapshotsAsOwnedCopies;

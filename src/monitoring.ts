@@ -1,0 +1,102 @@
+import { Duration } from 'aws-cdk-lib';
+
+/** Options shared by every alarm the constructs create. */
+export interface AlarmOptions {
+  /**
+   * Whether the construct creates this alarm.
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+/** An alarm on a count: it fires when the count in one window reaches the threshold. */
+export interface CountAlarmOptions extends AlarmOptions {
+  /**
+   * The window the count is summed over: whole minutes, from one minute to one day.
+   * @default Duration.hours(1)
+   */
+  readonly period?: Duration;
+
+  /**
+   * The alarm fires when the count in a window is at least this.
+   * @default 1
+   */
+  readonly threshold?: number;
+}
+
+/** An alarm on an age: it fires when the age passes `maxAge`, or when nothing is reported. */
+export interface AgeAlarmOptions extends AlarmOptions {
+  /**
+   * The age past which the alarm fires: whole hours, from 2 hours to 7 days.
+   * @default Duration.hours(26)
+   */
+  readonly maxAge?: Duration;
+}
+
+/** The alarms of an `RdsSnapshotShipper`. */
+export interface ShipperAlarmsOptions {
+  /**
+   * Nothing announced: no copy of any database was announced for longer than
+   * `maxAge`. A shipper that stops running counts as announcing nothing.
+   * @default enabled, maxAge 26 hours
+   */
+  readonly announcements?: AgeAlarmOptions;
+
+  /**
+   * Failures: any action that failed (a copy, share, announcement or
+   * deletion), or a copy that RDS reports as failed, in a window.
+   * @default enabled, 1 or more in an hour
+   */
+  readonly failures?: CountAlarmOptions;
+
+  /**
+   * Handler errors: invocations of the function that failed, as Lambda counts them.
+   * @default enabled, 1 or more in an hour
+   */
+  readonly handlerErrors?: CountAlarmOptions;
+
+  /**
+   * Messages in the dead-letter queue: events the function could not handle
+   * after every retry.
+   * @default enabled
+   */
+  readonly deadLetterQueue?: AlarmOptions;
+}
+
+/** The alarms of an `RdsSnapshotVault`. */
+export interface VaultAlarmsOptions {
+  /**
+   * Recovery point too old, one alarm per source: the newest vault copy of
+   * some database of the source is older than `maxAge`. A source with no copy
+   * at all, or a vault that stops reporting, breaches.
+   * @default enabled, maxAge 26 hours
+   */
+  readonly recoveryPoint?: AgeAlarmOptions;
+
+  /**
+   * Failures: any action that failed (a copy, a deletion, recording a finished
+   * copy), or a copy that RDS reports as failed, in a window.
+   * @default enabled, 1 or more in an hour
+   */
+  readonly failures?: CountAlarmOptions;
+
+  /**
+   * Rejected messages: announcements that failed validation (a wrong source,
+   * a malformed or spoofed message).
+   * @default enabled, 1 or more in an hour
+   */
+  readonly rejectedMessages?: CountAlarmOptions;
+
+  /**
+   * Handler errors: invocations of the function that failed, as Lambda counts them.
+   * @default enabled, 1 or more in an hour
+   */
+  readonly handlerErrors?: CountAlarmOptions;
+
+  /**
+   * Messages in the dead-letter queue: announcements or events the function
+   * could not handle after every retry.
+   * @default enabled
+   */
+  readonly deadLetterQueue?: AlarmOptions;
+}

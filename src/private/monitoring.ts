@@ -1,0 +1,173 @@
+/**
+ * Alarms and dashboards over the metrics the handlers publish (see
+ * runtime/metric-names.ts, which both sides read).
+ */
+import {
+  Duration,
+  aws_cloudwatch as cloudwatch,
+  aws_cloudwatch_actions as cw_actions,
+  aws_events as events,
+  aws_lambda as lambda,
+  aws_sns as sns,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { addNagSuppressions } from './nag';
+import { PropsValidator } from './reconciler';
+import { AgeAlarmOptions, AlarmOptions, CountAlarmOptions } from '../monitoring';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../runtime/metric-names';
+
+export const DEFAULT_MAX_AGE = Duration.hours(26);
+const HOUR = Duration.hours(1);
+/** CloudWatch evaluates at most 7 days of periods of an hour or longer (PutMetricAlarm). */
+const MAX_EVALUATION_HOURS = 168;
+
+/** A metric of one construct: its `service` dimension is the construct's owner id. */
+export function failsafeMetric(ownerId: string, metricName: string, statistic: string, period: Duration, dimensions: Record<string, string> = {}): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    statistic,
+    period,
+    dimensionsMap: { [SERVICE_DIMENSION]: ownerId, ...dimensions },
+  });
+}
+
+/**
+ * A SEARCH for one metric of one construct across the values of `dimensions`
+ * (for example one series per source database), for dashboards.
+ */
+export function failsafeSearch(ownerId: string, metricName: string, dimensions: string[], statistic: string, label: string, scale = 1): cloudwatch.MathExpression {
+  const schema = [METRICS_NAMESPACE, SERVICE_DIMENSION, ...dimensions].join(',');
+  const search = `SEARCH('{${schema}} MetricName="${metricName}" ${SERVICE_DIMENSION}="${ownerId}"', '${statistic}', 3600)`;
+  return new cloudwatch.MathExpression({ expression: scale === 1 ? search : `${search}/${scale}`, label, period: HOUR, usingMetrics: {} });
+}
+
+/** Checks alarm options and names the prop in every message. */
+export function validateAlarmOptions(v: PropsValidator, prefix: string, options: object | undefined): void {
+  for (const [name, o] of Object.entries((options ?? {}) as Record<string, AlarmOptions | undefined>)) {
+    if (!o) continue;
+    const prop = `${prefix}.${name}`;
+    const count = o as CountAlarmOptions;
+    if (count.period && !count.period.isUnresolved()) {
+      const s = count.period.toSeconds();
+      if (s < 60 || s > 86_400 || s % 60 !== 0) v.fail(`${prop}.period must be whole minutes from 1 minute to 1 day, got ${count.period.toHumanString()}`);
+    }
+    v.wholeNumber(`${prop}.threshold`, count.threshold, 1, 1_000_000);
+    const age = o as AgeAlarmOptions;
+    if (age.maxAge && !age.maxAge.isUnresolved()) {
+      const s = age.maxAge.toSeconds();
+      if (s % 3600 !== 0 || s < 2 * 3600 || s > MAX_EVALUATION_HOURS * 3600) {
+        v.fail(`${prop}.maxAge must be whole hours from 2 hours to 7 days, got ${age.maxAge.toHumanString()}`);
+      }
+    }
+  }
+}
+
+/**
+ * How often a schedule runs the function: the interval of a `rate()`
+ * expression; a cron expression is taken as daily at most.
+ */
+export function scheduleInterval(schedule: events.Schedule): Duration {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule.expressionString);
+  if (!m) return Duration.days(1);
+  const n = Number(m[1]);
+  return m[2].startsWith('minute') ? Duration.minutes(n) : m[2].startsWith('hour') ? Duration.hours(n) : Duration.days(n);
+}
+
+/** Creates alarms that notify an optional topic, and records them. */
+export class AlarmFactory {
+  public readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(private readonly scope: Construct, private readonly what: string, private readonly topic?: sns.ITopic) {}
+
+  /** Fires when the sum of `metric` over one period reaches the threshold; no data is no failure. */
+  public count(id: string, o: CountAlarmOptions | undefined, metric: (period: Duration) => cloudwatch.IMetric, description: string): cloudwatch.Alarm | undefined {
+    if (o?.enabled === false) return undefined;
+    const period = o?.period ?? HOUR;
+    const threshold = o?.threshold ?? 1;
+    return this.add(new cloudwatch.Alarm(this.scope, id, {
+      alarmDescription: `${this.what}: ${description} (${threshold} or more in ${period.toHumanString()})`,
+      metric: metric(period),
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }));
+  }
+
+  /**
+   * Fires when an age reported every hour or so passes `maxAge`, or when
+   * nothing is reported for `silentHours`: missing data breaches.
+   */
+  public age(id: string, o: AgeAlarmOptions | undefined, metric: cloudwatch.IMetric, silentHours: number, description: string): cloudwatch.Alarm | undefined {
+    if (o?.enabled === false) return undefined;
+    const maxAge = o?.maxAge ?? DEFAULT_MAX_AGE;
+    const periods = Math.min(MAX_EVALUATION_HOURS, Math.max(2, silentHours));
+    return this.add(new cloudwatch.Alarm(this.scope, id, {
+      alarmDescription: `${this.what}: ${description} (older than ${maxAge.toHumanString()}, or nothing reported for ${periods} hours)`,
+      metric,
+      threshold: maxAge.toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    }));
+  }
+
+  /** Fires when nothing was counted in any hour for `maxAge`; missing data breaches. */
+  public absence(id: string, o: AgeAlarmOptions | undefined, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm | undefined {
+    if (o?.enabled === false) return undefined;
+    const maxAge = o?.maxAge ?? DEFAULT_MAX_AGE;
+    const periods = maxAge.toHours();
+    return this.add(new cloudwatch.Alarm(this.scope, id, {
+      alarmDescription: `${this.what}: ${description} (nothing for ${maxAge.toHumanString()})`,
+      metric,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    }));
+  }
+
+  /** Handler errors, as Lambda counts them. */
+  public handlerErrors(o: CountAlarmOptions | undefined, fn: lambda.IFunction): cloudwatch.Alarm | undefined {
+    return this.count('HandlerErrorsAlarm', o, (period) => fn.metricErrors({ period, statistic: 'Sum' }), 'invocations of the reconcile function failed');
+  }
+
+  /** Any message in the dead-letter queue. */
+  public deadLetters(o: AlarmOptions | undefined, queue: sqs.IQueue): cloudwatch.Alarm | undefined {
+    if (o?.enabled === false) return undefined;
+    return this.add(new cloudwatch.Alarm(this.scope, 'DeadLetterQueueAlarm', {
+      alarmDescription: `${this.what}: messages in the dead-letter queue, which the function could not handle after every retry; inspect and redrive them`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }));
+  }
+
+  private add(alarm: cloudwatch.Alarm): cloudwatch.Alarm {
+    if (this.topic) {
+      alarm.addAlarmAction(new cw_actions.SnsAction(this.topic));
+      alarm.addOkAction(new cw_actions.SnsAction(this.topic));
+    } else {
+      addNagSuppressions(alarm, [{
+        id: 'NIST.800.53.R5-CloudWatchAlarmAction',
+        reason: 'No alarmTopic was passed: the alarm is exposed as a public property for the user to wire to their own actions.',
+      }]);
+    }
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}
+
+/** The dashboard's alarm status widget and its header. */
+export function alarmStatusRow(title: string, alarms: cloudwatch.IAlarm[]): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.TextWidget({ markdown: `# ${title}`, width: 24, height: 1 }),
+    ...(alarms.length > 0 ? [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 })] : []),
+  ];
+}

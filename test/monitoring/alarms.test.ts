@@ -1,0 +1,238 @@
+/**
+ * The alarms and dashboards both constructs create: each alarm's metric,
+ * threshold and missing-data treatment, and each prop that turns an alarm off
+ * or tunes it.
+ */
+import { App, Duration, Stack, aws_events as events, aws_rds as rds, aws_sns as sns } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { RdsSnapshotShipper, RdsSnapshotShipperProps, RdsSnapshotVault, RdsSnapshotVaultProps } from '../../src';
+import { METRICS_NAMESPACE } from '../../src/runtime/metric-names';
+
+const LIVE = '111111111111';
+const FAILSAFE = '222222222222';
+const OTHER = '333333333333';
+const TOPIC = `arn:aws:sns:eu-west-1:${LIVE}:rds-failsafe-shipper`;
+const HOUR = 3600;
+
+function shipper(props: Partial<RdsSnapshotShipperProps> = {}) {
+  const stack = new Stack(new App(), 'Live', { env: { account: LIVE, region: 'eu-west-1' } });
+  const db = rds.DatabaseInstance.fromDatabaseInstanceAttributes(stack, 'Db', { instanceIdentifier: 'orders', instanceEndpointAddress: 'x', port: 5432, securityGroups: [] });
+  const construct = new RdsSnapshotShipper(stack, 'Shipper', { vaultAccount: FAILSAFE, instances: [db], ...props });
+  return { stack, construct, template: Template.fromStack(stack) };
+}
+
+function vault(props: Partial<RdsSnapshotVaultProps> = {}) {
+  const stack = new Stack(new App(), 'Failsafe', { env: { account: FAILSAFE, region: 'eu-west-1' } });
+  const construct = new RdsSnapshotVault(stack, 'Vault', { sources: [{ topicArn: TOPIC }], ...props });
+  return { stack, construct, template: Template.fromStack(stack) };
+}
+
+/** The alarm whose metric has this name (and, if given, these extra dimensions). */
+function alarmOn(template: Template, metricName: string): any[] {
+  return Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties).filter((p) => p.MetricName === metricName);
+}
+
+function dimensionsOf(alarm: any): Record<string, unknown> {
+  return Object.fromEntries(alarm.Dimensions.map((d: any) => [d.Name, d.Value]));
+}
+
+describe('shipper alarms', () => {
+  test('nothing announced for 26 hours: Sum of Announcements below 1 in every hour, missing data breaching', () => {
+    const { template, construct } = shipper();
+    const [alarm] = alarmOn(template, 'Announcements');
+    expect(alarm).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      Statistic: 'Sum',
+      Period: HOUR,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 26,
+      DatapointsToAlarm: 26,
+      TreatMissingData: 'breaching',
+    });
+    expect(dimensionsOf(alarm)).toEqual({ service: construct.ownerId });
+  });
+
+  test('failures: Sum of Failures of 1 or more in an hour, missing data not breaching', () => {
+    const { template, construct } = shipper();
+    const [alarm] = alarmOn(template, 'Failures');
+    expect(alarm).toMatchObject({
+      Namespace: METRICS_NAMESPACE, Statistic: 'Sum', Period: HOUR, Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching',
+    });
+    expect(dimensionsOf(alarm)).toEqual({ service: construct.ownerId });
+  });
+
+  test('handler errors: the function\'s Errors of 1 or more in an hour', () => {
+    const [alarm] = alarmOn(shipper().template, 'Errors');
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/Lambda', Statistic: 'Sum', Period: HOUR, Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+    });
+    expect(alarm.Dimensions).toHaveLength(1);
+    expect(alarm.Dimensions[0].Name).toBe('FunctionName');
+    expect(alarm.Dimensions[0].Value.Ref).toMatch(/^ShipperFunction[A-F0-9]{8}$/);
+  });
+
+  test('dead letters: any message visible in the dead-letter queue', () => {
+    const [alarm] = alarmOn(shipper().template, 'ApproximateNumberOfMessagesVisible');
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SQS', Statistic: 'Maximum', Period: 300, Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+    });
+    expect(alarm.Dimensions).toHaveLength(1);
+    expect(alarm.Dimensions[0].Name).toBe('QueueName');
+    expect(alarm.Dimensions[0].Value['Fn::GetAtt']).toEqual([expect.stringMatching(/^ShipperDeadLetterQueue[A-F0-9]{8}$/), 'QueueName']);
+  });
+
+  test('every alarm is a public property and in `alarms`; none notifies anyone without an alarm topic', () => {
+    const { template, construct } = shipper();
+    expect(construct.alarms).toEqual([construct.announcementAlarm, construct.failureAlarm, construct.handlerErrorAlarm, construct.deadLetterQueueAlarm]);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    for (const a of Object.values<any>(template.findResources('AWS::CloudWatch::Alarm'))) expect(a.Properties.AlarmActions).toBeUndefined();
+  });
+
+  test('with an alarm topic, every alarm notifies it when it fires and when it clears', () => {
+    const stack = new Stack(new App(), 'Live', { env: { account: LIVE, region: 'eu-west-1' } });
+    const alarmTopic = sns.Topic.fromTopicArn(stack, 'Pager', `arn:aws:sns:eu-west-1:${LIVE}:pager`);
+    const db = rds.DatabaseInstance.fromDatabaseInstanceAttributes(stack, 'Db', { instanceIdentifier: 'orders', instanceEndpointAddress: 'x', port: 5432, securityGroups: [] });
+    new RdsSnapshotShipper(stack, 'Shipper', { vaultAccount: FAILSAFE, instances: [db], alarmTopic });
+    const alarms = Object.values<any>(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(4);
+    for (const a of alarms) {
+      expect(a.Properties.AlarmActions).toEqual([`arn:aws:sns:eu-west-1:${LIVE}:pager`]);
+      expect(a.Properties.OKActions).toEqual([`arn:aws:sns:eu-west-1:${LIVE}:pager`]);
+    }
+  });
+
+  test('each alarm can be turned off', () => {
+    const { template, construct } = shipper({
+      alarms: { announcements: { enabled: false }, failures: { enabled: false }, handlerErrors: { enabled: false }, deadLetterQueue: { enabled: false } },
+    });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(construct.alarms).toEqual([]);
+    expect(construct.announcementAlarm).toBeUndefined();
+  });
+
+  test('each alarm can be tuned', () => {
+    const { template } = shipper({
+      alarms: {
+        announcements: { maxAge: Duration.hours(50) },
+        failures: { period: Duration.minutes(15), threshold: 3 },
+        handlerErrors: { period: Duration.hours(6), threshold: 2 },
+      },
+    });
+    expect(alarmOn(template, 'Announcements')[0]).toMatchObject({ EvaluationPeriods: 50, DatapointsToAlarm: 50, Period: HOUR });
+    expect(alarmOn(template, 'Failures')[0]).toMatchObject({ Period: 900, Threshold: 3 });
+    expect(alarmOn(template, 'Errors')[0]).toMatchObject({ Period: 6 * HOUR, Threshold: 2 });
+  });
+
+  test.each([
+    ['a maxAge in minutes', { announcements: { maxAge: Duration.minutes(90) } }, /alarms.announcements.maxAge must be whole hours from 2 hours to 7 days, got 1 hour 30 minutes/],
+    ['a maxAge over 7 days', { announcements: { maxAge: Duration.days(8) } }, /alarms.announcements.maxAge must be whole hours from 2 hours to 7 days/],
+    ['a period in seconds', { failures: { period: Duration.seconds(90) } }, /alarms.failures.period must be whole minutes from 1 minute to 1 day/],
+    ['a zero threshold', { handlerErrors: { threshold: 0 } }, /alarms.handlerErrors.threshold must be a whole number from 1/],
+  ])('rejects %s', (_name, alarms, message) => {
+    expect(() => shipper({ alarms })).toThrow(message);
+  });
+
+  test('the dashboard is made only on request, with the age per database and the alarms', () => {
+    expect(shipper().construct.dashboard).toBeUndefined();
+    const { template, construct } = shipper({ dashboard: true, dashboardName: 'rds-failsafe-live' });
+    expect(construct.dashboard).toBeDefined();
+    const body = JSON.stringify(Object.values<any>(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties);
+    expect(body).toContain('rds-failsafe-live');
+    expect(body).toContain(`MetricName=\\\\\\"ShippedCopyAge\\\\\\" service=\\\\\\"${construct.ownerId}\\\\\\"`);
+    expect(body).toContain('alarm');
+  });
+});
+
+describe('vault alarms', () => {
+  test('recovery point: Maximum OldestRecoveryPointAge over 26 hours, per source; silence for 2 hourly sweeps breaches', () => {
+    const { template, construct } = vault();
+    const alarms = alarmOn(template, 'OldestRecoveryPointAge');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      Statistic: 'Maximum',
+      Period: HOUR,
+      Threshold: 26 * HOUR,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+    });
+    expect(dimensionsOf(alarms[0])).toEqual({ service: construct.ownerId, SourceAccount: LIVE, SourceRegion: 'eu-west-1' });
+    expect(construct.recoveryPointAlarms).toHaveLength(1);
+  });
+
+  test('one recovery-point alarm per source, so a silent source breaches on its own', () => {
+    const second = `arn:aws:sns:us-east-1:${OTHER}:rds-failsafe-shipper`;
+    const { template, construct } = vault({ sources: [{ topicArn: TOPIC }, { topicArn: second }] });
+    const alarms = alarmOn(template, 'OldestRecoveryPointAge').map(dimensionsOf);
+    expect(alarms).toEqual(expect.arrayContaining([
+      { service: construct.ownerId, SourceAccount: LIVE, SourceRegion: 'eu-west-1' },
+      { service: construct.ownerId, SourceAccount: OTHER, SourceRegion: 'us-east-1' },
+    ]));
+    expect(construct.recoveryPointAlarms).toHaveLength(2);
+  });
+
+  test('a slower sweep widens the silence the recovery-point alarm tolerates', () => {
+    const six = vault({ schedule: events.Schedule.rate(Duration.hours(6)) });
+    expect(alarmOn(six.template, 'OldestRecoveryPointAge')[0]).toMatchObject({ EvaluationPeriods: 7, DatapointsToAlarm: 7 });
+    const cron = vault({ schedule: events.Schedule.cron({ minute: '0', hour: '3' }) });
+    expect(alarmOn(cron.template, 'OldestRecoveryPointAge')[0]).toMatchObject({ EvaluationPeriods: 25, DatapointsToAlarm: 25 });
+  });
+
+  test('failures and rejected messages: Sum of 1 or more in an hour, missing data not breaching', () => {
+    const { template, construct } = vault();
+    for (const name of ['Failures', 'MessagesRejected']) {
+      const [alarm] = alarmOn(template, name);
+      expect(alarm).toMatchObject({ Statistic: 'Sum', Period: HOUR, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(dimensionsOf(alarm)).toEqual({ service: construct.ownerId });
+    }
+  });
+
+  test('every alarm is a public property and in `alarms`', () => {
+    const { template, construct } = vault();
+    expect(construct.alarms).toEqual([
+      ...construct.recoveryPointAlarms, construct.failureAlarm, construct.rejectedMessagesAlarm, construct.handlerErrorAlarm, construct.deadLetterQueueAlarm,
+    ]);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+  });
+
+  test('each alarm can be turned off, and tuned', () => {
+    const off = vault({
+      alarms: {
+        recoveryPoint: { enabled: false }, failures: { enabled: false }, rejectedMessages: { enabled: false },
+        handlerErrors: { enabled: false }, deadLetterQueue: { enabled: false },
+      },
+    });
+    off.template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(off.construct.recoveryPointAlarms).toEqual([]);
+
+    const tuned = vault({ alarms: { recoveryPoint: { maxAge: Duration.hours(30) }, rejectedMessages: { threshold: 5, period: Duration.days(1) } } });
+    expect(alarmOn(tuned.template, 'OldestRecoveryPointAge')[0]).toMatchObject({ Threshold: 30 * HOUR });
+    expect(alarmOn(tuned.template, 'MessagesRejected')[0]).toMatchObject({ Threshold: 5, Period: 86_400 });
+  });
+
+  test('rejects a bad recovery-point maxAge, naming the prop', () => {
+    expect(() => vault({ alarms: { recoveryPoint: { maxAge: Duration.minutes(30) } } })).toThrow(/RdsSnapshotVault: alarms.recoveryPoint.maxAge must be whole hours/);
+  });
+
+  test('metric helpers name the same metrics the handler publishes', () => {
+    const { construct } = vault();
+    const m = construct.metricRecoveryPointAge(LIVE, 'eu-west-1', 'Orders');
+    expect(m.namespace).toBe(METRICS_NAMESPACE);
+    expect(m.metricName).toBe('RecoveryPointAge');
+    expect(m.dimensions).toEqual({ service: construct.ownerId, SourceAccount: LIVE, SourceRegion: 'eu-west-1', SourceDatabase: 'orders' });
+  });
+
+  test('the dashboard is made only on request, with the recovery point per source database and the threshold', () => {
+    expect(vault().construct.dashboard).toBeUndefined();
+    const { template, construct } = vault({ dashboard: true });
+    const body = JSON.stringify(Object.values<any>(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties);
+    expect(body).toContain(`MetricName=\\\\\\"RecoveryPointAge\\\\\\" service=\\\\\\"${construct.ownerId}\\\\\\"`);
+    expect(body).toContain('\\"value\\":26');
+  });
+});
