@@ -87,6 +87,8 @@ async function main() {
   say(`Figures: ${f.shipperPasses} shipper passes, ${f.vaultInvocations} vault invocations; ${f.copiesShipped} copies shipped, ${f.copiesVaulted} copies vaulted; `
     + `${f.shipperDeleted} Live copies and ${f.vaultDeleted} vault copies expired; ${f.failedCopies} copies failed and were retried.`);
   say(`Recovery point (age of the newest vault copy): ${Object.entries(f.recoveryPointHours).map(([d, h]) => `${d} ${h} h`).join(', ')}.`);
+  say(`The vault's metrics report: ${Object.entries(f.reportedRecoveryPointHours).map(([d, h]) => `${d} ${h} h`).join(', ')}; `
+    + `oldest of the source ${f.reportedOldestRecoveryPointHours} h (the alarm fires past 26 h).`);
   const failed = report.checks.filter((c) => !c.ok);
   say('');
   if (failed.length > 0) {

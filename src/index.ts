@@ -1,2 +1,3 @@
 export * from './shipper/shipper';
 export * from './vault/vault';
+export * from './monitoring';

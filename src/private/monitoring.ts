@@ -23,7 +23,9 @@ const HOUR = Duration.hours(1);
 const MAX_EVALUATION_HOURS = 168;
 
 /** A metric of one construct: its `service` dimension is the construct's owner id. */
-export function failsafeMetric(ownerId: string, metricName: string, statistic: string, period: Duration, dimensions: Record<string, string> = {}): cloudwatch.Metric {
+export function failsafeMetric(
+  ownerId: string, metricName: string, statistic: string, period: Duration, dimensions: Record<string, string> = {},
+): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
@@ -37,7 +39,9 @@ export function failsafeMetric(ownerId: string, metricName: string, statistic: s
  * A SEARCH for one metric of one construct across the values of `dimensions`
  * (for example one series per source database), for dashboards.
  */
-export function failsafeSearch(ownerId: string, metricName: string, dimensions: string[], statistic: string, label: string, scale = 1): cloudwatch.MathExpression {
+export function failsafeSearch(
+  ownerId: string, metricName: string, dimensions: string[], statistic: string, label: string, scale = 1,
+): cloudwatch.MathExpression {
   const schema = [METRICS_NAMESPACE, SERVICE_DIMENSION, ...dimensions].join(',');
   const search = `SEARCH('{${schema}} MetricName="${metricName}" ${SERVICE_DIMENSION}="${ownerId}"', '${statistic}', 3600)`;
   return new cloudwatch.MathExpression({ expression: scale === 1 ? search : `${search}/${scale}`, label, period: HOUR, usingMetrics: {} });
@@ -82,7 +86,9 @@ export class AlarmFactory {
   constructor(private readonly scope: Construct, private readonly what: string, private readonly topic?: sns.ITopic) {}
 
   /** Fires when the sum of `metric` over one period reaches the threshold; no data is no failure. */
-  public count(id: string, o: CountAlarmOptions | undefined, metric: (period: Duration) => cloudwatch.IMetric, description: string): cloudwatch.Alarm | undefined {
+  public count(
+    id: string, o: CountAlarmOptions | undefined, metric: (period: Duration) => cloudwatch.IMetric, description: string,
+  ): cloudwatch.Alarm | undefined {
     if (o?.enabled === false) return undefined;
     const period = o?.period ?? HOUR;
     const threshold = o?.threshold ?? 1;
@@ -100,7 +106,9 @@ export class AlarmFactory {
    * Fires when an age reported every hour or so passes `maxAge`, or when
    * nothing is reported for `silentHours`: missing data breaches.
    */
-  public age(id: string, o: AgeAlarmOptions | undefined, metric: cloudwatch.IMetric, silentHours: number, description: string): cloudwatch.Alarm | undefined {
+  public age(
+    id: string, o: AgeAlarmOptions | undefined, metric: cloudwatch.IMetric, silentHours: number, description: string,
+  ): cloudwatch.Alarm | undefined {
     if (o?.enabled === false) return undefined;
     const maxAge = o?.maxAge ?? DEFAULT_MAX_AGE;
     const periods = Math.min(MAX_EVALUATION_HOURS, Math.max(2, silentHours));

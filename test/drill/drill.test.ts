@@ -19,7 +19,7 @@ afterAll(async () => { await emulator?.stop(); });
 
 test('every check of the drill holds', () => {
   expect(report.checks.filter((c) => !c.ok)).toEqual([]);
-  expect(report.checks.length).toBeGreaterThanOrEqual(12);
+  expect(report.checks.length).toBeGreaterThanOrEqual(15);
 });
 
 test('copies took several passes to finish, and the faults happened', () => {
@@ -36,4 +36,12 @@ test('the recovery point of every database is the newest day', () => {
     expect(hours).toBeLessThan(1.2);
   }
   expect(Object.keys(report.figures.recoveryPointHours).sort()).toEqual(['orders', 'payments', 'users']);
+});
+
+test('the vault\'s metrics end with the same recovery points, under the alarm threshold', () => {
+  const f = report.figures;
+  for (const [db, hours] of Object.entries(f.recoveryPointHours)) expect(f.reportedRecoveryPointHours[db]).toBeCloseTo(hours, 1);
+  expect(f.reportedOldestRecoveryPointHours).toBeGreaterThanOrEqual(1);
+  expect(f.reportedOldestRecoveryPointHours).toBeLessThan(1.2);
+  expect(f.vaultMetricTotals).toEqual({ copiesStarted: f.copiesVaulted, copiesCompleted: f.copiesVaulted, failures: 3, expired: f.vaultDeleted });
 });

@@ -15,6 +15,7 @@ import { Emulator } from '../emulator/emulator';
 import { createFailsafeAccount, FailsafeAccount, runVault, snsEvent } from '../emulator/failsafe';
 import { invokeBundled, Invocation } from '../emulator/invoke';
 import { createLiveAccount, Encryption, LiveAccount } from '../emulator/live';
+import { pointsOf } from '../helpers/emf';
 
 export const DAY_MS = 86_400_000;
 
@@ -63,8 +64,19 @@ export interface DrillReport {
     readonly duplicatesIgnored: number;
     /** Age in hours of the newest vault copy of each database: its recovery point. */
     readonly recoveryPointHours: Record<string, number>;
+    /** What the vault's last sweep published: RecoveryPointAge per database, in hours. */
+    readonly reportedRecoveryPointHours: Record<string, number>;
+    /** What the vault's last sweep published: OldestRecoveryPointAge of the source, in hours. */
+    readonly reportedOldestRecoveryPointHours: number;
+    /** Sums over every vault invocation's metrics. */
+    readonly vaultMetricTotals: {
+      readonly copiesStarted: number; readonly copiesCompleted: number; readonly failures: number; readonly expired: number;
+    };
   };
 }
+
+/** The default maxAge of the recovery-point alarm. */
+const ALARM_MAX_AGE_HOURS = 26;
 
 const SCHEDULED = { 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} };
 const tagsOf = (s: DBSnapshot) => Object.fromEntries((s.TagList ?? []).map((t) => [t.Key, t.Value]));
@@ -124,6 +136,7 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
   };
   const shipperCalls: Record<string, number>[] = [];
   const vaultCalls: Record<string, number>[] = [];
+  const vaultEmf: any[] = [];
 
   const shipperPass = async (day: number): Promise<any> => {
     const out: Invocation = await invokeBundled('shipper/shipper.lambda', SCHEDULED, {
@@ -146,6 +159,7 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
   const vaultRun = async (day: number, event: unknown, label: string): Promise<Invocation> => {
     const out = await runVault(emulator, failsafe, vaultConfig, event);
     figures.vaultInvocations += 1;
+    vaultEmf.push(...out.emf);
     if (out.result) vaultCalls.push(out.result.apiCalls);
     for (const l of out.logs) {
       if (l.event === 'copy-started') { figures.copiesVaulted += 1; say(day, 'vault', `${label}: copied ${l.source.split(':').pop()} to ${l.snapshot}, under the vault key`); }
@@ -219,7 +233,8 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
   }
   const pictureBefore = [...(await live.manualSnapshots()).map(summary), ...(await failsafe.manualSnapshots()).map(summary)];
   const idleShipper = await shipperPass(o.days + 1);
-  const idleVault = (await vaultRun(o.days + 1, SCHEDULED, 'sweep')).result;
+  const idleVaultRun = await vaultRun(o.days + 1, SCHEDULED, 'sweep');
+  const idleVault = idleVaultRun.result;
   const pictureAfter = [...(await live.manualSnapshots()).map(summary), ...(await failsafe.manualSnapshots()).map(summary)];
 
   // What the accounts hold at the end.
@@ -267,13 +282,33 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
   check('an idle pass of each handler changes nothing', JSON.stringify(pictureBefore) === JSON.stringify(pictureAfter) && idleWrites.length === 0,
     `shipper ${JSON.stringify(idleShipper.apiCalls)}, vault ${JSON.stringify(idleVault.apiCalls)}`);
 
+  const hours = (seconds: number) => Math.round((seconds / 3600) * 10) / 10;
   const recoveryPointHours: Record<string, number> = {};
   for (const db of databases) {
     const times = vaultCopies.filter((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE] === db).map((s) => Date.parse(tagsOf(s)[TagKeys.SOURCE_TIME]));
     const newest = Math.max(...times);
-    recoveryPointHours[db] = Math.round(((now - newest) / 3_600_000) * 10) / 10;
+    recoveryPointHours[db] = hours((now - newest) / 1000);
   }
-  return { checks, figures: { ...figures, recoveryPointHours } };
+
+  // What the vault's metrics say, as CloudWatch would read them from its logs.
+  const reported = pointsOf(idleVaultRun.emf, 'RecoveryPointAge');
+  const reportedRecoveryPointHours = Object.fromEntries(reported.map((p) => [p.dimensions.SourceDatabase, hours(p.value)]));
+  const oldest = pointsOf(idleVaultRun.emf, 'OldestRecoveryPointAge');
+  const reportedOldestRecoveryPointHours = oldest.length === 1 ? hours(oldest[0].value) : NaN;
+  const total = (name: string) => pointsOf(vaultEmf, name).filter((p) => Object.keys(p.dimensions).length === 0).reduce((n, p) => n + p.value, 0);
+  const vaultMetricTotals = { copiesStarted: total('CopiesStarted'), copiesCompleted: total('CopiesCompleted'), failures: total('Failures'), expired: total('SnapshotsExpired') };
+  check('the vault\'s metrics report each database\'s recovery point as its copies show it',
+    reported.length === databases.length
+      && databases.every((db) => Math.abs((reportedRecoveryPointHours[db] ?? NaN) - recoveryPointHours[db]) <= 0.1),
+    databases.map((db) => `${db} ${reportedRecoveryPointHours[db]} h`).join(', '));
+  check(`the recovery-point alarm is OK: the oldest recovery point of the source is under ${ALARM_MAX_AGE_HOURS} hours`,
+    reportedOldestRecoveryPointHours < ALARM_MAX_AGE_HOURS && reportedOldestRecoveryPointHours === Math.max(...Object.values(recoveryPointHours)),
+    `${reportedOldestRecoveryPointHours} h`);
+  check('the vault\'s metrics count every copy started, completed, failed and expired',
+    vaultMetricTotals.copiesStarted === figures.copiesVaulted && vaultMetricTotals.copiesCompleted === figures.copiesVaulted
+      && vaultMetricTotals.failures === figures.failedCopies && vaultMetricTotals.expired === figures.vaultDeleted,
+    JSON.stringify(vaultMetricTotals));
+  return { checks, figures: { ...figures, recoveryPointHours, reportedRecoveryPointHours, reportedOldestRecoveryPointHours, vaultMetricTotals } };
 }
 
 /** A database in the Failsafe account, so that it can hold a snapshot the vault did not make. */

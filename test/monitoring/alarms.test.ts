@@ -57,8 +57,13 @@ describe('shipper alarms', () => {
     const { template, construct } = shipper();
     const [alarm] = alarmOn(template, 'Failures');
     expect(alarm).toMatchObject({
-      Namespace: METRICS_NAMESPACE, Statistic: 'Sum', Period: HOUR, Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching',
+      Namespace: METRICS_NAMESPACE,
+      Statistic: 'Sum',
+      Period: HOUR,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
     });
     expect(dimensionsOf(alarm)).toEqual({ service: construct.ownerId });
   });
@@ -66,8 +71,12 @@ describe('shipper alarms', () => {
   test('handler errors: the function\'s Errors of 1 or more in an hour', () => {
     const [alarm] = alarmOn(shipper().template, 'Errors');
     expect(alarm).toMatchObject({
-      Namespace: 'AWS/Lambda', Statistic: 'Sum', Period: HOUR, Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
+      Period: HOUR,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
     });
     expect(alarm.Dimensions).toHaveLength(1);
     expect(alarm.Dimensions[0].Name).toBe('FunctionName');
@@ -77,8 +86,12 @@ describe('shipper alarms', () => {
   test('dead letters: any message visible in the dead-letter queue', () => {
     const [alarm] = alarmOn(shipper().template, 'ApproximateNumberOfMessagesVisible');
     expect(alarm).toMatchObject({
-      Namespace: 'AWS/SQS', Statistic: 'Maximum', Period: 300, Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+      Namespace: 'AWS/SQS',
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
     });
     expect(alarm.Dimensions).toHaveLength(1);
     expect(alarm.Dimensions[0].Name).toBe('QueueName');
@@ -87,7 +100,9 @@ describe('shipper alarms', () => {
 
   test('every alarm is a public property and in `alarms`; none notifies anyone without an alarm topic', () => {
     const { template, construct } = shipper();
-    expect(construct.alarms).toEqual([construct.announcementAlarm, construct.failureAlarm, construct.handlerErrorAlarm, construct.deadLetterQueueAlarm]);
+    expect(construct.alarms).toEqual([
+      construct.announcementAlarm, construct.failureAlarm, construct.handlerErrorAlarm, construct.deadLetterQueueAlarm,
+    ]);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     for (const a of Object.values<any>(template.findResources('AWS::CloudWatch::Alarm'))) expect(a.Properties.AlarmActions).toBeUndefined();
   });
@@ -107,7 +122,9 @@ describe('shipper alarms', () => {
 
   test('each alarm can be turned off', () => {
     const { template, construct } = shipper({
-      alarms: { announcements: { enabled: false }, failures: { enabled: false }, handlerErrors: { enabled: false }, deadLetterQueue: { enabled: false } },
+      alarms: {
+        announcements: { enabled: false }, failures: { enabled: false }, handlerErrors: { enabled: false }, deadLetterQueue: { enabled: false },
+      },
     });
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     expect(construct.alarms).toEqual([]);
@@ -196,7 +213,8 @@ describe('vault alarms', () => {
   test('every alarm is a public property and in `alarms`', () => {
     const { template, construct } = vault();
     expect(construct.alarms).toEqual([
-      ...construct.recoveryPointAlarms, construct.failureAlarm, construct.rejectedMessagesAlarm, construct.handlerErrorAlarm, construct.deadLetterQueueAlarm,
+      ...construct.recoveryPointAlarms, construct.failureAlarm, construct.rejectedMessagesAlarm,
+      construct.handlerErrorAlarm, construct.deadLetterQueueAlarm,
     ]);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
   });
@@ -204,8 +222,11 @@ describe('vault alarms', () => {
   test('each alarm can be turned off, and tuned', () => {
     const off = vault({
       alarms: {
-        recoveryPoint: { enabled: false }, failures: { enabled: false }, rejectedMessages: { enabled: false },
-        handlerErrors: { enabled: false }, deadLetterQueue: { enabled: false },
+        recoveryPoint: { enabled: false },
+        failures: { enabled: false },
+        rejectedMessages: { enabled: false },
+        handlerErrors: { enabled: false },
+        deadLetterQueue: { enabled: false },
       },
     });
     off.template.resourceCountIs('AWS::CloudWatch::Alarm', 0);

@@ -35,7 +35,8 @@ describe('shipperMetrics', () => {
   });
 
   test('an idle pass publishes zeros, so that only a silent shipper has missing data', () => {
-    const idle = shipperMetrics({ ...outcome, copiesStarted: 0, shared: 0, announced: 0, expired: 0, failures: 0, failuresByAction: {}, copiesFailedInRds: 0 }, NOW, 10);
+    const quiet = { copiesStarted: 0, shared: 0, announced: 0, expired: 0, failures: 0, failuresByAction: {}, copiesFailedInRds: 0 };
+    const idle = shipperMetrics({ ...outcome, ...quiet }, NOW, 10);
     expect(byName(idle, MetricName.ANNOUNCEMENTS)).toEqual([{ name: 'Announcements', unit: 'Count', value: 0 }]);
     expect(byName(idle, MetricName.FAILURES)).toEqual([{ name: 'Failures', unit: 'Count', value: 0 }]);
   });

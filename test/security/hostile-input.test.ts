@@ -25,6 +25,7 @@ import { TagKeys } from '../../src/runtime/tags';
 import { handler as shipperHandler } from '../../src/shipper/shipper.lambda';
 import { handler as vaultHandler } from '../../src/vault/vault.lambda';
 import { captureConsole } from '../helpers/console-capture';
+import { pointsOf } from '../helpers/emf';
 
 const LIVE = '111111111111';
 const FAILSAFE = '222222222222';
@@ -39,10 +40,11 @@ const WRITES: any[] = [CopyDBSnapshotCommand, DeleteDBSnapshotCommand, AddTagsTo
 const writeCalls = () => WRITES.reduce((n, c) => n + rdsMock.commandCalls(c).length, 0) + snsMock.commandCalls(PublishCommand).length;
 
 let logs: any[] = [];
+let emf: any[] = [];
 beforeEach(() => {
   rdsMock.reset();
   snsMock.reset();
-  logs = captureConsole().logs;
+  ({ logs, emf } = captureConsole());
   process.env.VAULT_CONFIG = JSON.stringify({
     version: 1,
     ownerId: 'vault-test',
@@ -142,7 +144,10 @@ describe('vault handler: bad messages', () => {
   test.each(VAULT_MESSAGES)('%s', async (_name, event, reason) => {
     const result = await vaultHandler(event); // resolves: a bad message is not retried
     expect(result).toMatchObject({ trigger: 'announcement', accepted: 0, rejected: 1 });
-    expect(logs).toContainEqual(expect.objectContaining({ level: 'ERROR', event: 'message-rejected', reason: expect.stringMatching(reason) }));
+    const rejection = logs.find((l) => l.event === 'message-rejected');
+    expect(rejection).toMatchObject({ level: 'ERROR', reason: expect.stringMatching(reason) });
+    // ...and counted, in total and under its reason code.
+    expect(pointsOf(emf, 'MessagesRejected')).toEqual([{ value: 1, dimensions: {} }, { value: 1, dimensions: { Reason: rejection.code } }]);
     expect(writeCalls()).toBe(0);
     expect(rdsMock.calls()).toHaveLength(0); // rejected before any AWS call at all
   });
