@@ -3,7 +3,7 @@
  * to a vault in a Failsafe stack, in another account. `npx projen demo`
  * synthesizes it into cdk.out.
  */
-import { App, Duration, Stack, StackProps, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Duration, Stack, StackProps, aws_rds as rds, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { RdsSnapshotShipper, RdsSnapshotVault } from '../src';
 
@@ -30,6 +30,9 @@ export class LiveStack extends Stack {
       vaultAccount: FAILSAFE_ACCOUNT,
       instances,
       retention: Duration.days(2),
+      // Alarms are on by default; this is who hears of them, and where to look.
+      alarmTopic: new sns.Topic(this, 'Alarms', { enforceSSL: true }),
+      dashboard: true,
     });
   }
 }
@@ -48,6 +51,8 @@ export class FailsafeStack extends Stack {
       sources: [{ topicArn: props.shipperTopicArn }],
       retention: Duration.days(31),
       minimumCopies: 3,
+      alarmTopic: new sns.Topic(this, 'Alarms', { enforceSSL: true }),
+      dashboard: true,
     });
   }
 }
