@@ -30,6 +30,8 @@ export const MetricName = {
   COPIES_FAILED: 'CopiesFailed',
   /** Everything that failed in a pass: actions (copies, shares, announcements, deletions, tagging) and copies RDS reports as failed. */
   FAILURES: 'Failures',
+  /** Actions left for the next pass: the time budget ran out, or the snapshot quota was reached. */
+  ACTIONS_DEFERRED: 'ActionsDeferred',
   /** Shipper: copies shared with the vault account. */
   SHARES: 'Shares',
   /** Shipper: copies announced on the topic. */
@@ -87,6 +89,8 @@ export interface ShipperOutcome {
   readonly failuresByAction: Readonly<Record<string, number>>;
   /** Copies RDS reports as failed, found in this pass. */
   readonly copiesFailedInRds: number;
+  /** Actions left for the next pass. */
+  readonly deferred: number;
   /** Per selected database, its newest shipped (shared and announced) copy. */
   readonly shippedCopies: ReadonlyArray<{ readonly database: string; readonly time: Date }>;
 }
@@ -103,6 +107,7 @@ export function shipperMetrics(o: ShipperOutcome, now: Date, durationMs: number)
     count(MetricName.COPIES_COMPLETED, o.announced),
     count(MetricName.COPIES_FAILED, (o.failuresByAction.copy ?? 0) + o.copiesFailedInRds),
     count(MetricName.FAILURES, o.failures + o.copiesFailedInRds),
+    count(MetricName.ACTIONS_DEFERRED, o.deferred),
     count(MetricName.SHARES, o.shared),
     count(MetricName.ANNOUNCEMENTS, o.announced),
     count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
@@ -127,6 +132,8 @@ export interface VaultOutcome {
   readonly failures: number;
   readonly failuresByAction: Readonly<Record<string, number>>;
   readonly copiesFailedInRds: number;
+  /** Actions left for the next pass. */
+  readonly deferred: number;
   /** The newest recovery point per source database, or undefined if the pass could not read them. */
   readonly recoveryPoints?: readonly RecoveryPoint[];
 }
@@ -155,6 +162,7 @@ export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: D
     count(MetricName.COPIES_COMPLETED, o.copiesCompleted),
     count(MetricName.COPIES_FAILED, (o.failuresByAction.copy ?? 0) + o.copiesFailedInRds),
     count(MetricName.FAILURES, o.failures + o.copiesFailedInRds),
+    count(MetricName.ACTIONS_DEFERRED, o.deferred),
     count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
     { name: MetricName.PASS_DURATION, unit: 'Milliseconds', value: durationMs },
   ];

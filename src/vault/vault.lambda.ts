@@ -100,6 +100,7 @@ function outcomeOf(out: Handled) {
     failures: sum((s) => s.failures),
     failuresByAction,
     copiesFailedInRds: sum((s) => s.copiesFailedInRds),
+    deferred: sum((s) => s.deferred),
     // Every pass lists all of the vault's copies; the last one saw the newest state.
     recoveryPoints: out.summaries.at(-1)?.recoveryPoints,
   };

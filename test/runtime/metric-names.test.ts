@@ -16,6 +16,7 @@ describe('shipperMetrics', () => {
     failures: 2,
     failuresByAction: { copy: 1, delete: 1 },
     copiesFailedInRds: 1,
+    deferred: 4,
     shippedCopies: [{ database: 'orders', time: hoursAgo(5) }, { database: 'users', time: hoursAgo(30) }],
   };
 
@@ -25,6 +26,7 @@ describe('shipperMetrics', () => {
       { name: 'CopiesCompleted', unit: 'Count', value: 1 },
       { name: 'CopiesFailed', unit: 'Count', value: 2 }, // one copy action, one copy RDS failed
       { name: 'Failures', unit: 'Count', value: 3 },
+      { name: 'ActionsDeferred', unit: 'Count', value: 4 },
       { name: 'Shares', unit: 'Count', value: 1 },
       { name: 'Announcements', unit: 'Count', value: 1 },
       { name: 'SnapshotsExpired', unit: 'Count', value: 3 },
@@ -35,7 +37,7 @@ describe('shipperMetrics', () => {
   });
 
   test('an idle pass publishes zeros, so that only a silent shipper has missing data', () => {
-    const quiet = { copiesStarted: 0, shared: 0, announced: 0, expired: 0, failures: 0, failuresByAction: {}, copiesFailedInRds: 0 };
+    const quiet = { copiesStarted: 0, shared: 0, announced: 0, expired: 0, failures: 0, failuresByAction: {}, copiesFailedInRds: 0, deferred: 0 };
     const idle = shipperMetrics({ ...outcome, ...quiet }, NOW, 10);
     expect(byName(idle, MetricName.ANNOUNCEMENTS)).toEqual([{ name: 'Announcements', unit: 'Count', value: 0 }]);
     expect(byName(idle, MetricName.FAILURES)).toEqual([{ name: 'Failures', unit: 'Count', value: 0 }]);
@@ -53,6 +55,7 @@ describe('vaultMetrics', () => {
     failures: 1,
     failuresByAction: { copy: 1 },
     copiesFailedInRds: 0,
+    deferred: 0,
   };
 
   test('publishes rejections in total and by reason', () => {

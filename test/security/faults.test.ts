@@ -17,6 +17,7 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ShipperConfig, VaultConfig } from '../../src/runtime/config';
+import { MetricDatum, shipperMetrics, vaultMetrics } from '../../src/runtime/metric-names';
 import { runShipperPass } from '../../src/runtime/shipper-pass';
 import { TagKeys } from '../../src/runtime/tags';
 import { runVaultPass } from '../../src/runtime/vault-pass';
@@ -34,6 +35,10 @@ let lines: any[] = [];
 const log = createLogger({}, (l) => lines.push(JSON.parse(l)));
 const failuresLogged = () => lines.filter((l) => l.event === 'action-failed');
 const fault = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: {} });
+/** The value of one pass-wide metric the handler publishes for a pass with this outcome. */
+const metric = (data: MetricDatum[], name: string) => data.find((d) => d.name === name && !d.dimensions)?.value;
+const shipperMetric = (summary: Parameters<typeof shipperMetrics>[0], name: string) => metric(shipperMetrics(summary, NOW, 0), name);
+const vaultMetric = (summary: any, name: string) => metric(vaultMetrics({ accepted: 0, rejectedByReason: {}, ...summary }, { sources: [], retentionMs: DAY }, NOW, 0), name);
 
 const FAULTS: Array<[string, Error, RegExp | undefined]> = [
   ['throttling that outlasts the SDK retries', fault('ThrottlingException', 'Rate exceeded'), undefined],
@@ -115,6 +120,9 @@ describe('shipper', () => {
     const [failure] = failuresLogged();
     expect(failure).toMatchObject({ level: 'error', action: 'copy', database: 'beta', errorCode: error.name });
     if (hint) expect(failure.hint).toMatch(hint);
+    // ...and counted: the failures alarm fires on it.
+    expect(shipperMetric(first, 'CopiesFailed')).toBe(1);
+    expect(shipperMetric(first, 'Failures')).toBe(1);
 
     rdsMock.on(CopyDBSnapshotCommand).callsFake(async (input) => copyOk(input));
     const second = await pass();
@@ -129,6 +137,9 @@ describe('shipper', () => {
     rdsMock.on(ModifyDBSnapshotAttributeCommand).rejects(error);
     const result = await pass();
     expect(result).toMatchObject({ announced: 0, deleted: 0, failures: 1 });
+    expect(failuresLogged()).toEqual([expect.objectContaining({ action: 'share-and-announce', errorCode: error.name })]);
+    expect(shipperMetric(result, 'Failures')).toBe(1);
+    expect(shipperMetric(result, 'Announcements')).toBe(0);
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
     expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
   });
@@ -136,7 +147,10 @@ describe('shipper', () => {
   test('a concurrent run that made the copy first: counted as done, nothing fails', async () => {
     account();
     rdsMock.on(CopyDBSnapshotCommand).rejects(fault('DBSnapshotAlreadyExistsFault'));
-    expect(await pass()).toMatchObject({ copiesStarted: 0, copiesAlreadyThere: 2, failures: 0, deleted: 0 });
+    const result = await pass();
+    expect(result).toMatchObject({ copiesStarted: 0, copiesAlreadyThere: 2, failures: 0, deleted: 0 });
+    expect(lines.filter((l) => l.event === 'copy-skipped')).toHaveLength(2);
+    expect(shipperMetric(result, 'Failures')).toBe(0);
   });
 
   test('a Lambda timeout halfway through a pass: the rest waits, and the next pass finishes it', async () => {
@@ -146,6 +160,7 @@ describe('shipper', () => {
     const first = await pass(() => (checks++ < 1 ? 600_000 : 1_000));
     expect(first).toMatchObject({ copiesStarted: 1, deferred: 1, failures: 0, deleted: 0 });
     expect(lines).toContainEqual(expect.objectContaining({ event: 'deferred', action: 'copy', database: 'beta' }));
+    expect(shipperMetric(first, 'ActionsDeferred')).toBe(1);
     const second = await pass();
     expect(second).toMatchObject({ copiesStarted: 1, deferred: 0 });
   });
@@ -163,6 +178,9 @@ describe('shipper', () => {
     rdsMock.on(DeleteDBSnapshotCommand).rejects(fault('InvalidDBSnapshotStateFault'));
     const result = await pass();
     expect(result).toMatchObject({ deleted: 0, failures: 1 });
+    expect(failuresLogged()).toEqual([expect.objectContaining({ action: 'delete', errorCode: 'InvalidDBSnapshotStateFault' })]);
+    expect(shipperMetric(result, 'Failures')).toBe(1);
+    expect(shipperMetric(result, 'SnapshotsExpired')).toBe(0);
     expect(rdsMock.commandCalls(DeleteDBSnapshotCommand).map((c) => c.args[0].input.DBSnapshotIdentifier)).toEqual([oldBeta.DBSnapshotIdentifier]);
   });
 });
@@ -212,7 +230,10 @@ describe('vault', () => {
       });
       const first = await sweep();
       expect(first).toMatchObject({ copiesStarted: 1, failures: 1, deleted: 0 });
+      expect(failuresLogged()).toEqual([expect.objectContaining({ level: 'error', action: 'copy', errorCode: error.name })]);
       if (hint) expect(failuresLogged()[0].hint).toMatch(hint);
+      expect(vaultMetric(first, 'CopiesFailed')).toBe(1);
+      expect(vaultMetric(first, 'Failures')).toBe(1);
       rdsMock.on(CopyDBSnapshotCommand).callsFake(async (input) => copyOk(input));
       expect(await sweep()).toMatchObject({ copiesStarted: 1, failures: 0, deleted: 0 });
       expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
@@ -237,7 +258,10 @@ describe('vault', () => {
     account();
     rdsMock.on(CopyDBSnapshotCommand).callsFake(async (input) => copyOk(input));
     let checks = 0;
-    expect(await sweep(() => (checks++ < 1 ? 600_000 : 1_000))).toMatchObject({ copiesStarted: 1, deferred: 1, failures: 0 });
+    const first = await sweep(() => (checks++ < 1 ? 600_000 : 1_000));
+    expect(first).toMatchObject({ copiesStarted: 1, deferred: 1, failures: 0 });
+    expect(lines).toContainEqual(expect.objectContaining({ event: 'deferred', action: 'copy' }));
+    expect(vaultMetric(first, 'ActionsDeferred')).toBe(1);
     expect(await sweep()).toMatchObject({ copiesStarted: 1, deferred: 0 });
   });
 });
