@@ -38,7 +38,8 @@ const fault = (name: string, message = name) => Object.assign(new Error(message)
 /** The value of one pass-wide metric the handler publishes for a pass with this outcome. */
 const metric = (data: MetricDatum[], name: string) => data.find((d) => d.name === name && !d.dimensions)?.value;
 const shipperMetric = (summary: Parameters<typeof shipperMetrics>[0], name: string) => metric(shipperMetrics(summary, NOW, 0), name);
-const vaultMetric = (summary: any, name: string) => metric(vaultMetrics({ accepted: 0, rejectedByReason: {}, ...summary }, { sources: [], retentionMs: DAY }, NOW, 0), name);
+const vaultMetric = (summary: any, name: string) =>
+  metric(vaultMetrics({ accepted: 0, rejectedByReason: {}, ...summary }, { sources: [], retentionMs: DAY }, NOW, 0), name);
 
 const FAULTS: Array<[string, Error, RegExp | undefined]> = [
   ['throttling that outlasts the SDK retries', fault('ThrottlingException', 'Rate exceeded'), undefined],
