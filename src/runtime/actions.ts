@@ -83,6 +83,19 @@ export interface IsolatedRun {
   readonly lastError?: unknown;
 }
 
+/** What a pass reports of its plan's findings and of running its actions. */
+export function passOutcome(findings: ReadonlyArray<{ readonly code: string }>, run: IsolatedRun, deferredBeforeRun: number) {
+  const byCode: Record<string, number> = {};
+  for (const f of findings) byCode[f.code] = (byCode[f.code] ?? 0) + 1;
+  return {
+    failures: run.failures,
+    failuresByAction: run.failuresByAction,
+    copiesFailedInRds: byCode['copy-failed'] ?? 0,
+    deferred: deferredBeforeRun + run.deferred,
+    findings: byCode,
+  };
+}
+
 /**
  * Runs the actions in order. A failing action is logged with its error code
  * (and a hint, if `hint` has one) and counted; the pass goes on with the

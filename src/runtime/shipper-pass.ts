@@ -11,7 +11,7 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { baseCode, CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './actions';
+import { baseCode, CopyStarter, deleteSnapshot, PassDeps, passOutcome, runIsolated } from './actions';
 import { parseArnAccount } from './aws';
 import { ShipperConfig } from './config';
 import { describeError, Logger } from './log';
@@ -235,8 +235,6 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
     (code, label) => explain(code, label.action, config),
   );
 
-  const findings: Record<string, number> = {};
-  for (const f of plan.findings) findings[f.code] = (findings[f.code] ?? 0) + 1;
   // The newest shipped copy per selected database, counting what this pass announced.
   const shipped = new Map(plan.shipped.map((c) => [c.database, c.time]));
   for (const [database, time] of shippedNow) {
@@ -245,11 +243,7 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
   return {
     selected: plan.selected.length,
     ...counts,
-    failures: run.failures,
-    failuresByAction: run.failuresByAction,
-    copiesFailedInRds: findings['copy-failed'] ?? 0,
-    deferred: counts.deferred + run.deferred,
-    findings,
+    ...passOutcome(plan.findings, run, counts.deferred),
     shippedCopies: [...shipped.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([database, time]) => ({ database, time })),
   };
 }

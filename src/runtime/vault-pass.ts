@@ -3,7 +3,7 @@
  * account's state in bulk, plan with `planVault`, and carry the plan out.
  */
 import { AddTagsToResourceCommand, RDSClient } from '@aws-sdk/client-rds';
-import { baseCode, CopyStarter, deleteSnapshot, PassDeps, runIsolated } from './actions';
+import { baseCode, CopyStarter, deleteSnapshot, PassDeps, passOutcome, runIsolated } from './actions';
 import { parseArnAccount } from './aws';
 import { VaultConfig } from './config';
 import { Logger } from './log';
@@ -218,17 +218,7 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announc
     execute,
     (code, label) => explain(code, label.action, config),
   );
-  const findings: Record<string, number> = {};
-  for (const f of plan.findings) findings[f.code] = (findings[f.code] ?? 0) + 1;
-  const summary: VaultPassSummary = {
-    ...counts,
-    failures: run.failures,
-    failuresByAction: run.failuresByAction,
-    copiesFailedInRds: findings['copy-failed'] ?? 0,
-    deferred: counts.deferred + run.deferred,
-    findings,
-    recoveryPoints: plan.recoveryPoints,
-  };
+  const summary: VaultPassSummary = { ...counts, ...passOutcome(plan.findings, run, counts.deferred), recoveryPoints: plan.recoveryPoints };
   // An announcement whose copy could not be started is retried by Lambda and,
   // if it keeps failing, ends in the dead-letter queue.
   if (announced && run.failures > 0) throw Object.assign(new Error(`the vault copy of ${announced.arn} could not be started`), { cause: run.lastError, summary });
