@@ -69,14 +69,22 @@ export function validateAlarmOptions(v: PropsValidator, prefix: string, options:
 }
 
 /**
- * How often a schedule runs the function: the interval of a `rate()`
- * expression; a cron expression is taken as daily at most.
+ * How long a schedule may leave between two runs: the interval of a `rate()`
+ * expression; for a cron expression, an hour when its hour field is `*`, N
+ * hours for `*\/N`, and otherwise a day (a weekly or monthly cron is not
+ * told apart from a daily one).
  */
 export function scheduleInterval(schedule: events.Schedule): Duration {
-  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule.expressionString);
-  if (!m) return Duration.days(1);
-  const n = Number(m[1]);
-  return m[2].startsWith('minute') ? Duration.minutes(n) : m[2].startsWith('hour') ? Duration.hours(n) : Duration.days(n);
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule.expressionString);
+  if (rate) {
+    const n = Number(rate[1]);
+    return rate[2].startsWith('minute') ? Duration.minutes(n) : rate[2].startsWith('hour') ? Duration.hours(n) : Duration.days(n);
+  }
+  const hour = /^cron\(\S+ (\S+) /.exec(schedule.expressionString)?.[1];
+  if (hour === '*') return Duration.hours(1);
+  const every = hour ? /^(?:\*|0)\/(\d+)$/.exec(hour) : null;
+  if (every) return Duration.hours(Number(every[1]));
+  return Duration.days(1);
 }
 
 /** Creates alarms that notify an optional topic, and records them. */

@@ -83,15 +83,25 @@ export interface IsolatedRun {
   readonly lastError?: unknown;
 }
 
-/** What a pass reports of its plan's findings and of running its actions. */
-export function passOutcome(findings: ReadonlyArray<{ readonly code: string }>, run: IsolatedRun, deferredBeforeRun: number) {
+/** Findings that hold a copy back for a later pass. */
+const DEFERRING_FINDINGS = ['copy-deferred-in-flight-limit', 'copy-deferred-snapshot-quota'];
+
+/**
+ * What a pass reports of its plan's findings and of running its actions.
+ * Deferred work is what the plan held back (copies in flight, the snapshot
+ * quota) plus what the run left (the time budget, the quota reached).
+ */
+export function passOutcome(
+  findings: ReadonlyArray<{ readonly code: string; readonly level: string }>, run: IsolatedRun, deferredBeforeRun: number,
+) {
   const byCode: Record<string, number> = {};
   for (const f of findings) byCode[f.code] = (byCode[f.code] ?? 0) + 1;
   return {
     failures: run.failures,
     failuresByAction: run.failuresByAction,
     copiesFailedInRds: byCode['copy-failed'] ?? 0,
-    deferred: deferredBeforeRun + run.deferred,
+    errorFindings: findings.filter((f) => f.level === 'error').length,
+    deferred: deferredBeforeRun + run.deferred + DEFERRING_FINDINGS.reduce((n, code) => n + (byCode[code] ?? 0), 0),
     findings: byCode,
   };
 }

@@ -63,6 +63,12 @@ export interface VaultConfig extends VaultPlanConfig {
   readonly version: typeof VAULT_CONFIG_VERSION;
   readonly vaultKeyArn: string;
   readonly sources: readonly VaultSource[];
+  /**
+   * A database whose newest copy is older than this no longer counts towards
+   * its source's OldestRecoveryPointAge: it is taken as retired.
+   * @default retentionMs
+   */
+  readonly retireAfterMs?: number;
 }
 
 export function parseVaultConfig(raw: string | undefined): VaultConfig {
@@ -90,5 +96,8 @@ export function parseVaultConfig(raw: string | undefined): VaultConfig {
   // The handler re-checks what the construct checked at synth: the environment
   // can be edited after deployment, and these two guard against data loss.
   if (c.retentionMs < MIN_RETENTION_MS) fail('retentionMs must be at least one day');
+  if (c.retireAfterMs !== undefined && !(isWholeNumberAtLeast(c.retireAfterMs, 1) && c.retireAfterMs >= MIN_RETENTION_MS)) {
+    fail('retireAfterMs must be a whole number of at least one day');
+  }
   return c as VaultConfig;
 }

@@ -28,9 +28,14 @@ export const MetricName = {
   COPIES_COMPLETED: 'CopiesCompleted',
   /** Copies that could not be started, or that RDS reports as failed. */
   COPIES_FAILED: 'CopiesFailed',
-  /** Everything that failed in a pass: actions (copies, shares, announcements, deletions, tagging) and copies RDS reports as failed. */
+  /**
+   * Everything that went wrong in a pass: failed actions (copies, shares,
+   * announcements, deletions, tagging) and error-level findings (a copy RDS
+   * failed, the snapshot quota reached, a database not found or not
+   * shareable, a name conflict).
+   */
   FAILURES: 'Failures',
-  /** Actions left for the next pass: the time budget ran out, or the snapshot quota was reached. */
+  /** Work left for the next pass: copies held back by the in-flight limit or the snapshot quota, and actions the time budget left. */
   ACTIONS_DEFERRED: 'ActionsDeferred',
   /** Shipper: copies shared with the vault account. */
   SHARES: 'Shares',
@@ -89,6 +94,8 @@ export interface ShipperOutcome {
   readonly failuresByAction: Readonly<Record<string, number>>;
   /** Copies RDS reports as failed, found in this pass. */
   readonly copiesFailedInRds: number;
+  /** Error-level findings of the plan, copies RDS failed among them. */
+  readonly errorFindings: number;
   /** Actions left for the next pass. */
   readonly deferred: number;
   /** Per selected database, its newest shipped (shared and announced) copy. */
@@ -106,7 +113,7 @@ export function shipperMetrics(o: ShipperOutcome, now: Date, durationMs: number)
     // the pass that first sees it so.
     count(MetricName.COPIES_COMPLETED, o.announced),
     count(MetricName.COPIES_FAILED, (o.failuresByAction.copy ?? 0) + o.copiesFailedInRds),
-    count(MetricName.FAILURES, o.failures + o.copiesFailedInRds),
+    count(MetricName.FAILURES, o.failures + o.errorFindings),
     count(MetricName.ACTIONS_DEFERRED, o.deferred),
     count(MetricName.SHARES, o.shared),
     count(MetricName.ANNOUNCEMENTS, o.announced),
@@ -132,6 +139,8 @@ export interface VaultOutcome {
   readonly failures: number;
   readonly failuresByAction: Readonly<Record<string, number>>;
   readonly copiesFailedInRds: number;
+  /** Error-level findings of the plan, copies RDS failed among them. */
+  readonly errorFindings: number;
   /** Actions left for the next pass. */
   readonly deferred: number;
   /** The newest recovery point per source database, or undefined if the pass could not read them. */
@@ -141,16 +150,19 @@ export interface VaultOutcome {
 export interface VaultMetricsConfig {
   /** The configured sources, as account and region. */
   readonly sources: ReadonlyArray<{ readonly account: string; readonly region: string }>;
-  readonly retentionMs: number;
+  /** Past this age, a database's newest copy no longer counts towards its source's maximum. */
+  readonly retireAfterMs: number;
 }
 
 /**
  * The vault's metrics for one pass. Recovery-point ages are published per
- * source database, and their maximum per configured source. A database whose
- * newest copy is older than the retention period is taken as retired (its
- * age no longer counts towards the source's maximum) after the alarm has
- * fired for the whole retention period. A source with no database left has no
- * maximum at all: the alarm treats that missing data as breaching.
+ * source database, and their maximum per configured source (each account and
+ * region once). A database whose newest copy is older than `retireAfterMs`
+ * is taken as retired: its age no longer counts towards the source's maximum.
+ * The construct sets that to at least a week past the alarm's maxAge, so a
+ * database that stops being shipped alarms for a week or more first. A source
+ * with no database left has no maximum at all: the alarm treats that missing
+ * data as breaching.
  */
 export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: Date, durationMs: number): MetricDatum[] {
   const rejected = Object.values(o.rejectedByReason).reduce((a, b) => a + b, 0);
@@ -161,7 +173,7 @@ export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: D
     count(MetricName.COPIES_STARTED, o.copiesStarted),
     count(MetricName.COPIES_COMPLETED, o.copiesCompleted),
     count(MetricName.COPIES_FAILED, (o.failuresByAction.copy ?? 0) + o.copiesFailedInRds),
-    count(MetricName.FAILURES, o.failures + o.copiesFailedInRds),
+    count(MetricName.FAILURES, o.failures + o.errorFindings),
     count(MetricName.ACTIONS_DEFERRED, o.deferred),
     count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
     { name: MetricName.PASS_DURATION, unit: 'Milliseconds', value: durationMs },
@@ -176,11 +188,12 @@ export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: D
       dimensions: { [Dimension.SOURCE_ACCOUNT]: p.account, [Dimension.SOURCE_REGION]: p.region, [Dimension.SOURCE_DATABASE]: p.database },
     });
   }
-  for (const source of config.sources) {
+  const sources = [...new Map(config.sources.map((s) => [`${s.account}/${s.region}`, s])).values()];
+  for (const source of sources) {
     const ages = points
       .filter((p) => p.account === source.account && p.region === source.region)
       .map((p) => ageSeconds(now, p.time))
-      .filter((age) => age * 1000 <= config.retentionMs);
+      .filter((age) => age * 1000 <= config.retireAfterMs);
     if (ages.length === 0) continue;
     out.push({
       name: MetricName.OLDEST_RECOVERY_POINT_AGE,

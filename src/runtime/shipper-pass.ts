@@ -95,7 +95,7 @@ async function readOptionGroups(rds: RDSClient, snapshots: readonly DbSnapshot[]
 }
 
 function logFinding(log: Logger, f: Finding): void {
-  log.log(f.level, f.message, { event: 'finding', code: f.code, database: f.database, snapshot: f.snapshot });
+  log.log(f.level, f.message, { event: 'finding', code: f.code, database: f.database, snapshot: f.snapshot, snapshotCorrelationId: f.snapshotCorrelationId });
 }
 
 function buildMessage(snapshot: DbSnapshot, now: Date): SnapshotShippedMessage {

@@ -104,6 +104,8 @@ export interface Finding {
   readonly code: FindingCode;
   readonly database?: string;
   readonly snapshot?: string;
+  /** The ARN of the shipper copy the finding is about: the id that follows it into the vault's logs. */
+  readonly snapshotCorrelationId?: string;
   readonly message: string;
 }
 
@@ -313,7 +315,14 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
           message: `a manual snapshot named ${target} exists but was not created by this shipper; it is left alone and ${newest.identifier} is not shipped`,
         });
       } else if (existing.status === 'available') {
-        findings.push({ level: 'info', code: 'already-copied', database: db.identifier, snapshot: target, message: `${newest.identifier} already has its copy ${target}` });
+        findings.push({
+          level: 'info',
+          code: 'already-copied',
+          database: db.identifier,
+          snapshot: target,
+          snapshotCorrelationId: existing.arn,
+          message: `${newest.identifier} already has its copy ${target}`,
+        });
       }
       continue; // our copy exists: its state is handled below
     }
@@ -361,12 +370,12 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
     );
     for (const copy of copies) {
       if (isFailed(copy)) {
-        findings.push({ level: 'error', code: 'copy-failed', database, snapshot: copy.identifier, message: `copy ${copy.identifier} ended in status ${copy.status}; it is deleted so that a later pass can copy again` });
+        findings.push({ level: 'error', code: 'copy-failed', database, snapshot: copy.identifier, snapshotCorrelationId: copy.arn, message: `copy ${copy.identifier} ended in status ${copy.status}; it is deleted so that a later pass can copy again` });
         actions.push({ type: 'delete', database, snapshot: copy, cause: 'failed', reason: `copy ended in status ${copy.status}` });
         continue;
       }
       if (isInProgress(copy)) {
-        findings.push({ level: 'info', code: 'copy-in-progress', database, snapshot: copy.identifier, message: `copy ${copy.identifier} is ${copy.status}; a later pass shares it` });
+        findings.push({ level: 'info', code: 'copy-in-progress', database, snapshot: copy.identifier, snapshotCorrelationId: copy.arn, message: `copy ${copy.identifier} is ${copy.status}; a later pass shares it` });
         continue;
       }
       if (!isAnnounced(copy)) {
@@ -391,6 +400,7 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
             code: 'kept-newest-shared-copy',
             database,
             snapshot: copy.identifier,
+            snapshotCorrelationId: copy.arn,
             message: `${copy.identifier} is past the retention but is the newest shared copy of ${database}, so it is kept`,
           });
         }

@@ -35,6 +35,8 @@ export interface VaultPassSummary {
   readonly failuresByAction: Readonly<Record<string, number>>;
   /** Vault copies RDS reports as failed, found in this pass. */
   readonly copiesFailedInRds: number;
+  /** Error-level findings of the plan, copies RDS failed among them. */
+  readonly errorFindings: number;
   readonly deferred: number;
   readonly findings: Readonly<Record<string, number>>;
   /** Per source database, the newest recovery point held in an available vault copy. */
@@ -198,8 +200,10 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announc
     if (action.type === 'mark-completed') {
       const completed = { Key: TagKeys.COMPLETED, Value: deps.now().toISOString() };
       await rds.send(new AddTagsToResourceCommand({ ResourceName: action.snapshot.arn, Tags: [completed] }));
-      counts.copiesCompleted += 1;
-      actionLog.log('info', 'vault copy completed', { event: 'copy-completed', snapshot: action.snapshot.identifier, source: action.sourceKey });
+      if (action.counted) counts.copiesCompleted += 1;
+      actionLog.log('info', action.counted ? 'vault copy completed' : 'vault copy made long before recorded as completed, not counted', {
+        event: 'copy-completed', snapshot: action.snapshot.identifier, source: action.sourceKey, counted: action.counted,
+      });
       return;
     }
     if (await deleteSnapshot(rds, action.snapshot.identifier) === 'deleted') {

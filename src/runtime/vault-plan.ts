@@ -53,8 +53,11 @@ export interface VaultState {
 export type VaultAction =
   | { readonly type: 'copy'; readonly source: ShippedSnapshot; readonly targetIdentifier: string; readonly tags: TagMap }
   | { readonly type: 'delete'; readonly snapshot: DbSnapshot; readonly sourceKey: string; readonly cause: DeleteCause; readonly reason: string }
-  /** Records that a copy has finished, once: the copy is counted as completed. */
-  | { readonly type: 'mark-completed'; readonly snapshot: DbSnapshot; readonly sourceKey: string };
+  /**
+   * Records that a copy has finished, so that it is counted as completed once
+   * (`counted`), or, for a copy made long before, only recorded.
+   */
+  | { readonly type: 'mark-completed'; readonly snapshot: DbSnapshot; readonly sourceKey: string; readonly counted: boolean };
 
 export type VaultFindingCode =
   | 'already-copied'
@@ -84,6 +87,15 @@ export interface VaultPlan {
   /** Per source database, the newest recovery point the vault holds in an available copy. */
   readonly recoveryPoints: readonly RecoveryPoint[];
 }
+
+/** At most this many finished copies are recorded per pass; the rest wait for the next one. */
+export const MAX_COMPLETION_RECORDS_PER_PASS = 25;
+/**
+ * A finished copy first seen later than this after RDS made it (for example
+ * every copy held when the library is upgraded) is recorded but not counted
+ * as completed now.
+ */
+export const COMPLETION_COUNT_WINDOW_MS = 2 * 86_400_000;
 
 const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6})$/;
 
@@ -250,11 +262,11 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
       const age = state.now.getTime() - copyTime(copy)!;
       if (age <= config.retentionMs) continue;
       if (availableSeen <= config.minimumCopies) {
-        findings.push({ level: 'info', code: 'kept-minimum-copies', snapshot: copy.identifier, source: key, message: `${copy.identifier} is past the retention but is one of the newest ${config.minimumCopies} copies of ${key}, so it is kept` });
+        findings.push({ level: 'info', code: 'kept-minimum-copies', snapshot: copy.identifier, snapshotCorrelationId: copy.tags[TagKeys.SOURCE_SNAPSHOT], source: key, message: `${copy.identifier} is past the retention but is one of the newest ${config.minimumCopies} copies of ${key}, so it is kept` });
         continue;
       }
       if (newerIncomplete) {
-        findings.push({ level: 'info', code: 'kept-newer-copy-incomplete', snapshot: copy.identifier, source: key, message: `${copy.identifier} is past the retention but a newer copy of ${key} is still in progress, so it is kept` });
+        findings.push({ level: 'info', code: 'kept-newer-copy-incomplete', snapshot: copy.identifier, snapshotCorrelationId: copy.tags[TagKeys.SOURCE_SNAPSHOT], source: key, message: `${copy.identifier} is past the retention but a newer copy of ${key} is still in progress, so it is kept` });
         continue;
       }
       actions.push({ type: 'delete', snapshot: copy, sourceKey: key, cause: 'expired', reason: `older than the retention (${Math.floor(age / 86_400_000)} days) and ${config.minimumCopies} newer copies exist` });
@@ -264,10 +276,12 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
   // 4. Copies that have finished since the last pass are marked, so each is
   // counted as completed once.
   const deleted = new Set(actions.flatMap((a) => (a.type === 'delete' ? [a.snapshot.identifier] : [])));
-  for (const copy of own) {
-    if (copy.status === 'available' && copy.tags[TagKeys.COMPLETED] === undefined && !deleted.has(copy.identifier)) {
-      actions.push({ type: 'mark-completed', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?' });
-    }
+  const unrecorded = own
+    .filter((c) => c.status === 'available' && c.tags[TagKeys.COMPLETED] === undefined && !deleted.has(c.identifier))
+    .sort((a, b) => (b.createTime?.getTime() ?? 0) - (a.createTime?.getTime() ?? 0)); // the newest first
+  for (const copy of unrecorded.slice(0, MAX_COMPLETION_RECORDS_PER_PASS)) {
+    const counted = copy.createTime === undefined || state.now.getTime() - copy.createTime.getTime() <= COMPLETION_COUNT_WINDOW_MS;
+    actions.push({ type: 'mark-completed', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?', counted });
   }
 
   return { actions, findings, recoveryPoints: recoveryPointsOf(own) };

@@ -100,6 +100,7 @@ function outcomeOf(out: Handled) {
     failures: sum((s) => s.failures),
     failuresByAction,
     copiesFailedInRds: sum((s) => s.copiesFailedInRds),
+    errorFindings: sum((s) => s.errorFindings),
     deferred: sum((s) => s.deferred),
     // Every pass lists all of the vault's copies; the last one saw the newest state.
     recoveryPoints: out.summaries.at(-1)?.recoveryPoints,
@@ -107,7 +108,7 @@ function outcomeOf(out: Handled) {
 }
 
 function metricsConfigOf(config: VaultConfig) {
-  return { sources: config.sources.map((s) => parseArnAccount(s.topicArn)), retentionMs: config.retentionMs };
+  return { sources: config.sources.map((s) => parseArnAccount(s.topicArn)), retireAfterMs: config.retireAfterMs ?? config.retentionMs };
 }
 
 export async function handler(event: unknown, context?: Context): Promise<VaultResult> {

@@ -234,6 +234,12 @@ export class RdsSnapshotVault extends Construct {
           sources: sources.map((s) => ({ topicArn: s.topicArn })),
           sourceAccounts: this.sourceAccounts,
           retentionMs: (props.retention ?? Duration.days(31)).toMilliseconds(),
+          // A database that stops being shipped alarms for at least a week
+          // before it is taken as retired; see the recovery-point alarm.
+          retireAfterMs: Math.max(
+            (props.retention ?? Duration.days(31)).toMilliseconds(),
+            (props.alarms?.recoveryPoint?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds() + Duration.days(7).toMilliseconds(),
+          ),
           minimumCopies: props.minimumCopies ?? 3,
           maxCopiesInFlight: props.maxCopiesInFlight ?? 10,
           manualSnapshotQuota: props.manualSnapshotQuota ?? 100,
@@ -281,7 +287,12 @@ export class RdsSnapshotVault extends Construct {
     const alarms = new AlarmFactory(this, `RDS snapshot vault ${this.node.path}`, props.alarmTopic);
     const o = props.alarms ?? {};
     const silentHours = Math.ceil(scheduleInterval(schedule).toMinutes() / 60) + 1;
-    this.recoveryPointAlarms = sources.flatMap((source) => alarms.age(
+    if (o.recoveryPoint?.enabled !== false && silentHours > 168) {
+      new PropsValidator('RdsSnapshotVault').fail('schedule must sweep at least weekly while the recovery-point alarm is on: CloudWatch evaluates at most 7 days');
+    }
+    // The metric is per account and region: two topics there are one source.
+    const regionalSources = [...new Map(sources.map((s) => [`${s.account}/${s.region}`, s])).values()];
+    this.recoveryPointAlarms = regionalSources.flatMap((source) => alarms.age(
       `RecoveryPointAlarm-${source.account}-${source.region}`,
       o.recoveryPoint,
       this.metricOldestRecoveryPointAge(source.account, source.region),
@@ -296,7 +307,7 @@ export class RdsSnapshotVault extends Construct {
     this.handlerErrorAlarm = alarms.handlerErrors(o.handlerErrors, fn);
     this.deadLetterQueueAlarm = alarms.deadLetters(o.deadLetterQueue, this.deadLetterQueue);
     this.alarms = alarms.alarms;
-    if (props.dashboard) this.dashboard = this.createDashboard(sources, o.recoveryPoint?.maxAge ?? DEFAULT_MAX_AGE, props.dashboardName);
+    if (props.dashboard) this.dashboard = this.createDashboard(regionalSources, o.recoveryPoint?.maxAge ?? DEFAULT_MAX_AGE, props.dashboardName);
   }
 
   /**
@@ -316,7 +327,8 @@ export class RdsSnapshotVault extends Construct {
     return failsafeMetric(this.ownerId, MetricName.RECOVERY_POINT_AGE, 'Maximum', Duration.hours(1), {
       [Dimension.SOURCE_ACCOUNT]: sourceAccount,
       [Dimension.SOURCE_REGION]: sourceRegion,
-      [Dimension.SOURCE_DATABASE]: sourceDatabase.toLowerCase(),
+      // The vault publishes database identifiers in lower case, as RDS stores them.
+      [Dimension.SOURCE_DATABASE]: Token.isUnresolved(sourceDatabase) ? sourceDatabase : sourceDatabase.toLowerCase(),
     });
   }
 

@@ -1,6 +1,9 @@
 /**
  * A `Logger` for unit tests of the passes: every line is handed to `write` as
- * JSON, with the keys the Powertools-backed logger of the handlers adds.
+ * JSON with the pass's fields. It is not the handlers' Powertools logger,
+ * whose lines carry upper-case levels, `timestamp`, `service` and
+ * `correlation_id`; test/monitoring/emf.test.ts and the emulator tests check
+ * those.
  */
 import { Logger } from '../../src/runtime/log';
 

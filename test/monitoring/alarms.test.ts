@@ -160,7 +160,10 @@ describe('shipper alarms', () => {
     const body = JSON.stringify(Object.values<any>(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties);
     expect(body).toContain('rds-failsafe-live');
     expect(body).toContain(`MetricName=\\\\\\"ShippedCopyAge\\\\\\" service=\\\\\\"${construct.ownerId}\\\\\\"`);
-    expect(body).toContain('alarm');
+    // The alarm status widget lists every alarm, by ARN.
+    const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarmIds).toHaveLength(4);
+    for (const id of alarmIds) expect(body).toContain(`{"Fn::GetAtt":["${id}","Arn"]}`);
   });
 });
 
@@ -194,11 +197,35 @@ describe('vault alarms', () => {
     expect(construct.recoveryPointAlarms).toHaveLength(2);
   });
 
+  test('two topics in one account and region are one source: one alarm, and no clash', () => {
+    const second = `arn:aws:sns:eu-west-1:${LIVE}:rds-failsafe-shipper-reporting`;
+    const { template, construct } = vault({ sources: [{ topicArn: TOPIC }, { topicArn: second }], dashboard: true });
+    expect(alarmOn(template, 'OldestRecoveryPointAge').map(dimensionsOf)).toEqual([{ service: construct.ownerId, SourceAccount: LIVE, SourceRegion: 'eu-west-1' }]);
+  });
+
   test('a slower sweep widens the silence the recovery-point alarm tolerates', () => {
-    const six = vault({ schedule: events.Schedule.rate(Duration.hours(6)) });
-    expect(alarmOn(six.template, 'OldestRecoveryPointAge')[0]).toMatchObject({ EvaluationPeriods: 7, DatapointsToAlarm: 7 });
-    const cron = vault({ schedule: events.Schedule.cron({ minute: '0', hour: '3' }) });
-    expect(alarmOn(cron.template, 'OldestRecoveryPointAge')[0]).toMatchObject({ EvaluationPeriods: 25, DatapointsToAlarm: 25 });
+    const alarm = (schedule: events.Schedule) => alarmOn(vault({ schedule }).template, 'OldestRecoveryPointAge')[0];
+    expect(alarm(events.Schedule.rate(Duration.hours(6)))).toMatchObject({ EvaluationPeriods: 7, DatapointsToAlarm: 7 });
+    expect(alarm(events.Schedule.rate(Duration.minutes(15))).EvaluationPeriods).toBe(2);
+    expect(alarm(events.Schedule.cron({ minute: '0' })).EvaluationPeriods).toBe(2); // hourly
+    expect(alarm(events.Schedule.cron({ minute: '0', hour: '*/6' })).EvaluationPeriods).toBe(7);
+    expect(alarm(events.Schedule.cron({ minute: '0', hour: '3' })).EvaluationPeriods).toBe(25); // daily
+  });
+
+  test('a sweep less often than weekly is rejected while the recovery-point alarm is on', () => {
+    expect(() => vault({ schedule: events.Schedule.rate(Duration.days(8)) })).toThrow(/RdsSnapshotVault: schedule must sweep at least weekly/);
+    expect(() => vault({ schedule: events.Schedule.rate(Duration.days(8)), alarms: { recoveryPoint: { enabled: false } } })).not.toThrow();
+  });
+
+  test('a database that stops being shipped alarms for at least a week past maxAge before it counts as retired', () => {
+    const retireAfter = (props: Partial<RdsSnapshotVaultProps>) => {
+      const fn = Object.values<any>(vault(props).template.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.VAULT_CONFIG);
+      const text = JSON.stringify(fn.Properties.Environment.Variables.VAULT_CONFIG);
+      return Number(/retireAfterMs\\":(\d+)/.exec(text)![1]);
+    };
+    expect(retireAfter({})).toBe(31 * 86_400_000); // the retention, when it is the longer
+    expect(retireAfter({ retention: Duration.days(1) })).toBe((26 + 7 * 24) * 3_600_000);
+    expect(retireAfter({ retention: Duration.days(2), alarms: { recoveryPoint: { maxAge: Duration.hours(48) } } })).toBe((48 + 7 * 24) * 3_600_000);
   });
 
   test('failures and rejected messages: Sum of 1 or more in an hour, missing data not breaching', () => {

@@ -1,3 +1,4 @@
+import { passOutcome } from '../../src/runtime/actions';
 import { MetricName, shipperMetrics, vaultMetrics } from '../../src/runtime/metric-names';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
@@ -16,6 +17,7 @@ describe('shipperMetrics', () => {
     failures: 2,
     failuresByAction: { copy: 1, delete: 1 },
     copiesFailedInRds: 1,
+    errorFindings: 2, // the failed copy, and say a database not found
     deferred: 4,
     shippedCopies: [{ database: 'orders', time: hoursAgo(5) }, { database: 'users', time: hoursAgo(30) }],
   };
@@ -25,7 +27,7 @@ describe('shipperMetrics', () => {
       { name: 'CopiesStarted', unit: 'Count', value: 2 },
       { name: 'CopiesCompleted', unit: 'Count', value: 1 },
       { name: 'CopiesFailed', unit: 'Count', value: 2 }, // one copy action, one copy RDS failed
-      { name: 'Failures', unit: 'Count', value: 3 },
+      { name: 'Failures', unit: 'Count', value: 4 }, // 2 failed actions, 2 error findings
       { name: 'ActionsDeferred', unit: 'Count', value: 4 },
       { name: 'Shares', unit: 'Count', value: 1 },
       { name: 'Announcements', unit: 'Count', value: 1 },
@@ -37,7 +39,9 @@ describe('shipperMetrics', () => {
   });
 
   test('an idle pass publishes zeros, so that only a silent shipper has missing data', () => {
-    const quiet = { copiesStarted: 0, shared: 0, announced: 0, expired: 0, failures: 0, failuresByAction: {}, copiesFailedInRds: 0, deferred: 0 };
+    const quiet = {
+      copiesStarted: 0, shared: 0, announced: 0, expired: 0, failures: 0, failuresByAction: {}, copiesFailedInRds: 0, errorFindings: 0, deferred: 0,
+    };
     const idle = shipperMetrics({ ...outcome, ...quiet }, NOW, 10);
     expect(byName(idle, MetricName.ANNOUNCEMENTS)).toEqual([{ name: 'Announcements', unit: 'Count', value: 0 }]);
     expect(byName(idle, MetricName.FAILURES)).toEqual([{ name: 'Failures', unit: 'Count', value: 0 }]);
@@ -45,7 +49,7 @@ describe('shipperMetrics', () => {
 });
 
 describe('vaultMetrics', () => {
-  const config = { sources: [{ account: LIVE, region: 'eu-west-1' }, { account: OTHER, region: 'eu-west-1' }], retentionMs: 31 * 86_400_000 };
+  const config = { sources: [{ account: LIVE, region: 'eu-west-1' }, { account: OTHER, region: 'eu-west-1' }], retireAfterMs: 31 * 86_400_000 };
   const base = {
     accepted: 1,
     rejectedByReason: { 'unknown-topic': 2, 'malformed': 1 },
@@ -55,6 +59,7 @@ describe('vaultMetrics', () => {
     failures: 1,
     failuresByAction: { copy: 1 },
     copiesFailedInRds: 0,
+    errorFindings: 0,
     deferred: 0,
   };
 
@@ -94,7 +99,13 @@ describe('vaultMetrics', () => {
     expect(byName(data, MetricName.OLDEST_RECOVERY_POINT_AGE).map((d) => d.dimensions?.SourceAccount)).toEqual([LIVE]);
   });
 
-  test('a database silent for longer than the retention counts as retired: its age is still published, but not in the source maximum', () => {
+  test('two topics of one account and region are one source: one maximum', () => {
+    const twice = { ...config, sources: [...config.sources, { account: LIVE, region: 'eu-west-1' }] };
+    const data = vaultMetrics({ ...base, recoveryPoints: [{ account: LIVE, region: 'eu-west-1', database: 'orders', time: hoursAgo(2) }] }, twice, NOW, 50);
+    expect(byName(data, MetricName.OLDEST_RECOVERY_POINT_AGE)).toHaveLength(1);
+  });
+
+  test('a database silent for longer than retireAfterMs counts as retired: its age is still published, but not in the source maximum', () => {
     const data = vaultMetrics({
       ...base,
       recoveryPoints: [
@@ -105,5 +116,26 @@ describe('vaultMetrics', () => {
     }, config, NOW, 50);
     expect(byName(data, MetricName.RECOVERY_POINT_AGE)).toHaveLength(3);
     expect(byName(data, MetricName.OLDEST_RECOVERY_POINT_AGE).map((d) => d.value)).toEqual([3 * 3600, 40 * 3600]);
+  });
+});
+
+describe('passOutcome', () => {
+  const run = { failures: 1, failuresByAction: { copy: 1 }, deferred: 2 };
+  test('counts planner deferrals with the run\'s, and every error-level finding', () => {
+    const findings = [
+      { code: 'copy-deferred-in-flight-limit', level: 'warn' },
+      { code: 'copy-deferred-snapshot-quota', level: 'error' },
+      { code: 'database-not-found', level: 'error' },
+      { code: 'copy-failed', level: 'error' },
+      { code: 'already-copied', level: 'info' },
+    ];
+    expect(passOutcome(findings, run, 1)).toEqual({
+      failures: 1,
+      failuresByAction: { copy: 1 },
+      copiesFailedInRds: 1,
+      errorFindings: 3,
+      deferred: 1 + 2 + 2,
+      findings: { 'copy-deferred-in-flight-limit': 1, 'copy-deferred-snapshot-quota': 1, 'database-not-found': 1, 'copy-failed': 1, 'already-copied': 1 },
+    });
   });
 });

@@ -2,7 +2,9 @@ import * as fc from 'fast-check';
 import { DAY, LIVE, NOW, REGION } from './fixtures';
 import { DbSnapshot } from '../../src/runtime/shipper-plan';
 import { TagKeys } from '../../src/runtime/tags';
-import { parseShippedName, planVault, ShippedSnapshot, sourceKeyOf, VaultPlanConfig, vaultCopyIdentifier } from '../../src/runtime/vault-plan';
+import {
+  MAX_COMPLETION_RECORDS_PER_PASS, parseShippedName, planVault, ShippedSnapshot, sourceKeyOf, VaultPlanConfig, vaultCopyIdentifier,
+} from '../../src/runtime/vault-plan';
 
 const VAULT_OWNER = 'vault-test';
 const config = (extra: Partial<VaultPlanConfig> = {}): VaultPlanConfig => ({
@@ -195,6 +197,22 @@ describe('planVault: completed copies and recovery points', () => {
     expect(kinds(planVault(config(), { now: NOW, shipped: [source], manualSnapshots: [creating] }))).toEqual([]);
     const foreign = { ...finished, tags: { ...untagged, [TagKeys.OWNER]: 'someone-else' } };
     expect(kinds(planVault(config(), { now: NOW, shipped: [], manualSnapshots: [foreign] }))).toEqual([]);
+  });
+
+  test('at most 25 finished copies are recorded per pass, the newest first; one made long before is recorded but not counted', () => {
+    const untagged = (c: DbSnapshot): DbSnapshot => {
+      const { [TagKeys.COMPLETED]: _done, ...tags } = c.tags;
+      return { ...c, tags };
+    };
+    const copies = Array.from({ length: 30 }, (_, i) => untagged(vaultCopy(shipped(`db${i}`, i / 20))));
+    const marks = planVault(config(), { now: NOW, shipped: [], manualSnapshots: copies }).actions.filter((a) => a.type === 'mark-completed');
+    expect(marks).toHaveLength(MAX_COMPLETION_RECORDS_PER_PASS);
+    expect(marks.map((a) => a.snapshot.identifier)).toEqual(copies.slice(0, 25).map((c) => c.identifier));
+    expect(marks.every((a) => a.type === 'mark-completed' && a.counted)).toBe(true);
+    const legacy = untagged(vaultCopy(shipped('orders', 10))); // made 10 days ago, before the vault recorded completions
+    expect(planVault(config(), { now: NOW, shipped: [], manualSnapshots: [legacy] }).actions).toEqual([
+      { type: 'mark-completed', snapshot: legacy, sourceKey: sourceKeyOf(LIVE, REGION, 'orders'), counted: false },
+    ]);
   });
 
   test('a copy that retention deletes is not recorded first', () => {

@@ -39,7 +39,7 @@ const fault = (name: string, message = name) => Object.assign(new Error(message)
 const metric = (data: MetricDatum[], name: string) => data.find((d) => d.name === name && !d.dimensions)?.value;
 const shipperMetric = (summary: Parameters<typeof shipperMetrics>[0], name: string) => metric(shipperMetrics(summary, NOW, 0), name);
 const vaultMetric = (summary: any, name: string) =>
-  metric(vaultMetrics({ accepted: 0, rejectedByReason: {}, ...summary }, { sources: [], retentionMs: DAY }, NOW, 0), name);
+  metric(vaultMetrics({ accepted: 0, rejectedByReason: {}, ...summary }, { sources: [], retireAfterMs: DAY }, NOW, 0), name);
 
 const FAULTS: Array<[string, Error, RegExp | undefined]> = [
   ['throttling that outlasts the SDK retries', fault('ThrottlingException', 'Rate exceeded'), undefined],
