@@ -158,6 +158,7 @@ describe('runVaultPass sweep across regions', () => {
 describe('parseVaultConfig', () => {
   test('accepts a valid configuration', () => {
     expect(parseVaultConfig(JSON.stringify(config))).toEqual(config);
+    expect(parseVaultConfig(JSON.stringify({ ...config, retireAfterMs: 38 * 86_400_000 })).retireAfterMs).toBe(38 * 86_400_000);
   });
   test.each([
     ['no configuration', undefined, /VAULT_CONFIG is not set/],
@@ -166,6 +167,7 @@ describe('parseVaultConfig', () => {
     ['minimumCopies of 0', JSON.stringify({ ...config, minimumCopies: 0 }), /minimumCopies must be a whole number of at least 1/],
     ['a fractional minimumCopies, which would keep nothing', JSON.stringify({ ...config, minimumCopies: 0.5 }), /minimumCopies must be a whole number of at least 1/],
     ['a retention of one millisecond', JSON.stringify({ ...config, retentionMs: 1 }), /retentionMs must be at least one day/],
+    ['a retirement age under a day, which would hide stale recovery points', JSON.stringify({ ...config, retireAfterMs: 3_600_000 }), /retireAfterMs must be a whole number of at least one day/],
   ])('rejects %s', (_name, raw, message) => {
     expect(() => parseVaultConfig(raw)).toThrow(message);
   });
