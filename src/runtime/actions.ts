@@ -3,9 +3,18 @@
  * snapshots, and run the actions one by one, each isolated, within the
  * invocation's time budget.
  */
-import { CopyDBSnapshotCommand, CopyDBSnapshotCommandInput, DeleteDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CopyDBClusterSnapshotCommand,
+  CopyDBSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBSnapshotAttributeCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { errorCode } from './aws';
 import { describeError, Logger } from './log';
+import { DbKind } from './shipper-plan';
 
 /** Stop starting new actions when less than this is left of the invocation. */
 export const TIME_RESERVE_MS = 15_000;
@@ -30,37 +39,76 @@ export function isRdsError(e: unknown, code: string): boolean {
   return name === code || name === `${code}Fault`;
 }
 
+/** A copy to start, in either API family. */
+export interface CopyRequest {
+  readonly kind: DbKind;
+  /** The source: an identifier, or an ARN (required for a snapshot another account shared). */
+  readonly source: string;
+  readonly target: string;
+  /** The key of the copy; left out for an unencrypted cluster snapshot, which RDS cannot encrypt by copying. */
+  readonly kmsKeyId?: string;
+  readonly tags: { Key: string; Value: string }[];
+}
+
 /**
  * Starts snapshot copies for one pass. A copy that already exists was made by a
- * concurrent pass: it counts as done. Once the snapshot quota is hit, no
- * further copy starts in this pass.
+ * concurrent pass: it counts as done. Once the snapshot quota of a kind is hit
+ * (instances and clusters have separate quotas), no further copy of that kind
+ * starts in this pass.
  */
 export class CopyStarter {
-  private quotaReached = false;
+  private readonly quotaReached = new Set<DbKind>();
 
   constructor(private readonly rds: RDSClient) {}
 
-  public async start(input: CopyDBSnapshotCommandInput): Promise<'started' | 'exists' | 'deferred'> {
-    if (this.quotaReached) return 'deferred';
+  public async start(r: CopyRequest): Promise<'started' | 'exists' | 'deferred'> {
+    if (this.quotaReached.has(r.kind)) return 'deferred';
     try {
-      await this.rds.send(new CopyDBSnapshotCommand(input));
+      if (r.kind === 'cluster') {
+        await this.rds.send(new CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: r.source,
+          TargetDBClusterSnapshotIdentifier: r.target,
+          KmsKeyId: r.kmsKeyId,
+          CopyTags: false,
+          Tags: r.tags,
+        }));
+      } else {
+        await this.rds.send(new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: r.source, TargetDBSnapshotIdentifier: r.target, KmsKeyId: r.kmsKeyId, CopyTags: false, Tags: r.tags,
+        }));
+      }
       return 'started';
     } catch (e) {
-      if (isRdsError(e, 'DBSnapshotAlreadyExists')) return 'exists';
-      if (isRdsError(e, 'SnapshotQuotaExceeded')) this.quotaReached = true;
+      if (isRdsError(e, 'DBSnapshotAlreadyExists') || isRdsError(e, 'DBClusterSnapshotAlreadyExists')) return 'exists';
+      if (isRdsError(e, 'SnapshotQuotaExceeded')) this.quotaReached.add(r.kind);
       throw e;
     }
   }
 }
 
 /** Deletes a snapshot; one that is already gone counts as deleted by someone else. */
-export async function deleteSnapshot(rds: RDSClient, identifier: string): Promise<'deleted' | 'gone'> {
+export async function deleteSnapshot(rds: RDSClient, snapshot: { readonly kind?: DbKind; readonly identifier: string }): Promise<'deleted' | 'gone'> {
   try {
-    await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: identifier }));
+    if (snapshot.kind === 'cluster') {
+      await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: snapshot.identifier }));
+    } else {
+      await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshot.identifier }));
+    }
     return 'deleted';
   } catch (e) {
-    if (isRdsError(e, 'DBSnapshotNotFound')) return 'gone';
+    if (isRdsError(e, 'DBSnapshotNotFound') || isRdsError(e, 'DBClusterSnapshotNotFound')) return 'gone';
     throw e;
+  }
+}
+
+/** Shares a manual snapshot with an account (adds it to the `restore` attribute). */
+export async function shareSnapshot(
+  rds: RDSClient, snapshot: { readonly kind?: DbKind; readonly identifier: string }, account: string,
+): Promise<void> {
+  if (snapshot.kind === 'cluster') {
+    await rds.send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: snapshot.identifier, AttributeName: 'restore', ValuesToAdd: [account] }));
+  } else {
+    await rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: snapshot.identifier, AttributeName: 'restore', ValuesToAdd: [account] }));
   }
 }
 

@@ -6,12 +6,12 @@
 import {
   AddTagsToResourceCommand,
   DescribeOptionGroupsCommand,
-  ModifyDBSnapshotAttributeCommand,
+  paginateDescribeDBClusters,
   paginateDescribeDBInstances,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { baseCode, CopyStarter, deleteSnapshot, PassDeps, passOutcome, runIsolated } from './actions';
+import { baseCode, CopyStarter, deleteSnapshot, PassDeps, passOutcome, runIsolated, shareSnapshot } from './actions';
 import { parseArnAccount } from './aws';
 import { ShipperConfig } from './config';
 import { describeError, Logger } from './log';
@@ -29,7 +29,7 @@ import {
   ShipperAction,
   sourceTimeOf,
 } from './shipper-plan';
-import { listDbSnapshots } from './snapshots';
+import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
 import { TagKeys, toTagList, toTagMap } from './tags';
 
 export interface ShipperDeps extends PassDeps {
@@ -45,9 +45,28 @@ export interface ShipperPassSummary extends ShipperOutcome {
   readonly findings: Readonly<Record<string, number>>;
 }
 
-/** The ARN of a snapshot in the same account and region as `arn`. */
+/** The ARN of a snapshot of the same kind, account and region as `arn`. */
 function siblingArn(arn: string, identifier: string): string {
-  return arn.replace(/:snapshot:[^:]*(:[^:]*)?$/, `:snapshot:${identifier}`);
+  return arn.replace(/:(snapshot|cluster-snapshot):[^:]*(:[^:]*)?$/, `:$1:${identifier}`);
+}
+
+/** The DB clusters (Aurora) of the account, in pages of 100. */
+async function listClusters(rds: RDSClient): Promise<DbInstance[]> {
+  const out: DbInstance[] = [];
+  for await (const page of paginateDescribeDBClusters({ client: rds, pageSize: 100 }, {})) {
+    for (const c of page.DBClusters ?? []) {
+      out.push({
+        kind: 'cluster',
+        identifier: c.DBClusterIdentifier ?? '',
+        arn: c.DBClusterArn ?? '',
+        engine: c.Engine ?? '',
+        status: c.Status ?? '',
+        backupRetentionPeriod: c.BackupRetentionPeriod ?? 0,
+        tags: toTagMap(c.TagList),
+      });
+    }
+  }
+  return out;
 }
 
 async function listInstances(rds: RDSClient): Promise<DbInstance[]> {
@@ -103,7 +122,7 @@ function buildMessage(snapshot: DbSnapshot, now: Date): SnapshotShippedMessage {
   return {
     schema: MESSAGE_SCHEMA,
     version: MESSAGE_VERSION,
-    kind: 'instance',
+    kind: snapshot.kind ?? 'instance',
     snapshotArn: snapshot.arn,
     snapshotIdentifier: snapshot.identifier,
     sourceAccount: account,
@@ -153,14 +172,27 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
   const { rds, sns, log } = deps;
   const now = deps.now();
 
-  const [instances, automatedSnapshots, manualSnapshots] = await Promise.all([
+  // DB clusters are read only when the selection can name one: a shipper of
+  // instances makes no more calls than it did before clusters were supported.
+  const withClusters = (config.selection.clusterIdentifiers?.length ?? 0) > 0 || config.selection.tag !== undefined;
+  const none = Promise.resolve([] as never[]);
+  const [instances, automatedSnapshots, manualSnapshots, clusters, automatedClusterSnapshots, manualClusterSnapshots] = await Promise.all([
     listInstances(rds),
     listDbSnapshots(rds, 'automated'),
     listDbSnapshots(rds, 'manual'),
+    withClusters ? listClusters(rds) : none,
+    withClusters ? listDbClusterSnapshots(rds, 'automated') : none,
+    withClusters ? listDbClusterSnapshots(rds, 'manual') : none,
   ]);
   const optionGroups = await readOptionGroups(rds, automatedSnapshots, log);
 
-  const plan = planShipper(config, { now, instances, automatedSnapshots, manualSnapshots, optionGroups });
+  const plan = planShipper(config, {
+    now,
+    instances: [...instances, ...clusters],
+    automatedSnapshots: [...automatedSnapshots, ...automatedClusterSnapshots],
+    manualSnapshots: [...manualSnapshots, ...manualClusterSnapshots],
+    optionGroups,
+  });
   for (const f of plan.findings) logFinding(log, f);
 
   const counts = { copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, expired: 0, deferred: 0 };
@@ -172,11 +204,11 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
     switch (action.type) {
       case 'copy': {
         const outcome = await copies.start({
-          SourceDBSnapshotIdentifier: action.source.arn,
-          TargetDBSnapshotIdentifier: action.targetIdentifier,
-          KmsKeyId: config.shippingKeyArn,
-          CopyTags: false,
-          Tags: toTagList(action.tags),
+          kind: action.source.kind ?? 'instance',
+          source: action.source.arn,
+          target: action.targetIdentifier,
+          kmsKeyId: action.encrypt ? config.shippingKeyArn : undefined,
+          tags: toTagList(action.tags),
         });
         if (outcome === 'started') {
           counts.copiesStarted += 1;
@@ -191,7 +223,7 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
       }
       case 'share-and-announce': {
         const s = action.snapshot;
-        await rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: s.identifier, AttributeName: 'restore', ValuesToAdd: [config.vaultAccount] }));
+        await shareSnapshot(rds, s, config.vaultAccount);
         counts.shared += 1;
         actionLog.log('info', 'copy shared with the vault account', { event: 'shared', database: action.database, snapshot: s.identifier, vaultAccount: config.vaultAccount });
         const message = buildMessage(s, deps.now());
@@ -215,7 +247,7 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
         return;
       }
       case 'delete': {
-        if (await deleteSnapshot(rds, action.snapshot.identifier) === 'gone') {
+        if (await deleteSnapshot(rds, action.snapshot) === 'gone') {
           actionLog.log('info', 'copy was already deleted', { event: 'delete-skipped', database: action.database, snapshot: action.snapshot.identifier });
           return;
         }

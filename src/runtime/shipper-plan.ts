@@ -15,8 +15,10 @@ import { shippingCopyIdentifier, isValidDbIdentifier } from './naming';
 import { TagKeys, TagMap } from './tags';
 
 export interface DatabaseSelection {
-  /** Databases named explicitly (instance identifiers). */
+  /** DB instances named explicitly. */
   readonly identifiers?: readonly string[];
+  /** DB clusters (Aurora) named explicitly. */
+  readonly clusterIdentifiers?: readonly string[];
   /** Databases that carry this tag, found at run time. */
   readonly tag?: { readonly key: string; readonly value: string };
 }
@@ -32,7 +34,13 @@ export interface ShipperPlanConfig {
   readonly manualSnapshotQuota: number;
 }
 
+/** Which RDS API family a database or snapshot belongs to. */
+export type DbKind = 'instance' | 'cluster';
+
+/** A DB instance or a DB cluster: a database the shipper can ship. */
 export interface DbInstance {
+  /** @default 'instance' */
+  readonly kind?: DbKind;
   readonly identifier: string;
   readonly arn: string;
   readonly engine: string;
@@ -43,6 +51,8 @@ export interface DbInstance {
 }
 
 export interface DbSnapshot {
+  /** @default 'instance' */
+  readonly kind?: DbKind;
   readonly identifier: string;
   readonly arn: string;
   readonly dbIdentifier: string;
@@ -74,7 +84,18 @@ export interface ShipperState {
 }
 
 export type ShipperAction =
-  | { readonly type: 'copy'; readonly database: string; readonly source: DbSnapshot; readonly targetIdentifier: string; readonly tags: TagMap }
+  | {
+    readonly type: 'copy';
+    readonly database: string;
+    readonly source: DbSnapshot;
+    readonly targetIdentifier: string;
+    readonly tags: TagMap;
+    /**
+     * Whether the copy is made under the shipping key. Always, except for an
+     * unencrypted DB cluster snapshot: RDS cannot encrypt one by copying it.
+     */
+    readonly encrypt: boolean;
+  }
   | { readonly type: 'share-and-announce'; readonly database: string; readonly snapshot: DbSnapshot }
   | { readonly type: 'delete'; readonly database: string; readonly snapshot: DbSnapshot; readonly cause: DeleteCause; readonly reason: string };
 
@@ -97,7 +118,10 @@ export type FindingCode =
   | 'copy-failed'
   | 'copy-deferred-in-flight-limit'
   | 'copy-deferred-snapshot-quota'
-  | 'kept-newest-shared-copy';
+  | 'kept-newest-shared-copy'
+  | 'cluster-unencrypted'
+  | 'cannot-copy-multi-az-cluster'
+  | 'unsupported-engine';
 
 export interface Finding {
   readonly level: 'info' | 'warn' | 'error';
@@ -226,18 +250,20 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return out;
 }
 
-/** Resolves the selection against the instances that exist. */
-function selectDatabases(config: ShipperPlanConfig, state: ShipperState, findings: Finding[]): DbInstance[] {
+/** Resolves the selection of one kind against the databases of that kind that exist. */
+function selectDatabases(kind: DbKind, config: ShipperPlanConfig, state: ShipperState, findings: Finding[]): DbInstance[] {
+  const what = kind === 'cluster' ? 'DB cluster' : 'DB instance';
   const byId = new Map(state.instances.map((i) => [i.identifier.toLowerCase(), i]));
   const chosen = new Map<string, DbInstance>();
-  for (const id of config.selection.identifiers ?? []) {
+  const named = (kind === 'cluster' ? config.selection.clusterIdentifiers : config.selection.identifiers) ?? [];
+  for (const id of named) {
     if (!isValidDbIdentifier(id)) {
-      findings.push({ level: 'error', code: 'invalid-database-identifier', database: id, message: `${JSON.stringify(id)} is not a valid DB instance identifier` });
+      findings.push({ level: 'error', code: 'invalid-database-identifier', database: id, message: `${JSON.stringify(id)} is not a valid ${what} identifier` });
       continue;
     }
     const instance = byId.get(id.toLowerCase());
     if (!instance) {
-      findings.push({ level: 'error', code: 'database-not-found', database: id, message: `database ${id} was not found; its existing copies are kept` });
+      findings.push({ level: 'error', code: 'database-not-found', database: id, message: `${what} ${id} was not found; its existing copies are kept` });
       continue;
     }
     chosen.set(instance.identifier, instance);
@@ -250,6 +276,23 @@ function selectDatabases(config: ShipperPlanConfig, state: ShipperState, finding
   }
   const out: DbInstance[] = [];
   for (const instance of chosen.values()) {
+    if (kind === 'cluster' && !instance.engine.startsWith('aurora')) {
+      const multiAz = instance.engine === 'mysql' || instance.engine === 'postgres';
+      findings.push(multiAz
+        ? {
+          level: 'error',
+          code: 'cannot-copy-multi-az-cluster',
+          database: instance.identifier,
+          message: `${instance.identifier} is a Multi-AZ DB cluster (engine ${instance.engine}); RDS cannot copy its snapshots, so it cannot be shipped`,
+        }
+        : {
+          level: 'error',
+          code: 'unsupported-engine',
+          database: instance.identifier,
+          message: `${instance.identifier} is a ${instance.engine} cluster, which is not an RDS database; it is not shipped`,
+        });
+      continue;
+    }
     if (instance.clusterIdentifier) {
       findings.push({
         level: 'warn',
@@ -262,23 +305,52 @@ function selectDatabases(config: ShipperPlanConfig, state: ShipperState, finding
     out.push(instance);
   }
   if (out.length === 0 && chosen.size === 0) {
-    const what = tag ? `no database carries the tag ${tag.key}=${tag.value}` : 'none of the configured databases exists';
-    findings.push({ level: 'warn', code: 'no-database-selected', message: `${what}; nothing is shipped in this pass` });
+    const why = tag ? `no database carries the tag ${tag.key}=${tag.value}` : 'none of the configured databases exists';
+    findings.push({ level: 'warn', code: 'no-database-selected', message: `${why}; nothing is shipped in this pass` });
   }
   return out.sort((a, b) => a.identifier.localeCompare(b.identifier));
 }
 
+const kindOf = (x: { readonly kind?: DbKind }): DbKind => x.kind ?? 'instance';
+
+/**
+ * Plans a pass: DB instances and DB clusters each with their own API family,
+ * their own snapshots and their own manual snapshot quota (the two quotas are
+ * separate: Aurora User Guide, "Quotas in Amazon Aurora"), but one budget of
+ * copies in flight.
+ */
 export function planShipper(config: ShipperPlanConfig, state: ShipperState): ShipperPlan {
+  const instances = planKind('instance', config, state, 0);
+  const instanceCopiesInFlight = state.manualSnapshots.filter((s) => kindOf(s) === 'instance' && isOwnedBy(s, config.ownerId) && isInProgress(s)).length
+    + instances.actions.filter((a) => a.type === 'copy').length;
+  const clusters = planKind('cluster', config, state, instanceCopiesInFlight);
+  const selected = [...instances.selected, ...clusters.selected];
+  // "Nothing selected" is a finding of the whole pass, not of one kind.
+  const findings = [...instances.findings, ...clusters.findings].filter((f) => f.code !== 'no-database-selected');
+  if (selected.length === 0) {
+    const none = [...instances.findings, ...clusters.findings].find((f) => f.code === 'no-database-selected');
+    if (none) findings.push(none);
+  }
+  return { actions: [...instances.actions, ...clusters.actions], findings, selected, shipped: [...instances.shipped, ...clusters.shipped] };
+}
+
+function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperState, otherCopiesInFlight: number): ShipperPlan {
+  const state: ShipperState = {
+    ...fullState,
+    instances: fullState.instances.filter((i) => kindOf(i) === kind),
+    automatedSnapshots: fullState.automatedSnapshots.filter((s) => kindOf(s) === kind),
+    manualSnapshots: fullState.manualSnapshots.filter((s) => kindOf(s) === kind),
+  };
   const findings: Finding[] = [];
   const actions: ShipperAction[] = [];
-  const selected = selectDatabases(config, state, findings);
+  const selected = selectDatabases(kind, config, state, findings);
 
   const own = state.manualSnapshots.filter((s) => isOwnedBy(s, config.ownerId));
   const ownByDb = groupBy(own, (s) => s.tags[TagKeys.SOURCE_DATABASE] ?? s.dbIdentifier);
   const manualByName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
   const automatedByDb = groupBy(state.automatedSnapshots.filter((s) => s.type === 'automated'), (s) => s.dbIdentifier.toLowerCase());
 
-  let inFlight = own.filter(isInProgress).length;
+  let inFlight = own.filter(isInProgress).length + otherCopiesInFlight;
   let manualCount = state.manualSnapshots.length;
 
   // 1. Make sure the newest automated snapshot of every selected database has a copy.
@@ -346,8 +418,22 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
       });
       continue;
     }
+    // Aurora User Guide, "Copying a DB cluster snapshot": "you can't encrypt an
+    // unencrypted DB cluster snapshot when you copy the snapshot." Such a copy
+    // stays unencrypted, and so does the vault's.
+    const encrypt = kind === 'instance' || newest.encrypted;
+    if (!encrypt) {
+      findings.push({
+        level: 'warn',
+        code: 'cluster-unencrypted',
+        database: db.identifier,
+        snapshot: newest.identifier,
+        message: `cluster ${db.identifier} is not encrypted, and RDS cannot encrypt a cluster snapshot by copying it: its copies in Live and in the vault stay unencrypted`,
+      });
+    }
     actions.push({
       type: 'copy',
+      encrypt,
       database: db.identifier,
       source: newest,
       targetIdentifier: target,

@@ -1,10 +1,17 @@
-/** Bulk, paginated reads of DB snapshots, shared by both handlers. */
-import { DBSnapshot as SdkSnapshot, paginateDescribeDBSnapshots, RDSClient } from '@aws-sdk/client-rds';
+/** Bulk, paginated reads of DB instance and DB cluster snapshots, shared by both handlers. */
+import {
+  DBClusterSnapshot as SdkClusterSnapshot,
+  DBSnapshot as SdkSnapshot,
+  paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBSnapshots,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { DbSnapshot } from './shipper-plan';
 import { toTagMap } from './tags';
 
 export function toSnapshot(s: SdkSnapshot): DbSnapshot {
   return {
+    kind: 'instance',
     identifier: s.DBSnapshotIdentifier ?? '',
     arn: s.DBSnapshotArn ?? '',
     dbIdentifier: s.DBInstanceIdentifier ?? '',
@@ -30,6 +37,33 @@ export async function listDbSnapshots(rds: RDSClient, snapshotType: 'automated' 
   const input = snapshotType === 'shared' ? { SnapshotType: 'shared', IncludeShared: true } : { SnapshotType: snapshotType };
   for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: 100 }, input)) {
     for (const s of page.DBSnapshots ?? []) out.push(toSnapshot(s));
+  }
+  return out;
+}
+
+export function toClusterSnapshot(s: SdkClusterSnapshot): DbSnapshot {
+  return {
+    kind: 'cluster',
+    identifier: s.DBClusterSnapshotIdentifier ?? '',
+    arn: s.DBClusterSnapshotArn ?? '',
+    dbIdentifier: s.DBClusterIdentifier ?? '',
+    type: s.SnapshotType ?? '',
+    status: s.Status ?? 'unknown',
+    createTime: s.SnapshotCreateTime,
+    encrypted: s.StorageEncrypted === true,
+    kmsKeyId: s.KmsKeyId,
+    engine: s.Engine ?? '',
+    engineVersion: s.EngineVersion,
+    tags: toTagMap(s.TagList),
+  };
+}
+
+/** The same for DB cluster snapshots (Aurora), which have their own API family. */
+export async function listDbClusterSnapshots(rds: RDSClient, snapshotType: 'automated' | 'manual' | 'shared'): Promise<DbSnapshot[]> {
+  const out: DbSnapshot[] = [];
+  const input = snapshotType === 'shared' ? { SnapshotType: 'shared', IncludeShared: true } : { SnapshotType: snapshotType };
+  for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: 100 }, input)) {
+    for (const s of page.DBClusterSnapshots ?? []) out.push(toClusterSnapshot(s));
   }
   return out;
 }

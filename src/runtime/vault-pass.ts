@@ -9,7 +9,7 @@ import { VaultConfig } from './config';
 import { Logger } from './log';
 import { RecoveryPoint } from './metric-names';
 import { parseMessage, parseSnapshotArn, Rejection, RejectionCode } from './schema';
-import { listDbSnapshots } from './snapshots';
+import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
 import { TagKeys, toTagList } from './tags';
 import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction, VAULT_SNAPSHOT_PREFIX } from './vault-plan';
 
@@ -20,6 +20,12 @@ export interface VaultDeps extends PassDeps {
    * @default the vault's own client, for every region
    */
   readonly rdsIn?: (region: string) => RDSClient;
+  /**
+   * The vault's own region. Shared cluster snapshots are listed there only:
+   * RDS copies a shared cluster snapshot across accounts only within its region.
+   * @default no region check
+   */
+  readonly region?: string;
 }
 
 export interface VaultPassSummary {
@@ -97,7 +103,7 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
   if (m.sourceRegion !== topic.region) {
     return reject('topic-mismatch', `message announces region ${m.sourceRegion}, but it was published on a topic in region ${topic.region}`);
   }
-  if (m.kind !== 'instance') return reject('unsupported-kind', `snapshot kind "${m.kind}" is not supported by this version of the vault`);
+  if (m.kind !== 'instance' && m.kind !== 'cluster') return reject('unsupported-kind', `snapshot kind "${m.kind}" is not supported by this version of the vault`);
   if (!m.snapshotIdentifier.toLowerCase().startsWith(SHIPPED_SNAPSHOT_PREFIX)) {
     return reject('not-a-shipper-copy', `snapshot ${m.snapshotIdentifier} is not a shipper copy (its name does not start with ${SHIPPED_SNAPSHOT_PREFIX})`);
   }
@@ -122,6 +128,8 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
       identifier: m.snapshotIdentifier,
       database: m.sourceDatabaseIdentifier.toLowerCase(),
       time: new Date(m.snapshotCreateTime),
+      kind: m.kind,
+      encrypted: m.encrypted,
     },
   };
 }
@@ -130,7 +138,12 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
 async function listShipped(deps: VaultDeps, config: VaultConfig, log: Logger, now: Date): Promise<ShippedSnapshot[]> {
   const out: ShippedSnapshot[] = [];
   const regions = [...new Set(config.sources.map((s) => parseArnAccount(s.topicArn).region))].sort();
-  const shared = (await Promise.all(regions.map((region) => listDbSnapshots(deps.rdsIn?.(region) ?? deps.rds, 'shared')))).flat();
+  const clusterRegions = deps.region === undefined ? regions : regions.filter((r) => r === deps.region);
+  const shared = (await Promise.all([
+    ...regions.map((region) => listDbSnapshots(deps.rdsIn?.(region) ?? deps.rds, 'shared')),
+    // Shared cluster snapshots can be copied only in their own region: only the vault's region is listed.
+    ...clusterRegions.map((region) => listDbClusterSnapshots(deps.rdsIn?.(region) ?? deps.rds, 'shared')),
+  ])).flat();
   for (const s of shared) {
     const arn = parseSnapshotArn(s.arn);
     const name = arn ? parseShippedName(arn.identifier) : undefined;
@@ -143,7 +156,9 @@ async function listShipped(deps: VaultDeps, config: VaultConfig, log: Logger, no
       continue;
     }
     const { account, region, identifier } = arn;
-    out.push({ arn: s.arn, account, region, identifier, database: name.database, time: name.time, status: s.status });
+    out.push({
+      arn: s.arn, account, region, identifier, database: name.database, time: name.time, status: s.status, kind: s.kind, encrypted: s.encrypted,
+    });
   }
   return out;
 }
@@ -160,11 +175,12 @@ function correlationIdOf(action: VaultAction): string | undefined {
  */
 export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announced?: ShippedSnapshot): Promise<VaultPassSummary> {
   const { rds, log } = deps;
-  const [shipped, manualSnapshots] = await Promise.all([
+  const [shipped, manualSnapshots, manualClusterSnapshots] = await Promise.all([
     announced ? Promise.resolve([announced]) : listShipped(deps, config, log, deps.now()),
     listDbSnapshots(rds, 'manual'),
+    listDbClusterSnapshots(rds, 'manual'),
   ]);
-  const plan = planVault(config, { now: deps.now(), shipped, manualSnapshots });
+  const plan = planVault(config, { now: deps.now(), region: deps.region, shipped, manualSnapshots: [...manualSnapshots, ...manualClusterSnapshots] });
   for (const f of plan.findings) {
     log.log(f.level, f.message, { event: 'finding', code: f.code, snapshot: f.snapshot, source: f.source, snapshotCorrelationId: f.snapshotCorrelationId });
   }
@@ -177,14 +193,16 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announc
     const actionLog = log.child({ snapshotCorrelationId: correlationIdOf(action) });
     if (action.type === 'copy') {
       const outcome = await copies.start({
-        SourceDBSnapshotIdentifier: action.source.arn,
-        TargetDBSnapshotIdentifier: action.targetIdentifier,
-        KmsKeyId: config.vaultKeyArn,
-        CopyTags: false,
-        Tags: toTagList(action.tags),
-        // A source in another region needs nothing more than its ARN: RDS copies
-        // across accounts and regions in one call, and PreSignedUrl only
-        // applies in GovCloud (RDS API Reference, CopyDBSnapshot).
+        kind: action.source.kind ?? 'instance',
+        // A shared snapshot is named by its ARN. An instance snapshot in
+        // another region needs nothing more: RDS copies across accounts and
+        // regions in one call, and PreSignedUrl only applies in GovCloud (RDS
+        // API Reference, CopyDBSnapshot). Cluster snapshots from other regions
+        // never get here (see planVault).
+        source: action.source.arn,
+        target: action.targetIdentifier,
+        kmsKeyId: action.encrypt ? config.vaultKeyArn : undefined,
+        tags: toTagList(action.tags),
       });
       if (outcome === 'started') {
         counts.copiesStarted += 1;
@@ -206,7 +224,7 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announc
       });
       return;
     }
-    if (await deleteSnapshot(rds, action.snapshot.identifier) === 'deleted') {
+    if (await deleteSnapshot(rds, action.snapshot) === 'deleted') {
       counts.deleted += 1;
       if (action.cause === 'expired') counts.expired += 1;
       actionLog.log('info', action.cause === 'expired' ? 'vault copy deleted by retention' : 'failed vault copy deleted', {

@@ -12,7 +12,7 @@
 import { RecoveryPoint } from './metric-names';
 import { compactTimestamp, isValidDbIdentifier } from './naming';
 import { parseSnapshotArn } from './schema';
-import { DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
+import { DbKind, DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
 import { TagKeys, TagMap } from './tags';
 
 /** Prefix of every snapshot the vault creates. IAM scopes its permissions to it. */
@@ -40,10 +40,16 @@ export interface ShippedSnapshot {
   /** The recovery point: the original automated snapshot's time. */
   readonly time: Date;
   readonly status?: string;
+  /** @default 'instance' */
+  readonly kind?: DbKind;
+  /** Whether the shared snapshot is encrypted, when known. */
+  readonly encrypted?: boolean;
 }
 
 export interface VaultState {
   readonly now: Date;
+  /** The vault's own region: a shared cluster snapshot from another region cannot be copied in one step. */
+  readonly region?: string;
   /** Snapshots to hold: from the message being handled, or found shared with the account. */
   readonly shipped: readonly ShippedSnapshot[];
   /** Every manual snapshot in the vault account and region, owned by anyone. */
@@ -51,7 +57,14 @@ export interface VaultState {
 }
 
 export type VaultAction =
-  | { readonly type: 'copy'; readonly source: ShippedSnapshot; readonly targetIdentifier: string; readonly tags: TagMap }
+  | {
+    readonly type: 'copy';
+    readonly source: ShippedSnapshot;
+    readonly targetIdentifier: string;
+    readonly tags: TagMap;
+    /** Whether the copy is made under the vault key: always, except for an unencrypted cluster snapshot. */
+    readonly encrypt: boolean;
+  }
   | { readonly type: 'delete'; readonly snapshot: DbSnapshot; readonly sourceKey: string; readonly cause: DeleteCause; readonly reason: string }
   /**
    * Records that a copy has finished, so that it is counted as completed once
@@ -61,6 +74,8 @@ export type VaultAction =
 
 export type VaultFindingCode =
   | 'already-copied'
+  | 'cluster-unencrypted'
+  | 'cluster-cross-region'
   | 'copy-in-progress'
   | 'copy-failed'
   | 'source-not-available'
@@ -102,7 +117,7 @@ const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6})$/;
 /** The vault copy's identifier, derived from the shipped snapshot's ARN alone. */
 export function vaultCopyIdentifier(shippedArn: string): string {
   const arn = parseSnapshotArn(shippedArn);
-  if (!arn || arn.kind !== 'instance') throw new Error(`not an RDS DB snapshot ARN: ${shippedArn}`);
+  if (!arn) throw new Error(`not an RDS DB snapshot ARN: ${shippedArn}`);
   return `${VAULT_SNAPSHOT_PREFIX}${arn.account}-${arn.region}-${arn.identifier.toLowerCase()}`;
 }
 
@@ -148,13 +163,36 @@ function copyTime(s: DbSnapshot): number | undefined {
 }
 
 
+const kindOf = (x: { readonly kind?: DbKind }): DbKind => x.kind ?? 'instance';
+
+/**
+ * Plans a pass over DB instance and DB cluster snapshots: each kind with its
+ * own snapshots and manual snapshot quota, one budget of copies in flight.
+ */
 export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan {
+  const instances = planVaultKind('instance', config, state, 0);
+  const instanceCopiesInFlight = state.manualSnapshots.filter((s) => kindOf(s) === 'instance' && isOwnedBy(s, config.ownerId) && isInProgress(s)).length
+    + instances.actions.filter((a) => a.type === 'copy').length;
+  const clusters = planVaultKind('cluster', config, state, instanceCopiesInFlight);
+  return {
+    actions: [...instances.actions, ...clusters.actions],
+    findings: [...instances.findings, ...clusters.findings],
+    recoveryPoints: [...instances.recoveryPoints, ...clusters.recoveryPoints],
+  };
+}
+
+function planVaultKind(kind: DbKind, config: VaultPlanConfig, fullState: VaultState, otherCopiesInFlight: number): VaultPlan {
+  const state: VaultState = {
+    ...fullState,
+    shipped: fullState.shipped.filter((s) => kindOf(s) === kind),
+    manualSnapshots: fullState.manualSnapshots.filter((s) => kindOf(s) === kind),
+  };
   const actions: VaultAction[] = [];
   const findings: VaultFinding[] = [];
   const allowed = new Set(config.sourceAccounts);
   const own = state.manualSnapshots.filter((s) => isOwnedBy(s, config.ownerId));
   const byName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
-  let inFlight = own.filter(isInProgress).length;
+  let inFlight = own.filter(isInProgress).length + otherCopiesInFlight;
   let manualCount = state.manualSnapshots.length;
 
   // Newest-first recovery points the vault already holds (or is making), per source.
@@ -202,6 +240,17 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
       });
       continue;
     }
+    if (kind === 'cluster' && state.region !== undefined && source.region !== state.region) {
+      findings.push({
+        snapshotCorrelationId: source.arn,
+        level: 'error',
+        code: 'cluster-cross-region',
+        snapshot: source.identifier,
+        message: `${source.arn} is a cluster snapshot shared from ${source.region}, and the vault is in ${state.region}: RDS copies a shared cluster snapshot `
+          + 'across accounts only within its region, so it is not copied; deploy a vault in that region for its clusters',
+      });
+      continue;
+    }
     if (source.status !== undefined && source.status !== 'available') {
       findings.push({ snapshotCorrelationId: source.arn, level: 'info', code: 'source-not-available', snapshot: source.identifier, message: `shared snapshot ${source.arn} is ${source.status}; it is copied once available` });
       continue;
@@ -214,8 +263,20 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
       findings.push({ snapshotCorrelationId: source.arn, level: 'error', code: 'copy-deferred-snapshot-quota', snapshot: source.identifier, message: `the vault account holds ${manualCount} manual snapshots and the quota is ${config.manualSnapshotQuota}; ${source.arn} waits until there is room` });
       continue;
     }
+    // RDS cannot encrypt an unencrypted cluster snapshot by copying it.
+    const encrypt = kind === 'instance' || source.encrypted !== false;
+    if (!encrypt) {
+      findings.push({
+        snapshotCorrelationId: source.arn,
+        level: 'warn',
+        code: 'cluster-unencrypted',
+        snapshot: source.identifier,
+        message: `${source.arn} is an unencrypted cluster snapshot: RDS cannot encrypt it by copying, so the vault's copy is unencrypted too`,
+      });
+    }
     actions.push({
       type: 'copy',
+      encrypt,
       source,
       targetIdentifier: target,
       tags: {

@@ -124,6 +124,7 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
     const deps: VaultDeps = {
       rds,
       rdsIn,
+      region: process.env.AWS_REGION,
       log,
       now: () => new Date(),
       remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Number.MAX_SAFE_INTEGER,

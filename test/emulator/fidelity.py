@@ -53,24 +53,22 @@ def creating_phase() -> None:
     copy = rds_models.RDSBackend.copy_db_snapshot
     describe = rds_models.RDSBackend.describe_db_snapshots
     modify = rds_models.RDSBackend.modify_db_snapshot_attribute
+    copy_cluster = rds_models.RDSBackend.copy_db_cluster_snapshot
+    describe_cluster = rds_models.RDSBackend.describe_db_cluster_snapshots
+    modify_cluster = rds_models.RDSBackend.modify_db_cluster_snapshot_attribute
 
-    def require_available(snapshot, action):  # type: ignore[no-untyped-def]
+    def require_available(snapshot, action, code="InvalidDBSnapshotState"):  # type: ignore[no-untyped-def]
         if snapshot.status != "available":
-            raise RDSClientError(
-                "InvalidDBSnapshotState",
-                f"Cannot {action} snapshot {snapshot.db_snapshot_identifier}: it is {snapshot.status}, not available.",
-            )
+            name = getattr(snapshot, "db_snapshot_identifier", None) or snapshot.db_cluster_snapshot_identifier
+            raise RDSClientError(code, f"Cannot {action} snapshot {name}: it is {snapshot.status}, not available.")
 
-    def copy_db_snapshot(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
-        require_available(self.get_db_snapshot(source_db_snapshot_identifier), "copy")
-        snapshot = copy(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs)
+    def start_creating(snapshot):  # type: ignore[no-untyped-def]
         if pending > 0:
             snapshot.status = "creating"
             snapshot.failsafe_pending_describes = pending
         return snapshot
 
-    def describe_db_snapshots(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        snapshots = describe(self, *args, **kwargs)
+    def advance(snapshots):  # type: ignore[no-untyped-def]
         for s in snapshots:
             left = getattr(s, "failsafe_pending_describes", None)
             if left is None:
@@ -83,6 +81,27 @@ def creating_phase() -> None:
                 del s.failsafe_pending_describes
         return snapshots
 
+    # DB cluster snapshots: the same, with the cluster error code.
+    def copy_db_cluster_snapshot(self, source_db_cluster_snapshot_identifier, target_db_cluster_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
+        require_available(self.get_db_cluster_snapshot(source_db_cluster_snapshot_identifier), "copy", "InvalidDBClusterSnapshotStateFault")
+        return start_creating(copy_cluster(self, source_db_cluster_snapshot_identifier, target_db_cluster_snapshot_identifier, *args, **kwargs))
+
+    def describe_db_cluster_snapshots(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return advance(describe_cluster(self, *args, **kwargs))
+
+    def modify_db_cluster_snapshot_attribute(self, db_cluster_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
+        snapshot = self.cluster_snapshots.get(db_cluster_snapshot_identifier)
+        if snapshot is not None:
+            require_available(snapshot, "share", "InvalidDBClusterSnapshotStateFault")
+        return modify_cluster(self, db_cluster_snapshot_identifier, *args, **kwargs)
+
+    def copy_db_snapshot(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
+        require_available(self.get_db_snapshot(source_db_snapshot_identifier), "copy")
+        return start_creating(copy(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs))
+
+    def describe_db_snapshots(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return advance(describe(self, *args, **kwargs))
+
     def modify_db_snapshot_attribute(self, db_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
         snapshot = self.database_snapshots.get(db_snapshot_identifier)
         if snapshot is not None:
@@ -92,6 +111,9 @@ def creating_phase() -> None:
     rds_models.RDSBackend.copy_db_snapshot = copy_db_snapshot  # type: ignore[method-assign]
     rds_models.RDSBackend.describe_db_snapshots = describe_db_snapshots  # type: ignore[method-assign]
     rds_models.RDSBackend.modify_db_snapshot_attribute = modify_db_snapshot_attribute  # type: ignore[method-assign]
+    rds_models.RDSBackend.copy_db_cluster_snapshot = copy_db_cluster_snapshot  # type: ignore[method-assign]
+    rds_models.RDSBackend.describe_db_cluster_snapshots = describe_db_cluster_snapshots  # type: ignore[method-assign]
+    rds_models.RDSBackend.modify_db_cluster_snapshot_attribute = modify_db_cluster_snapshot_attribute  # type: ignore[method-assign]
 
 
 def disabled_keys_refused() -> None:
@@ -136,7 +158,42 @@ def default_key_share_refused() -> None:
             raise RDSClientError("InvalidParameterValue", DEFAULT_KEY_SHARE_MESSAGE)
         return original(self, db_snapshot_identifier, attribute_name, values_to_add, values_to_remove)
 
+    original_cluster = rds_models.RDSBackend.modify_db_cluster_snapshot_attribute
+
+    def modify_cluster(self, db_cluster_snapshot_identifier, attribute_name, values_to_add=None, values_to_remove=None):  # type: ignore[no-untyped-def]
+        snapshot = self.cluster_snapshots.get(db_cluster_snapshot_identifier)
+        if (snapshot is not None and attribute_name == "restore" and values_to_add
+                and snapshot.encrypted and snapshot.kms_key_id in (None, "default_kms_key_id", "alias/aws/rds")):
+            raise RDSClientError("InvalidParameterValue", DEFAULT_KEY_SHARE_MESSAGE)
+        return original_cluster(self, db_cluster_snapshot_identifier, attribute_name, values_to_add, values_to_remove)
+
     rds_models.RDSBackend.modify_db_snapshot_attribute = modify  # type: ignore[method-assign]
+    rds_models.RDSBackend.modify_db_cluster_snapshot_attribute = modify_cluster  # type: ignore[method-assign]
+
+
+# The RDS API Reference, CopyDBClusterSnapshot, KmsKeyId: "If you copy an
+# unencrypted DB cluster snapshot and specify a value for the KmsKeyId
+# parameter, an error is returned." and "If you copy an encrypted DB cluster
+# snapshot that is shared from another Amazon Web Services account, then you
+# must specify a value for KmsKeyId." It names no error code for either case,
+# so the parameter error is used.
+def cluster_copy_encryption_rules() -> None:
+    """RDS cannot encrypt an unencrypted cluster snapshot by copying it, and
+    needs a key of the copying account to copy an encrypted shared one. moto
+    encrypts the first and copies the second under the source's key, which
+    would hide a shipper or vault that passes the wrong KmsKeyId."""
+    original = rds_models.RDSBackend.copy_db_cluster_snapshot
+
+    def copy_cluster(self, source_db_cluster_snapshot_identifier, target_db_cluster_snapshot_identifier, kms_key_id=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        source = self.get_db_cluster_snapshot(source_db_cluster_snapshot_identifier)
+        if kms_key_id and not source.encrypted:
+            raise RDSClientError("InvalidParameterCombination", "You can't encrypt an unencrypted DB cluster snapshot when you copy it (KmsKeyId given).")
+        shared = source_db_cluster_snapshot_identifier.startswith("arn:") and split_arn(source_db_cluster_snapshot_identifier)[1] != self.account_id
+        if shared and source.encrypted and not kms_key_id:
+            raise RDSClientError("InvalidParameterCombination", "Copying an encrypted DB cluster snapshot shared from another account needs KmsKeyId.")
+        return original(self, source_db_cluster_snapshot_identifier, target_db_cluster_snapshot_identifier, kms_key_id, *args, **kwargs)
+
+    rds_models.RDSBackend.copy_db_cluster_snapshot = copy_cluster  # type: ignore[method-assign]
 
 
 AUTOMATED_AT_TAG = "failsafe-emulator:automated-at"
@@ -174,12 +231,39 @@ def automated_snapshots_on_demand() -> None:
     rds_models.RDSBackend.create_db_snapshot = create  # type: ignore[method-assign]
     rds_models.DBInstance.save_automated_backup = save_automated_backup  # type: ignore[method-assign]
 
+    # DB clusters: the same tag on CreateDBClusterSnapshot, named
+    # `rds:<cluster>-<yyyy-mm-dd-hh-mm>`; on CreateDBCluster it dates the first one.
+    original_cluster = rds_models.RDSBackend.create_db_cluster_snapshot
+    first_cluster_backup = rds_models.DBCluster.save_automated_backup
+
+    def save_cluster_backup(self):  # type: ignore[no-untyped-def]
+        at = next((t.get("Value") for t in self.tags or [] if t.get("Key") == AUTOMATED_AT_TAG), None)
+        if at is None:
+            return first_cluster_backup(self)
+        self.tags = [t for t in self.tags if t.get("Key") != AUTOMATED_AT_TAG]
+        self.backend.create_db_cluster_snapshot(self.db_cluster_identifier, "first-backup", tags=[{"Key": AUTOMATED_AT_TAG, "Value": at}])
+
+    def create_cluster(self, db_cluster_identifier, db_cluster_snapshot_identifier, snapshot_type="manual", tags=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        at = next((t.get("Value") for t in tags or [] if t.get("Key") == AUTOMATED_AT_TAG), None)
+        if at is None:
+            return original_cluster(self, db_cluster_identifier, db_cluster_snapshot_identifier, snapshot_type, tags, *args, **kwargs)
+        when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        name = f"rds:{db_cluster_identifier}-{when:%Y-%m-%d-%H-%M}"
+        rest = [t for t in tags if t.get("Key") != AUTOMATED_AT_TAG] or None
+        snapshot = original_cluster(self, db_cluster_identifier, name, "automated", rest)
+        snapshot.created = when
+        return snapshot
+
+    rds_models.RDSBackend.create_db_cluster_snapshot = create_cluster  # type: ignore[method-assign]
+    rds_models.DBCluster.save_automated_backup = save_cluster_backup  # type: ignore[method-assign]
+
 
 PATCHES = {
     "cross-account-snapshot-by-arn": cross_account_snapshot_by_arn,
     "creating-phase": creating_phase,
     "disabled-keys-refused": disabled_keys_refused,
     "default-key-share-refused": default_key_share_refused,
+    "cluster-copy-encryption-rules": cluster_copy_encryption_rules,
     "automated-snapshots-on-demand": automated_snapshots_on_demand,
 }
 

@@ -106,10 +106,11 @@ describe('bundled vault against the emulator', () => {
     // The next sweep finds both copies finished and records it, once.
     const next = await runVault(emulator, failsafe, vaultConfig(failsafe, live));
     expect(next.result.summaries[0]).toMatchObject({ copiesStarted: 0, copiesCompleted: 2, deleted: 0, failures: 0 });
-    expect(next.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:AddTagsToResource': 2 });
+    // Reads: shared and manual snapshots, of instances and of clusters.
+    expect(next.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:AddTagsToResource': 2 });
     const idle = await runVault(emulator, failsafe, vaultConfig(failsafe, live));
     expect(idle.result.summaries[0]).toMatchObject({ copiesStarted: 0, copiesCompleted: 0, deleted: 0, failures: 0 });
-    expect(idle.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2 });
+    expect(idle.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2 });
   });
 
   test('retention over a simulated month of daily snapshots deletes exactly the expired copies, keeps the newest, and never re-copies them', async () => {
@@ -171,10 +172,10 @@ describe('bundled vault against the emulator', () => {
     }
     // Each copy is counted as completed exactly once, in the sweep that first finds it available.
     expect(completed).toBe(100);
-    // Reads: the shared and the manual snapshots, in pages of 100.
-    expect(sweeps[0]).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:CopyDBSnapshot': 20 });
-    expect(sweeps[sweeps.length - 1]).toEqual({ 'rds:DescribeDBSnapshots': 2 });
-    for (const calls of sweeps) expect(calls['rds:DescribeDBSnapshots']).toBe(2);
+    // Reads: the shared and the manual snapshots, of instances and of clusters, in pages of 100.
+    expect(sweeps[0]).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:CopyDBSnapshot': 20 });
+    expect(sweeps[sweeps.length - 1]).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2 });
+    for (const calls of sweeps) expect([calls['rds:DescribeDBSnapshots'], calls['rds:DescribeDBClusterSnapshots']]).toEqual([2, 2]);
     expect(await failsafe.manualSnapshots()).toHaveLength(100);
     console.log(`vault, 100 sources: ${sweeps.length} sweeps; API calls per sweep: ${sweeps.map((c) => JSON.stringify(c)).join(' | ')}`);
   });

@@ -8,6 +8,8 @@ import {
   CopyDBSnapshotCommand,
   DBSnapshot,
   DeleteDBSnapshotCommand,
+  DescribeDBClustersCommand,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   RDSClient,
@@ -33,6 +35,9 @@ let out: Captured;
 
 beforeEach(() => {
   rdsMock.reset();
+  // No DB clusters, unless a test says otherwise.
+  rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+  rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
   snsMock.reset();
   out = captureConsole();
 });

@@ -5,6 +5,8 @@ import {
   CopyDBSnapshotCommand,
   DBSnapshot,
   DeleteDBSnapshotCommand,
+  DescribeDBClustersCommand,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBSnapshotAttributeCommand,
@@ -112,6 +114,9 @@ const writes = () => RDS_WRITES.reduce((n, c) => n + rdsMock.commandCalls(c).len
 
 beforeEach(() => {
   rdsMock.reset();
+  // No DB clusters, unless a test says otherwise.
+  rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+  rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
   snsMock.reset();
   lines = [];
   setUpAccount();

@@ -15,6 +15,7 @@ describe('planShipper: copying', () => {
     expect(plan.actions).toEqual([
       {
         type: 'copy',
+        encrypt: true,
         database: 'orders',
         source: newest,
         targetIdentifier: 'failsafe-orders-20261119-120000',

@@ -1,4 +1,11 @@
-import { CopyDBSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CopyDBSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBClustersCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DAY, LIVE, NOW, REGION } from './fixtures';
 import { parseVaultConfig, VaultConfig } from '../../src/runtime/config';
@@ -40,8 +47,23 @@ describe('validateAnnouncement', () => {
   test('accepts a valid announcement from a configured source', () => {
     expect(validateAnnouncement(config, TOPIC, body())).toEqual({
       ok: true,
-      snapshot: { arn: snapshotArn, account: LIVE, region: REGION, identifier: 'failsafe-orders-20261120-120000', database: 'orders', time: new Date('2026-11-20T12:00:00.000Z') },
+      snapshot: {
+        arn: snapshotArn,
+        account: LIVE,
+        region: REGION,
+        identifier: 'failsafe-orders-20261120-120000',
+        database: 'orders',
+        time: new Date('2026-11-20T12:00:00.000Z'),
+        kind: 'instance',
+        encrypted: true,
+      },
     });
+  });
+
+  test('accepts an announcement of a cluster snapshot, with its kind', () => {
+    const clusterArn = snapshotArn.replace(':snapshot:', ':cluster-snapshot:');
+    const out = validateAnnouncement(config, TOPIC, body({ kind: 'cluster', snapshotArn: clusterArn, encrypted: false }));
+    expect(out).toMatchObject({ ok: true, snapshot: { arn: clusterArn, kind: 'cluster', encrypted: false, database: 'orders' } });
   });
 
   test.each([
@@ -57,7 +79,8 @@ describe('validateAnnouncement', () => {
     ['an oversized body', TOPIC, body({ pad: 'x'.repeat(20_000) }), /over the limit/],
     ['a snapshot that is not a shipper copy', TOPIC, body({ snapshotArn: snapshotArn.replace('failsafe-', 'manual-'), snapshotIdentifier: 'manual-orders-20261120-120000' }),
       /not a shipper copy/],
-    ['a cluster snapshot', TOPIC, body({ kind: 'cluster', snapshotArn: snapshotArn.replace(':snapshot:', ':cluster-snapshot:') }), /kind "cluster" is not supported/],
+    ['a cluster snapshot labelled as an instance', TOPIC, body({ snapshotArn: snapshotArn.replace(':snapshot:', ':cluster-snapshot:') }), /is a cluster snapshot, but the message says kind "instance"/],
+    ['a kind the schema does not know', TOPIC, body({ kind: 'global-cluster' }), /"kind" must be "instance" or "cluster"/],
     ['a body that is not a string', TOPIC, { nested: true }, /not a string/],
   ])('rejects %s', (_name, topic, input, reason) => {
     const out = validateAnnouncement(config, topic, input);
@@ -76,6 +99,9 @@ describe('runVaultPass with an announcement', () => {
   const rdsMock = mockClient(RDSClient);
   beforeEach(() => {
     rdsMock.reset();
+    // No DB clusters, unless a test says otherwise.
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+    rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
     rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [] });
   });
   const deps = () => ({
@@ -130,6 +156,7 @@ describe('runVaultPass sweep across regions', () => {
 
   test('lists what each source region shares, with a client in that region, and copies from both', async () => {
     rdsMock.reset();
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
     const shared = (region: string, name: string) => ({
       DBSnapshotIdentifier: name, DBSnapshotArn: `arn:aws:rds:${region}:${LIVE}:snapshot:${name}`, SnapshotType: 'shared', Status: 'available', TagList: [],
     });

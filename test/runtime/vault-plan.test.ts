@@ -54,7 +54,9 @@ describe('naming', () => {
   test('the vault copy name comes from the shipped ARN alone', () => {
     const arn = 'arn:aws:rds:eu-west-1:111111111111:snapshot:failsafe-orders-20261120-120000';
     expect(vaultCopyIdentifier(arn)).toBe('vault-111111111111-eu-west-1-failsafe-orders-20261120-120000');
-    expect(() => vaultCopyIdentifier('arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:x')).toThrow(/not an RDS DB snapshot ARN/);
+    // A cluster snapshot's copy has the same name, in the separate namespace of cluster snapshots.
+    expect(vaultCopyIdentifier(arn.replace(':snapshot:', ':cluster-snapshot:'))).toBe('vault-111111111111-eu-west-1-failsafe-orders-20261120-120000');
+    expect(() => vaultCopyIdentifier('arn:aws:rds:eu-west-1:111111111111:db:orders')).toThrow(/not an RDS DB snapshot ARN/);
   });
 
   test('shipped names give database and time; others give nothing', () => {
@@ -70,6 +72,7 @@ describe('planVault: copies', () => {
     const plan = planVault(config(), { now: NOW, shipped: [s], manualSnapshots: [] });
     expect(plan.actions).toEqual([{
       type: 'copy',
+      encrypt: true,
       source: s,
       targetIdentifier: vaultCopyIdentifier(s.arn),
       tags: {

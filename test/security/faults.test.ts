@@ -9,6 +9,8 @@ import {
   CopyDBSnapshotCommand,
   DBSnapshot,
   DeleteDBSnapshotCommand,
+  DescribeDBClustersCommand,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBSnapshotAttributeCommand,
@@ -53,6 +55,9 @@ const FAULTS: Array<[string, Error, RegExp | undefined]> = [
 
 beforeEach(() => {
   rdsMock.reset();
+  // No DB clusters, unless a test says otherwise.
+  rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+  rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
   snsMock.reset();
   lines = [];
 });

@@ -10,6 +10,8 @@ import {
   CopyDBSnapshotCommand,
   DBSnapshot,
   DeleteDBSnapshotCommand,
+  DescribeDBClustersCommand,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBSnapshotAttributeCommand,
@@ -43,6 +45,9 @@ let logs: any[] = [];
 let emf: any[] = [];
 beforeEach(() => {
   rdsMock.reset();
+  // No DB clusters, unless a test says otherwise.
+  rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+  rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
   snsMock.reset();
   ({ logs, emf } = captureConsole());
   process.env.VAULT_CONFIG = JSON.stringify({
@@ -100,7 +105,7 @@ const VAULT_MESSAGES: Array<[string, unknown, RegExp]> = [
   ['a region other than the topic\'s, consistently announced', sns(msg({ sourceRegion: 'us-east-1', snapshotArn: otherArn(LIVE, 'us-east-1') })), /published on a topic in region eu-west-1/],
   ['a topic name that only looks like a source', sns(msg({}), `${TOPIC}-evil`), /not a configured source/],
   ['a snapshot that is not a shipper copy', sns(msg({ snapshotArn: ARN.replace('failsafe-', 'prod-'), snapshotIdentifier: 'prod-orders-20261120-120000' })), /not a shipper copy/],
-  ['a cluster snapshot, which this version does not take', sns(msg({ kind: 'cluster', snapshotArn: otherArn(LIVE, REGION, 'cluster-snapshot') })), /kind "cluster" is not supported/],
+  ['a kind the schema does not know', sns(msg({ kind: 'global-cluster' })), /"kind" must be "instance" or "cluster"/],
   ['a recovery point in the future, to crowd out real copies', sns(msg({ snapshotArn: ARN.replace('20261120', '29990101'), snapshotIdentifier: 'failsafe-orders-29990101-120000', snapshotCreateTime: '2999-01-01T12:00:00.000Z' })),
     /is in the future/],
   ['a database label that disagrees with the snapshot name', sns(msg({ sourceDatabaseIdentifier: 'payments' })), /message says database payments, but the snapshot name says orders/],
