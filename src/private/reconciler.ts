@@ -89,6 +89,11 @@ export function snapshotArn(stack: Stack, name: string, where: { account?: strin
   return stack.formatArn({ service: 'rds', resource: 'snapshot', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME, ...where });
 }
 
+/** The ARN of a DB cluster snapshot (name may end in `*`), in the stack's or another account and region. */
+export function clusterSnapshotArn(stack: Stack, name: string, where: { account?: string; region?: string } = {}): string {
+  return stack.formatArn({ service: 'rds', resource: 'cluster-snapshot', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME, ...where });
+}
+
 export interface OwnedCopyGrant {
   /** The Sid of the copy statement. */
   readonly copySid: string;
@@ -100,6 +105,12 @@ export interface OwnedCopyGrant {
   readonly ownCopies: string;
   /** The only tag keys the role may set when it creates a copy. */
   readonly tagKeys: readonly string[];
+  /** The same for DB cluster snapshots, if the role copies them too. */
+  readonly clusters?: {
+    readonly copySid: string;
+    readonly sources: string[];
+    readonly ownCopies: string;
+  };
 }
 
 /**
@@ -114,10 +125,19 @@ export function grantOwnedCopies(role: iam.Role, g: OwnedCopyGrant): void {
     resources: [...new Set(g.sources), g.ownCopies],
     conditions: { StringEquals: ownedOnCreation },
   }));
+  if (g.clusters) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: g.clusters.copySid,
+      actions: ['rds:CopyDBClusterSnapshot'],
+      resources: [...new Set(g.clusters.sources), g.clusters.ownCopies],
+      conditions: { StringEquals: ownedOnCreation },
+    }));
+  }
+  const ownCopies = g.clusters ? [g.ownCopies, g.clusters.ownCopies] : [g.ownCopies];
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'TagCopiesOnCreation',
     actions: ['rds:AddTagsToResource'],
-    resources: [g.ownCopies],
+    resources: ownCopies,
     conditions: {
       'StringEquals': ownedOnCreation,
       'ForAllValues:StringEquals': { 'aws:TagKeys': [...g.tagKeys] },
@@ -130,7 +150,7 @@ export function grantOwnedCopies(role: iam.Role, g: OwnedCopyGrant): void {
     sid: 'NeverRetagAnotherOwnersSnapshot',
     effect: iam.Effect.DENY,
     actions: ['rds:AddTagsToResource'],
-    resources: [g.ownCopies],
+    resources: ownCopies,
     conditions: {
       StringNotEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: g.ownerId },
       Null: { [`aws:ResourceTag/${TagKeys.OWNER}`]: 'false' },

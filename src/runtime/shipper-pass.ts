@@ -152,11 +152,11 @@ function explain(code: string | undefined, action: string, config: ShipperConfig
     case 'AccessDenied':
     case 'AuthorizationError':
       return {
-        'copy': `the function's role needs rds:CopyDBSnapshot on the source snapshot and on ${SHIPPER_SNAPSHOT_PREFIX}* with the request tag `
+        'copy': `the function's role needs rds:CopyDBSnapshot (rds:CopyDBClusterSnapshot for a cluster) on the source snapshot and on ${SHIPPER_SNAPSHOT_PREFIX}* with the request tag `
           + `${TagKeys.OWNER}=${config.ownerId}, and rds:AddTagsToResource to tag the copy on creation`,
-        'share-and-announce': 'the function\'s role needs rds:ModifyDBSnapshotAttribute and rds:AddTagsToResource on its own copies '
+        'share-and-announce': 'the function\'s role needs rds:ModifyDBSnapshotAttribute (rds:ModifyDBClusterSnapshotAttribute for a cluster) and rds:AddTagsToResource on its own copies '
           + `(resource tag ${TagKeys.OWNER}=${config.ownerId}), and sns:Publish on ${config.topicArn}`,
-        'delete': `the function's role needs rds:DeleteDBSnapshot on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`,
+        'delete': `the function's role needs rds:DeleteDBSnapshot (rds:DeleteDBClusterSnapshot for a cluster) on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`,
       }[action] ?? "the function's role is not allowed to do this";
     default:
       return undefined;

@@ -63,10 +63,10 @@ function explain(code: string | undefined, action: string, config: VaultConfig):
       return 'the snapshot is not in a state that allows this; a later pass retries';
     case 'AccessDenied':
       return {
-        'copy': `the vault role needs rds:CopyDBSnapshot on the shared snapshot and on ${VAULT_SNAPSHOT_PREFIX}* with the request tag ${TagKeys.OWNER}=${config.ownerId}, `
+        'copy': `the vault role needs rds:CopyDBSnapshot (rds:CopyDBClusterSnapshot for a cluster) on the shared snapshot and on ${VAULT_SNAPSHOT_PREFIX}* with the request tag ${TagKeys.OWNER}=${config.ownerId}, `
           + 'and rds:AddTagsToResource to tag the copy on creation',
         'mark-completed': `the vault role needs rds:AddTagsToResource with the tag key ${TagKeys.COMPLETED} on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`,
-        'delete': `the vault role needs rds:DeleteDBSnapshot on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`,
+        'delete': `the vault role needs rds:DeleteDBSnapshot (rds:DeleteDBClusterSnapshot for a cluster) on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`,
       }[action];
     default:
       return undefined;

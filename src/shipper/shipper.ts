@@ -24,6 +24,7 @@ import {
   grantKeyUseThroughRds,
   grantOwnedCopies,
   PropsValidator,
+  clusterSnapshotArn,
   snapshotArn,
   suppressNistFindings,
   suppressRoleWildcards,
@@ -60,15 +61,27 @@ export interface RdsSnapshotShipperProps {
    *
    * Can be combined with `selectByTag`: the shipper ships the union.
    *
-   * @default - none; `selectByTag` must then be set
+   * @default - none
    */
   readonly instances?: rds.IDatabaseInstance[];
+
+  /**
+   * The DB clusters (Aurora, provisioned or Serverless v2) to ship, through the
+   * cluster snapshot APIs. Their member instances are never shipped as
+   * instances. Multi-AZ DB clusters cannot be shipped: RDS cannot copy their
+   * snapshots, and the shipper reports them.
+   *
+   * Can be combined with `instances` and `selectByTag`: the shipper ships the union.
+   *
+   * @default - none
+   */
+  readonly clusters?: rds.IDatabaseCluster[];
 
   /**
    * Ship every DB instance that carries this tag, found at run time. Databases
    * created or tagged later are picked up by the next pass.
    *
-   * @default - none; `instances` must then be set
+   * @default - none; `instances` or `clusters` must then be set
    */
   readonly selectByTag?: DatabaseTagSelector;
 
@@ -292,6 +305,7 @@ export class RdsSnapshotShipper extends Construct {
     const role = parts.role;
 
     const identifiers = (props.instances ?? []).map((i) => i.instanceIdentifier);
+    const clusterIdentifiers = (props.clusters ?? []).map((c) => c.clusterIdentifier);
     const fn = new ShipperFunction(this, 'Function', {
       ...parts.functionOptions,
       environment: {
@@ -308,6 +322,7 @@ export class RdsSnapshotShipper extends Construct {
           manualSnapshotQuota: props.manualSnapshotQuota ?? 100,
           selection: {
             ...(identifiers.length > 0 ? { identifiers } : {}),
+            ...(clusterIdentifiers.length > 0 ? { clusterIdentifiers } : {}),
             ...(props.selectByTag ? { tag: { key: props.selectByTag.key, value: props.selectByTag.value } } : {}),
           },
         }),
@@ -316,7 +331,7 @@ export class RdsSnapshotShipper extends Construct {
     this.reconcileFunction = fn;
     suppressNistFindings(fn, parts.logGroup, parts.role);
 
-    this.grantSnapshotPermissions(role, stack, identifiers, props.selectByTag !== undefined);
+    this.grantSnapshotPermissions(role, stack, identifiers, clusterIdentifiers, props.selectByTag !== undefined);
     grantKeyUseThroughRds(role, [this.shippingKey, ...(props.sourceKeys ?? [])].map((k) => k.keyArn), [stack.region]);
     allowRdsUseBy(this.shippingKey, role, 'Shipper');
     this.topic.grantPublish(role);
@@ -336,7 +351,7 @@ export class RdsSnapshotShipper extends Construct {
       + 'SNS needs kms:GenerateDataKey* on the topic key to publish.',
       [
         'Resource::*',
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):snapshot:(rds:[a-zA-Z0-9-]*-?\\*|failsafe-\\*)$/' },
+        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(cluster-)?snapshot:(rds:[a-zA-Z0-9-]*-?\\*|failsafe-\\*)$/' },
         { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
         'Action::kms:GenerateDataKey*',
       ],
@@ -356,6 +371,15 @@ export class RdsSnapshotShipper extends Construct {
           detail: { EventID: ['RDS-EVENT-0197'], SourceIdentifier: events.Match.prefix(SHIPPER_SNAPSHOT_PREFIX) },
         },
       },
+      // RDS emits no event when a cluster snapshot copy finishes (Aurora User
+      // Guide, "Amazon RDS event categories and event messages"): the hourly
+      // sweep shares and announces finished cluster copies.
+      ...(clusterIdentifiers.length > 0 || props.selectByTag ? {
+        AutomatedClusterSnapshotCreated: {
+          description: 'Ship a new automated DB cluster snapshot (RDS-EVENT-0169)',
+          eventPattern: { source: ['aws.rds'], detailType: ['RDS DB Cluster Snapshot Event'], detail: { EventID: ['RDS-EVENT-0169'] } },
+        },
+      } : {}),
     });
 
     // Alarms and dashboard
@@ -410,25 +434,42 @@ export class RdsSnapshotShipper extends Construct {
     return dashboard;
   }
 
-  private grantSnapshotPermissions(role: iam.Role, stack: Stack, identifiers: string[], byTag: boolean): void {
+  private grantSnapshotPermissions(role: iam.Role, stack: Stack, identifiers: string[], clusterIdentifiers: string[], byTag: boolean): void {
     const ownCopies = snapshotArn(stack, `${SHIPPER_SNAPSHOT_PREFIX}*`);
-    // Automated snapshots are named `rds:<instance>-<time>`.
+    const ownClusterCopies = clusterSnapshotArn(stack, `${SHIPPER_SNAPSHOT_PREFIX}*`);
+    // Automated snapshots are named `rds:<instance or cluster>-<time>`.
     // RDS names automated snapshots in lower case, and IAM matches ARNs case-sensitively.
-    const sources = byTag ? [snapshotArn(stack, 'rds:*')] : identifiers.map((i) => snapshotArn(stack, `rds:${Token.isUnresolved(i) ? i : i.toLowerCase()}-*`));
+    const automated = (arn: (stack: Stack, name: string) => string, ids: string[]) => (byTag
+      ? [arn(stack, 'rds:*')]
+      : ids.map((i) => arn(stack, `rds:${Token.isUnresolved(i) ? i : i.toLowerCase()}-*`)));
+    const withClusters = byTag || clusterIdentifiers.length > 0;
     const owner = `aws:ResourceTag/${TagKeys.OWNER}`;
 
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadState',
       // List calls: RDS cannot scope a paginated describe of all instances,
-      // snapshots or option groups to resources.
-      actions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeOptionGroups'],
+      // clusters, snapshots or option groups to resources.
+      actions: [
+        'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeOptionGroups',
+        ...(withClusters ? ['rds:DescribeDBClusters', 'rds:DescribeDBClusterSnapshots'] : []),
+      ],
       resources: ['*'],
     }));
-    grantOwnedCopies(role, { copySid: 'CopyAutomatedSnapshotsAsOwnedCopies', ownerId: this.ownerId, sources, ownCopies, tagKeys: SHIPPER_TAG_KEYS });
+    grantOwnedCopies(role, {
+      copySid: 'CopyAutomatedSnapshotsAsOwnedCopies',
+      ownerId: this.ownerId,
+      sources: automated(snapshotArn, identifiers),
+      ownCopies,
+      tagKeys: SHIPPER_TAG_KEYS,
+      clusters: withClusters
+        ? { copySid: 'CopyAutomatedClusterSnapshotsAsOwnedCopies', sources: automated(clusterSnapshotArn, clusterIdentifiers), ownCopies: ownClusterCopies }
+        : undefined,
+    });
+    const copies = withClusters ? [ownCopies, ownClusterCopies] : [ownCopies];
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'MarkOwnCopiesAnnounced',
       actions: ['rds:AddTagsToResource'],
-      resources: [ownCopies],
+      resources: copies,
       conditions: {
         'StringEquals': { [owner]: this.ownerId },
         'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.ANNOUNCED] },
@@ -436,8 +477,11 @@ export class RdsSnapshotShipper extends Construct {
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ShareAndDeleteOwnCopiesOnly',
-      actions: ['rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBSnapshot'],
-      resources: [ownCopies],
+      actions: [
+        'rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBSnapshot',
+        ...(withClusters ? ['rds:ModifyDBClusterSnapshotAttribute', 'rds:DeleteDBClusterSnapshot'] : []),
+      ],
+      resources: copies,
       conditions: { StringEquals: { [owner]: this.ownerId } },
     }));
   }
@@ -454,8 +498,15 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
     }
   }
   const instances = props.instances ?? [];
-  if (instances.length === 0 && !props.selectByTag) {
-    fail('select at least one database: pass `instances`, `selectByTag`, or both');
+  const clusters = props.clusters ?? [];
+  if (instances.length === 0 && clusters.length === 0 && !props.selectByTag) {
+    fail('select at least one database: pass `instances`, `clusters`, `selectByTag`, or any of them together');
+  }
+  for (const cluster of clusters) {
+    const id = cluster.clusterIdentifier;
+    if (!Token.isUnresolved(id) && !isValidDbIdentifier(id)) {
+      fail(`clusters: ${JSON.stringify(id)} is not a valid DB cluster identifier`);
+    }
   }
   for (const instance of instances) {
     const id = instance.instanceIdentifier;

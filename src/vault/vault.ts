@@ -27,6 +27,7 @@ import {
   grantKeyUseThroughRds,
   grantOwnedCopies,
   PropsValidator,
+  clusterSnapshotArn,
   snapshotArn,
   suppressNistFindings,
   suppressRoleWildcards,
@@ -388,11 +389,17 @@ export class RdsSnapshotVault extends Construct {
     return iam.Grant.addToPrincipal({
       grantee,
       // RestoreDBInstanceFromDBSnapshot is authorized on the snapshot and on the
-      // new instance, and on the option, parameter and subnet groups it uses.
-      actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots'],
+      // new instance, and on the option, parameter and subnet groups it uses;
+      // RestoreDBClusterFromSnapshot on the cluster snapshot, the new cluster,
+      // and its cluster parameter, option and subnet groups (Service
+      // Authorization Reference, Amazon RDS).
+      actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots', 'rds:RestoreDBClusterFromSnapshot', 'rds:DescribeDBClusterSnapshots'],
       resourceArns: [
         snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`),
-        ...['db', 'og', 'pg', 'subgrp'].map((resource) => Stack.of(this).formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+        clusterSnapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`),
+        ...['db', 'og', 'pg', 'subgrp', 'cluster', 'cluster-pg'].map((resource) => Stack.of(this).formatArn({
+          service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        })),
       ],
     });
   }
@@ -410,22 +417,22 @@ export class RdsSnapshotVault extends Construct {
    */
   public serviceControlPolicy(breakGlassRoleArns: string[]): iam.PolicyDocument {
     if (breakGlassRoleArns.length === 0) throw new Error('RdsSnapshotVault: serviceControlPolicy needs at least one break-glass role ARN');
-    const vaultSnapshots = snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`);
+    const vaultSnapshots = [snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`), clusterSnapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`)];
     const except = (arns: string[]) => ({ ArnNotLike: { 'aws:PrincipalArn': arns } });
     return new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({
           sid: 'DenyDeletingVaultSnapshots',
           effect: iam.Effect.DENY,
-          actions: ['rds:DeleteDBSnapshot'],
-          resources: [vaultSnapshots],
+          actions: ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'],
+          resources: vaultSnapshots,
           conditions: except([...breakGlassRoleArns, this.role.roleArn]),
         }),
         new iam.PolicyStatement({
           sid: 'DenySharingOrRetaggingVaultSnapshots',
           effect: iam.Effect.DENY,
-          actions: ['rds:ModifyDBSnapshotAttribute', 'rds:RemoveTagsFromResource', 'rds:AddTagsToResource'],
-          resources: [vaultSnapshots],
+          actions: ['rds:ModifyDBSnapshotAttribute', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:RemoveTagsFromResource', 'rds:AddTagsToResource'],
+          resources: vaultSnapshots,
           conditions: except([...breakGlassRoleArns, this.role.roleArn]),
         }),
         new iam.PolicyStatement({
@@ -458,20 +465,33 @@ export class RdsSnapshotVault extends Construct {
 
   private grantPermissions(role: iam.Role, stack: Stack, sources: ParsedSource[]): void {
     const ownCopies = snapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
+    const ownClusterCopies = clusterSnapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
     const shipped = sources.map((s) => snapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, { account: s.account, region: s.region }));
+    // Shared cluster snapshots are copied only in their own region, which must be the vault's.
+    const shippedClusters = sources.filter((s) => Token.isUnresolved(stack.region) || s.region === stack.region)
+      .map((s) => clusterSnapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, { account: s.account, region: s.region }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadState',
       // List calls: RDS cannot scope a paginated describe of all snapshots to resources.
-      actions: ['rds:DescribeDBSnapshots'],
+      actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
       resources: ['*'],
     }));
-    grantOwnedCopies(role, { copySid: 'CopyShippedSnapshotsAsOwnedCopies', ownerId: this.ownerId, sources: shipped, ownCopies, tagKeys: VAULT_TAG_KEYS });
+    grantOwnedCopies(role, {
+      copySid: 'CopyShippedSnapshotsAsOwnedCopies',
+      ownerId: this.ownerId,
+      sources: shipped,
+      ownCopies,
+      tagKeys: VAULT_TAG_KEYS,
+      clusters: shippedClusters.length > 0
+        ? { copySid: 'CopyShippedClusterSnapshotsAsOwnedCopies', sources: shippedClusters, ownCopies: ownClusterCopies }
+        : undefined,
+    });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'RecordOwnCopiesCompleted',
       // Only the completed tag, only on copies the vault owns: it cannot change
       // a copy's owner or provenance.
       actions: ['rds:AddTagsToResource'],
-      resources: [ownCopies],
+      resources: [ownCopies, ownClusterCopies],
       conditions: {
         'StringEquals': { [`aws:ResourceTag/${TagKeys.OWNER}`]: this.ownerId },
         'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.COMPLETED] },
@@ -479,8 +499,8 @@ export class RdsSnapshotVault extends Construct {
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'DeleteOwnCopiesOnly',
-      actions: ['rds:DeleteDBSnapshot'],
-      resources: [ownCopies],
+      actions: ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'],
+      resources: [ownCopies, ownClusterCopies],
       conditions: { StringEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: this.ownerId } },
     }));
     const regions = [stack.region, ...sources.map((s) => s.region)];
@@ -497,7 +517,7 @@ export class RdsSnapshotVault extends Construct {
       + 'to the vault, so their keys are matched by account and region and usable through RDS only; log streams are created at run time.',
       [
         'Resource::*',
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):snapshot:(vault|failsafe)-\\*$/' },
+        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(cluster-)?snapshot:(vault|failsafe)-\\*$/' },
         { regex: '/^Resource::arn:<AWS::Partition>:kms:[a-z0-9-]+:[0-9]{12}:key/\\*$/' },
         { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
       ],

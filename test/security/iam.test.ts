@@ -31,8 +31,12 @@ const LOGS: Entry = {
   resources: [/^\{"Fn::GetAtt":\["[A-Za-z]+LogGroup[A-F0-9]{8}","Arn"\]\}$/, /LogGroup[A-F0-9]{8}","Arn"\]\},":log-stream:\*"/],
 };
 const DLQ: Entry = { actions: ['sqs:SendMessage'], resources: [/DeadLetterQueue[A-F0-9]{8}","Arn"/] };
-const NO_CLAIMING = (prefix: string): Entry => ({
-  sid: 'NeverRetagAnotherOwnersSnapshot', effect: 'Deny', actions: ['rds:AddTagsToResource'], resources: [new RegExp(`:snapshot:${prefix}-\\*"`)], conditionKeys: [OWNER_RESOURCE_TAG],
+/** The snapshots named `<prefix>-*`: instance snapshots, and cluster snapshots too if `clusters`. */
+const OWN = (prefix: string, clusters: boolean): RegExp[] => [
+  new RegExp(`:snapshot:${prefix}-\\*"`), ...(clusters ? [new RegExp(`:cluster-snapshot:${prefix}-\\*"`)] : []),
+];
+const NO_CLAIMING = (prefix: string, clusters = false): Entry => ({
+  sid: 'NeverRetagAnotherOwnersSnapshot', effect: 'Deny', actions: ['rds:AddTagsToResource'], resources: OWN(prefix, clusters), conditionKeys: [OWNER_RESOURCE_TAG],
 });
 const KEYS_VIA_RDS = (prefix: string, resource: RegExp): Entry[] => [
   { sid: `${prefix}DescribeKeysThroughRds`, actions: ['kms:DescribeKey'], resources: [resource], conditionKeys: ['kms:ViaService'] },
@@ -58,21 +62,63 @@ const SHIPPER: Entry[] = [
   { actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [/TopicKey[A-F0-9]{8}","Arn"/] },
 ];
 
+/** The shipper when it ships DB clusters too: the same statements, each extended to cluster snapshots. */
+const SHIPPER_WITH_CLUSTERS: Entry[] = [
+  LOGS,
+  DLQ,
+  {
+    sid: 'ReadState',
+    actions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeOptionGroups', 'rds:DescribeDBClusters', 'rds:DescribeDBClusterSnapshots'],
+    resources: 'unscoped',
+    why: 'paginated list calls over all instances, clusters, their snapshots and option groups; RDS authorizes listing only on *',
+  },
+  { sid: 'CopyAutomatedSnapshotsAsOwnedCopies', actions: ['rds:CopyDBSnapshot'], resources: [/:snapshot:rds:orders-\*"/, /:snapshot:failsafe-\*"/], conditionKeys: [OWNER_REQUEST_TAG] },
+  {
+    sid: 'CopyAutomatedClusterSnapshotsAsOwnedCopies',
+    actions: ['rds:CopyDBClusterSnapshot'],
+    resources: [/:cluster-snapshot:rds:ledger-\*"/, /:cluster-snapshot:failsafe-\*"/],
+    conditionKeys: [OWNER_REQUEST_TAG],
+  },
+  { sid: 'TagCopiesOnCreation', actions: ['rds:AddTagsToResource'], resources: OWN('failsafe', true), conditionKeys: [OWNER_REQUEST_TAG, 'aws:TagKeys'] },
+  NO_CLAIMING('failsafe', true),
+  { sid: 'MarkOwnCopiesAnnounced', actions: ['rds:AddTagsToResource'], resources: OWN('failsafe', true), conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
+  {
+    sid: 'ShareAndDeleteOwnCopiesOnly',
+    actions: ['rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBSnapshot', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:DeleteDBClusterSnapshot'],
+    resources: OWN('failsafe', true),
+    conditionKeys: [OWNER_RESOURCE_TAG],
+  },
+  ...KEYS_VIA_RDS('', /ShippingKey[A-F0-9]{8}","Arn"/),
+  { actions: ['sns:Publish'], resources: [/^\{"Ref":"ShipperTopic[A-F0-9]{8}"\}$/] },
+  { actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [/TopicKey[A-F0-9]{8}","Arn"/] },
+];
+
 const VAULT: Entry[] = [
   LOGS,
   DLQ,
-  { sid: 'ReadState', actions: ['rds:DescribeDBSnapshots'], resources: 'unscoped', why: 'paginated list calls over the shared and manual snapshots; RDS authorizes listing only on *' },
+  {
+    sid: 'ReadState',
+    actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
+    resources: 'unscoped',
+    why: 'paginated list calls over the shared and manual snapshots of instances and clusters; RDS authorizes listing only on *',
+  },
   { sid: 'CopyShippedSnapshotsAsOwnedCopies', actions: ['rds:CopyDBSnapshot'], resources: [/:rds:eu-west-1:111111111111:snapshot:failsafe-\*"/, /:rds:eu-west-1:222222222222:snapshot:vault-\*"/], conditionKeys: [OWNER_REQUEST_TAG] },
-  { sid: 'TagCopiesOnCreation', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:vault-\*"/], conditionKeys: [OWNER_REQUEST_TAG, 'aws:TagKeys'] },
-  NO_CLAIMING('vault'),
-  { sid: 'RecordOwnCopiesCompleted', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:vault-\*"/], conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
-  { sid: 'DeleteOwnCopiesOnly', actions: ['rds:DeleteDBSnapshot'], resources: [/:snapshot:vault-\*"/], conditionKeys: [OWNER_RESOURCE_TAG] },
+  {
+    sid: 'CopyShippedClusterSnapshotsAsOwnedCopies',
+    actions: ['rds:CopyDBClusterSnapshot'],
+    resources: [/:rds:eu-west-1:111111111111:cluster-snapshot:failsafe-\*"/, /:rds:eu-west-1:222222222222:cluster-snapshot:vault-\*"/],
+    conditionKeys: [OWNER_REQUEST_TAG],
+  },
+  { sid: 'TagCopiesOnCreation', actions: ['rds:AddTagsToResource'], resources: OWN('vault', true), conditionKeys: [OWNER_REQUEST_TAG, 'aws:TagKeys'] },
+  NO_CLAIMING('vault', true),
+  { sid: 'RecordOwnCopiesCompleted', actions: ['rds:AddTagsToResource'], resources: OWN('vault', true), conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
+  { sid: 'DeleteOwnCopiesOnly', actions: ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'], resources: OWN('vault', true), conditionKeys: [OWNER_RESOURCE_TAG] },
   ...KEYS_VIA_RDS('', /VaultKey[A-F0-9]{8}","Arn"/),
   ...KEYS_VIA_RDS('Source', /:kms:eu-west-1:111111111111:key\/\*"/),
 ];
 
 /** Actions that change or reveal data, which must be scoped and, for RDS, conditioned on ownership. */
-const DESTRUCTIVE_OR_SHARING = new Set(['rds:DeleteDBSnapshot', 'rds:ModifyDBSnapshotAttribute']);
+const DESTRUCTIVE_OR_SHARING = new Set(['rds:DeleteDBSnapshot', 'rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBClusterSnapshot', 'rds:ModifyDBClusterSnapshotAttribute']);
 const MUTATING = /^(rds:(Copy|Delete|Modify|AddTags|Restore|Create)|kms:(CreateGrant|Encrypt|Decrypt|ReEncrypt|GenerateDataKey)|sns:Publish|sqs:SendMessage|logs:(Create|Put))/;
 
 function statementsOf(stack: Stack): any[] {
@@ -86,12 +132,20 @@ function stacks() {
     instanceIdentifier: 'orders', instanceEndpointAddress: 'x', port: 5432, securityGroups: [],
   });
   new RdsSnapshotShipper(live, 'Shipper', { vaultAccount: '222222222222', instances: [db] });
+  const liveWithClusters = new Stack(app, 'LiveWithClusters', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const db2 = rds.DatabaseInstance.fromDatabaseInstanceAttributes(liveWithClusters, 'Db', {
+    instanceIdentifier: 'orders', instanceEndpointAddress: 'x', port: 5432, securityGroups: [],
+  });
+  const cluster = rds.DatabaseCluster.fromDatabaseClusterAttributes(liveWithClusters, 'Ledger', { clusterIdentifier: 'ledger' });
+  new RdsSnapshotShipper(liveWithClusters, 'Shipper', { vaultAccount: '222222222222', instances: [db2], clusters: [cluster] });
   const failsafe = new Stack(app, 'Failsafe', { env: { account: '222222222222', region: 'eu-west-1' } });
   new RdsSnapshotVault(failsafe, 'Vault', { sources: [{ topicArn: 'arn:aws:sns:eu-west-1:111111111111:rds-failsafe-shipper' }] });
-  return { live, failsafe };
+  return { live, liveWithClusters, failsafe };
 }
 
-describe.each([['shipper', 'live', SHIPPER], ['vault', 'failsafe', VAULT]] as const)('%s IAM statements', (_name, which, allowlist) => {
+describe.each([
+  ['shipper', 'live', SHIPPER], ['shipper of instances and clusters', 'liveWithClusters', SHIPPER_WITH_CLUSTERS], ['vault', 'failsafe', VAULT],
+] as const)('%s IAM statements', (_name, which, allowlist) => {
   const statements = statementsOf(stacks()[which]);
   type Keyed = { Sid?: string; sid?: string; Action?: unknown; actions?: string[] };
   const key = (s: Keyed) => s.Sid ?? s.sid ?? JSON.stringify([s.Action ?? s.actions].flat());
@@ -127,7 +181,7 @@ describe.each([['shipper', 'live', SHIPPER], ['vault', 'failsafe', VAULT]] as co
       if (actions.some((a) => MUTATING.test(a))) expect(s.Resource).not.toBe('*');
       if (s.Effect === 'Deny') continue;
       if (actions.some((a) => DESTRUCTIVE_OR_SHARING.has(a))) {
-        expect(JSON.stringify(s.Resource)).not.toMatch(/:snapshot:\*"/);
+        expect(JSON.stringify(s.Resource)).not.toMatch(/:(cluster-)?snapshot:\*"/);
         expect(s.Condition?.StringEquals?.[OWNER_RESOURCE_TAG]).toMatch(/^(shipper|vault)-/);
       }
     }

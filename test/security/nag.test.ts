@@ -8,7 +8,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, NagPack, NIST80053R5Checks } from 'cdk-nag';
 import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 
-/** Both constructs with their defaults, and (monitored) with an alarm topic and a dashboard. */
+/** Both constructs with their defaults, and (monitored) with an alarm topic, a dashboard and a DB cluster. */
 function stacks(pack: () => NagPack, monitored = false) {
   const app = new App();
   const live = new Stack(app, 'Live', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -16,7 +16,9 @@ function stacks(pack: () => NagPack, monitored = false) {
   const monitoring = (stack: Stack) => (monitored
     ? { alarmTopic: sns.Topic.fromTopicArn(stack, 'Pager', `arn:aws:sns:eu-west-1:${stack.account}:pager`), dashboard: true }
     : {});
-  new RdsSnapshotShipper(live, 'Shipper', { vaultAccount: '222222222222', instances: [db], ...monitoring(live) });
+  // The monitored variant ships a DB cluster too, so the cluster statements are checked as well.
+  const clusters = monitored ? [rds.DatabaseCluster.fromDatabaseClusterAttributes(live, 'Ledger', { clusterIdentifier: 'ledger' })] : [];
+  new RdsSnapshotShipper(live, 'Shipper', { vaultAccount: '222222222222', instances: [db], clusters, ...monitoring(live) });
   const failsafe = new Stack(app, 'Failsafe', { env: { account: '222222222222', region: 'eu-west-1' } });
   new RdsSnapshotVault(failsafe, 'Vault', { sources: [{ topicArn: 'arn:aws:sns:eu-west-1:111111111111:rds-failsafe-shipper' }], ...monitoring(failsafe) });
   for (const s of [live, failsafe]) Aspects.of(s).add(pack());
@@ -31,7 +33,7 @@ describe.each([
   const [monitoredLive, monitoredFailsafe] = stacks(pack, true);
 
   test.each([
-    ['shipper', live], ['vault', failsafe], ['shipper with alarm topic and dashboard', monitoredLive], ['vault with alarm topic and dashboard', monitoredFailsafe],
+    ['shipper', live], ['vault', failsafe], ['shipper with a cluster, alarm topic and dashboard', monitoredLive], ['vault with alarm topic and dashboard', monitoredFailsafe],
   ] as const)('%s: no unsuppressed finding', (_construct, stack) => {
     const a = Annotations.fromStack(stack);
     const findings = [...a.findError('*', Match.anyValue()), ...a.findWarning('*', Match.anyValue())];

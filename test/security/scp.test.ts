@@ -30,9 +30,11 @@ test('denies deleting, sharing and re-tagging vault snapshots, and disabling or 
   expect(role.Action).toEqual(expect.arrayContaining(['iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:PassRole']));
   expect(role.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VaultRole/), 'Arn'] });
   expect(JSON.stringify(snapshots.Resource)).toContain(':rds:eu-west-1:222222222222:snapshot:vault-*');
+  expect(JSON.stringify(snapshots.Resource)).toContain(':rds:eu-west-1:222222222222:cluster-snapshot:vault-*');
+  expect(snapshots.Action).toEqual(['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot']);
   // The vault role keeps deleting its expired copies; everyone else but break-glass is denied.
   expect(snapshots.Condition.ArnNotLike['aws:PrincipalArn']).toEqual([BREAK_GLASS, { 'Fn::GetAtt': [expect.stringMatching(/^VaultRole/), 'Arn'] }]);
-  expect(sharing.Action).toEqual(['rds:ModifyDBSnapshotAttribute', 'rds:RemoveTagsFromResource', 'rds:AddTagsToResource']);
+  expect(sharing.Action).toEqual(['rds:ModifyDBSnapshotAttribute', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:RemoveTagsFromResource', 'rds:AddTagsToResource']);
   expect(key.Action).toEqual(['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy', 'kms:DeleteImportedKeyMaterial']);
   expect(key.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VaultVaultKey/), 'Arn'] });
   expect(key.Condition).toEqual({ ArnNotLike: { 'aws:PrincipalArn': [BREAK_GLASS] } });

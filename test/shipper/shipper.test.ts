@@ -223,6 +223,33 @@ describe('RdsSnapshotShipper', () => {
     build({ schedule: events.Schedule.rate(Duration.minutes(30)) }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(30 minutes)' });
   });
 
+  test('DB clusters: named in the configuration, copied through the cluster APIs, and woken by RDS-EVENT-0169', () => {
+    const stack = liveStack();
+    const ledger = rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, 'Ledger', { clusterIdentifier: 'Ledger' });
+    const { template } = build({ clusters: [ledger] }, stack);
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as any;
+    expect(JSON.stringify(fn.Properties.Environment.Variables.SHIPPER_CONFIG)).toContain('\\"clusterIdentifiers\\":[\\"Ledger\\"]');
+    const copy = roleStatements(template).CopyAutomatedClusterSnapshotsAsOwnedCopies;
+    expect(copy.Action).toBe('rds:CopyDBClusterSnapshot');
+    // RDS names automated cluster snapshots in lower case too.
+    expect(JSON.stringify(copy.Resource)).toContain(':cluster-snapshot:rds:ledger-*');
+    expect(JSON.stringify(copy.Resource)).toContain(':cluster-snapshot:failsafe-*');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.rds'], 'detail-type': ['RDS DB Cluster Snapshot Event'], 'detail': { EventID: ['RDS-EVENT-0169'] } },
+    });
+  });
+
+  test('a shipper of instances only gets no cluster permission and no cluster event rule', () => {
+    const { template } = build();
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/Cluster|cluster-snapshot|RDS-EVENT-0169/);
+  });
+
+  test('a tag selector may find clusters, so it brings the cluster permissions and event rule', () => {
+    const { template } = build({ instances: undefined, selectByTag: { key: 'dr', value: 'failsafe' } });
+    expect(JSON.stringify(roleStatements(template).CopyAutomatedClusterSnapshotsAsOwnedCopies.Resource)).toContain(':cluster-snapshot:rds:*');
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { EventID: ['RDS-EVENT-0169'] } } });
+  });
+
   test('cdk-nag AwsSolutions finds nothing unsuppressed, and each suppression is scoped', () => {
     const { stack } = build();
     Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
@@ -254,7 +281,7 @@ describe('RdsSnapshotShipper props validation', () => {
     ['a vault account that is not 12 digits', { vaultAccount: '12345' }, /vaultAccount must be a 12-digit AWS account id, got "12345"/],
     ['a vault account with letters', { vaultAccount: '12345678901a' }, /vaultAccount must be a 12-digit/],
     ['the stack\'s own account as vault', { vaultAccount: LIVE }, /vaultAccount \(111111111111\) is this stack's own account/],
-    ['no databases', { instances: [] }, /select at least one database: pass `instances`, `selectByTag`, or both/],
+    ['no databases', { instances: [] }, /select at least one database: pass `instances`, `clusters`, `selectByTag`, or any of them together/],
     ['a retention below one day', { retention: Duration.hours(23) }, /retention must be at least one day, got 23 hours/],
     ['an invalid topic name', { topicName: 'has space' }, /topicName must be 1 to 256 letters/],
     ['maxCopiesInFlight of 0', { maxCopiesInFlight: 0 }, /maxCopiesInFlight must be a whole number from 1 to 20, got 0/],
@@ -270,6 +297,12 @@ describe('RdsSnapshotShipper props validation', () => {
     const stack = liveStack();
     const topic = new sns.Topic(stack, 'T');
     expect(() => build({ topic, topicName: 'x' }, stack)).toThrow(/RdsSnapshotShipper: pass either `topic` or `topicName`, not both/);
+  });
+
+  test('an invalid cluster identifier is rejected', () => {
+    const stack = liveStack();
+    const bad = rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, 'Bad', { clusterIdentifier: 'bad--name' });
+    expect(() => build({ clusters: [bad] }, stack)).toThrow(/clusters: "bad--name" is not a valid DB cluster identifier/);
   });
 
   test('an invalid instance identifier is rejected', () => {

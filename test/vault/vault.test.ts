@@ -100,8 +100,9 @@ describe('RdsSnapshotVault', () => {
     test('deletes only its own copies, by the ownership tag', () => {
       const { template, vault } = build();
       const s = statements(template).DeleteOwnCopiesOnly;
-      expect(s.Action).toBe('rds:DeleteDBSnapshot');
+      expect(s.Action).toEqual(['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot']);
       expect(JSON.stringify(s.Resource)).toContain(':snapshot:vault-*');
+      expect(JSON.stringify(s.Resource)).toContain(':cluster-snapshot:vault-*');
       expect(s.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: vault.ownerId } });
     });
 
@@ -120,7 +121,7 @@ describe('RdsSnapshotVault', () => {
         expect(actions).not.toContain('rds:ModifyDBSnapshotAttribute');
         expect(actions).not.toContain('kms:*');
         expect(actions).not.toContain('iam:PassRole');
-        if (s.Resource === '*') expect(actions).toEqual(['rds:DescribeDBSnapshots']);
+        if (s.Resource === '*') expect(actions).toEqual(['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots']);
       }
     });
 
