@@ -45,10 +45,11 @@ export function parseShipperConfig(raw: string | undefined): ShipperConfig {
   }
   if (c.retentionMs < MIN_RETENTION_MS) fail('retentionMs must be at least one day');
   const sel = c.selection ?? {};
-  const ids = sel.identifiers;
-  if (ids !== undefined && !(Array.isArray(ids) && ids.every((i: unknown) => typeof i === 'string'))) fail('selection.identifiers must be a list of strings');
+  const strings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((i: unknown) => typeof i === 'string'));
+  if (!strings(sel.identifiers)) fail('selection.identifiers must be a list of strings');
+  if (!strings(sel.clusterIdentifiers)) fail('selection.clusterIdentifiers must be a list of strings');
   if (sel.tag !== undefined && !(typeof sel.tag?.key === 'string' && typeof sel.tag?.value === 'string')) fail('selection.tag must have a string key and value');
-  if (!ids?.length && !sel.tag) fail('selection names no database and no tag');
+  if (!sel.identifiers?.length && !sel.clusterIdentifiers?.length && !sel.tag) fail('selection names no database and no tag');
   return c as ShipperConfig;
 }
 

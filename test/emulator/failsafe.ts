@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { DBSnapshot, RDSClient } from '@aws-sdk/client-rds';
+import { DBClusterSnapshot, DBSnapshot, RDSClient } from '@aws-sdk/client-rds';
 import { Emulator } from './emulator';
 import { invokeBundled, Invocation } from './invoke';
-import { listSnapshots } from './live';
+import { listClusterSnapshots, listSnapshots } from './live';
 
 export interface FailsafeAccount {
   readonly account: string;
@@ -15,6 +15,8 @@ export interface FailsafeAccount {
   readonly vaultKeyArn: string;
   manualSnapshots(): Promise<DBSnapshot[]>;
   sharedSnapshots(): Promise<DBSnapshot[]>;
+  manualClusterSnapshots(): Promise<DBClusterSnapshot[]>;
+  sharedClusterSnapshots(): Promise<DBClusterSnapshot[]>;
 }
 
 export async function createFailsafeAccount(emulator: Emulator, account: string): Promise<FailsafeAccount> {
@@ -27,6 +29,8 @@ export async function createFailsafeAccount(emulator: Emulator, account: string)
     vaultKeyArn,
     manualSnapshots: () => listSnapshots(rds, 'manual'),
     sharedSnapshots: () => listSnapshots(rds, 'shared'),
+    manualClusterSnapshots: () => listClusterSnapshots(rds, 'manual'),
+    sharedClusterSnapshots: () => listClusterSnapshots(rds, 'shared'),
   };
 }
 

@@ -5,11 +5,16 @@
  */
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  CreateDBClusterCommand,
+  CreateDBClusterSnapshotCommand,
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
+  DBClusterSnapshot,
   DBSnapshot,
+  DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBSnapshotAttributesCommand,
   ModifyDBSnapshotAttributeCommand,
+  paginateDescribeDBClusterSnapshots,
   paginateDescribeDBSnapshots,
   RDSClient,
 } from '@aws-sdk/client-rds';
@@ -43,6 +48,17 @@ export interface LiveAccount {
   createShippedSnapshot(database: string, time: Date, shareWith?: string): Promise<DBSnapshot>;
   /** Takes an automated snapshot of the database at `time` (the automated-snapshots-on-demand patch). */
   createAutomatedSnapshot(database: string, time: Date): Promise<DBSnapshot>;
+  /**
+   * Creates an Aurora DB cluster (Serverless v2 if `serverlessV2`), with a
+   * member instance, whose first automated cluster snapshot is taken now or
+   * at `firstSnapshotAt`.
+   */
+  createCluster(identifier: string, encryption: Encryption, options?: { firstSnapshotAt?: Date; serverlessV2?: boolean; engine?: string }): Promise<void>;
+  /** Takes an automated cluster snapshot at `time`. */
+  createAutomatedClusterSnapshot(cluster: string, time: Date): Promise<DBClusterSnapshot>;
+  manualClusterSnapshots(): Promise<DBClusterSnapshot[]>;
+  automatedClusterSnapshots(): Promise<DBClusterSnapshot[]>;
+  clusterRestoreAttribute(identifier: string): Promise<string[]>;
 }
 
 /** The tag that asks the emulator for an automated snapshot (see fidelity.py). */
@@ -53,6 +69,13 @@ export async function listSnapshots(rds: RDSClient, type: 'manual' | 'automated'
   const input = type === 'shared' ? { SnapshotType: 'shared', IncludeShared: true } : { SnapshotType: type };
   for await (const page of paginateDescribeDBSnapshots({ client: rds }, input)) out.push(...(page.DBSnapshots ?? []));
   return out.sort((a, b) => (a.DBSnapshotIdentifier ?? '').localeCompare(b.DBSnapshotIdentifier ?? ''));
+}
+
+export async function listClusterSnapshots(rds: RDSClient, type: 'manual' | 'automated' | 'shared'): Promise<DBClusterSnapshot[]> {
+  const out: DBClusterSnapshot[] = [];
+  const input = type === 'shared' ? { SnapshotType: 'shared', IncludeShared: true } : { SnapshotType: type };
+  for await (const page of paginateDescribeDBClusterSnapshots({ client: rds }, input)) out.push(...(page.DBClusterSnapshots ?? []));
+  return out.sort((a, b) => (a.DBClusterSnapshotIdentifier ?? '').localeCompare(b.DBClusterSnapshotIdentifier ?? ''));
 }
 
 export async function createLiveAccount(emulator: Emulator, account: string, topicName = 'rds-failsafe-shipper'): Promise<LiveAccount> {
@@ -118,6 +141,41 @@ export async function createLiveAccount(emulator: Emulator, account: string, top
         Tags: [{ Key: AUTOMATED_AT_TAG, Value: time.toISOString() }],
       }));
       return out.DBSnapshot!;
+    },
+    async createCluster(identifier, encryption, options = {}) {
+      await rds.send(new CreateDBClusterCommand({
+        DBClusterIdentifier: identifier,
+        Engine: options.engine ?? 'aurora-postgresql',
+        EngineVersion: '16.4',
+        MasterUsername: 'admin_user',
+        MasterUserPassword: 'not-a-real-password-1',
+        BackupRetentionPeriod: 7,
+        StorageEncrypted: encryption !== 'none',
+        ...(encryption === 'cmk' ? { KmsKeyId: sourceKeyArn } : {}),
+        ...(options.serverlessV2 ? { ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 } } : {}),
+        ...(options.firstSnapshotAt ? { Tags: [{ Key: AUTOMATED_AT_TAG, Value: options.firstSnapshotAt.toISOString() }] } : {}),
+      }));
+      // A member instance: its data is in the cluster's snapshots, not its own.
+      await rds.send(new CreateDBInstanceCommand({
+        DBInstanceIdentifier: `${identifier}-writer`,
+        DBClusterIdentifier: identifier,
+        Engine: options.engine ?? 'aurora-postgresql',
+        DBInstanceClass: options.serverlessV2 ? 'db.serverless' : 'db.r6g.large',
+      }));
+    },
+    async createAutomatedClusterSnapshot(cluster, time) {
+      const out = await rds.send(new CreateDBClusterSnapshotCommand({
+        DBClusterIdentifier: cluster,
+        DBClusterSnapshotIdentifier: `emulator-automated-${cluster}`,
+        Tags: [{ Key: AUTOMATED_AT_TAG, Value: time.toISOString() }],
+      }));
+      return out.DBClusterSnapshot!;
+    },
+    manualClusterSnapshots: () => listClusterSnapshots(rds, 'manual'),
+    automatedClusterSnapshots: () => listClusterSnapshots(rds, 'automated'),
+    async clusterRestoreAttribute(identifier) {
+      const res = await rds.send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: identifier }));
+      return res.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find((a) => a.AttributeName === 'restore')?.AttributeValues ?? [];
     },
     async restoreAttribute(identifier) {
       const res = await rds.send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: identifier }));
