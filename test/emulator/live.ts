@@ -53,12 +53,19 @@ export interface LiveAccount {
    * member instance, whose first automated cluster snapshot is taken now or
    * at `firstSnapshotAt`.
    */
-  createCluster(identifier: string, encryption: Encryption, options?: { firstSnapshotAt?: Date; serverlessV2?: boolean; engine?: string }): Promise<void>;
+  createCluster(identifier: string, encryption: Encryption, options?: ClusterOptions): Promise<void>;
   /** Takes an automated cluster snapshot at `time`. */
   createAutomatedClusterSnapshot(cluster: string, time: Date): Promise<DBClusterSnapshot>;
   manualClusterSnapshots(): Promise<DBClusterSnapshot[]>;
   automatedClusterSnapshots(): Promise<DBClusterSnapshot[]>;
   clusterRestoreAttribute(identifier: string): Promise<string[]>;
+}
+
+export interface ClusterOptions {
+  readonly firstSnapshotAt?: Date;
+  readonly serverlessV2?: boolean;
+  /** @default aurora-postgresql */
+  readonly engine?: string;
 }
 
 /** The tag that asks the emulator for an automated snapshot (see fidelity.py). */
