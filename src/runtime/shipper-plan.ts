@@ -325,12 +325,11 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
     + instances.actions.filter((a) => a.type === 'copy').length;
   const clusters = planKind('cluster', config, state, instanceCopiesInFlight);
   const selected = [...instances.selected, ...clusters.selected];
-  // "Nothing selected" is a finding of the whole pass, not of one kind.
+  // "Nothing selected" is a finding of the whole pass: only when neither kind
+  // matched anything (a match that is then left out has its own finding).
   const findings = [...instances.findings, ...clusters.findings].filter((f) => f.code !== 'no-database-selected');
-  if (selected.length === 0) {
-    const none = [...instances.findings, ...clusters.findings].find((f) => f.code === 'no-database-selected');
-    if (none) findings.push(none);
-  }
+  const none = (p: ShipperPlan) => p.findings.find((f) => f.code === 'no-database-selected');
+  if (none(instances) && none(clusters)) findings.push(none(instances)!);
   return { actions: [...instances.actions, ...clusters.actions], findings, selected, shipped: [...instances.shipped, ...clusters.shipped] };
 }
 

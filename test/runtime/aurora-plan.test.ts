@@ -1,0 +1,156 @@
+/**
+ * The planners with DB clusters: each difference Aurora has from DB instances,
+ * as the planners handle it.
+ */
+import { automated, config, copyOf, DAY, instance, LIVE, NOW, REGION, state } from './fixtures';
+import { shippingCopyIdentifier } from '../../src/runtime/naming';
+import { DbInstance, DbSnapshot, planShipper } from '../../src/runtime/shipper-plan';
+import { TagKeys } from '../../src/runtime/tags';
+import { planVault, ShippedSnapshot, vaultCopyIdentifier } from '../../src/runtime/vault-plan';
+
+const cluster = (identifier: string, extra: Partial<DbInstance> = {}): DbInstance =>
+  instance(identifier, { kind: 'cluster', arn: `arn:aws:rds:${REGION}:${LIVE}:cluster:${identifier}`, engine: 'aurora-postgresql', ...extra });
+const clusterSnapshot = (db: string, daysAgo: number, extra: Partial<DbSnapshot> = {}): DbSnapshot => {
+  const s = automated(db, daysAgo, { kind: 'cluster', engine: 'aurora-postgresql', encrypted: true, ...extra });
+  return { ...s, arn: s.arn.replace(':snapshot:', ':cluster-snapshot:') };
+};
+const clusters = (ids: string[]) => config({ selection: { clusterIdentifiers: ids } });
+
+describe('planShipper with DB clusters', () => {
+  test('an encrypted cluster snapshot is copied under the shipping key, as a cluster copy', () => {
+    const snap = clusterSnapshot('ledger', 0);
+    const plan = planShipper(clusters(['ledger']), state({ instances: [cluster('ledger')], automatedSnapshots: [snap] }));
+    expect(plan.actions).toEqual([expect.objectContaining({ type: 'copy', encrypt: true, source: snap, targetIdentifier: 'failsafe-ledger-20261120-120000' })]);
+    expect(plan.selected).toEqual(['ledger']);
+  });
+
+  test('an unencrypted cluster snapshot is copied without a key, and reported: RDS cannot encrypt it by copying', () => {
+    const snap = clusterSnapshot('plain', 0, { encrypted: false });
+    const plan = planShipper(clusters(['plain']), state({ instances: [cluster('plain')], automatedSnapshots: [snap] }));
+    expect(plan.actions).toEqual([expect.objectContaining({ type: 'copy', encrypt: false })]);
+    expect(plan.findings).toEqual([expect.objectContaining({ level: 'warn', code: 'cluster-unencrypted', database: 'plain' })]);
+    // An unencrypted instance snapshot is encrypted by its copy, as before.
+    const instancePlan = planShipper(config(), state({ automatedSnapshots: [automated('orders', 0, { encrypted: false })] }));
+    expect(instancePlan.actions).toEqual([expect.objectContaining({ type: 'copy', encrypt: true })]);
+  });
+
+  test('a Multi-AZ DB cluster is reported and not shipped: RDS cannot copy its snapshots', () => {
+    const plan = planShipper(clusters(['maz']), state({ instances: [cluster('maz', { engine: 'postgres' })], automatedSnapshots: [clusterSnapshot('maz', 0)] }));
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings).toEqual([expect.objectContaining({ level: 'error', code: 'cannot-copy-multi-az-cluster', database: 'maz' })]);
+  });
+
+  test('a Neptune or DocumentDB cluster found by a tag is reported as not an RDS database', () => {
+    const graph = cluster('graph', { engine: 'neptune', tags: { dr: 'yes' } });
+    const plan = planShipper(config({ selection: { tag: { key: 'dr', value: 'yes' } } }), state({ instances: [graph] }));
+    expect(plan.findings.map((f) => f.code)).toEqual(['unsupported-engine']);
+  });
+
+  test('a member instance of a cluster is never shipped as an instance; its cluster is', () => {
+    const member = instance('ledger-writer', { clusterIdentifier: 'ledger', tags: { dr: 'yes' } });
+    const plan = planShipper(config({ selection: { tag: { key: 'dr', value: 'yes' } } }), state({
+      instances: [member, cluster('ledger', { tags: { dr: 'yes' } })],
+      automatedSnapshots: [clusterSnapshot('ledger', 0)],
+    }));
+    expect(plan.selected).toEqual(['ledger']);
+    expect(plan.findings).toEqual([expect.objectContaining({ code: 'cluster-member', database: 'ledger-writer' })]);
+    expect(plan.actions.map((a) => a.type === 'copy' && a.source.kind)).toEqual(['cluster']);
+  });
+
+  test('a cluster with automated backups off (not possible for Aurora, but reported if seen) is not shipped', () => {
+    const plan = planShipper(clusters(['ledger']), state({ instances: [cluster('ledger', { backupRetentionPeriod: 0 })] }));
+    expect(plan.findings.map((f) => f.code)).toEqual(['automated-backups-disabled']);
+  });
+
+  test('an instance and a cluster of the same name are two databases, in separate snapshot namespaces', () => {
+    const plan = planShipper(config({ selection: { identifiers: ['orders'], clusterIdentifiers: ['orders'] } }), state({
+      instances: [instance('orders'), cluster('orders')],
+      automatedSnapshots: [automated('orders', 0), clusterSnapshot('orders', 0)],
+    }));
+    expect(plan.actions.map((a) => a.type === 'copy' && `${a.source.kind ?? 'instance'}:${a.targetIdentifier}`)).toEqual([
+      'instance:failsafe-orders-20261120-120000', 'cluster:failsafe-orders-20261120-120000',
+    ]);
+  });
+
+  test('instances and clusters share one budget of copies in flight, but each has its own snapshot quota', () => {
+    const both = config({ maxCopiesInFlight: 1, selection: { identifiers: ['orders'], clusterIdentifiers: ['ledger'] } });
+    const s = state({ instances: [instance('orders'), cluster('ledger')], automatedSnapshots: [automated('orders', 0), clusterSnapshot('ledger', 0)] });
+    const limited = planShipper(both, s);
+    expect(limited.actions.map((a) => a.type)).toEqual(['copy']);
+    expect(limited.findings.map((f) => f.code)).toEqual(['copy-deferred-in-flight-limit']);
+    // A full instance quota does not hold back a cluster copy.
+    const fullOfInstances = Array.from({ length: 5 }, (_, i) => ({ ...automated('x', 0), identifier: `manual-${i}`, type: 'manual' }));
+    const quota = planShipper(config({ manualSnapshotQuota: 5, selection: { identifiers: ['orders'], clusterIdentifiers: ['ledger'] } }),
+      { ...s, manualSnapshots: fullOfInstances });
+    expect(quota.actions.map((a) => a.type === 'copy' && a.source.kind)).toEqual(['cluster']);
+    expect(quota.findings.map((f) => f.code)).toEqual(['copy-deferred-snapshot-quota']);
+  });
+
+  test('a cluster that does not exist is reported as a DB cluster; nothing selected is reported once', () => {
+    const plan = planShipper(clusters(['ghost']), state({ instances: [instance('orders')] }));
+    expect(plan.findings.map((f) => [f.code, f.message.split(' was')[0]])).toEqual([
+      ['database-not-found', 'DB cluster ghost'],
+      ['no-database-selected', expect.any(String)],
+    ]);
+  });
+
+  test('retention trims old cluster copies like instance copies, keeping the newest shared one', () => {
+    const days = [3, 2, 0].map((d) => clusterSnapshot('ledger', d));
+    const copies = days.map((d) => ({ ...copyOf(d, shippingCopyIdentifier('ledger', d.createTime!), { announced: true }), kind: 'cluster' as const }));
+    const plan = planShipper(clusters(['ledger']), state({ instances: [cluster('ledger')], automatedSnapshots: days, manualSnapshots: copies }));
+    expect(plan.actions.map((a) => `${a.type}:${a.type === 'delete' ? a.snapshot.identifier : ''}`)).toEqual([`delete:${copies[0].identifier}`]);
+    expect(plan.actions[0].type === 'delete' && plan.actions[0].snapshot.kind).toBe('cluster');
+  });
+});
+
+describe('planVault with DB cluster snapshots', () => {
+  const shipped = (db: string, daysAgo: number, extra: Partial<ShippedSnapshot> = {}): ShippedSnapshot => {
+    const time = new Date(NOW.getTime() - daysAgo * DAY);
+    const identifier = `failsafe-${db}-${time.toISOString().replace(/[-:]/g, '').slice(0, 15).replace('T', '-')}`;
+    return { arn: `arn:aws:rds:${REGION}:${LIVE}:cluster-snapshot:${identifier}`, account: LIVE, region: REGION, identifier, database: db, time, kind: 'cluster', encrypted: true, ...extra };
+  };
+  const vaultConfig = { ownerId: 'vault-test', sourceAccounts: [LIVE], retentionMs: 31 * DAY, minimumCopies: 3, maxCopiesInFlight: 10, manualSnapshotQuota: 100 };
+  const vaultCopy = (s: ShippedSnapshot): DbSnapshot => ({
+    kind: 'cluster',
+    identifier: vaultCopyIdentifier(s.arn),
+    arn: `arn:aws:rds:${REGION}:222222222222:cluster-snapshot:${vaultCopyIdentifier(s.arn)}`,
+    dbIdentifier: s.database,
+    type: 'manual',
+    status: 'available',
+    createTime: s.time,
+    encrypted: true,
+    engine: 'aurora-postgresql',
+    tags: {
+      [TagKeys.OWNER]: 'vault-test',
+      [TagKeys.SOURCE_ACCOUNT]: LIVE,
+      [TagKeys.SOURCE_REGION]: REGION,
+      [TagKeys.SOURCE_DATABASE]: s.database,
+      [TagKeys.SOURCE_SNAPSHOT]: s.arn,
+      [TagKeys.SOURCE_TIME]: s.time.toISOString(),
+      [TagKeys.COMPLETED]: s.time.toISOString(),
+    },
+  });
+
+  test('a shared cluster snapshot is copied under the vault key; an unencrypted one without a key, and reported', () => {
+    const plan = planVault(vaultConfig, { now: NOW, region: REGION, shipped: [shipped('ledger', 0), shipped('plain', 0, { encrypted: false })], manualSnapshots: [] });
+    expect(plan.actions.map((a) => a.type === 'copy' && [a.source.database, a.encrypt])).toEqual([['ledger', true], ['plain', false]]);
+    expect(plan.findings.map((f) => f.code)).toEqual(['cluster-unencrypted']);
+  });
+
+  test('a cluster snapshot shared from another region is reported and not copied: RDS copies those only within their region', () => {
+    const plan = planVault(vaultConfig, { now: NOW, region: 'eu-central-1', shipped: [shipped('ledger', 0)], manualSnapshots: [] });
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings).toEqual([expect.objectContaining({ level: 'error', code: 'cluster-cross-region' })]);
+  });
+
+  test('retention over cluster copies keeps the newest minimumCopies and deletes only the vault\'s own', () => {
+    // Newest first: 1, 2 and 35 days old are kept (35 as the third newest), 40, 50 and 60 are deleted.
+    const history = [60, 50, 40, 35, 2, 1].map((d) => vaultCopy(shipped('ledger', d)));
+    const foreign = { ...vaultCopy(shipped('ledger', 90)), identifier: 'vault-foreign', tags: { [TagKeys.OWNER]: 'someone-else' } };
+    const plan = planVault(vaultConfig, { now: NOW, region: REGION, shipped: [], manualSnapshots: [...history, foreign] });
+    expect(plan.actions.map((a) => a.type === 'delete' && [a.snapshot.identifier, a.snapshot.kind])).toEqual(
+      [history[2], history[1], history[0]].map((c) => [c.identifier, 'cluster']),
+    );
+    expect(plan.recoveryPoints).toEqual([{ account: LIVE, region: REGION, database: 'ledger', time: shipped('ledger', 1).time }]);
+  });
+});
