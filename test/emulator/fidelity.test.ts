@@ -5,9 +5,12 @@
  */
 import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
   CreateDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBSnapshotsCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
   ModifyDBSnapshotAttributeCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
@@ -163,6 +166,74 @@ describe('patch automated-snapshots-on-demand', () => {
       await live.createDatabase('orders', 'none');
       const snapshot = await live.createAutomatedSnapshot('orders', new Date('2026-11-20T03:00:00Z'));
       expect(snapshot.SnapshotType).toBe('manual');
+    });
+  });
+});
+
+describe('the patches for DB cluster snapshots (Aurora)', () => {
+  test('on: a cluster copy is creating first; default-key sharing is refused; automated cluster snapshots come on demand', async () => {
+    await withEmulator({ copyPendingDescribes: 1 }, async (emulator) => {
+      const live = await createLiveAccount(emulator, LIVE);
+      await live.createCluster('ledger', 'aws/rds', { firstSnapshotAt: new Date('2026-11-19T03:00:00Z') });
+      const at = new Date('2026-11-20T03:00:00Z');
+      const automated = await live.createAutomatedClusterSnapshot('ledger', at);
+      expect(automated).toMatchObject({ DBClusterSnapshotIdentifier: 'rds:ledger-2026-11-20-03-00', SnapshotType: 'automated', SnapshotCreateTime: at });
+      expect((await live.automatedClusterSnapshots()).map((s) => s.DBClusterSnapshotIdentifier)).toEqual(['rds:ledger-2026-11-19-03-00', 'rds:ledger-2026-11-20-03-00']);
+
+      // A copy under a customer managed key: creating first, shareable once available.
+      const copy = (target: string, kmsKeyId?: string) => live.rds.send(new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: automated.DBClusterSnapshotArn, TargetDBClusterSnapshotIdentifier: target, KmsKeyId: kmsKeyId,
+      }));
+      const share = (id: string) => live.rds.send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: id, AttributeName: 'restore', ValuesToAdd: [FAILSAFE] }));
+      const status = async (id: string) => (await live.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }))).DBClusterSnapshots![0].Status;
+      await copy('copy-cmk', live.shippingKeyArn);
+      await expect(share('copy-cmk')).rejects.toMatchObject({ name: 'InvalidDBClusterSnapshotStateFault' });
+      expect([await status('copy-cmk'), await status('copy-cmk')]).toEqual(['creating', 'available']);
+      await expect(share('copy-cmk')).resolves.toBeDefined();
+      // A copy under the default key is never shareable.
+      await copy('copy-default');
+      expect([await status('copy-default'), await status('copy-default')]).toEqual(['creating', 'available']);
+      await expect(share('copy-default')).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringMatching(/default KMS key/) });
+    });
+  });
+
+  async function clusterCopies(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.createCluster('plain', 'none');
+    const [automated] = await live.automatedClusterSnapshots();
+    const encryptUnencrypted = live.rds.send(new CopyDBClusterSnapshotCommand({
+      SourceDBClusterSnapshotIdentifier: automated.DBClusterSnapshotArn, TargetDBClusterSnapshotIdentifier: 'encrypted-copy', KmsKeyId: live.shippingKeyArn,
+    }));
+    return { live, encryptUnencrypted };
+  }
+
+  test('on (cluster-copy-encryption-rules): an unencrypted cluster snapshot cannot be encrypted by copying it', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { encryptUnencrypted } = await clusterCopies(emulator);
+      await expect(encryptUnencrypted).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+    });
+  });
+
+  test('off (the gap): moto encrypts the copy', async () => {
+    await withEmulator({ patchesOff: ['cluster-copy-encryption-rules'] }, async (emulator) => {
+      const { encryptUnencrypted } = await clusterCopies(emulator);
+      await expect(encryptUnencrypted).resolves.toMatchObject({ DBClusterSnapshot: { StorageEncrypted: true } });
+    });
+  });
+
+  test('on (cluster-copy-encryption-rules): an encrypted cluster snapshot shared from another account needs a KmsKeyId of the copying account', async () => {
+    await withEmulator({}, async (emulator) => {
+      const live = await createLiveAccount(emulator, LIVE);
+      await live.createCluster('ledger', 'cmk');
+      const [automated] = await live.automatedClusterSnapshots();
+      await live.rds.send(new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: automated.DBClusterSnapshotArn, TargetDBClusterSnapshotIdentifier: 'failsafe-ledger-20261120-030000', KmsKeyId: live.shippingKeyArn,
+      }));
+      await live.rds.send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: 'failsafe-ledger-20261120-030000', AttributeName: 'restore', ValuesToAdd: [FAILSAFE] }));
+      const failsafe = new RDSClient(await emulator.clientConfig(FAILSAFE));
+      const arn = `arn:aws:rds:eu-west-1:${LIVE}:cluster-snapshot:failsafe-ledger-20261120-030000`;
+      await expect(failsafe.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: arn, TargetDBClusterSnapshotIdentifier: 'vault-copy' })))
+        .rejects.toMatchObject({ name: 'InvalidParameterCombination' });
     });
   });
 });
