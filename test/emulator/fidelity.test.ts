@@ -185,7 +185,8 @@ describe('the patches for DB cluster snapshots (Aurora)', () => {
         SourceDBClusterSnapshotIdentifier: automated.DBClusterSnapshotArn, TargetDBClusterSnapshotIdentifier: target, KmsKeyId: kmsKeyId,
       }));
       const share = (id: string) => live.rds.send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: id, AttributeName: 'restore', ValuesToAdd: [FAILSAFE] }));
-      const status = async (id: string) => (await live.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }))).DBClusterSnapshots![0].Status;
+      const status = async (id: string) =>
+        (await live.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }))).DBClusterSnapshots![0].Status;
       await copy('copy-cmk', live.shippingKeyArn);
       await expect(share('copy-cmk')).rejects.toMatchObject({ name: 'InvalidDBClusterSnapshotStateFault' });
       expect([await status('copy-cmk'), await status('copy-cmk')]).toEqual(['creating', 'available']);
