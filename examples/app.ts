@@ -1,6 +1,6 @@
 /**
- * The example two-account app: a Live stack whose three databases are shipped
- * to a vault in a Failsafe stack, in another account. `npx projen demo`
+ * The example two-account app: a Live stack whose three databases and Aurora
+ * cluster are shipped to a vault in a Failsafe stack, in another account. `npx projen demo`
  * synthesizes it into cdk.out.
  */
 import { App, Duration, Stack, StackProps, aws_rds as rds, aws_sns as sns } from 'aws-cdk-lib';
@@ -12,6 +12,8 @@ export const FAILSAFE_ACCOUNT = '222222222222';
 export const REGION = 'eu-west-1';
 /** The databases of the example: one unencrypted, one with aws/rds, one with a CMK. */
 export const DATABASES = ['orders', 'users', 'payments'] as const;
+/** The Aurora cluster of the example. */
+export const CLUSTERS = ['ledger'] as const;
 
 export class LiveStack extends Stack {
   public readonly shipper: RdsSnapshotShipper;
@@ -26,9 +28,11 @@ export class LiveStack extends Stack {
         securityGroups: [],
       }),
     );
+    const clusters = CLUSTERS.map((name) => rds.DatabaseCluster.fromDatabaseClusterAttributes(this, name, { clusterIdentifier: name }));
     this.shipper = new RdsSnapshotShipper(this, 'Shipper', {
       vaultAccount: FAILSAFE_ACCOUNT,
       instances,
+      clusters,
       retention: Duration.days(2),
       // Alarms are on by default; this is who hears of them, and where to look.
       alarmTopic: new sns.Topic(this, 'Alarms', { enforceSSL: true }),

@@ -55,7 +55,9 @@ async function main() {
   // 2. The drill, on the emulator.
   const o = DRILL_DEFAULTS;
   say('');
-  say(`The drill: ${Object.keys(o.databases).length} databases (${Object.entries(o.databases).map(([d, e]) => `${d}: ${e === 'none' ? 'unencrypted' : e === 'cmk' ? 'customer managed key' : 'aws/rds'}`).join(', ')}),`);
+  const encryption = (e: string) => (e === 'none' ? 'unencrypted' : e === 'cmk' ? 'customer managed key' : 'aws/rds');
+  say(`The drill: ${Object.keys(o.databases).length} DB instances (${Object.entries(o.databases).map(([d, e]) => `${d}: ${encryption(e)}`).join(', ')}) `
+    + `and ${Object.keys(o.clusters).length} Aurora cluster (${Object.entries(o.clusters).map(([d, e]) => `${d}: ${encryption(e)}`).join(', ')}),`);
   say(`${o.days} simulated days, the bundled handlers from assets/, copies that take passes to finish, one lost and one duplicate`);
   say(`announcement, copies that fail once. Retention is compressed to fit: ${o.shipperRetentionDays} days in Live, ${o.vaultRetentionDays} days and ${o.minimumCopies} minimum copies in the vault.`);
   const emulator = await step('starting the AWS emulator (moto server) on 127.0.0.1', () => startEmulator({ copyPendingDescribes: 2 }));

@@ -1,10 +1,11 @@
 import { DrillOptions } from './drill';
 
-/** The drill the tests and the demo run: three databases over six simulated days. */
+/** The drill the tests and the demo run: three DB instances and an Aurora cluster over six simulated days. */
 export const DRILL_DEFAULTS: DrillOptions = {
   liveAccount: '111111111111',
   failsafeAccount: '222222222222',
   databases: { orders: 'none', users: 'aws/rds', payments: 'cmk' },
+  clusters: { ledger: 'cmk' },
   days: 6,
   shipperOwnerId: 'shipper-drill',
   vaultOwnerId: 'vault-drill',

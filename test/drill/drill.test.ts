@@ -1,6 +1,6 @@
 /**
- * The two-account DR drill as a test: the bundled shipper and vault, six
- * simulated days, copies that take passes to finish, a lost and a duplicate
+ * The two-account DR drill as a test: the bundled shipper and vault, three
+ * DB instances and an Aurora cluster, six simulated days, copies that take passes to finish, a lost and a duplicate
  * announcement, and copies that fail once. Every check must hold.
  */
 import { DRILL_DEFAULTS } from './defaults';
@@ -26,8 +26,9 @@ test('copies took several passes to finish, and the faults happened', () => {
   expect(events.some((e) => e.actor === 'shipper' && /still in progress/.test(e.text))).toBe(true);
   expect(events.some((e) => e.actor === 'sns' && /is lost/.test(e.text))).toBe(true);
   expect(events.some((e) => e.actor === 'vault' && /duplicate message for users: its copy already exists/.test(e.text))).toBe(true);
-  expect(events.filter((e) => e.actor === 'vault' && /copy FAILED with KMSKeyNotAccessibleFault/.test(e.text))).toHaveLength(3);
-  expect(events.filter((e) => e.actor === 'vault' && /^retry: copied/.test(e.text))).toHaveLength(3);
+  // Three instances and the Aurora cluster.
+  expect(events.filter((e) => e.actor === 'vault' && /copy FAILED with KMSKeyNotAccessibleFault/.test(e.text))).toHaveLength(4);
+  expect(events.filter((e) => e.actor === 'vault' && /^retry: copied/.test(e.text))).toHaveLength(4);
 });
 
 test('the recovery point of every database is the newest day', () => {
@@ -35,7 +36,7 @@ test('the recovery point of every database is the newest day', () => {
     expect(hours).toBeGreaterThanOrEqual(1);
     expect(hours).toBeLessThan(1.2);
   }
-  expect(Object.keys(report.figures.recoveryPointHours).sort()).toEqual(['orders', 'payments', 'users']);
+  expect(Object.keys(report.figures.recoveryPointHours).sort()).toEqual(['ledger', 'orders', 'payments', 'users']);
 });
 
 test('the vault\'s metrics end with the same recovery points, under the alarm threshold', () => {
@@ -44,5 +45,5 @@ test('the vault\'s metrics end with the same recovery points, under the alarm th
   for (const [db, hours] of Object.entries(f.recoveryPointHours)) expect(Math.abs(f.reportedRecoveryPointHours[db] - hours)).toBeLessThanOrEqual(0.2);
   expect(f.reportedOldestRecoveryPointHours).toBeGreaterThanOrEqual(1);
   expect(f.reportedOldestRecoveryPointHours).toBeLessThan(1.2);
-  expect(f.vaultMetricTotals).toEqual({ copiesStarted: f.copiesVaulted, copiesCompleted: f.copiesVaulted, failures: 3, expired: f.vaultDeleted });
+  expect(f.vaultMetricTotals).toEqual({ copiesStarted: f.copiesVaulted, copiesCompleted: f.copiesVaulted, failures: 4, expired: f.vaultDeleted });
 });

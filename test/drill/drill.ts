@@ -8,7 +8,7 @@
  * has the age it would have after `days` real days.
  */
 import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateDBSnapshotCommand, DBSnapshot } from '@aws-sdk/client-rds';
+import { CreateDBSnapshotCommand, DBClusterSnapshot, DBSnapshot } from '@aws-sdk/client-rds';
 import { parseMessage } from '../../src/runtime/schema';
 import { TagKeys } from '../../src/runtime/tags';
 import { Emulator } from '../emulator/emulator';
@@ -22,8 +22,10 @@ export const DAY_MS = 86_400_000;
 export interface DrillOptions {
   readonly liveAccount: string;
   readonly failsafeAccount: string;
-  /** Databases and how each is encrypted. */
+  /** Databases (DB instances) and how each is encrypted. */
   readonly databases: Readonly<Record<string, Encryption>>;
+  /** Aurora DB clusters and how each is encrypted. */
+  readonly clusters: Readonly<Record<string, Encryption>>;
   readonly days: number;
   readonly shipperOwnerId: string;
   readonly vaultOwnerId: string;
@@ -80,26 +82,43 @@ const ALARM_MAX_AGE_HOURS = 26;
 
 const SCHEDULED = { 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} };
 const tagsOf = (s: DBSnapshot) => Object.fromEntries((s.TagList ?? []).map((t) => [t.Key, t.Value]));
+/** A cluster snapshot in the shape of an instance snapshot, so that the checks read both alike. */
+const asSnapshot = (s: DBClusterSnapshot): DBSnapshot => ({
+  DBSnapshotIdentifier: `cluster:${s.DBClusterSnapshotIdentifier}`,
+  DBInstanceIdentifier: s.DBClusterIdentifier,
+  Status: s.Status,
+  KmsKeyId: s.KmsKeyId,
+  Encrypted: s.StorageEncrypted,
+  TagList: s.TagList,
+});
 const summary = (s: DBSnapshot) => `${s.DBSnapshotIdentifier}|${s.Status}|${s.KmsKeyId}|${JSON.stringify(s.TagList ?? [])}`;
 
 export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<DrillReport> {
   const say = (day: number, actor: DrillEvent['actor'], text: string) => o.onEvent?.({ day, actor, text });
   const now = Date.now();
   const dayTime = (day: number) => new Date(now - (o.days - day) * DAY_MS - 3_600_000);
-  const databases = Object.keys(o.databases);
+  const instances = Object.keys(o.databases);
+  const clusters = Object.keys(o.clusters);
+  /** Every database the drill ships: instances, then clusters. */
+  const databases = [...instances, ...clusters];
 
   // Accounts
   const live: LiveAccount = await createLiveAccount(emulator, o.liveAccount);
   const failsafe: FailsafeAccount = await createFailsafeAccount(emulator, o.failsafeAccount);
-  for (const db of databases) await live.createDatabase(db, o.databases[db], dayTime(0));
+  for (const db of instances) await live.createDatabase(db, o.databases[db], dayTime(0));
+  for (const c of clusters) await live.createCluster(c, o.clusters[c], { firstSnapshotAt: dayTime(0) });
+  // Every manual and automated snapshot of an account, instances and clusters alike.
+  const liveManual = async () => [...await live.manualSnapshots(), ...(await live.manualClusterSnapshots()).map(asSnapshot)];
+  const failsafeManual = async () => [...await failsafe.manualSnapshots(), ...(await failsafe.manualClusterSnapshots()).map(asSnapshot)];
+  const liveAutomated = async () => [...await live.automatedSnapshots(), ...(await live.automatedClusterSnapshots()).map(asSnapshot)];
   // Bystanders: snapshots neither handler created. They must never be touched.
-  await live.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: databases[0], DBSnapshotIdentifier: 'before-migration', Tags: [{ Key: 'team', Value: 'dba' }] }));
+  await live.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instances[0], DBSnapshotIdentifier: 'before-migration', Tags: [{ Key: 'team', Value: 'dba' }] }));
   await failsafe.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: await createFailsafeBystanderDb(emulator, o.failsafeAccount), DBSnapshotIdentifier: 'audit-archive' }));
   const bystandersBefore = [
-    ...(await live.manualSnapshots()).map(summary),
-    ...(await failsafe.manualSnapshots()).map(summary),
+    ...(await liveManual()).map(summary),
+    ...(await failsafeManual()).map(summary),
   ];
-  const automatedBefore = (await live.automatedSnapshots()).map((s) => s.DBSnapshotIdentifier!);
+  const automatedBefore = (await liveAutomated()).map((s) => s.DBSnapshotIdentifier!);
 
   const shipperConfig = {
     version: 1,
@@ -110,7 +129,7 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     retentionMs: o.shipperRetentionDays * DAY_MS,
     maxCopiesInFlight: 10,
     manualSnapshotQuota: 100,
-    selection: { identifiers: databases },
+    selection: { identifiers: instances, clusterIdentifiers: clusters },
   };
   const vaultConfig = {
     version: 1,
@@ -177,7 +196,8 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
 
   for (let day = 1; day <= o.days; day++) {
     const t = dayTime(day);
-    for (const db of databases) await live.createAutomatedSnapshot(db, t);
+    for (const db of instances) await live.createAutomatedSnapshot(db, t);
+    for (const c of clusters) await live.createAutomatedClusterSnapshot(c, t);
     say(day, 'rds', `automated snapshots taken of ${databases.join(', ')} at ${t.toISOString().slice(0, 16)}Z`);
 
     // The shipper: hourly sweeps until the day's copies are shipped.
@@ -231,17 +251,17 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     await shipperPass(o.days + 1);
     await vaultRun(o.days + 1, SCHEDULED, 'sweep');
   }
-  const pictureBefore = [...(await live.manualSnapshots()).map(summary), ...(await failsafe.manualSnapshots()).map(summary)];
+  const pictureBefore = [...(await liveManual()).map(summary), ...(await failsafeManual()).map(summary)];
   const idleShipper = await shipperPass(o.days + 1);
   const idleVaultRun = await vaultRun(o.days + 1, SCHEDULED, 'sweep');
   const idleVault = idleVaultRun.result;
-  const pictureAfter = [...(await live.manualSnapshots()).map(summary), ...(await failsafe.manualSnapshots()).map(summary)];
+  const pictureAfter = [...(await liveManual()).map(summary), ...(await failsafeManual()).map(summary)];
 
   // What the accounts hold at the end.
-  const liveManual = await live.manualSnapshots();
-  const vaultManual = await failsafe.manualSnapshots();
+  const liveHeld = await liveManual();
+  const vaultManual = await failsafeManual();
   const vaultCopies = vaultManual.filter((s) => tagsOf(s)[TagKeys.OWNER] === o.vaultOwnerId);
-  const shipperCopies = liveManual.filter((s) => tagsOf(s)[TagKeys.OWNER] === o.shipperOwnerId);
+  const shipperCopies = liveHeld.filter((s) => tagsOf(s)[TagKeys.OWNER] === o.shipperOwnerId);
   const heldDays = (copies: DBSnapshot[], db: string) => copies
     .filter((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE] === db)
     .map((s) => Math.round((now - Date.parse(tagsOf(s)[TagKeys.SOURCE_TIME])) / DAY_MS))
@@ -272,9 +292,9 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     heldDays(vaultCopies, o.lostOn.database).includes(o.lostOn.day) || !expectedVault.includes(o.lostOn.day), 'copied from what is shared with the vault');
   check(`the duplicate announcement of ${o.duplicateOn.database} started no second copy`, figures.duplicatesIgnored === 1, `${figures.duplicatesIgnored} duplicate delivery ignored`);
   check(`the copies that failed on day ${o.failCopiesOnDay} succeeded on the retry`, figures.failedCopies === databases.length, `${figures.failedCopies} failed attempts`);
-  const bystandersAfter = [...liveManual.map(summary), ...vaultManual.map(summary)];
+  const bystandersAfter = [...liveHeld.map(summary), ...vaultManual.map(summary)];
   check('no snapshot that neither handler created was touched', bystandersBefore.every((b) => bystandersAfter.includes(b)), `${bystandersBefore.length} bystanders unchanged`);
-  const automatedAfter = (await live.automatedSnapshots()).map((s) => s.DBSnapshotIdentifier!);
+  const automatedAfter = (await liveAutomated()).map((s) => s.DBSnapshotIdentifier!);
   check('every automated snapshot is still there', automatedBefore.every((a) => automatedAfter.includes(a)) && automatedAfter.length === automatedBefore.length + databases.length * o.days,
     `${automatedAfter.length} automated snapshots`);
   const writes = (calls: Record<string, number>) => Object.keys(calls).filter((k) => !/:Describe/.test(k));
