@@ -28,9 +28,14 @@ export interface PassDeps {
   readonly log: Logger;
 }
 
-/** An error code without the `Fault` or `Exception` suffix the SDK adds to some of them. */
+/**
+ * An error code without the `Fault` or `Exception` suffix the SDK adds to some
+ * of them, and with the cluster variants of the snapshot errors named as the
+ * instance ones (`InvalidDBClusterSnapshotState` is `InvalidDBSnapshotState`),
+ * so that one explanation serves both.
+ */
 export function baseCode(code: string | undefined): string | undefined {
-  return code?.replace(/(Fault|Exception)$/, '');
+  return code?.replace(/(Fault|Exception)$/, '').replace(/^(Invalid)?DBClusterSnapshot/, '$1DBSnapshot');
 }
 
 /** Whether an error is the given RDS error code: the SDK names some of them `<code>Fault`. */

@@ -11,6 +11,14 @@
 /** Prefix of every snapshot the shipper creates. IAM scopes its permissions to it. */
 export const SHIPPER_SNAPSHOT_PREFIX = 'failsafe-';
 
+/**
+ * The longest DB cluster identifier whose shipper copy name fits: a DB cluster
+ * snapshot identifier has at most 63 characters (RDS API Reference,
+ * CopyDBClusterSnapshot, TargetDBClusterSnapshotIdentifier), and
+ * `failsafe-<cluster>-<yyyymmdd-hhmmss>` adds 25.
+ */
+export const MAX_CLUSTER_IDENTIFIER_LENGTH = 63 - SHIPPER_SNAPSHOT_PREFIX.length - '-yyyymmdd-hhmmss'.length;
+
 const DB_IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$/;
 
 export function isValidDbIdentifier(id: string): boolean {

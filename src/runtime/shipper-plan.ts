@@ -11,7 +11,7 @@
  *   when it is older than the retention and a newer shared copy of the same
  *   database exists.
  */
-import { shippingCopyIdentifier, isValidDbIdentifier } from './naming';
+import { isValidDbIdentifier, MAX_CLUSTER_IDENTIFIER_LENGTH, shippingCopyIdentifier } from './naming';
 import { TagKeys, TagMap } from './tags';
 
 export interface DatabaseSelection {
@@ -121,6 +121,7 @@ export type FindingCode =
   | 'kept-newest-shared-copy'
   | 'cluster-unencrypted'
   | 'cannot-copy-multi-az-cluster'
+  | 'cluster-name-too-long'
   | 'unsupported-engine';
 
 export interface Finding {
@@ -293,6 +294,16 @@ function selectDatabases(kind: DbKind, config: ShipperPlanConfig, state: Shipper
         });
       continue;
     }
+    if (kind === 'cluster' && instance.identifier.length > MAX_CLUSTER_IDENTIFIER_LENGTH) {
+      findings.push({
+        level: 'error',
+        code: 'cluster-name-too-long',
+        database: instance.identifier,
+        message: `cluster ${instance.identifier} has a name of ${instance.identifier.length} characters; the names of its snapshot copies would pass RDS's limit of 63 `
+          + `for cluster snapshots, so it is not shipped (at most ${MAX_CLUSTER_IDENTIFIER_LENGTH} characters)`,
+      });
+      continue;
+    }
     if (instance.clusterIdentifier) {
       findings.push({
         level: 'warn',
@@ -320,10 +331,12 @@ const kindOf = (x: { readonly kind?: DbKind }): DbKind => x.kind ?? 'instance';
  * copies in flight.
  */
 export function planShipper(config: ShipperPlanConfig, state: ShipperState): ShipperPlan {
-  const instances = planKind('instance', config, state, 0);
-  const instanceCopiesInFlight = state.manualSnapshots.filter((s) => kindOf(s) === 'instance' && isOwnedBy(s, config.ownerId) && isInProgress(s)).length
-    + instances.actions.filter((a) => a.type === 'copy').length;
-  const clusters = planKind('cluster', config, state, instanceCopiesInFlight);
+  const inProgress = (kind: DbKind) =>
+    state.manualSnapshots.filter((s) => kindOf(s) === kind && isOwnedBy(s, config.ownerId) && isInProgress(s)).length;
+  // Each kind counts the other's copies in flight: those in progress, and for
+  // clusters also the instance copies this plan starts.
+  const instances = planKind('instance', config, state, inProgress('cluster'));
+  const clusters = planKind('cluster', config, state, inProgress('instance') + instances.actions.filter((a) => a.type === 'copy').length);
   const selected = [...instances.selected, ...clusters.selected];
   // "Nothing selected" is a finding of the whole pass: only when neither kind
   // matched anything (a match that is then left out has its own finding).

@@ -23,9 +23,8 @@ export interface VaultDeps extends PassDeps {
   /**
    * The vault's own region. Shared cluster snapshots are listed there only:
    * RDS copies a shared cluster snapshot across accounts only within its region.
-   * @default no region check
    */
-  readonly region?: string;
+  readonly region: string;
 }
 
 export interface VaultPassSummary {

@@ -9,6 +9,7 @@
  *   newest `minimumCopies` available copies of a source, however old, and
  *   nothing while a newer copy of that source is still incomplete.
  */
+import { createHash } from 'node:crypto';
 import { RecoveryPoint } from './metric-names';
 import { compactTimestamp, isValidDbIdentifier } from './naming';
 import { parseSnapshotArn } from './schema';
@@ -114,11 +115,25 @@ export const COMPLETION_COUNT_WINDOW_MS = 2 * 86_400_000;
 
 const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6})$/;
 
-/** The vault copy's identifier, derived from the shipped snapshot's ARN alone. */
+/**
+ * The vault copy's identifier, derived from the shipped snapshot's ARN alone.
+ *
+ * For a DB instance snapshot (up to 255 characters): `vault-<account>-<region>-<shipped name>`.
+ * A DB cluster snapshot identifier may have at most 63 characters (RDS API
+ * Reference, CopyDBClusterSnapshot, TargetDBClusterSnapshotIdentifier), too
+ * few for the account and region: it is `vault-<database, at most 30>-<yyyymmdd-hhmmss>-<hash>`,
+ * where the hash (10 hex digits of SHA-256) is of the whole shipped ARN, so
+ * copies of different sources never share a name. Its tags name the source.
+ */
 export function vaultCopyIdentifier(shippedArn: string): string {
   const arn = parseSnapshotArn(shippedArn);
   if (!arn) throw new Error(`not an RDS DB snapshot ARN: ${shippedArn}`);
-  return `${VAULT_SNAPSHOT_PREFIX}${arn.account}-${arn.region}-${arn.identifier.toLowerCase()}`;
+  if (arn.kind === 'instance') return `${VAULT_SNAPSHOT_PREFIX}${arn.account}-${arn.region}-${arn.identifier.toLowerCase()}`;
+  const named = parseShippedName(arn.identifier);
+  const hash = createHash('sha256').update(shippedArn.toLowerCase()).digest('hex').slice(0, 10);
+  if (!named) return `${VAULT_SNAPSHOT_PREFIX}${hash}`;
+  const database = named.database.slice(0, 30).replace(/-+$/, '');
+  return `${VAULT_SNAPSHOT_PREFIX}${database}-${compactTimestamp(named.time)}-${hash}`;
 }
 
 /**
@@ -170,10 +185,12 @@ const kindOf = (x: { readonly kind?: DbKind }): DbKind => x.kind ?? 'instance';
  * own snapshots and manual snapshot quota, one budget of copies in flight.
  */
 export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan {
-  const instances = planVaultKind('instance', config, state, 0);
-  const instanceCopiesInFlight = state.manualSnapshots.filter((s) => kindOf(s) === 'instance' && isOwnedBy(s, config.ownerId) && isInProgress(s)).length
-    + instances.actions.filter((a) => a.type === 'copy').length;
-  const clusters = planVaultKind('cluster', config, state, instanceCopiesInFlight);
+  const inProgress = (kind: DbKind) =>
+    state.manualSnapshots.filter((s) => kindOf(s) === kind && isOwnedBy(s, config.ownerId) && isInProgress(s)).length;
+  // Each kind counts the other's copies in flight: those in progress, and for
+  // clusters also the instance copies this plan starts.
+  const instances = planVaultKind('instance', config, state, inProgress('cluster'));
+  const clusters = planVaultKind('cluster', config, state, inProgress('instance') + instances.actions.filter((a) => a.type === 'copy').length);
   return {
     actions: [...instances.actions, ...clusters.actions],
     findings: [...instances.findings, ...clusters.findings],

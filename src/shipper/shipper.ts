@@ -31,12 +31,12 @@ import {
 } from '../private/reconciler';
 import { SHIPPER_CONFIG_VERSION } from '../runtime/config';
 import { Dimension, MetricName } from '../runtime/metric-names';
-import { isValidDbIdentifier, SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
+import { isValidDbIdentifier, MAX_CLUSTER_IDENTIFIER_LENGTH, SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
 import { SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
 
 /**
- * Selects databases by a tag, at run time: every DB instance in the account and
- * region that carries the tag with this value is shipped.
+ * Selects databases by a tag, at run time: every DB instance and DB cluster in
+ * the account and region that carries the tag with this value is shipped.
  */
 export interface DatabaseTagSelector {
   /** The tag key, for example `dr`. */
@@ -506,6 +506,10 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
     const id = cluster.clusterIdentifier;
     if (!Token.isUnresolved(id) && !isValidDbIdentifier(id)) {
       fail(`clusters: ${JSON.stringify(id)} is not a valid DB cluster identifier`);
+    }
+    if (!Token.isUnresolved(id) && id.length > MAX_CLUSTER_IDENTIFIER_LENGTH) {
+      fail(`clusters: ${JSON.stringify(id)} has ${id.length} characters; the names of its snapshot copies would pass RDS's limit of 63 for cluster `
+        + `snapshots (at most ${MAX_CLUSTER_IDENTIFIER_LENGTH} characters)`);
     }
   }
   for (const instance of instances) {

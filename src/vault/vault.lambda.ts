@@ -124,7 +124,8 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
     const deps: VaultDeps = {
       rds,
       rdsIn,
-      region: process.env.AWS_REGION,
+      // Lambda always sets AWS_REGION; without it the SDK clients above could not work either.
+      region: process.env.AWS_REGION ?? '',
       log,
       now: () => new Date(),
       remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Number.MAX_SAFE_INTEGER,

@@ -378,9 +378,11 @@ export class RdsSnapshotVault extends Construct {
   }
 
   /**
-   * Lets `grantee` restore DB instances from the vault's copies: RDS may use the
-   * vault key on its behalf (a statement in the key policy, when the vault
-   * created the key), and it may call RestoreDBInstanceFromDBSnapshot on them.
+   * Lets `grantee` restore DB instances and Aurora clusters from the vault's
+   * copies: RDS may use the vault key on its behalf (a statement in the key
+   * policy, when the vault created the key), and it may call
+   * RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot on them,
+   * and CreateDBInstance to add instances to a restored cluster.
    * Nothing else can use the vault key; grant this to the few roles that run a
    * recovery.
    */
@@ -393,7 +395,11 @@ export class RdsSnapshotVault extends Construct {
       // RestoreDBClusterFromSnapshot on the cluster snapshot, the new cluster,
       // and its cluster parameter, option and subnet groups (Service
       // Authorization Reference, Amazon RDS).
-      actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots', 'rds:RestoreDBClusterFromSnapshot', 'rds:DescribeDBClusterSnapshots'],
+      // A restored cluster has no instance: CreateDBInstance adds its writer.
+      actions: [
+        'rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots',
+        'rds:RestoreDBClusterFromSnapshot', 'rds:DescribeDBClusterSnapshots', 'rds:CreateDBInstance',
+      ],
       resourceArns: [
         snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`),
         clusterSnapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`),

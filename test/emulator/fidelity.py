@@ -196,6 +196,23 @@ def cluster_copy_encryption_rules() -> None:
     rds_models.RDSBackend.copy_db_cluster_snapshot = copy_cluster  # type: ignore[method-assign]
 
 
+# The RDS API Reference, CopyDBClusterSnapshot, TargetDBClusterSnapshotIdentifier:
+# "Must contain from 1 to 63 letters, numbers, or hyphens." (DB instance
+# snapshot identifiers may have 255.)
+def cluster_snapshot_name_limit() -> None:
+    """RDS refuses a cluster snapshot identifier of more than 63 characters.
+    moto takes any length, which would hide names that only fit instance
+    snapshots."""
+    original = rds_models.RDSBackend.copy_db_cluster_snapshot
+
+    def copy_cluster(self, source_db_cluster_snapshot_identifier, target_db_cluster_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if len(target_db_cluster_snapshot_identifier) > 63:
+            raise RDSClientError("InvalidParameterValue", f"The parameter TargetDBClusterSnapshotIdentifier is not a valid identifier: {target_db_cluster_snapshot_identifier} has more than 63 characters.")
+        return original(self, source_db_cluster_snapshot_identifier, target_db_cluster_snapshot_identifier, *args, **kwargs)
+
+    rds_models.RDSBackend.copy_db_cluster_snapshot = copy_cluster  # type: ignore[method-assign]
+
+
 AUTOMATED_AT_TAG = "failsafe-emulator:automated-at"
 
 
@@ -264,6 +281,7 @@ PATCHES = {
     "disabled-keys-refused": disabled_keys_refused,
     "default-key-share-refused": default_key_share_refused,
     "cluster-copy-encryption-rules": cluster_copy_encryption_rules,
+    "cluster-snapshot-name-limit": cluster_snapshot_name_limit,
     "automated-snapshots-on-demand": automated_snapshots_on_demand,
 }
 

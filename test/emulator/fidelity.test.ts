@@ -222,6 +222,25 @@ describe('the patches for DB cluster snapshots (Aurora)', () => {
     });
   });
 
+  async function longClusterCopy(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.createCluster('ledger', 'none');
+    const [automated] = await live.automatedClusterSnapshots();
+    return live.rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: automated.DBClusterSnapshotArn, TargetDBClusterSnapshotIdentifier: `c${'x'.repeat(63)}` }));
+  }
+
+  test('on (cluster-snapshot-name-limit): a cluster snapshot identifier of more than 63 characters is refused', async () => {
+    await withEmulator({}, async (emulator) => {
+      await expect(longClusterCopy(emulator)).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    });
+  });
+
+  test('off (the gap): moto takes it', async () => {
+    await withEmulator({ patchesOff: ['cluster-snapshot-name-limit'] }, async (emulator) => {
+      await expect(longClusterCopy(emulator)).resolves.toBeDefined();
+    });
+  });
+
   test('on (cluster-copy-encryption-rules): an encrypted cluster snapshot shared from another account needs a KmsKeyId of the copying account', async () => {
     await withEmulator({}, async (emulator) => {
       const live = await createLiveAccount(emulator, LIVE);

@@ -3,7 +3,8 @@
  * copies an automated cluster snapshot under the shipping key, shares and
  * announces it; the bundled vault copies it under its own key. And the
  * Aurora differences: member instances, unencrypted clusters, Serverless v2,
- * Multi-AZ DB clusters, and cluster snapshots from another region.
+ * name lengths, and cluster snapshots from another region. (Multi-AZ DB
+ * clusters are covered by the planner tests: the emulator does not model them.)
  */
 import { AddTagsToResourceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { parseMessage } from '../../src/runtime/schema';
@@ -100,7 +101,7 @@ describe('Aurora clusters against the emulator', () => {
     expect(delivered.error).toBeUndefined();
     expect(delivered.result).toMatchObject({ accepted: 1, summaries: [{ copiesStarted: 1, failures: 0 }] });
     const [vaultCopy] = await failsafe.manualClusterSnapshots();
-    expect(vaultCopy.DBClusterSnapshotIdentifier).toBe(`vault-${LIVE}-eu-west-1-${copy.DBClusterSnapshotIdentifier}`);
+    expect(vaultCopy.DBClusterSnapshotIdentifier).toMatch(/^vault-ledger-\d{8}-\d{6}-[0-9a-f]{10}$/);
     expect(vaultCopy.KmsKeyId).toBe(failsafe.vaultKeyArn);
     expect(tagsOf(vaultCopy)).toMatchObject({ [TagKeys.OWNER]: 'vault-aurora', [TagKeys.SOURCE_SNAPSHOT]: copy.DBClusterSnapshotArn, [TagKeys.SOURCE_DATABASE]: 'ledger' });
 
@@ -109,6 +110,23 @@ describe('Aurora clusters against the emulator', () => {
     for (let i = 0; i < 3 && sweep.result.summaries[0].copiesCompleted === 0; i++) sweep = await runVault(emulator, failsafe, vault);
     expect(sweep.result.summaries[0]).toMatchObject({ copiesStarted: 0, copiesCompleted: 1, failures: 0 });
     expect(sweep.emf.some((d) => d.RecoveryPointAge !== undefined && d.SourceDatabase === 'ledger')).toBe(true);
+  });
+
+  test('a cluster with the longest name the shipper takes (38 characters) is shipped and vaulted within RDS\'s 63 characters for cluster snapshots', async () => {
+    const live = await createLiveAccount(emulator, LIVE);
+    const failsafe = await createFailsafeAccount(emulator, FAILSAFE);
+    const name = `l${'o'.repeat(36)}g`;
+    expect(name).toHaveLength(38);
+    await live.createCluster(name, 'cmk');
+    await shipAll(live, shipperConfig(live, { clusterIdentifiers: [name] }));
+    const [copy] = await live.manualClusterSnapshots();
+    expect(copy.DBClusterSnapshotIdentifier!.length).toBe(63);
+    const [body] = await live.takeAnnouncements();
+    const out = await runVault(emulator, failsafe, vaultConfig(failsafe, [live.topicArn]), snsEvent(live.topicArn, body));
+    expect(out.result).toMatchObject({ accepted: 1, summaries: [{ copiesStarted: 1, failures: 0 }] });
+    const [vaultCopy] = await failsafe.manualClusterSnapshots();
+    expect(vaultCopy.DBClusterSnapshotIdentifier!.length).toBeLessThanOrEqual(63);
+    expect(tagsOf(vaultCopy)[TagKeys.SOURCE_SNAPSHOT]).toBe(copy.DBClusterSnapshotArn);
   });
 
   test('a lost announcement of a cluster copy is recovered by the sweep, from what is shared with the account', async () => {

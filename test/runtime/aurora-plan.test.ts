@@ -86,6 +86,24 @@ describe('planShipper with DB clusters', () => {
     expect(quota.findings.map((f) => f.code)).toEqual(['copy-deferred-snapshot-quota']);
   });
 
+  test('a cluster copy in progress counts against the budget of the instance copies too', () => {
+    const inFlight = { ...copyOf(clusterSnapshot('ledger', 1), shippingCopyIdentifier('ledger', clusterSnapshot('ledger', 1).createTime!), { status: 'creating' }), kind: 'cluster' as const };
+    const plan = planShipper(config({ maxCopiesInFlight: 1, selection: { identifiers: ['orders'], clusterIdentifiers: ['ledger'] } }), state({
+      instances: [instance('orders'), cluster('ledger')],
+      automatedSnapshots: [automated('orders', 0), clusterSnapshot('ledger', 1)],
+      manualSnapshots: [inFlight],
+    }));
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings.map((f) => f.code)).toEqual(['copy-deferred-in-flight-limit', 'copy-in-progress']);
+  });
+
+  test('a cluster name too long for its copies\' names (over 38 characters) is reported and not shipped', () => {
+    const long = `l${'o'.repeat(37)}g`;
+    const plan = planShipper(clusters([long]), state({ instances: [cluster(long)], automatedSnapshots: [clusterSnapshot(long, 0)] }));
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings).toEqual([expect.objectContaining({ level: 'error', code: 'cluster-name-too-long', database: long })]);
+  });
+
   test('a cluster that does not exist is reported as a DB cluster; nothing selected is reported once', () => {
     const plan = planShipper(clusters(['ghost']), state({ instances: [instance('orders')] }));
     expect(plan.findings.map((f) => [f.code, f.message.split(' was')[0]])).toEqual([
@@ -141,6 +159,20 @@ describe('planVault with DB cluster snapshots', () => {
     const plan = planVault(vaultConfig, { now: NOW, region: 'eu-central-1', shipped: [shipped('ledger', 0)], manualSnapshots: [] });
     expect(plan.actions).toEqual([]);
     expect(plan.findings).toEqual([expect.objectContaining({ level: 'error', code: 'cluster-cross-region' })]);
+  });
+
+  test('an instance and a cluster of the same name are retained apart: one kind\'s copies never count for the other\'s minimumCopies', () => {
+    // Three new cluster copies of "orders" and three old instance copies of "orders".
+    const clusterCopies = [3, 2, 1].map((d) => vaultCopy(shipped('orders', d)));
+    const instanceCopies = [60, 50, 40].map((d) => {
+      const c = vaultCopy(shipped('orders', d, { kind: 'instance' }));
+      const arn = c.tags[TagKeys.SOURCE_SNAPSHOT].replace(':cluster-snapshot:', ':snapshot:');
+      return { ...c, kind: 'instance' as const, identifier: vaultCopyIdentifier(arn), tags: { ...c.tags, [TagKeys.SOURCE_SNAPSHOT]: arn } };
+    });
+    const plan = planVault(vaultConfig, { now: NOW, region: REGION, shipped: [], manualSnapshots: [...clusterCopies, ...instanceCopies] });
+    // The instance copies are the newest three of their own kind: all are kept, however old.
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings.filter((f) => f.code === 'kept-minimum-copies')).toHaveLength(3);
   });
 
   test('retention over cluster copies keeps the newest minimumCopies and deletes only the vault\'s own', () => {

@@ -108,6 +108,7 @@ describe('runVaultPass with an announcement', () => {
     rds: new RDSClient({ region: REGION }),
     now: () => NOW,
     remainingMs: () => 600_000,
+    region: REGION,
     log: createLogger({}, () => undefined),
   });
   const announced = () => {
@@ -172,6 +173,7 @@ describe('runVaultPass sweep across regions', () => {
       rdsIn: (region) => new RDSClient({ region }),
       now: () => NOW,
       remainingMs: () => 600_000,
+      region: REGION,
       log: createLogger({}, () => undefined),
     }, twoRegions);
     expect(out.copiesStarted).toBe(2);

@@ -54,8 +54,13 @@ describe('naming', () => {
   test('the vault copy name comes from the shipped ARN alone', () => {
     const arn = 'arn:aws:rds:eu-west-1:111111111111:snapshot:failsafe-orders-20261120-120000';
     expect(vaultCopyIdentifier(arn)).toBe('vault-111111111111-eu-west-1-failsafe-orders-20261120-120000');
-    // A cluster snapshot's copy has the same name, in the separate namespace of cluster snapshots.
-    expect(vaultCopyIdentifier(arn.replace(':snapshot:', ':cluster-snapshot:'))).toBe('vault-111111111111-eu-west-1-failsafe-orders-20261120-120000');
+    // A cluster snapshot identifier has at most 63 characters: database (at most 30), time, and a hash of the whole ARN.
+    const clusterArn = arn.replace(':snapshot:', ':cluster-snapshot:');
+    expect(vaultCopyIdentifier(clusterArn)).toMatch(/^vault-orders-20261120-120000-[0-9a-f]{10}$/);
+    expect(vaultCopyIdentifier(clusterArn)).toBe(vaultCopyIdentifier(clusterArn));
+    expect(vaultCopyIdentifier(clusterArn.replace('111111111111', '333333333333'))).not.toBe(vaultCopyIdentifier(clusterArn));
+    const longest = `arn:aws:rds:ap-southeast-2:111111111111:cluster-snapshot:failsafe-${'a'.repeat(38)}-20261120-120000`;
+    expect(vaultCopyIdentifier(longest).length).toBeLessThanOrEqual(63);
     expect(() => vaultCopyIdentifier('arn:aws:rds:eu-west-1:111111111111:db:orders')).toThrow(/not an RDS DB snapshot ARN/);
   });
 

@@ -215,7 +215,9 @@ describe('vault', () => {
   const A = shared('failsafe-alpha-20261120-110000');
   const B = shared('failsafe-beta-20261120-110000');
   let manual: DBSnapshot[];
-  const deps = (remaining: () => number = () => 600_000) => ({ rds: new RDSClient({ region: REGION }), now: () => NOW, remainingMs: remaining, log });
+  const deps = (remaining: () => number = () => 600_000) => ({
+    rds: new RDSClient({ region: REGION }), now: () => NOW, remainingMs: remaining, log, region: REGION,
+  });
   const sweep = (remaining?: () => number) => runVaultPass(deps(remaining), config);
   const copyOk = (input: any) => {
     manual.push({ DBSnapshotIdentifier: input.TargetDBSnapshotIdentifier, Status: 'creating', TagList: input.Tags });

@@ -76,7 +76,7 @@ test('grantRestore lets a recovery role restore from the vault copies and have R
   expect(principalOf(restore)).toContain('Recovery');
   const policy = Object.values<any>(Template.fromStack(failsafe).findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.Roles).includes('Recovery'));
   expect(policy.Properties.PolicyDocument.Statement[0]).toMatchObject({
-    Action: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots', 'rds:RestoreDBClusterFromSnapshot', 'rds:DescribeDBClusterSnapshots'],
+    Action: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots', 'rds:RestoreDBClusterFromSnapshot', 'rds:DescribeDBClusterSnapshots', 'rds:CreateDBInstance'],
   });
   const resources = JSON.stringify(policy.Properties.PolicyDocument.Statement[0].Resource);
   for (const r of [':snapshot:vault-*', ':cluster-snapshot:vault-*', ':db:*', ':og:*', ':pg:*', ':subgrp:*', ':cluster:*', ':cluster-pg:*']) expect(resources).toContain(r);

@@ -305,6 +305,12 @@ describe('RdsSnapshotShipper props validation', () => {
     expect(() => build({ clusters: [bad] }, stack)).toThrow(/clusters: "bad--name" is not a valid DB cluster identifier/);
   });
 
+  test('a cluster identifier too long for the names of its copies is rejected', () => {
+    const stack = liveStack();
+    const long = rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, 'Long', { clusterIdentifier: `l${'o'.repeat(37)}g` });
+    expect(() => build({ clusters: [long] }, stack)).toThrow(/clusters: "lo+g" has 39 characters; .* \(at most 38 characters\)/);
+  });
+
   test('an invalid instance identifier is rejected', () => {
     const stack = liveStack();
     expect(() => build({ instances: [importDb(stack, 'bad_name')] }, stack)).toThrow(/instances: "bad_name" is not a valid DB instance identifier/);
