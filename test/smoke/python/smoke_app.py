@@ -11,7 +11,7 @@ import tempfile
 
 from aws_cdk import App, Duration, Environment, Stack, assertions
 from aws_cdk import aws_rds as rds
-from cdk_rds_failsafe import DatabaseTagSelector, RdsSnapshotShipper, RdsSnapshotVault, SnapshotSource
+from cdk_rds_failsafe import AgeAlarmOptions, DatabaseTagSelector, RdsSnapshotShipper, RdsSnapshotVault, SnapshotSource, VaultAlarmsOptions
 
 LIVE, FAILSAFE, REGION = "111111111111", "222222222222", "eu-west-1"
 
@@ -26,10 +26,12 @@ orders = rds.DatabaseInstance.from_database_instance_attributes(
     port=5432,
     security_groups=[],
 )
+ledger = rds.DatabaseCluster.from_database_cluster_attributes(live, "Ledger", cluster_identifier="ledger")
 shipper = RdsSnapshotShipper(
     live, "Shipper",
     vault_account=FAILSAFE,
     instances=[orders],
+    clusters=[ledger],
     select_by_tag=DatabaseTagSelector(key="dr", value="failsafe"),
     retention=Duration.days(3),
 )
@@ -40,6 +42,8 @@ vault = RdsSnapshotVault(
     sources=[SnapshotSource(topic_arn=f"arn:aws:sns:{REGION}:{LIVE}:rds-failsafe-shipper")],
     retention=Duration.days(31),
     minimum_copies=3,
+    alarms=VaultAlarmsOptions(recovery_point=AgeAlarmOptions(max_age=Duration.hours(30))),
+    dashboard=True,
 )
 
 assembly = app.synth()
@@ -77,6 +81,8 @@ check("Live: the shipping key policy lets the Failsafe account use it", f":iam::
 config = json.dumps(live_t.find_resources("AWS::Lambda::Function"))
 check("Live: the keyword arguments reached the handler configuration", '\\"identifiers\\":[\\"orders\\"]' in config and '\\"key\\":\\"dr\\"' in config and f'\\"retentionMs\\":{3 * 86400000}' in config)
 check("Live: shipper.topic and shipper.shipping_key are usable from Python", shipper.topic is not None and shipper.shipping_key is not None)
+check("Live: the Aurora cluster reached the configuration and the cluster copy permission",
+      '\\"clusterIdentifiers\\":[\\"ledger\\"]' in config and "rds:CopyDBClusterSnapshot" in json.dumps(live_t.find_resources("AWS::IAM::Policy")))
 
 fail_t = assertions.Template.from_stack(failsafe)
 fail_t.has_resource_properties("AWS::SNS::Subscription", {
@@ -86,6 +92,10 @@ fail_t.has_resource_properties("AWS::SNS::Subscription", {
 fail_t.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
 check("Failsafe: the vault is subscribed to the Live topic, its key rotates", True)
 check("Failsafe: vault.vault_key and vault.source_accounts are usable from Python", vault.vault_key is not None and list(vault.source_accounts) == [LIVE])
+alarms = fail_t.find_resources("AWS::CloudWatch::Alarm")
+check("Failsafe: the alarms options reached the recovery-point alarm, and the alarms are usable from Python",
+      any(a["Properties"].get("MetricName") == "OldestRecoveryPointAge" and a["Properties"]["Threshold"] == 30 * 3600 for a in alarms.values())
+      and len(vault.recovery_point_alarms) == 1 and len(vault.alarms) == len(alarms) and vault.dashboard is not None)
 
 try:
     RdsSnapshotVault(Stack(app, "Bad"), "Vault", sources=[], retention=Duration.days(31))

@@ -1,9 +1,11 @@
 package smoke;
 
+import io.github.cdkrdsfailsafe.AgeAlarmOptions;
 import io.github.cdkrdsfailsafe.DatabaseTagSelector;
 import io.github.cdkrdsfailsafe.RdsSnapshotShipper;
 import io.github.cdkrdsfailsafe.RdsSnapshotVault;
 import io.github.cdkrdsfailsafe.SnapshotSource;
+import io.github.cdkrdsfailsafe.VaultAlarmsOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +20,8 @@ import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
 import software.amazon.awscdk.cxapi.CloudAssembly;
+import software.amazon.awscdk.services.rds.DatabaseCluster;
+import software.amazon.awscdk.services.rds.DatabaseClusterAttributes;
 import software.amazon.awscdk.services.rds.DatabaseInstance;
 import software.amazon.awscdk.services.rds.DatabaseInstanceAttributes;
 import software.amazon.awscdk.services.rds.IDatabaseInstance;
@@ -51,6 +55,8 @@ public final class SmokeApp {
     RdsSnapshotShipper shipper = RdsSnapshotShipper.Builder.create(live, "Shipper")
         .vaultAccount(FAILSAFE)
         .instances(List.of(orders))
+        .clusters(List.of(DatabaseCluster.fromDatabaseClusterAttributes(live, "Ledger",
+            DatabaseClusterAttributes.builder().clusterIdentifier("ledger").build())))
         .selectByTag(DatabaseTagSelector.builder().key("dr").value("failsafe").build())
         .retention(Duration.days(3))
         .build();
@@ -61,6 +67,7 @@ public final class SmokeApp {
         .sources(List.of(SnapshotSource.builder().topicArn("arn:aws:sns:" + REGION + ":" + LIVE + ":rds-failsafe-shipper").build()))
         .retention(Duration.days(31))
         .minimumCopies(3)
+        .alarms(VaultAlarmsOptions.builder().recoveryPoint(AgeAlarmOptions.builder().maxAge(Duration.hours(30)).build()).build())
         .build();
 
     CloudAssembly assembly = app.synth();
@@ -82,6 +89,8 @@ public final class SmokeApp {
     liveTemplate.hasResourceProperties("AWS::KMS::Key", Map.of("EnableKeyRotation", true));
     check("Live: the topic is named and encrypted, the shipping key rotates", true);
     check("Live: shipper.getTopic() and getShippingKey() are usable from Java", shipper.getTopic() != null && shipper.getShippingKey() != null);
+    check("Live: the Aurora cluster brought the cluster copy permission",
+        Files.readString(Path.of(assembly.getDirectory(), "Live.template.json")).contains("rds:CopyDBClusterSnapshot"));
 
     Template failsafeTemplate = Template.fromStack(failsafe);
     failsafeTemplate.hasResourceProperties("AWS::SNS::Subscription",
@@ -89,6 +98,9 @@ public final class SmokeApp {
     check("Failsafe: the vault is subscribed to the Live topic", true);
     check("Failsafe: vault.getVaultKey() and getSourceAccounts() are usable from Java",
         vault.getVaultKey() != null && vault.getSourceAccounts().equals(List.of(LIVE)));
+    check("Failsafe: the alarms options reached the recovery-point alarm, and the alarms are usable from Java",
+        Files.readString(Path.of(assembly.getDirectory(), "Failsafe.template.json")).contains("\"Threshold\": 108000")
+            && vault.getRecoveryPointAlarms().size() == 1 && vault.getFailureAlarm() != null);
 
     try {
       RdsSnapshotVault.Builder.create(new Stack(app, "Bad"), "Vault").sources(List.of()).build();
