@@ -322,7 +322,25 @@ function selectDatabases(kind: DbKind, config: ShipperPlanConfig, state: Shipper
   return out.sort((a, b) => a.identifier.localeCompare(b.identifier));
 }
 
-const kindOf = (x: { readonly kind?: DbKind }): DbKind => x.kind ?? 'instance';
+/** The API family of a database or snapshot; instance unless it says otherwise. */
+export const kindOf = (x: { readonly kind?: DbKind }): DbKind => x.kind ?? 'instance';
+
+/**
+ * Runs a planner for DB instances, then for DB clusters, with one budget of
+ * copies in flight: each kind counts the other's copies in flight, those in
+ * progress (owned by `ownerId`) and, for clusters, also the instance copies the
+ * first plan starts. Shared by the shipper's and the vault's planners.
+ */
+export function planBothKinds<P extends { readonly actions: ReadonlyArray<{ readonly type: string }> }>(
+  manualSnapshots: readonly DbSnapshot[],
+  ownerId: string,
+  planKindWith: (kind: DbKind, otherCopiesInFlight: number) => P,
+): { readonly instances: P; readonly clusters: P } {
+  const inProgress = (kind: DbKind) => manualSnapshots.filter((s) => kindOf(s) === kind && isOwnedBy(s, ownerId) && isInProgress(s)).length;
+  const instances = planKindWith('instance', inProgress('cluster'));
+  const clusters = planKindWith('cluster', inProgress('instance') + instances.actions.filter((a) => a.type === 'copy').length);
+  return { instances, clusters };
+}
 
 /**
  * Plans a pass: DB instances and DB clusters each with their own API family,
@@ -331,12 +349,7 @@ const kindOf = (x: { readonly kind?: DbKind }): DbKind => x.kind ?? 'instance';
  * copies in flight.
  */
 export function planShipper(config: ShipperPlanConfig, state: ShipperState): ShipperPlan {
-  const inProgress = (kind: DbKind) =>
-    state.manualSnapshots.filter((s) => kindOf(s) === kind && isOwnedBy(s, config.ownerId) && isInProgress(s)).length;
-  // Each kind counts the other's copies in flight: those in progress, and for
-  // clusters also the instance copies this plan starts.
-  const instances = planKind('instance', config, state, inProgress('cluster'));
-  const clusters = planKind('cluster', config, state, inProgress('instance') + instances.actions.filter((a) => a.type === 'copy').length);
+  const { instances, clusters } = planBothKinds(state.manualSnapshots, config.ownerId, (kind, other) => planKind(kind, config, state, other));
   const selected = [...instances.selected, ...clusters.selected];
   // "Nothing selected" is a finding of the whole pass: only when neither kind
   // matched anything (a match that is then left out has its own finding).

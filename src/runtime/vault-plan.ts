@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { RecoveryPoint } from './metric-names';
 import { compactTimestamp, isValidDbIdentifier } from './naming';
 import { parseSnapshotArn } from './schema';
-import { DbKind, DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
+import { DbKind, DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy, kindOf, planBothKinds } from './shipper-plan';
 import { TagKeys, TagMap } from './tags';
 
 /** Prefix of every snapshot the vault creates. IAM scopes its permissions to it. */
@@ -178,19 +178,12 @@ function copyTime(s: DbSnapshot): number | undefined {
 }
 
 
-const kindOf = (x: { readonly kind?: DbKind }): DbKind => x.kind ?? 'instance';
-
 /**
  * Plans a pass over DB instance and DB cluster snapshots: each kind with its
  * own snapshots and manual snapshot quota, one budget of copies in flight.
  */
 export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan {
-  const inProgress = (kind: DbKind) =>
-    state.manualSnapshots.filter((s) => kindOf(s) === kind && isOwnedBy(s, config.ownerId) && isInProgress(s)).length;
-  // Each kind counts the other's copies in flight: those in progress, and for
-  // clusters also the instance copies this plan starts.
-  const instances = planVaultKind('instance', config, state, inProgress('cluster'));
-  const clusters = planVaultKind('cluster', config, state, inProgress('instance') + instances.actions.filter((a) => a.type === 'copy').length);
+  const { instances, clusters } = planBothKinds(state.manualSnapshots, config.ownerId, (kind, other) => planVaultKind(kind, config, state, other));
   return {
     actions: [...instances.actions, ...clusters.actions],
     findings: [...instances.findings, ...clusters.findings],
