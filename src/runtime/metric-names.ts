@@ -84,13 +84,14 @@ function ageSeconds(now: Date, time: Date): number {
   return Math.max(0, Math.round((now.getTime() - time.getTime()) / 1000));
 }
 
-export interface ShipperOutcome {
+/** What both passes count, the same way. */
+export interface PassCounts {
   readonly copiesStarted: number;
-  readonly shared: number;
-  readonly announced: number;
   /** Copies deleted because they passed the retention. */
   readonly expired: number;
+  /** Failed actions. */
   readonly failures: number;
+  /** Failed actions, per action type. */
   readonly failuresByAction: Readonly<Record<string, number>>;
   /** Copies RDS reports as failed, found in this pass. */
   readonly copiesFailedInRds: number;
@@ -98,6 +99,20 @@ export interface ShipperOutcome {
   readonly errorFindings: number;
   /** Actions left for the next pass. */
   readonly deferred: number;
+}
+
+/** CopiesFailed, Failures and ActionsDeferred, counted alike for both handlers. */
+function failureCounts(o: PassCounts): MetricDatum[] {
+  return [
+    count(MetricName.COPIES_FAILED, (o.failuresByAction.copy ?? 0) + o.copiesFailedInRds),
+    count(MetricName.FAILURES, o.failures + o.errorFindings),
+    count(MetricName.ACTIONS_DEFERRED, o.deferred),
+  ];
+}
+
+export interface ShipperOutcome extends PassCounts {
+  readonly shared: number;
+  readonly announced: number;
   /** Per selected database, its newest shipped (shared and announced) copy. */
   readonly shippedCopies: ReadonlyArray<{ readonly database: string; readonly time: Date }>;
 }
@@ -112,9 +127,7 @@ export function shipperMetrics(o: ShipperOutcome, now: Date, durationMs: number)
     // A shipper copy is complete once it is available, and it is announced in
     // the pass that first sees it so.
     count(MetricName.COPIES_COMPLETED, o.announced),
-    count(MetricName.COPIES_FAILED, (o.failuresByAction.copy ?? 0) + o.copiesFailedInRds),
-    count(MetricName.FAILURES, o.failures + o.errorFindings),
-    count(MetricName.ACTIONS_DEFERRED, o.deferred),
+    ...failureCounts(o),
     count(MetricName.SHARES, o.shared),
     count(MetricName.ANNOUNCEMENTS, o.announced),
     count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
@@ -128,21 +141,11 @@ export function shipperMetrics(o: ShipperOutcome, now: Date, durationMs: number)
   ];
 }
 
-export interface VaultOutcome {
+export interface VaultOutcome extends PassCounts {
   readonly accepted: number;
   /** Rejected messages, by reason code. */
   readonly rejectedByReason: Readonly<Record<string, number>>;
-  readonly copiesStarted: number;
   readonly copiesCompleted: number;
-  /** Copies deleted because they passed the retention. */
-  readonly expired: number;
-  readonly failures: number;
-  readonly failuresByAction: Readonly<Record<string, number>>;
-  readonly copiesFailedInRds: number;
-  /** Error-level findings of the plan, copies RDS failed among them. */
-  readonly errorFindings: number;
-  /** Actions left for the next pass. */
-  readonly deferred: number;
   /** The newest recovery point per source database, or undefined if the pass could not read them. */
   readonly recoveryPoints?: readonly RecoveryPoint[];
 }
@@ -172,9 +175,7 @@ export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: D
     ...Object.entries(o.rejectedByReason).sort().map(([reason, n]) => count(MetricName.MESSAGES_REJECTED, n, { [Dimension.REASON]: reason })),
     count(MetricName.COPIES_STARTED, o.copiesStarted),
     count(MetricName.COPIES_COMPLETED, o.copiesCompleted),
-    count(MetricName.COPIES_FAILED, (o.failuresByAction.copy ?? 0) + o.copiesFailedInRds),
-    count(MetricName.FAILURES, o.failures + o.errorFindings),
-    count(MetricName.ACTIONS_DEFERRED, o.deferred),
+    ...failureCounts(o),
     count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
     { name: MetricName.PASS_DURATION, unit: 'Milliseconds', value: durationMs },
   ];

@@ -7,7 +7,7 @@ import { baseCode, CopyStarter, deleteSnapshot, PassDeps, passOutcome, runIsolat
 import { parseArnAccount } from './aws';
 import { VaultConfig } from './config';
 import { Logger } from './log';
-import { RecoveryPoint } from './metric-names';
+import { PassCounts, RecoveryPoint } from './metric-names';
 import { parseMessage, parseSnapshotArn, Rejection, RejectionCode } from './schema';
 import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
 import { TagKeys, toTagList } from './tags';
@@ -27,22 +27,12 @@ export interface VaultDeps extends PassDeps {
   readonly region: string;
 }
 
-export interface VaultPassSummary {
-  readonly copiesStarted: number;
+export interface VaultPassSummary extends PassCounts {
   readonly copiesAlreadyThere: number;
   /** Copies first found available in this pass. */
   readonly copiesCompleted: number;
   /** Every deletion: expired copies and failed ones. */
   readonly deleted: number;
-  /** Copies deleted because they passed the retention. */
-  readonly expired: number;
-  readonly failures: number;
-  readonly failuresByAction: Readonly<Record<string, number>>;
-  /** Vault copies RDS reports as failed, found in this pass. */
-  readonly copiesFailedInRds: number;
-  /** Error-level findings of the plan, copies RDS failed among them. */
-  readonly errorFindings: number;
-  readonly deferred: number;
   readonly findings: Readonly<Record<string, number>>;
   /** Per source database, the newest recovery point held in an available vault copy. */
   readonly recoveryPoints: readonly RecoveryPoint[];
