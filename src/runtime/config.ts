@@ -14,6 +14,15 @@ function isWholeNumberAtLeast(v: unknown, min: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min;
 }
 
+/** Checks the copy budget both handlers take (see budget.ts). */
+function checkBudget(c: Record<string, any>, fail: (what: string) => never): void {
+  if (!isWholeNumberAtLeast(c.maxCopiesInFlight, 1)) fail('maxCopiesInFlight must be a whole number of at least 1');
+  for (const n of ['maxClusterCopiesInFlight', 'manualSnapshotQuota']) {
+    if (c[n] !== undefined && !isWholeNumberAtLeast(c[n], 1)) fail(`${n} must be a whole number of at least 1`);
+  }
+  if (c.manualSnapshotHeadroom !== undefined && !isWholeNumberAtLeast(c.manualSnapshotHeadroom, 0)) fail('manualSnapshotHeadroom must be a whole number of at least 0');
+}
+
 export const SHIPPER_CONFIG_VERSION = 1;
 
 export interface ShipperConfig extends ShipperPlanConfig {
@@ -21,6 +30,12 @@ export interface ShipperConfig extends ShipperPlanConfig {
   readonly vaultAccount: string;
   readonly shippingKeyArn: string;
   readonly topicArn: string;
+  /**
+   * A selected database whose newest shipped recovery point is older than
+   * this, or that has none, counts as behind (the DatabasesBehind metric).
+   * @default 26 hours
+   */
+  readonly behindAfterMs?: number;
 }
 
 /** Reads the configuration the construct wrote into the function's environment. */
@@ -32,7 +47,7 @@ export function parseShipperConfig(raw: string | undefined): ShipperConfig {
   } catch (e) {
     throw new Error(`SHIPPER_CONFIG is not valid JSON: ${(e as Error).message}`);
   }
-  const fail = (what: string) => {
+  const fail = (what: string): never => {
     throw new Error(`SHIPPER_CONFIG: ${what}`);
   };
   if (c.version !== SHIPPER_CONFIG_VERSION) fail(`unsupported version ${JSON.stringify(c.version)}`);
@@ -40,10 +55,10 @@ export function parseShipperConfig(raw: string | undefined): ShipperConfig {
   if (typeof c.vaultAccount !== 'string' || !/^\d{12}$/.test(c.vaultAccount)) fail('vaultAccount must be a 12-digit account id');
   if (typeof c.shippingKeyArn !== 'string' || !c.shippingKeyArn.startsWith('arn:')) fail('shippingKeyArn must be an ARN');
   if (typeof c.topicArn !== 'string' || !c.topicArn.startsWith('arn:')) fail('topicArn must be an ARN');
-  for (const n of ['retentionMs', 'maxCopiesInFlight', 'manualSnapshotQuota']) {
-    if (!isWholeNumberAtLeast(c[n], 1)) fail(`${n} must be a whole number of at least 1`);
-  }
+  if (!isWholeNumberAtLeast(c.retentionMs, 1)) fail('retentionMs must be a whole number of at least 1');
+  checkBudget(c, fail);
   if (c.retentionMs < MIN_RETENTION_MS) fail('retentionMs must be at least one day');
+  if (c.behindAfterMs !== undefined && !isWholeNumberAtLeast(c.behindAfterMs, 1)) fail('behindAfterMs must be a whole number of at least 1');
   const sel = c.selection ?? {};
   const strings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((i: unknown) => typeof i === 'string'));
   if (!strings(sel.identifiers)) fail('selection.identifiers must be a list of strings');
@@ -91,9 +106,10 @@ export function parseVaultConfig(raw: string | undefined): VaultConfig {
     if (typeof s?.topicArn !== 'string' || !TOPIC_ARN.test(s.topicArn)) fail(`source topic ${JSON.stringify(s?.topicArn)} is not an SNS topic ARN`);
   }
   if (!Array.isArray(c.sourceAccounts) || !c.sourceAccounts.every((a: unknown) => typeof a === 'string' && /^\d{12}$/.test(a))) fail('sourceAccounts must be 12-digit account ids');
-  for (const n of ['retentionMs', 'minimumCopies', 'maxCopiesInFlight', 'manualSnapshotQuota']) {
+  for (const n of ['retentionMs', 'minimumCopies']) {
     if (!isWholeNumberAtLeast(c[n], 1)) fail(`${n} must be a whole number of at least 1`);
   }
+  checkBudget(c, fail);
   // The handler re-checks what the construct checked at synth: the environment
   // can be edited after deployment, and these two guard against data loss.
   if (c.retentionMs < MIN_RETENTION_MS) fail('retentionMs must be at least one day');

@@ -11,8 +11,13 @@
  *   when it is older than the retention and a newer shared copy of the same
  *   database exists.
  */
+import { AccountQuotas, Budget, BudgetConfig, budgetOf, DbKind, kindOf, refusalMessage, refusalOf, take } from './budget';
 import { isValidDbIdentifier, MAX_CLUSTER_IDENTIFIER_LENGTH, shippingCopyIdentifier } from './naming';
+import { byStaleness } from './staleness';
 import { TagKeys, TagMap } from './tags';
+
+export type { DbKind } from './budget';
+export { kindOf } from './budget';
 
 export interface DatabaseSelection {
   /** DB instances named explicitly. */
@@ -23,19 +28,12 @@ export interface DatabaseSelection {
   readonly tag?: { readonly key: string; readonly value: string };
 }
 
-export interface ShipperPlanConfig {
+export interface ShipperPlanConfig extends BudgetConfig {
   readonly ownerId: string;
   readonly selection: DatabaseSelection;
   /** How long shipped copies are kept, in milliseconds. */
   readonly retentionMs: number;
-  /** Copies of this shipper that may be in progress at once. */
-  readonly maxCopiesInFlight: number;
-  /** The account's manual snapshot quota; no copy starts at or above it. */
-  readonly manualSnapshotQuota: number;
 }
-
-/** Which RDS API family a database or snapshot belongs to. */
-export type DbKind = 'instance' | 'cluster';
 
 /** A DB instance or a DB cluster: a database the shipper can ship. */
 export interface DbInstance {
@@ -81,6 +79,8 @@ export interface ShipperState {
   readonly manualSnapshots: readonly DbSnapshot[];
   /** Option groups, by name, of the candidate snapshots that may need checking. */
   readonly optionGroups: ReadonlyMap<string, OptionGroup>;
+  /** The account's manual snapshot quotas, where `DescribeAccountAttributes` could read them. */
+  readonly quotas?: AccountQuotas;
 }
 
 export type ShipperAction =
@@ -114,6 +114,7 @@ export type FindingCode =
   | 'option-group-unknown'
   | 'name-conflict'
   | 'copy-in-progress'
+  | 'copy-waits-for-previous'
   | 'already-copied'
   | 'copy-failed'
   | 'copy-deferred-in-flight-limit'
@@ -322,34 +323,14 @@ function selectDatabases(kind: DbKind, config: ShipperPlanConfig, state: Shipper
   return out.sort((a, b) => a.identifier.localeCompare(b.identifier));
 }
 
-/** The API family of a database or snapshot; instance unless it says otherwise. */
-export const kindOf = (x: { readonly kind?: DbKind }): DbKind => x.kind ?? 'instance';
-
-/**
- * Runs a planner for DB instances, then for DB clusters, with one budget of
- * copies in flight: each kind counts the other's copies in flight, those in
- * progress (owned by `ownerId`) and, for clusters, also the instance copies the
- * first plan starts. Shared by the shipper's and the vault's planners.
- */
-export function planBothKinds<P extends { readonly actions: ReadonlyArray<{ readonly type: string }> }>(
-  manualSnapshots: readonly DbSnapshot[],
-  ownerId: string,
-  planKindWith: (kind: DbKind, otherCopiesInFlight: number) => P,
-): { readonly instances: P; readonly clusters: P } {
-  const inProgress = (kind: DbKind) => manualSnapshots.filter((s) => kindOf(s) === kind && isOwnedBy(s, ownerId) && isInProgress(s)).length;
-  const instances = planKindWith('instance', inProgress('cluster'));
-  const clusters = planKindWith('cluster', inProgress('instance') + instances.actions.filter((a) => a.type === 'copy').length);
-  return { instances, clusters };
-}
-
 /**
  * Plans a pass: DB instances and DB clusters each with their own API family,
- * their own snapshots and their own manual snapshot quota (the two quotas are
- * separate: Aurora User Guide, "Quotas in Amazon Aurora"), but one budget of
- * copies in flight.
+ * their own snapshots, their own manual snapshot quota (Aurora User Guide,
+ * "Quotas in Amazon Aurora") and their own limit on copies in flight.
  */
 export function planShipper(config: ShipperPlanConfig, state: ShipperState): ShipperPlan {
-  const { instances, clusters } = planBothKinds(state.manualSnapshots, config.ownerId, (kind, other) => planKind(kind, config, state, other));
+  const instances = planKind('instance', config, state);
+  const clusters = planKind('cluster', config, state);
   const selected = [...instances.selected, ...clusters.selected];
   // "Nothing selected" is a finding of the whole pass: only when neither kind
   // matched anything (a match that is then left out has its own finding).
@@ -359,118 +340,53 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
   return { actions: [...instances.actions, ...clusters.actions], findings, selected, shipped: [...instances.shipped, ...clusters.shipped] };
 }
 
-function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperState, otherCopiesInFlight: number): ShipperPlan {
-  const state: ShipperState = {
-    ...fullState,
-    instances: fullState.instances.filter((i) => kindOf(i) === kind),
-    automatedSnapshots: fullState.automatedSnapshots.filter((s) => kindOf(s) === kind),
-    manualSnapshots: fullState.manualSnapshots.filter((s) => kindOf(s) === kind),
+/** A database whose newest automated snapshot has no copy yet. */
+interface Candidate {
+  readonly db: DbInstance;
+  readonly source: DbSnapshot;
+  readonly target: string;
+}
+
+/** The state of one kind only. */
+function stateOfKind(kind: DbKind, state: ShipperState): ShipperState {
+  return {
+    ...state,
+    instances: state.instances.filter((i) => kindOf(i) === kind),
+    automatedSnapshots: state.automatedSnapshots.filter((s) => kindOf(s) === kind),
+    manualSnapshots: state.manualSnapshots.filter((s) => kindOf(s) === kind),
   };
+}
+
+/** Per database, the recovery point of its newest shared and announced copy. */
+function newestShipped(ownByDb: ReadonlyMap<string, readonly DbSnapshot[]>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [db, copies] of ownByDb) {
+    for (const c of copies) {
+      const t = sourceTimeOf(c)?.getTime();
+      if (c.status === 'available' && isAnnounced(c) && t !== undefined && t > (out.get(db) ?? -Infinity)) out.set(db, t);
+    }
+  }
+  return out;
+}
+
+function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperState): ShipperPlan {
+  const state = stateOfKind(kind, fullState);
   const findings: Finding[] = [];
   const actions: ShipperAction[] = [];
   const selected = selectDatabases(kind, config, state, findings);
 
   const own = state.manualSnapshots.filter((s) => isOwnedBy(s, config.ownerId));
   const ownByDb = groupBy(own, (s) => s.tags[TagKeys.SOURCE_DATABASE] ?? s.dbIdentifier);
-  const manualByName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
-  const automatedByDb = groupBy(state.automatedSnapshots.filter((s) => s.type === 'automated'), (s) => s.dbIdentifier.toLowerCase());
+  const shippedTimes = newestShipped(ownByDb);
 
-  let inFlight = own.filter(isInProgress).length + otherCopiesInFlight;
-  let manualCount = state.manualSnapshots.length;
-
-  // 1. Make sure the newest automated snapshot of every selected database has a copy.
-  for (const db of selected) {
-    if (db.backupRetentionPeriod === 0) {
-      findings.push({
-        level: 'error',
-        code: 'automated-backups-disabled',
-        database: db.identifier,
-        message: `automated backups are turned off for ${db.identifier} (backup retention period 0), so there is nothing to ship; its existing copies are kept`,
-      });
-    }
-    const newest = newestAvailable(automatedByDb.get(db.identifier.toLowerCase()) ?? []);
-    if (!newest) {
-      if (db.backupRetentionPeriod !== 0) {
-        findings.push({ level: 'info', code: 'no-automated-snapshot', database: db.identifier, message: `${db.identifier} has no available automated snapshot yet` });
-      }
-      continue;
-    }
-    const unshareable = unshareableReason(newest, state.optionGroups);
-    if (unshareable) {
-      findings.push(unshareable);
-      continue;
-    }
-    const target = shippingCopyIdentifier(db.identifier, newest.createTime!);
-    const existing = manualByName.get(target);
-    if (existing) {
-      if (!isOwnedBy(existing, config.ownerId)) {
-        findings.push({
-          level: 'error',
-          code: 'name-conflict',
-          database: db.identifier,
-          snapshot: target,
-          message: `a manual snapshot named ${target} exists but was not created by this shipper; it is left alone and ${newest.identifier} is not shipped`,
-        });
-      } else if (existing.status === 'available') {
-        findings.push({
-          level: 'info',
-          code: 'already-copied',
-          database: db.identifier,
-          snapshot: target,
-          snapshotCorrelationId: existing.arn,
-          message: `${newest.identifier} already has its copy ${target}`,
-        });
-      }
-      continue; // our copy exists: its state is handled below
-    }
-    if (inFlight >= config.maxCopiesInFlight) {
-      findings.push({
-        level: 'warn',
-        code: 'copy-deferred-in-flight-limit',
-        database: db.identifier,
-        snapshot: newest.identifier,
-        message: `${inFlight} copies are in progress, the limit is ${config.maxCopiesInFlight}; the copy of ${newest.identifier} waits for a later pass`,
-      });
-      continue;
-    }
-    if (manualCount >= config.manualSnapshotQuota) {
-      findings.push({
-        level: 'error',
-        code: 'copy-deferred-snapshot-quota',
-        database: db.identifier,
-        snapshot: newest.identifier,
-        message: `the account holds ${manualCount} manual snapshots and the quota is ${config.manualSnapshotQuota}; the copy of ${newest.identifier} waits until there is room`,
-      });
-      continue;
-    }
-    // Aurora User Guide, "Copying a DB cluster snapshot": "you can't encrypt an
-    // unencrypted DB cluster snapshot when you copy the snapshot." Such a copy
-    // stays unencrypted, and so does the vault's.
-    const encrypt = kind === 'instance' || newest.encrypted;
-    if (!encrypt) {
-      findings.push({
-        level: 'warn',
-        code: 'cluster-unencrypted',
-        database: db.identifier,
-        snapshot: newest.identifier,
-        message: `cluster ${db.identifier} is not encrypted, and RDS cannot encrypt a cluster snapshot by copying it: its copies in Live and in the vault stay unencrypted`,
-      });
-    }
-    actions.push({
-      type: 'copy',
-      encrypt,
-      database: db.identifier,
-      source: newest,
-      targetIdentifier: target,
-      tags: {
-        [TagKeys.OWNER]: config.ownerId,
-        [TagKeys.SOURCE_DATABASE]: db.identifier,
-        [TagKeys.SOURCE_SNAPSHOT]: newest.identifier,
-        [TagKeys.SOURCE_TIME]: newest.createTime!.toISOString(),
-      },
-    });
-    inFlight += 1;
-    manualCount += 1;
+  // 1. Copy the newest automated snapshot of every selected database that
+  //    lacks one, the stalest databases first, within the budget.
+  const candidates = copyCandidates(selected, config, state, ownByDb, findings);
+  const ordered = byStaleness(candidates, (c) => c.db.identifier, (c) => c.source.createTime!.getTime(), (db) => shippedTimes.get(db), (c) => c.db.identifier);
+  const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, own.filter(isInProgress).length);
+  for (const candidate of ordered) {
+    const copy = allocate(candidate, budget, config, findings);
+    if (copy) actions.push(copy);
   }
 
   // 2. Every copy this shipper owns, selected database or not: share and
@@ -520,11 +436,123 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
   }
 
   const shipped = selected.flatMap((db) => {
-    const times = (ownByDb.get(db.identifier) ?? [])
-      .filter((c) => c.status === 'available' && isAnnounced(c))
-      .map((c) => sourceTimeOf(c)?.getTime())
-      .filter((t): t is number => t !== undefined);
-    return times.length > 0 ? [{ database: db.identifier, time: new Date(Math.max(...times)) }] : [];
+    const time = shippedTimes.get(db.identifier);
+    return time === undefined ? [] : [{ database: db.identifier, time: new Date(time) }];
   });
   return { actions, findings, selected: selected.map((d) => d.identifier), shipped };
+}
+
+/**
+ * The selected databases whose newest available automated snapshot has no
+ * copy yet, with a finding for each that cannot or need not be copied. A
+ * database whose previous copy is still in progress waits for it: one copy in
+ * flight per database.
+ */
+function copyCandidates(
+  selected: readonly DbInstance[], config: ShipperPlanConfig, state: ShipperState, ownByDb: ReadonlyMap<string, readonly DbSnapshot[]>, findings: Finding[],
+): Candidate[] {
+  const manualByName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
+  const automatedByDb = groupBy(state.automatedSnapshots.filter((s) => s.type === 'automated'), (s) => s.dbIdentifier.toLowerCase());
+  const out: Candidate[] = [];
+  for (const db of selected) {
+    if (db.backupRetentionPeriod === 0) {
+      findings.push({
+        level: 'error',
+        code: 'automated-backups-disabled',
+        database: db.identifier,
+        message: `automated backups are turned off for ${db.identifier} (backup retention period 0), so there is nothing to ship; its existing copies are kept`,
+      });
+    }
+    const newest = newestAvailable(automatedByDb.get(db.identifier.toLowerCase()) ?? []);
+    if (!newest) {
+      if (db.backupRetentionPeriod !== 0) {
+        findings.push({ level: 'info', code: 'no-automated-snapshot', database: db.identifier, message: `${db.identifier} has no available automated snapshot yet` });
+      }
+      continue;
+    }
+    const unshareable = unshareableReason(newest, state.optionGroups);
+    if (unshareable) {
+      findings.push(unshareable);
+      continue;
+    }
+    const target = shippingCopyIdentifier(db.identifier, newest.createTime!);
+    const existing = manualByName.get(target);
+    if (existing) {
+      if (!isOwnedBy(existing, config.ownerId)) {
+        findings.push({
+          level: 'error',
+          code: 'name-conflict',
+          database: db.identifier,
+          snapshot: target,
+          message: `a manual snapshot named ${target} exists but was not created by this shipper; it is left alone and ${newest.identifier} is not shipped`,
+        });
+      } else if (existing.status === 'available') {
+        findings.push({
+          level: 'info',
+          code: 'already-copied',
+          database: db.identifier,
+          snapshot: target,
+          snapshotCorrelationId: existing.arn,
+          message: `${newest.identifier} already has its copy ${target}`,
+        });
+      }
+      continue; // our copy exists: its state is handled with the other copies
+    }
+    const previous = (ownByDb.get(db.identifier) ?? []).find(isInProgress);
+    if (previous) {
+      findings.push({
+        level: 'info',
+        code: 'copy-waits-for-previous',
+        database: db.identifier,
+        snapshot: newest.identifier,
+        snapshotCorrelationId: previous.arn,
+        message: `the copy ${previous.identifier} of ${db.identifier} is still in progress; ${newest.identifier} is copied once it has finished`,
+      });
+      continue;
+    }
+    out.push({ db, source: newest, target });
+  }
+  return out;
+}
+
+/** The copy of one candidate, if the budget has room for it; else a finding says why it waits. */
+function allocate(c: Candidate, budget: Budget, config: ShipperPlanConfig, findings: Finding[]): ShipperAction | undefined {
+  const refusal = refusalOf(budget);
+  if (refusal) {
+    findings.push({
+      level: refusal === 'in-flight' ? 'warn' : 'error',
+      code: refusal === 'in-flight' ? 'copy-deferred-in-flight-limit' : 'copy-deferred-snapshot-quota',
+      database: c.db.identifier,
+      snapshot: c.source.identifier,
+      message: refusalMessage(budget, refusal, `the copy of ${c.source.identifier}`),
+    });
+    return undefined;
+  }
+  take(budget);
+  // Aurora User Guide, "Copying a DB cluster snapshot": "you can't encrypt an
+  // unencrypted DB cluster snapshot when you copy the snapshot." Such a copy
+  // stays unencrypted, and so does the vault's.
+  const encrypt = kindOf(c.db) === 'instance' || c.source.encrypted;
+  if (!encrypt) {
+    findings.push({
+      level: 'warn',
+      code: 'cluster-unencrypted',
+      database: c.db.identifier,
+      snapshot: c.source.identifier,
+      message: `cluster ${c.db.identifier} is not encrypted, and RDS cannot encrypt a cluster snapshot by copying it: its copies in Live and in the vault stay unencrypted`,
+    });
+  }
+  return {
+    type: 'copy',
+    encrypt,
+    database: c.db.identifier,
+    source: c.source,
+    targetIdentifier: c.target,
+    tags: {
+      [TagKeys.OWNER]: config.ownerId,
+      [TagKeys.SOURCE_DATABASE]: c.db.identifier,
+      [TagKeys.SOURCE_SNAPSHOT]: c.source.identifier,
+      [TagKeys.SOURCE_TIME]: c.source.createTime!.toISOString(),
+    },
+  };
 }

@@ -10,10 +10,12 @@
  *   nothing while a newer copy of that source is still incomplete.
  */
 import { createHash } from 'node:crypto';
+import { AccountQuotas, Budget, BudgetConfig, budgetOf, DbKind, kindOf, refusalMessage, refusalOf, take } from './budget';
 import { RecoveryPoint } from './metric-names';
 import { compactTimestamp, isValidDbIdentifier } from './naming';
 import { parseSnapshotArn } from './schema';
-import { DbKind, DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy, kindOf, planBothKinds } from './shipper-plan';
+import { DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
+import { byStaleness } from './staleness';
 import { TagKeys, TagMap } from './tags';
 
 /** Prefix of every snapshot the vault creates. IAM scopes its permissions to it. */
@@ -21,14 +23,12 @@ export const VAULT_SNAPSHOT_PREFIX = 'vault-';
 /** Prefix of the shipper's copies: only shared snapshots named so are taken. */
 export const SHIPPED_SNAPSHOT_PREFIX = 'failsafe-';
 
-export interface VaultPlanConfig {
+export interface VaultPlanConfig extends BudgetConfig {
   readonly ownerId: string;
   /** Accounts the vault takes snapshots from. */
   readonly sourceAccounts: readonly string[];
   readonly retentionMs: number;
   readonly minimumCopies: number;
-  readonly maxCopiesInFlight: number;
-  readonly manualSnapshotQuota: number;
 }
 
 /** A shipped snapshot the vault should hold a copy of. */
@@ -53,8 +53,19 @@ export interface VaultState {
   readonly region?: string;
   /** Snapshots to hold: from the message being handled, or found shared with the account. */
   readonly shipped: readonly ShippedSnapshot[];
-  /** Every manual snapshot in the vault account and region, owned by anyone. */
+  /**
+   * The manual snapshots of the vault account and region, owned by anyone:
+   * all of them in a sweep, those of the announced database for an announcement.
+   */
   readonly manualSnapshots: readonly DbSnapshot[];
+  /**
+   * Whether `manualSnapshots` lists only the announced database's snapshots:
+   * the copies in flight of the whole account are then unknown, and RDS
+   * enforces the limit on them.
+   */
+  readonly partial?: boolean;
+  /** The account's manual snapshot quotas, where they could be read. */
+  readonly quotas?: AccountQuotas;
 }
 
 export type VaultAction =
@@ -180,10 +191,11 @@ function copyTime(s: DbSnapshot): number | undefined {
 
 /**
  * Plans a pass over DB instance and DB cluster snapshots: each kind with its
- * own snapshots and manual snapshot quota, one budget of copies in flight.
+ * own snapshots, its own manual snapshot quota and its own limit on copies in flight.
  */
 export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan {
-  const { instances, clusters } = planBothKinds(state.manualSnapshots, config.ownerId, (kind, other) => planVaultKind(kind, config, state, other));
+  const instances = planVaultKind('instance', config, state);
+  const clusters = planVaultKind('cluster', config, state);
   return {
     actions: [...instances.actions, ...clusters.actions],
     findings: [...instances.findings, ...clusters.findings],
@@ -191,7 +203,21 @@ export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan
   };
 }
 
-function planVaultKind(kind: DbKind, config: VaultPlanConfig, fullState: VaultState, otherCopiesInFlight: number): VaultPlan {
+/** Newest-first recovery points the vault already holds (or is making), per source. */
+function heldTimesOf(own: readonly DbSnapshot[]): Map<string, number[]> {
+  const held = new Map<string, number[]>();
+  for (const copy of own) {
+    const key = copySourceKey(copy);
+    const time = copyTime(copy);
+    if (!key || time === undefined || isFailed(copy)) continue;
+    held.set(key, [...(held.get(key) ?? []), time]);
+  }
+  return held;
+}
+
+const sourceKeyOfShipped = (s: ShippedSnapshot) => sourceKeyOf(s.account, s.region, s.database);
+
+function planVaultKind(kind: DbKind, config: VaultPlanConfig, fullState: VaultState): VaultPlan {
   const state: VaultState = {
     ...fullState,
     shipped: fullState.shipped.filter((s) => kindOf(s) === kind),
@@ -199,107 +225,18 @@ function planVaultKind(kind: DbKind, config: VaultPlanConfig, fullState: VaultSt
   };
   const actions: VaultAction[] = [];
   const findings: VaultFinding[] = [];
-  const allowed = new Set(config.sourceAccounts);
   const own = state.manualSnapshots.filter((s) => isOwnedBy(s, config.ownerId));
-  const byName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
-  let inFlight = own.filter(isInProgress).length + otherCopiesInFlight;
-  let manualCount = state.manualSnapshots.length;
+  const heldTimes = heldTimesOf(own);
 
-  // Newest-first recovery points the vault already holds (or is making), per source.
-  const heldTimes = new Map<string, number[]>();
-  for (const copy of own) {
-    const key = copySourceKey(copy);
-    const time = copyTime(copy);
-    if (!key || time === undefined || isFailed(copy)) continue;
-    heldTimes.set(key, [...(heldTimes.get(key) ?? []), time]);
-  }
-
-  // 1. Copies: one per shipped snapshot from an allowed account.
-  const seen = new Set<string>();
-  for (const source of state.shipped) {
-    if (!allowed.has(source.account)) continue; // the adapters reject these with a logged reason before planning
-    const target = vaultCopyIdentifier(source.arn);
-    if (seen.has(target)) continue;
-    seen.add(target);
-    const existing = byName.get(target);
-    if (existing) {
-      if (!isOwnedBy(existing, config.ownerId)) {
-        findings.push({ snapshotCorrelationId: source.arn, level: 'error', code: 'name-conflict', snapshot: target, message: `a snapshot named ${target} exists but was not created by this vault; ${source.arn} is not copied` });
-      } else if (isFailed(existing)) {
-        findings.push({ snapshotCorrelationId: source.arn, level: 'error', code: 'copy-failed', snapshot: target, message: `vault copy ${target} ended in status ${existing.status}; it is deleted so that a later pass copies again` });
-      } else if (isInProgress(existing)) {
-        findings.push({ snapshotCorrelationId: source.arn, level: 'info', code: 'copy-in-progress', snapshot: target, message: `vault copy ${target} is ${existing.status}` });
-      } else {
-        findings.push({ snapshotCorrelationId: source.arn, level: 'info', code: 'already-copied', snapshot: target, message: `${source.arn} already has its vault copy ${target}` });
-      }
-      continue;
-    }
-    // A recovery point that retention would delete at once is not copied: it
-    // would be copied and expired on every sweep for as long as the source
-    // keeps sharing it.
-    const age = state.now.getTime() - source.time.getTime();
-    const held = heldTimes.get(sourceKeyOf(source.account, source.region, source.database)) ?? [];
-    const newerHeld = held.filter((t) => t > source.time.getTime()).length;
-    if (age > config.retentionMs && newerHeld >= config.minimumCopies) {
-      findings.push({
-        snapshotCorrelationId: source.arn,
-        level: 'info',
-        code: 'skipped-expired',
-        snapshot: source.identifier,
-        message: `${source.arn} is older than the retention and ${newerHeld} newer copies of its source are held; it is not copied`,
-      });
-      continue;
-    }
-    if (kind === 'cluster' && state.region !== undefined && source.region !== state.region) {
-      findings.push({
-        snapshotCorrelationId: source.arn,
-        level: 'error',
-        code: 'cluster-cross-region',
-        snapshot: source.identifier,
-        message: `${source.arn} is a cluster snapshot shared from ${source.region}, and the vault is in ${state.region}: RDS copies a shared cluster snapshot `
-          + 'across accounts only within its region, so it is not copied; deploy a vault in that region for its clusters',
-      });
-      continue;
-    }
-    if (source.status !== undefined && source.status !== 'available') {
-      findings.push({ snapshotCorrelationId: source.arn, level: 'info', code: 'source-not-available', snapshot: source.identifier, message: `shared snapshot ${source.arn} is ${source.status}; it is copied once available` });
-      continue;
-    }
-    if (inFlight >= config.maxCopiesInFlight) {
-      findings.push({ snapshotCorrelationId: source.arn, level: 'warn', code: 'copy-deferred-in-flight-limit', snapshot: source.identifier, message: `${inFlight} vault copies are in progress, the limit is ${config.maxCopiesInFlight}; ${source.arn} waits for a later pass` });
-      continue;
-    }
-    if (manualCount >= config.manualSnapshotQuota) {
-      findings.push({ snapshotCorrelationId: source.arn, level: 'error', code: 'copy-deferred-snapshot-quota', snapshot: source.identifier, message: `the vault account holds ${manualCount} manual snapshots and the quota is ${config.manualSnapshotQuota}; ${source.arn} waits until there is room` });
-      continue;
-    }
-    // RDS cannot encrypt an unencrypted cluster snapshot by copying it.
-    const encrypt = kind === 'instance' || source.encrypted !== false;
-    if (!encrypt) {
-      findings.push({
-        snapshotCorrelationId: source.arn,
-        level: 'warn',
-        code: 'cluster-unencrypted',
-        snapshot: source.identifier,
-        message: `${source.arn} is an unencrypted cluster snapshot: RDS cannot encrypt it by copying, so the vault's copy is unencrypted too`,
-      });
-    }
-    actions.push({
-      type: 'copy',
-      encrypt,
-      source,
-      targetIdentifier: target,
-      tags: {
-        [TagKeys.OWNER]: config.ownerId,
-        [TagKeys.SOURCE_ACCOUNT]: source.account,
-        [TagKeys.SOURCE_REGION]: source.region,
-        [TagKeys.SOURCE_DATABASE]: source.database,
-        [TagKeys.SOURCE_SNAPSHOT]: source.arn,
-        [TagKeys.SOURCE_TIME]: source.time.toISOString(),
-      },
-    });
-    inFlight += 1;
-    manualCount += 1;
+  // 1. Copies: one per shipped snapshot from an allowed account, the stalest
+  //    sources first, within the budget.
+  const candidates = vaultCopyCandidates(kind, config, state, heldTimes, findings);
+  const newestHeld = (key: string) => (heldTimes.has(key) ? Math.max(...heldTimes.get(key)!) : undefined);
+  const ordered = byStaleness(candidates, sourceKeyOfShipped, (c) => c.time.getTime(), newestHeld, (c) => c.arn);
+  const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, state.partial ? undefined : own.filter(isInProgress).length);
+  for (const source of ordered) {
+    const copy = allocateVaultCopy(source, budget, config, findings);
+    if (copy) actions.push(copy);
   }
 
   // 2. Failed copies hold no data: clear them so the copy can be made again.
@@ -376,4 +313,109 @@ function recoveryPointsOf(own: readonly DbSnapshot[]): RecoveryPoint[] {
     }
   }
   return [...newest.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, p]) => p);
+}
+
+/**
+ * The shipped snapshots of one kind that need a vault copy, with a finding
+ * for each that does not or cannot get one now.
+ */
+function vaultCopyCandidates(
+  kind: DbKind, config: VaultPlanConfig, state: VaultState, heldTimes: ReadonlyMap<string, number[]>, findings: VaultFinding[],
+): ShippedSnapshot[] {
+  const allowed = new Set(config.sourceAccounts);
+  const byName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
+  const seen = new Set<string>();
+  const out: ShippedSnapshot[] = [];
+  for (const source of state.shipped) {
+    if (!allowed.has(source.account)) continue; // the adapters reject these with a logged reason before planning
+    const target = vaultCopyIdentifier(source.arn);
+    if (seen.has(target)) continue;
+    seen.add(target);
+    const existing = byName.get(target);
+    if (existing) {
+      if (!isOwnedBy(existing, config.ownerId)) {
+        findings.push({ snapshotCorrelationId: source.arn, level: 'error', code: 'name-conflict', snapshot: target, message: `a snapshot named ${target} exists but was not created by this vault; ${source.arn} is not copied` });
+      } else if (isFailed(existing)) {
+        findings.push({ snapshotCorrelationId: source.arn, level: 'error', code: 'copy-failed', snapshot: target, message: `vault copy ${target} ended in status ${existing.status}; it is deleted so that a later pass copies again` });
+      } else if (isInProgress(existing)) {
+        findings.push({ snapshotCorrelationId: source.arn, level: 'info', code: 'copy-in-progress', snapshot: target, message: `vault copy ${target} is ${existing.status}` });
+      } else {
+        findings.push({ snapshotCorrelationId: source.arn, level: 'info', code: 'already-copied', snapshot: target, message: `${source.arn} already has its vault copy ${target}` });
+      }
+      continue;
+    }
+    // A recovery point that retention would delete at once is not copied: it
+    // would be copied and expired on every sweep for as long as the source
+    // keeps sharing it.
+    const age = state.now.getTime() - source.time.getTime();
+    const newerHeld = (heldTimes.get(sourceKeyOfShipped(source)) ?? []).filter((t) => t > source.time.getTime()).length;
+    if (age > config.retentionMs && newerHeld >= config.minimumCopies) {
+      findings.push({
+        snapshotCorrelationId: source.arn,
+        level: 'info',
+        code: 'skipped-expired',
+        snapshot: source.identifier,
+        message: `${source.arn} is older than the retention and ${newerHeld} newer copies of its source are held; it is not copied`,
+      });
+      continue;
+    }
+    if (kind === 'cluster' && state.region !== undefined && source.region !== state.region) {
+      findings.push({
+        snapshotCorrelationId: source.arn,
+        level: 'error',
+        code: 'cluster-cross-region',
+        snapshot: source.identifier,
+        message: `${source.arn} is a cluster snapshot shared from ${source.region}, and the vault is in ${state.region}: RDS copies a shared cluster snapshot `
+          + 'across accounts only within its region, so it is not copied; deploy a vault in that region for its clusters',
+      });
+      continue;
+    }
+    if (source.status !== undefined && source.status !== 'available') {
+      findings.push({ snapshotCorrelationId: source.arn, level: 'info', code: 'source-not-available', snapshot: source.identifier, message: `shared snapshot ${source.arn} is ${source.status}; it is copied once available` });
+      continue;
+    }
+    out.push(source);
+  }
+  return out;
+}
+
+/** The vault copy of one shipped snapshot, if the budget has room for it; else a finding says why it waits. */
+function allocateVaultCopy(source: ShippedSnapshot, budget: Budget, config: VaultPlanConfig, findings: VaultFinding[]): VaultAction | undefined {
+  const refusal = refusalOf(budget);
+  if (refusal) {
+    findings.push({
+      snapshotCorrelationId: source.arn,
+      level: refusal === 'in-flight' ? 'warn' : 'error',
+      code: refusal === 'in-flight' ? 'copy-deferred-in-flight-limit' : 'copy-deferred-snapshot-quota',
+      snapshot: source.identifier,
+      message: refusalMessage(budget, refusal, source.arn, 'the vault account'),
+    });
+    return undefined;
+  }
+  take(budget);
+  // RDS cannot encrypt an unencrypted cluster snapshot by copying it.
+  const encrypt = kindOf(source) === 'instance' || source.encrypted !== false;
+  if (!encrypt) {
+    findings.push({
+      snapshotCorrelationId: source.arn,
+      level: 'warn',
+      code: 'cluster-unencrypted',
+      snapshot: source.identifier,
+      message: `${source.arn} is an unencrypted cluster snapshot: RDS cannot encrypt it by copying, so the vault's copy is unencrypted too`,
+    });
+  }
+  return {
+    type: 'copy',
+    encrypt,
+    source,
+    targetIdentifier: vaultCopyIdentifier(source.arn),
+    tags: {
+      [TagKeys.OWNER]: config.ownerId,
+      [TagKeys.SOURCE_ACCOUNT]: source.account,
+      [TagKeys.SOURCE_REGION]: source.region,
+      [TagKeys.SOURCE_DATABASE]: source.database,
+      [TagKeys.SOURCE_SNAPSHOT]: source.arn,
+      [TagKeys.SOURCE_TIME]: source.time.toISOString(),
+    },
+  };
 }

@@ -72,12 +72,21 @@ describe('planShipper with DB clusters', () => {
     ]);
   });
 
-  test('instances and clusters share one budget of copies in flight, but each has its own snapshot quota', () => {
-    const both = config({ maxCopiesInFlight: 1, selection: { identifiers: ['orders'], clusterIdentifiers: ['ledger'] } });
-    const s = state({ instances: [instance('orders'), cluster('ledger')], automatedSnapshots: [automated('orders', 0), clusterSnapshot('ledger', 0)] });
+  test('instances and clusters have budgets apart: copies in flight (20 and 5 at most) and snapshot quotas', () => {
+    const both = config({ maxCopiesInFlight: 1, maxClusterCopiesInFlight: 1, selection: { identifiers: ['orders', 'users'], clusterIdentifiers: ['ledger', 'audit'] } });
+    const s = state({
+      instances: [instance('orders'), instance('users'), cluster('ledger'), cluster('audit')],
+      automatedSnapshots: [automated('orders', 0), automated('users', 0), clusterSnapshot('ledger', 0), clusterSnapshot('audit', 0)],
+    });
     const limited = planShipper(both, s);
-    expect(limited.actions.map((a) => a.type)).toEqual(['copy']);
-    expect(limited.findings.map((f) => f.code)).toEqual(['copy-deferred-in-flight-limit']);
+    // One copy of each kind: the instance copy does not use the cluster budget.
+    expect(limited.actions.map((a) => a.type === 'copy' && `${a.source.kind ?? 'instance'}:${a.database}`)).toEqual(['instance:orders', 'cluster:audit']);
+    expect(limited.findings.map((f) => f.code)).toEqual(['copy-deferred-in-flight-limit', 'copy-deferred-in-flight-limit']);
+    // AWS's limits cap what the props ask for: 20 DB snapshot copies, 5 DB cluster snapshot copies.
+    const many = Array.from({ length: 30 }, (_, i) => `c${i}`);
+    const wide = planShipper(config({ maxCopiesInFlight: 20, maxClusterCopiesInFlight: 50, selection: { clusterIdentifiers: many } }),
+      state({ instances: many.map((c) => cluster(c)), automatedSnapshots: many.map((c) => clusterSnapshot(c, 0)) }));
+    expect(wide.actions).toHaveLength(5);
     // A full instance quota does not hold back a cluster copy.
     const fullOfInstances = Array.from({ length: 5 }, (_, i) => ({ ...automated('x', 0), identifier: `manual-${i}`, type: 'manual' }));
     const quota = planShipper(config({ manualSnapshotQuota: 5, selection: { identifiers: ['orders'], clusterIdentifiers: ['ledger'] } }),
@@ -86,14 +95,14 @@ describe('planShipper with DB clusters', () => {
     expect(quota.findings.map((f) => f.code)).toEqual(['copy-deferred-snapshot-quota']);
   });
 
-  test('a cluster copy in progress counts against the budget of the instance copies too', () => {
+  test('a cluster copy in progress counts against the cluster budget only', () => {
     const inFlight = { ...copyOf(clusterSnapshot('ledger', 1), shippingCopyIdentifier('ledger', clusterSnapshot('ledger', 1).createTime!), { status: 'creating' }), kind: 'cluster' as const };
-    const plan = planShipper(config({ maxCopiesInFlight: 1, selection: { identifiers: ['orders'], clusterIdentifiers: ['ledger'] } }), state({
-      instances: [instance('orders'), cluster('ledger')],
-      automatedSnapshots: [automated('orders', 0), clusterSnapshot('ledger', 1)],
+    const plan = planShipper(config({ maxCopiesInFlight: 1, maxClusterCopiesInFlight: 1, selection: { identifiers: ['orders'], clusterIdentifiers: ['ledger', 'audit'] } }), state({
+      instances: [instance('orders'), cluster('ledger'), cluster('audit')],
+      automatedSnapshots: [automated('orders', 0), clusterSnapshot('ledger', 1), clusterSnapshot('audit', 0)],
       manualSnapshots: [inFlight],
     }));
-    expect(plan.actions).toEqual([]);
+    expect(plan.actions.map((a) => a.type === 'copy' && a.database)).toEqual(['orders']);
     expect(plan.findings.map((f) => f.code)).toEqual(['copy-deferred-in-flight-limit', 'copy-in-progress']);
   });
 

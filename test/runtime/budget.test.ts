@@ -1,0 +1,33 @@
+import { AWS_COPIES_IN_FLIGHT, budgetOf, quotaRefusalOf, refusalOf, take } from '../../src/runtime/budget';
+
+describe('copy budgets', () => {
+  test('AWS\'s limits on copies in flight cap the configured ones, per kind', () => {
+    expect(AWS_COPIES_IN_FLIGHT).toEqual({ instance: 20, cluster: 5 });
+    expect(budgetOf('instance', { maxCopiesInFlight: 50 }, undefined, 0, 0).maxInFlight).toBe(20);
+    expect(budgetOf('cluster', { maxCopiesInFlight: 20 }, undefined, 0, 0).maxInFlight).toBe(5);
+    expect(budgetOf('cluster', { maxCopiesInFlight: 20, maxClusterCopiesInFlight: 2 }, undefined, 0, 0).maxInFlight).toBe(2);
+  });
+
+  test('the account\'s usage is the larger of what it reports and what the pass listed', () => {
+    expect(budgetOf('instance', { maxCopiesInFlight: 20 }, { used: 40, max: 500 }, 12, 0)).toMatchObject({ manual: 40, maxManual: 490, quotaKnown: true });
+    expect(budgetOf('instance', { maxCopiesInFlight: 20 }, undefined, 12, 0)).toMatchObject({ manual: 12, maxManual: 90, quotaKnown: false });
+  });
+
+  test('a budget refuses at its limits, and counts what the pass takes', () => {
+    const b = budgetOf('instance', { maxCopiesInFlight: 2, manualSnapshotHeadroom: 0 }, { used: 97, max: 100 }, 0, 1);
+    expect(refusalOf(b)).toBeUndefined();
+    take(b);
+    expect(refusalOf(b)).toBe('in-flight');
+    const partial = budgetOf('instance', { maxCopiesInFlight: 1, manualSnapshotHeadroom: 0 }, { used: 99, max: 100 }, 0, undefined);
+    take(partial);
+    expect(refusalOf(partial)).toBe('snapshot-quota');
+  });
+
+  test('SnapshotQuotaExceeded is told apart by its message', () => {
+    expect(quotaRefusalOf('Cannot create more than 100 manual snapshots')).toBe('snapshot-quota');
+    expect(quotaRefusalOf('The request cannot be processed because it would exceed the maximum number of snapshots.')).toBe('snapshot-quota');
+    expect(quotaRefusalOf('Cannot copy more than 5 snapshots across regions')).toBe('in-flight');
+    expect(quotaRefusalOf('Cannot copy more than 20 DB snapshots at a time: 20 copy requests are in progress')).toBe('in-flight');
+    expect(quotaRefusalOf(undefined)).toBe('snapshot-quota');
+  });
+});
