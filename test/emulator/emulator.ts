@@ -65,6 +65,8 @@ export interface EmulatorOptions {
   readonly copyPendingDescribes?: number;
   /** Fidelity patches to leave off, to show the gap each one closes. @default none */
   readonly patchesOff?: string[];
+  /** The manual snapshot quota of every account, per kind (moto's MOTO_RDS_SNAPSHOT_LIMIT). @default 1000 */
+  readonly manualSnapshotLimit?: number;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -80,6 +82,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       MOTO_ALLOW_NONEXISTENT_REGION: 'false',
       FAILSAFE_EMULATOR_COPY_PENDING_DESCRIBES: String(options.copyPendingDescribes ?? 0),
       FAILSAFE_EMULATOR_PATCHES_OFF: (options.patchesOff ?? []).join(','),
+      ...(options.manualSnapshotLimit !== undefined ? { MOTO_RDS_SNAPSHOT_LIMIT: String(options.manualSnapshotLimit) } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

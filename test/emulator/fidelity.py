@@ -213,6 +213,114 @@ def cluster_snapshot_name_limit() -> None:
     rds_models.RDSBackend.copy_db_cluster_snapshot = copy_cluster  # type: ignore[method-assign]
 
 
+# The RDS API Reference, DescribeAccountAttributes: the quotas `ManualSnapshots`
+# ("The used value is the count of the manual DB instance snapshots in the
+# account") and `ManualClusterSnapshots` (the same for DB cluster snapshots).
+# moto has no DescribeAccountAttributes, and counts automated snapshots too
+# against its own limit (MOTO_RDS_SNAPSHOT_LIMIT, default 1000).
+MANUAL_QUOTA_MESSAGE = "Cannot create more than {limit} manual snapshots"
+
+
+def _manual_snapshot_limit() -> int:
+    return int(os.environ.get("MOTO_RDS_SNAPSHOT_LIMIT", "1000"))
+
+
+def _manual_count(snapshots) -> int:  # type: ignore[no-untyped-def]
+    return sum(1 for s in snapshots.values() if getattr(s, "snapshot_type", "manual") == "manual")
+
+
+def account_quotas() -> None:
+    """RDS reports the manual snapshot quotas and their use with
+    DescribeAccountAttributes, and counts only manual snapshots against them,
+    each kind apart. moto has no DescribeAccountAttributes and counts automated
+    snapshots as well. With this patch the emulator enforces the quota it
+    reports: Max is MOTO_RDS_SNAPSHOT_LIMIT, Used is the account's real count of
+    manual snapshots of that kind, and a manual snapshot or copy past it fails
+    with SnapshotQuotaExceeded and RDS's message."""
+    from moto.core.responses import ActionResult
+    from moto.rds.responses import RDSResponse
+
+    # moto's own check counts every snapshot; this patch does the counting.
+    rds_models.RDSBackend.SNAPSHOT_QUOTA = property(lambda self: 10**9)  # type: ignore[method-assign, assignment]
+
+    def refuse_past_quota(snapshots) -> None:  # type: ignore[no-untyped-def]
+        limit = _manual_snapshot_limit()
+        if _manual_count(snapshots) >= limit:
+            raise RDSClientError("SnapshotQuotaExceeded", MANUAL_QUOTA_MESSAGE.format(limit=limit))
+
+    create = rds_models.RDSBackend.create_db_snapshot
+    copy = rds_models.RDSBackend.copy_db_snapshot
+    create_cluster = rds_models.RDSBackend.create_db_cluster_snapshot
+    copy_cluster = rds_models.RDSBackend.copy_db_cluster_snapshot
+
+    def create_db_snapshot(self, db_instance_identifier, db_snapshot_identifier, snapshot_type="manual", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if snapshot_type == "manual":
+            refuse_past_quota(self.database_snapshots)
+        return create(self, db_instance_identifier, db_snapshot_identifier, snapshot_type, *args, **kwargs)
+
+    def copy_db_snapshot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        refuse_past_quota(self.database_snapshots)
+        return copy(self, *args, **kwargs)
+
+    def create_db_cluster_snapshot(self, db_cluster_identifier, db_cluster_snapshot_identifier, snapshot_type="manual", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if snapshot_type == "manual":
+            refuse_past_quota(self.cluster_snapshots)
+        return create_cluster(self, db_cluster_identifier, db_cluster_snapshot_identifier, snapshot_type, *args, **kwargs)
+
+    def copy_db_cluster_snapshot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        refuse_past_quota(self.cluster_snapshots)
+        return copy_cluster(self, *args, **kwargs)
+
+    def describe_account_attributes(self):  # type: ignore[no-untyped-def]
+        limit = _manual_snapshot_limit()
+        return ActionResult({"AccountQuotas": [
+            {"AccountQuotaName": "ManualSnapshots", "Used": _manual_count(self.backend.database_snapshots), "Max": limit},
+            {"AccountQuotaName": "ManualClusterSnapshots", "Used": _manual_count(self.backend.cluster_snapshots), "Max": limit},
+        ]})
+
+    rds_models.RDSBackend.create_db_snapshot = create_db_snapshot  # type: ignore[method-assign]
+    rds_models.RDSBackend.copy_db_snapshot = copy_db_snapshot  # type: ignore[method-assign]
+    rds_models.RDSBackend.create_db_cluster_snapshot = create_db_cluster_snapshot  # type: ignore[method-assign]
+    rds_models.RDSBackend.copy_db_cluster_snapshot = copy_db_cluster_snapshot  # type: ignore[method-assign]
+    RDSResponse.describe_account_attributes = describe_account_attributes  # type: ignore[attr-defined]
+
+
+# The RDS User Guide ("Copying a DB snapshot") and the Aurora User Guide
+# ("Copying a DB cluster snapshot"): up to 20 DB snapshot and up to 5 DB
+# cluster snapshot copy requests in progress per destination Region per
+# account. RDS answers SnapshotQuotaExceeded, the code it also gives for the
+# manual snapshot quota; the message here is modelled on the one RDS gives for
+# cross-Region copies ("Cannot copy more than 5 snapshots across regions"),
+# since AWS documents none for this case.
+COPIES_IN_FLIGHT = {"instance": 20, "cluster": 5}
+IN_FLIGHT_MESSAGE = "Cannot copy more than {limit} {what} at a time: {limit} copy requests are in progress in this Region"
+
+
+def copies_in_flight_limit() -> None:
+    """RDS refuses a copy while 20 DB snapshot copies (5 DB cluster snapshot
+    copies) of the account are in progress in the Region. moto copies
+    without limit. Copies are in progress only with the creating-phase patch
+    and FAILSAFE_EMULATOR_COPY_PENDING_DESCRIBES above 0."""
+    copy = rds_models.RDSBackend.copy_db_snapshot
+    copy_cluster = rds_models.RDSBackend.copy_db_cluster_snapshot
+
+    def refuse_when_full(snapshots, kind, what) -> None:  # type: ignore[no-untyped-def]
+        limit = COPIES_IN_FLIGHT[kind]
+        if sum(1 for s in snapshots.values() if s.status == "creating") >= limit:
+            raise RDSClientError("SnapshotQuotaExceeded", IN_FLIGHT_MESSAGE.format(limit=limit, what=what))
+
+    def copy_db_snapshot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        refuse_when_full(self.database_snapshots, "instance", "DB snapshots")
+        return copy(self, *args, **kwargs)
+
+    def copy_db_cluster_snapshot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        refuse_when_full(self.cluster_snapshots, "cluster", "DB cluster snapshots")
+        return copy_cluster(self, *args, **kwargs)
+
+    rds_models.RDSBackend.copy_db_snapshot = copy_db_snapshot  # type: ignore[method-assign]
+    rds_models.RDSBackend.copy_db_cluster_snapshot = copy_db_cluster_snapshot  # type: ignore[method-assign]
+
+
 AUTOMATED_AT_TAG = "failsafe-emulator:automated-at"
 
 
@@ -282,6 +390,8 @@ PATCHES = {
     "default-key-share-refused": default_key_share_refused,
     "cluster-copy-encryption-rules": cluster_copy_encryption_rules,
     "cluster-snapshot-name-limit": cluster_snapshot_name_limit,
+    "account-quotas": account_quotas,
+    "copies-in-flight-limit": copies_in_flight_limit,
     "automated-snapshots-on-demand": automated_snapshots_on_demand,
 }
 

@@ -8,6 +8,7 @@ import {
   CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
   CreateDBSnapshotCommand,
+  DescribeAccountAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBClusterSnapshotAttributeCommand,
@@ -254,6 +255,93 @@ describe('the patches for DB cluster snapshots (Aurora)', () => {
       const arn = `arn:aws:rds:eu-west-1:${LIVE}:cluster-snapshot:failsafe-ledger-20261120-030000`;
       await expect(failsafe.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: arn, TargetDBClusterSnapshotIdentifier: 'vault-copy' })))
         .rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+    });
+  });
+});
+
+describe('patch account-quotas', () => {
+  const quotas = async (rds: RDSClient) => Object.fromEntries(((await rds.send(new DescribeAccountAttributesCommand({}))).AccountQuotas ?? [])
+    .map((q) => [q.AccountQuotaName, { used: q.Used, max: q.Max }]));
+
+  test('on: DescribeAccountAttributes reports the quota the emulator enforces, counting manual snapshots only', async () => {
+    await withEmulator({ manualSnapshotLimit: 3 }, async (emulator) => {
+      const live = await createLiveAccount(emulator, LIVE);
+      await live.createDatabase('orders', 'none'); // takes an automated snapshot, which does not count
+      expect(await quotas(live.rds)).toEqual({ ManualSnapshots: { used: 0, max: 3 }, ManualClusterSnapshots: { used: 0, max: 3 } });
+      for (let i = 0; i < 3; i++) await live.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: `manual-${i}` }));
+      expect((await quotas(live.rds)).ManualSnapshots).toEqual({ used: 3, max: 3 });
+      await expect(live.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'one-too-many' })))
+        .rejects.toMatchObject({ name: 'SnapshotQuotaExceededFault', message: 'Cannot create more than 3 manual snapshots' });
+      // The cluster quota is apart.
+      expect((await quotas(live.rds)).ManualClusterSnapshots).toEqual({ used: 0, max: 3 });
+    });
+  });
+
+  test('off (the gap): moto has no DescribeAccountAttributes, and counts automated snapshots against its limit', async () => {
+    await withEmulator({ manualSnapshotLimit: 2, patchesOff: ['account-quotas'] }, async (emulator) => {
+      const live = await createLiveAccount(emulator, LIVE);
+      await live.createDatabase('orders', 'none');
+      await expect(quotas(live.rds)).rejects.toThrow();
+      await live.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'manual-0' }));
+      await expect(live.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'manual-1' })))
+        .rejects.toMatchObject({ name: 'SnapshotQuotaExceededFault' });
+    });
+  });
+});
+
+describe('patch copies-in-flight-limit', () => {
+  const copyMany = async (rds: RDSClient, source: string, n: number, prefix = 'copy') => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      try {
+        await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: source, TargetDBSnapshotIdentifier: `${prefix}-${i}` }));
+        outcomes.push('started');
+      } catch (e) {
+        outcomes.push(`${(e as Error).name}: ${(e as Error).message}`);
+      }
+    }
+    return outcomes;
+  };
+
+  test('on: at most 20 DB snapshot copies in progress; the 21st is refused with SnapshotQuotaExceeded, told apart by its message', async () => {
+    await withEmulator({ copyPendingDescribes: 5 }, async (emulator) => {
+      const live = await createLiveAccount(emulator, LIVE);
+      await live.createDatabase('orders', 'none');
+      const [automated] = await live.automatedSnapshots();
+      const outcomes = await copyMany(live.rds, automated.DBSnapshotIdentifier!, 21);
+      expect(outcomes.slice(0, 20).every((o) => o === 'started')).toBe(true);
+      expect(outcomes[20]).toBe('SnapshotQuotaExceededFault: Cannot copy more than 20 DB snapshots at a time: 20 copy requests are in progress in this Region');
+      // Once the copies have finished (five describes later), there is room again.
+      for (let i = 0; i < 6; i++) await live.manualSnapshots();
+      expect(await copyMany(live.rds, automated.DBSnapshotIdentifier!, 1, 'later')).toEqual(['started']);
+    });
+  });
+
+  test('on: at most 5 DB cluster snapshot copies in progress, counted apart from DB snapshot copies', async () => {
+    await withEmulator({ copyPendingDescribes: 5 }, async (emulator) => {
+      const live = await createLiveAccount(emulator, LIVE);
+      await live.createCluster('ledger', 'none');
+      await live.createDatabase('orders', 'none');
+      const [cluster] = await live.automatedClusterSnapshots();
+      const [instance] = await live.automatedSnapshots();
+      const outcomes: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        outcomes.push(await live.rds.send(new CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: cluster.DBClusterSnapshotIdentifier!, TargetDBClusterSnapshotIdentifier: `copy-${i}`,
+        })).then(() => 'started', (e) => `${e.name}: ${e.message}`));
+      }
+      expect(outcomes.slice(0, 5).every((o) => o === 'started')).toBe(true);
+      expect(outcomes[5]).toBe('SnapshotQuotaExceededFault: Cannot copy more than 5 DB cluster snapshots at a time: 5 copy requests are in progress in this Region');
+      expect(await copyMany(live.rds, instance.DBSnapshotIdentifier!, 1)).toEqual(['started']);
+    });
+  });
+
+  test('off (the gap): moto starts any number of copies', async () => {
+    await withEmulator({ copyPendingDescribes: 5, patchesOff: ['copies-in-flight-limit'] }, async (emulator) => {
+      const live = await createLiveAccount(emulator, LIVE);
+      await live.createDatabase('orders', 'none');
+      const [automated] = await live.automatedSnapshots();
+      expect((await copyMany(live.rds, automated.DBSnapshotIdentifier!, 21)).every((o) => o === 'started')).toBe(true);
     });
   });
 });
