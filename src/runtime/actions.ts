@@ -13,11 +13,41 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { errorCode } from './aws';
+import { DbKind, quotaRefusalOf } from './budget';
 import { describeError, Logger } from './log';
-import { DbKind } from './shipper-plan';
 
 /** Stop starting new actions when less than this is left of the invocation. */
 export const TIME_RESERVE_MS = 15_000;
+
+/** Thrown when gathering the state of the account does not finish within the invocation's time budget. */
+export class TimeBudgetExceeded extends Error {
+  constructor(what: string, elapsedMs: number) {
+    super(`${what} did not finish within the time budget (${Math.round(elapsedMs / 1000)} s, ${TIME_RESERVE_MS / 1000} s before the timeout); `
+      + 'nothing was decided. Raise the construct\'s timeout or memorySize.');
+    this.name = 'TimeBudgetExceeded';
+  }
+}
+
+/**
+ * Gathers state within the time budget: the listing and the actions share the
+ * invocation's time, so a listing that would leave no time to act fails the
+ * pass cleanly, with a clear error, instead of being cut off by the timeout.
+ * Returns the result and how long it took.
+ */
+export async function gatherWithinBudget<T>(deps: Pick<PassDeps, 'remainingMs'>, what: string, gather: Promise<T>): Promise<{ readonly value: T; readonly ms: number }> {
+  const started = Date.now();
+  const budget = Math.max(0, deps.remainingMs() - TIME_RESERVE_MS);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeBudgetExceeded(what, Date.now() - started)), Math.min(budget, 2_147_000_000));
+  });
+  try {
+    const value = await Promise.race([gather, deadline]);
+    return { value, ms: Date.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** What a pass needs from its surroundings. */
 export interface PassDeps {
@@ -55,19 +85,27 @@ export interface CopyRequest {
   readonly tags: { Key: string; Value: string }[];
 }
 
+/** The log line of a copy RDS refused because too many copies are in flight. */
+export const REFUSED_IN_FLIGHT = 'copy refused: RDS has as many copies in flight as it allows; a later pass starts it';
+
 /**
  * Starts snapshot copies for one pass. A copy that already exists was made by a
- * concurrent pass: it counts as done. Once the snapshot quota of a kind is hit
- * (instances and clusters have separate quotas), no further copy of that kind
- * starts in this pass.
+ * concurrent pass: it counts as done.
+ *
+ * RDS answers `SnapshotQuotaExceeded` for two limits, told apart by the
+ * message. Too many copies in flight (another pass, or another tool, took the
+ * slots since this pass listed): the copy is `refused` and waits for a later
+ * pass, which is not a failure. The manual snapshot quota: the error is
+ * thrown, since the quota needs an operator. Either way, no further copy of
+ * that kind starts in this pass (`deferred`).
  */
 export class CopyStarter {
-  private readonly quotaReached = new Set<DbKind>();
+  private readonly stopped = new Set<DbKind>();
 
   constructor(private readonly rds: RDSClient) {}
 
-  public async start(r: CopyRequest): Promise<'started' | 'exists' | 'deferred'> {
-    if (this.quotaReached.has(r.kind)) return 'deferred';
+  public async start(r: CopyRequest): Promise<'started' | 'exists' | 'refused' | 'deferred'> {
+    if (this.stopped.has(r.kind)) return 'deferred';
     try {
       if (r.kind === 'cluster') {
         await this.rds.send(new CopyDBClusterSnapshotCommand({
@@ -85,7 +123,9 @@ export class CopyStarter {
       return 'started';
     } catch (e) {
       if (isRdsError(e, 'DBSnapshotAlreadyExists') || isRdsError(e, 'DBClusterSnapshotAlreadyExists')) return 'exists';
-      if (isRdsError(e, 'SnapshotQuotaExceeded')) this.quotaReached.add(r.kind);
+      if (!isRdsError(e, 'SnapshotQuotaExceeded')) throw e;
+      this.stopped.add(r.kind);
+      if (quotaRefusalOf((e as Error).message) === 'in-flight') return 'refused';
       throw e;
     }
   }

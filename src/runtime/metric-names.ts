@@ -55,6 +55,11 @@ export const MetricName = {
   OLDEST_RECOVERY_POINT_AGE: 'OldestRecoveryPointAge',
   /** Shipper, per selected database: age of the recovery point of its newest shared and announced copy. */
   SHIPPED_COPY_AGE: 'ShippedCopyAge',
+  /**
+   * Shipper, per sweep: selected databases whose newest shipped copy is older
+   * than the alarm's maxAge, or that were never shipped.
+   */
+  DATABASES_BEHIND: 'DatabasesBehind',
 } as const;
 
 export type MetricUnitName = 'Count' | 'Seconds' | 'Milliseconds';
@@ -115,6 +120,8 @@ export interface ShipperOutcome extends PassCounts {
   readonly announced: number;
   /** Per selected database, its newest shipped (shared and announced) copy. */
   readonly shippedCopies: ReadonlyArray<{ readonly database: string; readonly time: Date }>;
+  /** The selected databases that have fallen behind. */
+  readonly behind: { readonly databases: readonly string[] };
 }
 
 /**
@@ -131,6 +138,7 @@ export function shipperMetrics(o: ShipperOutcome, now: Date, durationMs: number)
     count(MetricName.SHARES, o.shared),
     count(MetricName.ANNOUNCEMENTS, o.announced),
     count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
+    count(MetricName.DATABASES_BEHIND, o.behind.databases.length),
     { name: MetricName.PASS_DURATION, unit: 'Milliseconds', value: durationMs },
     ...o.shippedCopies.map((c) => ({
       name: MetricName.SHIPPED_COPY_AGE,

@@ -11,12 +11,13 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { baseCode, CopyStarter, deleteSnapshot, PassDeps, passOutcome, runIsolated, shareSnapshot } from './actions';
+import { baseCode, CopyStarter, gatherWithinBudget, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated, shareSnapshot } from './actions';
 import { parseArnAccount } from './aws';
 import { ShipperConfig } from './config';
 import { describeError, Logger } from './log';
 import { ShipperOutcome } from './metric-names';
 import { SHIPPER_SNAPSHOT_PREFIX } from './naming';
+import { readAccountQuotas } from './quotas';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
 import {
   DbInstance,
@@ -30,14 +31,22 @@ import {
   sourceTimeOf,
 } from './shipper-plan';
 import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
+import { Behind, databasesBehind } from './staleness';
 import { TagKeys, toTagList, toTagMap } from './tags';
 
 export interface ShipperDeps extends PassDeps {
   readonly sns: SNSClient;
 }
 
+/** A selected database counts as behind past this age of its newest shipped copy, unless configured. */
+export const DEFAULT_BEHIND_AFTER_MS = 26 * 3_600_000;
+
 export interface ShipperPassSummary extends ShipperOutcome {
   readonly selected: number;
+  /** The selected databases that have fallen behind, and the one furthest behind. */
+  readonly behind: Behind;
+  /** How long listing the account took. */
+  readonly listingMs: number;
   readonly copiesAlreadyThere: number;
   /** Every deletion: expired copies and failed ones. */
   readonly deleted: number;
@@ -176,14 +185,16 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
   // instances makes no more calls than it did before clusters were supported.
   const withClusters = (config.selection.clusterIdentifiers?.length ?? 0) > 0 || config.selection.tag !== undefined;
   const none = Promise.resolve([] as never[]);
-  const [instances, automatedSnapshots, manualSnapshots, clusters, automatedClusterSnapshots, manualClusterSnapshots] = await Promise.all([
+  const gathered = await gatherWithinBudget(deps, 'listing the account', Promise.all([
     listInstances(rds),
     listDbSnapshots(rds, 'automated'),
     listDbSnapshots(rds, 'manual'),
     withClusters ? listClusters(rds) : none,
     withClusters ? listDbClusterSnapshots(rds, 'automated') : none,
     withClusters ? listDbClusterSnapshots(rds, 'manual') : none,
-  ]);
+    readAccountQuotas(rds, log),
+  ]));
+  const [instances, automatedSnapshots, manualSnapshots, clusters, automatedClusterSnapshots, manualClusterSnapshots, quotas] = gathered.value;
   const optionGroups = await readOptionGroups(rds, automatedSnapshots, log);
 
   const plan = planShipper(config, {
@@ -192,6 +203,7 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
     automatedSnapshots: [...automatedSnapshots, ...automatedClusterSnapshots],
     manualSnapshots: [...manualSnapshots, ...manualClusterSnapshots],
     optionGroups,
+    quotas,
   });
   for (const f of plan.findings) logFinding(log, f);
 
@@ -216,6 +228,9 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
         } else if (outcome === 'exists') {
           counts.copiesAlreadyThere += 1;
           actionLog.log('info', 'copy already exists (a concurrent pass made it)', { event: 'copy-skipped', database: action.database, snapshot: action.targetIdentifier });
+        } else if (outcome === 'refused') {
+          counts.deferred += 1;
+          actionLog.log('warn', REFUSED_IN_FLIGHT, { event: 'copy-refused', reason: 'copies-in-flight', database: action.database, snapshot: action.targetIdentifier });
         } else {
           counts.deferred += 1;
         }
@@ -272,8 +287,16 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
   for (const [database, time] of shippedNow) {
     if (plan.selected.includes(database) && time.getTime() > (shipped.get(database)?.getTime() ?? -Infinity)) shipped.set(database, time);
   }
+  const behind = databasesBehind(plan.selected, shipped, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS);
+  if (behind.oldest) {
+    log.log('warn', `${behind.databases.length} selected databases are behind; the furthest behind is ${behind.oldest.database}`, {
+      event: 'databases-behind', count: behind.databases.length, oldest: behind.oldest.database, oldestRecoveryPoint: behind.oldest.time?.toISOString() ?? 'never shipped',
+    });
+  }
   return {
     selected: plan.selected.length,
+    behind,
+    listingMs: gathered.ms,
     ...counts,
     ...passOutcome(plan.findings, run, counts.deferred),
     shippedCopies: [...shipped.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([database, time]) => ({ database, time })),

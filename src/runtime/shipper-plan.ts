@@ -382,7 +382,9 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
   // 1. Copy the newest automated snapshot of every selected database that
   //    lacks one, the stalest databases first, within the budget.
   const candidates = copyCandidates(selected, config, state, ownByDb, findings);
-  const ordered = byStaleness(candidates, (c) => c.db.identifier, (c) => c.source.createTime!.getTime(), (db) => shippedTimes.get(db), (c) => c.db.identifier);
+  const ordered = byStaleness(
+    candidates, (c) => c.db.identifier, (c) => c.source.createTime!.getTime(), (db) => shippedTimes.get(db), (c) => c.db.identifier,
+  );
   const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, own.filter(isInProgress).length);
   for (const candidate of ordered) {
     const copy = allocate(candidate, budget, config, findings);
@@ -449,7 +451,11 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
  * flight per database.
  */
 function copyCandidates(
-  selected: readonly DbInstance[], config: ShipperPlanConfig, state: ShipperState, ownByDb: ReadonlyMap<string, readonly DbSnapshot[]>, findings: Finding[],
+  selected: readonly DbInstance[],
+  config: ShipperPlanConfig,
+  state: ShipperState,
+  ownByDb: ReadonlyMap<string, readonly DbSnapshot[]>,
+  findings: Finding[],
 ): Candidate[] {
   const manualByName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
   const automatedByDb = groupBy(state.automatedSnapshots.filter((s) => s.type === 'automated'), (s) => s.dbIdentifier.toLowerCase());

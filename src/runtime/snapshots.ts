@@ -30,11 +30,17 @@ export function toSnapshot(s: SdkSnapshot): DbSnapshot {
 /**
  * Lists the snapshots of one type in pages of 100: the cost of a pass grows
  * with the number of snapshots / 100, never with one call per database.
- * `shared` lists the snapshots other accounts share with this one.
+ * `shared` lists the snapshots other accounts share with this one. With
+ * `dbIdentifier`, only the snapshots of that database: a copy keeps the
+ * identifier of the database it came from, so this finds the copies of one
+ * source at a cost that does not grow with everything else the account holds.
  */
-export async function listDbSnapshots(rds: RDSClient, snapshotType: 'automated' | 'manual' | 'shared'): Promise<DbSnapshot[]> {
+export async function listDbSnapshots(rds: RDSClient, snapshotType: 'automated' | 'manual' | 'shared', dbIdentifier?: string): Promise<DbSnapshot[]> {
   const out: DbSnapshot[] = [];
-  const input = snapshotType === 'shared' ? { SnapshotType: 'shared', IncludeShared: true } : { SnapshotType: snapshotType };
+  const input = {
+    ...(snapshotType === 'shared' ? { SnapshotType: 'shared', IncludeShared: true } : { SnapshotType: snapshotType }),
+    ...(dbIdentifier ? { DBInstanceIdentifier: dbIdentifier } : {}),
+  };
   for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: 100 }, input)) {
     for (const s of page.DBSnapshots ?? []) out.push(toSnapshot(s));
   }
@@ -59,9 +65,12 @@ export function toClusterSnapshot(s: SdkClusterSnapshot): DbSnapshot {
 }
 
 /** The same for DB cluster snapshots (Aurora), which have their own API family. */
-export async function listDbClusterSnapshots(rds: RDSClient, snapshotType: 'automated' | 'manual' | 'shared'): Promise<DbSnapshot[]> {
+export async function listDbClusterSnapshots(rds: RDSClient, snapshotType: 'automated' | 'manual' | 'shared', dbIdentifier?: string): Promise<DbSnapshot[]> {
   const out: DbSnapshot[] = [];
-  const input = snapshotType === 'shared' ? { SnapshotType: 'shared', IncludeShared: true } : { SnapshotType: snapshotType };
+  const input = {
+    ...(snapshotType === 'shared' ? { SnapshotType: 'shared', IncludeShared: true } : { SnapshotType: snapshotType }),
+    ...(dbIdentifier ? { DBClusterIdentifier: dbIdentifier } : {}),
+  };
   for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: 100 }, input)) {
     for (const s of page.DBClusterSnapshots ?? []) out.push(toClusterSnapshot(s));
   }

@@ -54,5 +54,6 @@ export function databasesBehind(expected: readonly string[], newest: ReadonlyMap
   }).sort();
   const time = (db: string) => newest.get(db)?.getTime() ?? -Infinity;
   const oldest = [...behind].sort((a, b) => time(a) - time(b) || a.localeCompare(b))[0];
-  return { databases: behind, ...(oldest === undefined ? {} : { oldest: { database: oldest, ...(newest.has(oldest) ? { time: newest.get(oldest) } : {}) } }) };
+  if (oldest === undefined) return { databases: behind };
+  return { databases: behind, oldest: { database: oldest, ...(newest.has(oldest) ? { time: newest.get(oldest) } : {}) } };
 }

@@ -3,12 +3,14 @@
  * account's state in bulk, plan with `planVault`, and carry the plan out.
  */
 import { AddTagsToResourceCommand, RDSClient } from '@aws-sdk/client-rds';
-import { baseCode, CopyStarter, deleteSnapshot, PassDeps, passOutcome, runIsolated } from './actions';
-import { parseArnAccount } from './aws';
+import { baseCode, CopyStarter, gatherWithinBudget, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated } from './actions';
+import { errorCode, parseArnAccount } from './aws';
 import { VaultConfig } from './config';
-import { Logger } from './log';
+import { describeError, Logger } from './log';
 import { PassCounts, RecoveryPoint } from './metric-names';
+import { readAccountQuotas } from './quotas';
 import { parseMessage, parseSnapshotArn, Rejection, RejectionCode } from './schema';
+import { DbSnapshot } from './shipper-plan';
 import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
 import { TagKeys, toTagList } from './tags';
 import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction, VAULT_SNAPSHOT_PREFIX } from './vault-plan';
@@ -34,8 +36,12 @@ export interface VaultPassSummary extends PassCounts {
   /** Every deletion: expired copies and failed ones. */
   readonly deleted: number;
   readonly findings: Readonly<Record<string, number>>;
-  /** Per source database, the newest recovery point held in an available vault copy. */
-  readonly recoveryPoints: readonly RecoveryPoint[];
+  /** Per source database, the newest recovery point held in an available vault copy; sweeps only. */
+  readonly recoveryPoints?: readonly RecoveryPoint[];
+  /** Source regions whose shared snapshots could not be listed in this sweep. */
+  readonly failedRegions: readonly string[];
+  /** How long listing took. */
+  readonly listingMs: number;
 }
 
 /** What an error means for the operator, naming the grant that is missing where it is one. */
@@ -123,16 +129,36 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
   };
 }
 
-/** Shared snapshots from allowed accounts that the shipper made; others are logged and ignored. */
-async function listShipped(deps: VaultDeps, config: VaultConfig, log: Logger, now: Date): Promise<ShippedSnapshot[]> {
-  const out: ShippedSnapshot[] = [];
+/** What the sweep found shared with the vault, and the source regions it could not list. */
+interface SharedListing {
+  readonly shipped: ShippedSnapshot[];
+  readonly failedRegions: readonly string[];
+}
+
+/**
+ * Shared snapshots from allowed accounts that the shipper made; others are
+ * logged and ignored. Each source region is listed on its own: a region that
+ * cannot be listed (an outage, an opt-in region not enabled) is logged and
+ * counted, and the sweep goes on with the others.
+ */
+async function listShipped(deps: VaultDeps, config: VaultConfig, log: Logger, now: Date): Promise<SharedListing> {
   const regions = [...new Set(config.sources.map((s) => parseArnAccount(s.topicArn).region))].sort();
-  const clusterRegions = deps.region === undefined ? regions : regions.filter((r) => r === deps.region);
-  const shared = (await Promise.all([
-    ...regions.map((region) => listDbSnapshots(deps.rdsIn?.(region) ?? deps.rds, 'shared')),
+  const listRegion = async (region: string) => [
+    ...await listDbSnapshots(deps.rdsIn?.(region) ?? deps.rds, 'shared'),
     // Shared cluster snapshots can be copied only in their own region: only the vault's region is listed.
-    ...clusterRegions.map((region) => listDbClusterSnapshots(deps.rdsIn?.(region) ?? deps.rds, 'shared')),
-  ])).flat();
+    ...(region === deps.region || deps.region === undefined ? await listDbClusterSnapshots(deps.rdsIn?.(region) ?? deps.rds, 'shared') : []),
+  ];
+  const listed = await Promise.allSettled(regions.map(listRegion));
+  const failedRegions: string[] = [];
+  const shared = listed.flatMap((r, i) => {
+    if (r.status === 'fulfilled') return r.value;
+    failedRegions.push(regions[i]);
+    log.log('error', `the snapshots shared from ${regions[i]} could not be listed; the sweep goes on with the other regions`, {
+      event: 'region-failed', region: regions[i], errorCode: errorCode(r.reason), ...describeError(r.reason),
+    });
+    return [];
+  });
+  const shipped: ShippedSnapshot[] = [];
   for (const s of shared) {
     const arn = parseSnapshotArn(s.arn);
     const name = arn ? parseShippedName(arn.identifier) : undefined;
@@ -145,11 +171,22 @@ async function listShipped(deps: VaultDeps, config: VaultConfig, log: Logger, no
       continue;
     }
     const { account, region, identifier } = arn;
-    out.push({
+    shipped.push({
       arn: s.arn, account, region, identifier, database: name.database, time: name.time, status: s.status, kind: s.kind, encrypted: s.encrypted,
     });
   }
-  return out;
+  return { shipped, failedRegions };
+}
+
+/**
+ * The vault's own state for a pass. A sweep lists every manual snapshot. An
+ * announcement lists only those of the announced database, of its kind: a
+ * copy keeps its database's identifier, so the cost of an announcement does
+ * not grow with what the vault holds.
+ */
+async function listManual(rds: RDSClient, announced?: ShippedSnapshot): Promise<DbSnapshot[]> {
+  if (!announced) return [...await listDbSnapshots(rds, 'manual'), ...await listDbClusterSnapshots(rds, 'manual')];
+  return announced.kind === 'cluster' ? listDbClusterSnapshots(rds, 'manual', announced.database) : listDbSnapshots(rds, 'manual', announced.database);
 }
 
 /** The ARN of the shipper copy an action is about: its correlation id, as in the shipper's logs. */
@@ -164,16 +201,16 @@ function correlationIdOf(action: VaultAction): string | undefined {
  */
 export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announced?: ShippedSnapshot): Promise<VaultPassSummary> {
   const { rds, log } = deps;
-  const [shipped, manualSnapshots, manualClusterSnapshots] = await Promise.all([
-    announced ? Promise.resolve([announced]) : listShipped(deps, config, log, deps.now()),
-    listDbSnapshots(rds, 'manual'),
-    listDbClusterSnapshots(rds, 'manual'),
-  ]);
-  const plan = planVault(config, { now: deps.now(), region: deps.region, shipped, manualSnapshots: [...manualSnapshots, ...manualClusterSnapshots] });
+  const gathered = await gatherWithinBudget(deps, announced ? 'listing the announced database\'s copies' : 'listing the vault', Promise.all([
+    announced ? Promise.resolve({ shipped: [announced], failedRegions: [] }) : listShipped(deps, config, log, deps.now()),
+    listManual(rds, announced),
+    readAccountQuotas(rds, log),
+  ]));
+  const [{ shipped, failedRegions }, manualSnapshots, quotas] = gathered.value;
+  const plan = planVault(config, { now: deps.now(), region: deps.region, shipped, manualSnapshots, partial: announced !== undefined, quotas });
   for (const f of plan.findings) {
     log.log(f.level, f.message, { event: 'finding', code: f.code, snapshot: f.snapshot, source: f.source, snapshotCorrelationId: f.snapshotCorrelationId });
   }
-
   const counts = { copiesStarted: 0, copiesAlreadyThere: 0, copiesCompleted: 0, deleted: 0, expired: 0, deferred: 0 };
   const copies = new CopyStarter(rds);
   const actions = announced ? plan.actions.filter((a) => a.type === 'copy') : plan.actions;
@@ -199,6 +236,9 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announc
       } else if (outcome === 'exists') {
         counts.copiesAlreadyThere += 1;
         actionLog.log('info', 'vault copy already exists', { event: 'copy-skipped', snapshot: action.targetIdentifier });
+      } else if (outcome === 'refused') {
+        counts.deferred += 1;
+        actionLog.log('warn', REFUSED_IN_FLIGHT, { event: 'copy-refused', reason: 'copies-in-flight', snapshot: action.targetIdentifier, database: action.source.database });
       } else {
         counts.deferred += 1;
       }
@@ -229,7 +269,18 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announc
     execute,
     (code, label) => explain(code, label.action, config),
   );
-  const summary: VaultPassSummary = { ...counts, ...passOutcome(plan.findings, run, counts.deferred), recoveryPoints: plan.recoveryPoints };
+  const outcome = passOutcome(plan.findings, run, counts.deferred);
+  const summary: VaultPassSummary = {
+    ...counts,
+    ...outcome,
+    // A source region that could not be listed is an error of the sweep.
+    errorFindings: outcome.errorFindings + failedRegions.length,
+    failedRegions,
+    listingMs: gathered.ms,
+    // An announcement sees one database only: the recovery points of the
+    // whole vault are reported by sweeps.
+    ...(announced ? {} : { recoveryPoints: plan.recoveryPoints }),
+  };
   // An announcement whose copy could not be started is retried by Lambda and,
   // if it keeps failing, ends in the dead-letter queue.
   if (announced && run.failures > 0) throw Object.assign(new Error(`the vault copy of ${announced.arn} could not be started`), { cause: run.lastError, summary });

@@ -233,7 +233,8 @@ function planVaultKind(kind: DbKind, config: VaultPlanConfig, fullState: VaultSt
   const candidates = vaultCopyCandidates(kind, config, state, heldTimes, findings);
   const newestHeld = (key: string) => (heldTimes.has(key) ? Math.max(...heldTimes.get(key)!) : undefined);
   const ordered = byStaleness(candidates, sourceKeyOfShipped, (c) => c.time.getTime(), newestHeld, (c) => c.arn);
-  const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, state.partial ? undefined : own.filter(isInProgress).length);
+  const inFlight = state.partial ? undefined : own.filter(isInProgress).length;
+  const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, inFlight);
   for (const source of ordered) {
     const copy = allocateVaultCopy(source, budget, config, findings);
     if (copy) actions.push(copy);

@@ -102,7 +102,7 @@ function outcomeOf(out: Handled) {
     copiesFailedInRds: sum((s) => s.copiesFailedInRds),
     errorFindings: sum((s) => s.errorFindings),
     deferred: sum((s) => s.deferred),
-    // Every pass lists all of the vault's copies; the last one saw the newest state.
+    // Sweeps report the recovery points of the whole vault; announcements see one database and report none.
     recoveryPoints: out.summaries.at(-1)?.recoveryPoints,
   };
 }

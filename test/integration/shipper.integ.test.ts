@@ -2,6 +2,7 @@
  * The bundled shipper handler, exactly as shipped in assets/, against the AWS
  * emulator: a Live account with three databases (unencrypted, aws/rds, CMK).
  */
+import { CopyDBSnapshotCommand } from '@aws-sdk/client-rds';
 import { parseMessage } from '../../src/runtime/schema';
 import { TagKeys } from '../../src/runtime/tags';
 import { Emulator, startEmulator } from '../emulator/emulator';
@@ -61,7 +62,7 @@ describe('bundled shipper against the emulator', () => {
     // Pass 1: one copy per selected database, encrypted with the shipping key.
     const first = await runShipper(live, config);
     expect(first.result).toMatchObject({ selected: 3, copiesStarted: 3, failures: 0 });
-    expect(first.result.apiCalls).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:CopyDBSnapshot': 3 });
+    expect(first.result.apiCalls).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 3 });
     const copies = (await live.manualSnapshots()).filter((s) => s.DBSnapshotIdentifier!.startsWith('failsafe-'));
     expect(copies.map((c) => c.DBInstanceIdentifier).sort()).toEqual(['custom', 'managed', 'plain']);
     for (const c of copies) {
@@ -92,7 +93,7 @@ describe('bundled shipper against the emulator', () => {
     for (let i = 0; i < 2; i++) {
       const idle = await runShipper(live, config);
       expect(idle.result).toMatchObject({ copiesStarted: 0, shared: 0, announced: 0, deleted: 0, failures: 0 });
-      expect(idle.result.apiCalls).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2 });
+      expect(idle.result.apiCalls).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
     }
     expect(await picture(live)).toEqual(shipped);
     expect(await live.takeAnnouncements()).toEqual([]);
@@ -147,10 +148,44 @@ describe('bundled shipper against the emulator', () => {
     // Reads are paginated lists in pages of 100: instances, automated snapshots,
     // manual snapshots. With 100 databases and 100 copies each is one page.
     for (const calls of passes) expect(reads(calls)).toBe(3);
-    expect(passes[0]).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:CopyDBSnapshot': 20 });
+    expect(passes[0]).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 20 });
     const idle = passes[passes.length - 1];
-    expect(idle).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2 });
+    expect(idle).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
     expect(await live.takeAnnouncements()).toHaveLength(100);
     console.log(`100 databases: ${passes.length} passes; API calls per pass: ${passes.map((p) => JSON.stringify(p)).join(' | ')}`);
+  });
+
+  test('the real manual snapshot quota, read from the account, decides how many copies start', async () => {
+    const live = await createLiveAccount(emulator, LIVE);
+    const ids = Array.from({ length: 12 }, (_, i) => `db-${i}`);
+    for (const id of ids) await live.createDatabase(id, 'none');
+    // The emulator's quota is 1000; a headroom of 992 leaves room for 8 manual snapshots.
+    const out = await runShipper(live, shipperConfig(live, ids, { manualSnapshotQuota: undefined, manualSnapshotHeadroom: 992 }));
+    expect(out.result).toMatchObject({ copiesStarted: 8, failures: 0, findings: { 'copy-deferred-snapshot-quota': 4 } });
+    expect(out.result.apiCalls['rds:DescribeAccountAttributes']).toBe(1);
+  });
+});
+
+describe('bundled shipper against the emulator, copies that take time', () => {
+  let slow: Emulator;
+  beforeAll(async () => { slow = await startEmulator({ copyPendingDescribes: 50 }); });
+  afterAll(async () => { await slow?.stop(); });
+
+  test('copies RDS refuses because too many are in flight wait for a later pass: deferred, not failed', async () => {
+    const live = await createLiveAccount(slow, LIVE);
+    const ids = Array.from({ length: 6 }, (_, i) => `db-${i}`);
+    for (const id of ids) await live.createDatabase(id, 'none');
+    // Another tool keeps 17 copies in flight in the account, so RDS has room for 3.
+    const [bystander] = await live.automatedSnapshots();
+    for (let i = 0; i < 17; i++) {
+      await live.rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: bystander.DBSnapshotIdentifier!, TargetDBSnapshotIdentifier: `other-tool-${i}` }));
+    }
+    const out = await invokeBundled('shipper/shipper.lambda', scheduled, {
+      endpoint: slow.endpoint,
+      credentials: await slow.credentialsFor(LIVE),
+      environment: { SHIPPER_CONFIG: JSON.stringify(shipperConfig(live, ids)) },
+    });
+    expect(out.result).toMatchObject({ copiesStarted: 3, failures: 0, deferred: 3 });
+    expect(out.logs.filter((l) => l.event === 'copy-refused')).toEqual([expect.objectContaining({ level: 'WARN', reason: 'copies-in-flight' })]);
   });
 });

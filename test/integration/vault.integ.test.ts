@@ -107,10 +107,10 @@ describe('bundled vault against the emulator', () => {
     const next = await runVault(emulator, failsafe, vaultConfig(failsafe, live));
     expect(next.result.summaries[0]).toMatchObject({ copiesStarted: 0, copiesCompleted: 2, deleted: 0, failures: 0 });
     // Reads: shared and manual snapshots, of instances and of clusters.
-    expect(next.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:AddTagsToResource': 2 });
+    expect(next.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:AddTagsToResource': 2 });
     const idle = await runVault(emulator, failsafe, vaultConfig(failsafe, live));
     expect(idle.result.summaries[0]).toMatchObject({ copiesStarted: 0, copiesCompleted: 0, deleted: 0, failures: 0 });
-    expect(idle.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2 });
+    expect(idle.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
   });
 
   test('retention over a simulated month of daily snapshots deletes exactly the expired copies, keeps the newest, and never re-copies them', async () => {
@@ -173,8 +173,8 @@ describe('bundled vault against the emulator', () => {
     // Each copy is counted as completed exactly once, in the sweep that first finds it available.
     expect(completed).toBe(100);
     // Reads: the shared and the manual snapshots, of instances and of clusters, in pages of 100.
-    expect(sweeps[0]).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:CopyDBSnapshot': 20 });
-    expect(sweeps[sweeps.length - 1]).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2 });
+    expect(sweeps[0]).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 20 });
+    expect(sweeps[sweeps.length - 1]).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
     for (const calls of sweeps) expect([calls['rds:DescribeDBSnapshots'], calls['rds:DescribeDBClusterSnapshots']]).toEqual([2, 2]);
     expect(await failsafe.manualSnapshots()).toHaveLength(100);
     console.log(`vault, 100 sources: ${sweeps.length} sweeps; API calls per sweep: ${sweeps.map((c) => JSON.stringify(c)).join(' | ')}`);
@@ -223,6 +223,45 @@ describe('bundled vault against the emulator', () => {
       expect(out.result).toMatchObject({ rejected: 1, apiCalls: {} });
       expect(out.logs).toContainEqual(expect.objectContaining({ event: 'message-rejected', reason: expect.stringMatching(/not a configured source/) }));
     });
+  });
+
+  test('one announcement costs the same few RDS calls whatever the vault holds: it lists only its database\'s copies', async () => {
+    const { live, failsafe } = await setUp();
+    const [message] = await ship(live, ['orders']);
+    const config = vaultConfig(failsafe, live, { manualSnapshotQuota: 1000 });
+    const costOf = async () => (await runVault(emulator, failsafe, config, snsEvent(live.topicArn, message))).result.apiCalls;
+    const small = await costOf();
+    // The vault now holds 250 copies of other databases (three pages of 100).
+    const time = new Date(Date.now() - DAY);
+    for (let i = 0; i < 250; i++) {
+      await live.createDatabase(`other-${i}`, 'none');
+      await live.createShippedSnapshot(`other-${i}`, time, FAILSAFE);
+    }
+    const sweepConfig = vaultConfig(failsafe, live, { manualSnapshotQuota: 1000, maxCopiesInFlight: 20 });
+    const filled = await runVault(emulator, failsafe, sweepConfig);
+    for (let i = 0; i < 15 && (await failsafe.manualSnapshots()).length < 251; i++) await runVault(emulator, failsafe, sweepConfig);
+    expect(filled.result.summaries[0].copiesStarted).toBe(20);
+    expect(await failsafe.manualSnapshots()).toHaveLength(251);
+    const large = await costOf();
+    // The listing of the database's copies, the account's quotas; the copy exists already (a duplicate).
+    expect(small).toEqual({ 'rds:DescribeDBSnapshots': 1, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 1 });
+    expect(large).toEqual({ 'rds:DescribeDBSnapshots': 1, 'rds:DescribeAccountAttributes': 1 });
+    const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
+    expect(total(large)).toBeLessThanOrEqual(5);
+  });
+
+  test('the vault plans against the quota the account reports, keeping the headroom free', async () => {
+    const { live, failsafe } = await setUp();
+    const time = new Date(Date.now() - DAY);
+    for (let i = 0; i < 30; i++) {
+      await live.createDatabase(`db-${i}`, 'none');
+      await live.createShippedSnapshot(`db-${i}`, time, FAILSAFE);
+    }
+    // No ceiling of our own: the account's real quota (1000 in the emulator) less a headroom of 985 leaves room for 15.
+    const config = vaultConfig(failsafe, live, { manualSnapshotQuota: undefined, manualSnapshotHeadroom: 985, maxCopiesInFlight: 20 });
+    const sweep = await runVault(emulator, failsafe, config);
+    expect(sweep.result.summaries[0]).toMatchObject({ copiesStarted: 15, failures: 0, findings: { 'copy-deferred-snapshot-quota': 15 } });
+    expect(sweep.logs).toContainEqual(expect.objectContaining({ code: 'copy-deferred-snapshot-quota', message: expect.stringMatching(/holds 15 manual DB snapshots and may hold 15;/) }));
   });
 
   test('an announced snapshot that was never shared with the vault fails the invocation, so Lambda retries and dead-letters it', async () => {

@@ -20,6 +20,7 @@ describe('shipperMetrics', () => {
     errorFindings: 2, // the failed copy, and say a database not found
     deferred: 4,
     shippedCopies: [{ database: 'orders', time: hoursAgo(5) }, { database: 'users', time: hoursAgo(30) }],
+    behind: { databases: ['billing', 'users'] },
   };
 
   test('publishes every counter, the pass duration, and the age of each database\'s newest shipped copy', () => {
@@ -32,6 +33,7 @@ describe('shipperMetrics', () => {
       { name: 'Shares', unit: 'Count', value: 1 },
       { name: 'Announcements', unit: 'Count', value: 1 },
       { name: 'SnapshotsExpired', unit: 'Count', value: 3 },
+      { name: 'DatabasesBehind', unit: 'Count', value: 2 }, // users shipped 30 hours ago, billing never
       { name: 'PassDuration', unit: 'Milliseconds', value: 1234 },
       { name: 'ShippedCopyAge', unit: 'Seconds', value: 5 * 3600, dimensions: { SourceDatabase: 'orders' } },
       { name: 'ShippedCopyAge', unit: 'Seconds', value: 30 * 3600, dimensions: { SourceDatabase: 'users' } },
@@ -40,11 +42,21 @@ describe('shipperMetrics', () => {
 
   test('an idle pass publishes zeros, so that only a silent shipper has missing data', () => {
     const quiet = {
-      copiesStarted: 0, shared: 0, announced: 0, expired: 0, failures: 0, failuresByAction: {}, copiesFailedInRds: 0, errorFindings: 0, deferred: 0,
+      copiesStarted: 0,
+      shared: 0,
+      announced: 0,
+      expired: 0,
+      failures: 0,
+      failuresByAction: {},
+      copiesFailedInRds: 0,
+      errorFindings: 0,
+      deferred: 0,
+      behind: { databases: [] },
     };
     const idle = shipperMetrics({ ...outcome, ...quiet }, NOW, 10);
     expect(byName(idle, MetricName.ANNOUNCEMENTS)).toEqual([{ name: 'Announcements', unit: 'Count', value: 0 }]);
     expect(byName(idle, MetricName.FAILURES)).toEqual([{ name: 'Failures', unit: 'Count', value: 0 }]);
+    expect(byName(idle, MetricName.DATABASES_BEHIND)).toEqual([{ name: 'DatabasesBehind', unit: 'Count', value: 0 }]);
   });
 });
 

@@ -118,7 +118,8 @@ describe('planShipper: the manual snapshot quota is read from the account', () =
     expect(copied(plan)).toHaveLength(2);
     expect(plan.findings.filter((f) => f.code === 'copy-deferred-snapshot-quota')).toHaveLength(2);
     expect(plan.findings.find((f) => f.code === 'copy-deferred-snapshot-quota')!.message).toMatch(/holds 490 manual DB snapshots and may hold 490/);
-    expect(copied(planShipper(cfg({ manualSnapshotHeadroom: 0 }), state({ ...base, quotas: { instance: { used: 488, max: 500 } } })))).toHaveLength(4);
+    const full = { ...base, quotas: { instance: { used: 488, max: 500 } } };
+    expect(copied(planShipper(cfg({ manualSnapshotHeadroom: 0 }), state(full)))).toHaveLength(4);
     expect(copied(planShipper(cfg({ manualSnapshotQuota: 489 }), state({ ...base, quotas: { instance: { used: 488, max: 500 } } })))).toHaveLength(1);
   });
 

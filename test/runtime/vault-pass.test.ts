@@ -184,6 +184,59 @@ describe('runVaultPass sweep across regions', () => {
   });
 });
 
+describe('runVaultPass sweep when a source region fails', () => {
+  const rdsMock = mockClient(RDSClient);
+  afterAll(() => rdsMock.restore());
+
+  test('a region that cannot be listed is logged and counted; the other regions are copied and retention runs', async () => {
+    rdsMock.reset();
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+    const old = new Date(NOW.getTime() - 40 * DAY);
+    // Four copies of orders, the oldest past the retention: retention must still delete it.
+    const held = [40, 3, 2, 1].map((d) => {
+      const t = new Date(NOW.getTime() - d * DAY);
+      const name = `vault-${LIVE}-${REGION}-failsafe-orders-${t.toISOString().replace(/[-:]/g, '').slice(0, 15).replace('T', '-')}`;
+      return {
+        DBSnapshotIdentifier: name,
+        DBSnapshotArn: `arn:aws:rds:${REGION}:222222222222:snapshot:${name}`,
+        DBInstanceIdentifier: 'orders',
+        SnapshotType: 'manual',
+        Status: 'available',
+        SnapshotCreateTime: t,
+        TagList: [
+          { Key: 'cdk-rds-failsafe:owner', Value: 'vault-test' }, { Key: 'cdk-rds-failsafe:source-account', Value: LIVE },
+          { Key: 'cdk-rds-failsafe:source-region', Value: REGION }, { Key: 'cdk-rds-failsafe:source-db', Value: 'orders' },
+          { Key: 'cdk-rds-failsafe:source-time', Value: t.toISOString() }, { Key: 'cdk-rds-failsafe:completed', Value: t.toISOString() },
+        ],
+      };
+    });
+    expect(held[0].SnapshotCreateTime).toEqual(old);
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: held });
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared', IncludeShared: true }).callsFake(async (_input, getClient) => {
+      const region = await getClient().config.region();
+      if (region === 'ap-east-1') throw Object.assign(new Error('The security token included in the request is invalid'), { name: 'InvalidClientTokenId' });
+      const name = 'failsafe-users-20261120-110000';
+      return { DBSnapshots: [{ DBSnapshotIdentifier: name, DBSnapshotArn: `arn:aws:rds:${region}:${LIVE}:snapshot:${name}`, SnapshotType: 'shared', Status: 'available' }] };
+    });
+    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    rdsMock.on(DeleteDBSnapshotCommand).resolves({});
+    const lines: any[] = [];
+    const twoRegions = { ...config, sources: [{ topicArn: TOPIC }, { topicArn: `arn:aws:sns:ap-east-1:${LIVE}:rds-failsafe-shipper` }] };
+    const out = await runVaultPass({
+      rds: new RDSClient({ region: REGION }),
+      rdsIn: (region) => new RDSClient({ region }),
+      now: () => NOW,
+      remainingMs: () => 600_000,
+      region: REGION,
+      log: createLogger({}, (l) => lines.push(JSON.parse(l))),
+    }, twoRegions);
+    expect(out).toMatchObject({ copiesStarted: 1, expired: 1, failures: 0, errorFindings: 1, failedRegions: ['ap-east-1'] });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'error', event: 'region-failed', region: 'ap-east-1', errorCode: 'InvalidClientTokenId' }));
+    // The sweep still reports every recovery point it holds.
+    expect(out.recoveryPoints).toEqual([{ account: LIVE, region: REGION, database: 'orders', time: new Date(NOW.getTime() - DAY) }]);
+  });
+});
+
 describe('parseVaultConfig', () => {
   test('accepts a valid configuration', () => {
     expect(parseVaultConfig(JSON.stringify(config))).toEqual(config);

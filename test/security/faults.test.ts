@@ -163,7 +163,8 @@ describe('shipper', () => {
     account();
     rdsMock.on(CopyDBSnapshotCommand).callsFake(async (input) => copyOk(input));
     let checks = 0;
-    const first = await pass(() => (checks++ < 1 ? 600_000 : 1_000));
+    // The listing reads the time left once, then the first action; the second action finds too little.
+    const first = await pass(() => (checks++ < 2 ? 600_000 : 1_000));
     expect(first).toMatchObject({ copiesStarted: 1, deferred: 1, failures: 0, deleted: 0 });
     expect(lines).toContainEqual(expect.objectContaining({ event: 'deferred', action: 'copy', database: 'beta' }));
     expect(shipperMetric(first, 'ActionsDeferred')).toBe(1);
@@ -266,7 +267,8 @@ describe('vault', () => {
     account();
     rdsMock.on(CopyDBSnapshotCommand).callsFake(async (input) => copyOk(input));
     let checks = 0;
-    const first = await sweep(() => (checks++ < 1 ? 600_000 : 1_000));
+    // The listing reads the time left once, then the first action; the second action finds too little.
+    const first = await sweep(() => (checks++ < 2 ? 600_000 : 1_000));
     expect(first).toMatchObject({ copiesStarted: 1, deferred: 1, failures: 0 });
     expect(lines).toContainEqual(expect.objectContaining({ event: 'deferred', action: 'copy' }));
     expect(vaultMetric(first, 'ActionsDeferred')).toBe(1);
