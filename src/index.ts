@@ -1,3 +1,4 @@
 export * from './shipper/shipper';
 export * from './vault/vault';
 export * from './monitoring';
+export * from './capacity';

@@ -43,6 +43,15 @@ export interface ShipperAlarmsOptions {
   readonly announcements?: AgeAlarmOptions;
 
   /**
+   * Databases behind: some selected database's newest shipped copy is older
+   * than `maxAge`, or the database was never shipped, in two hours running.
+   * The log line `databases-behind` names the one furthest behind. A shipper
+   * that stops reporting counts as behind.
+   * @default enabled, maxAge 26 hours
+   */
+  readonly databasesBehind?: AgeAlarmOptions;
+
+  /**
    * Failures: any action that failed (a copy, share, announcement or
    * deletion), or a copy that RDS reports as failed, in a window.
    * @default enabled, 1 or more in an hour

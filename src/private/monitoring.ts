@@ -131,6 +131,25 @@ export class AlarmFactory {
     }));
   }
 
+  /**
+   * Fires when a count that a pass reports as its Maximum (for example the
+   * databases behind) is 1 or more in `hours` hours running; missing data breaches.
+   */
+  public anyFor(
+    id: string, o: AlarmOptions | undefined, metric: cloudwatch.IMetric, hours: number, description: string,
+  ): cloudwatch.Alarm | undefined {
+    if (o?.enabled === false) return undefined;
+    return this.add(new cloudwatch.Alarm(this.scope, id, {
+      alarmDescription: `${this.what}: ${description} (in ${hours} hours running, or nothing reported)`,
+      metric,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: hours,
+      datapointsToAlarm: hours,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    }));
+  }
+
   /** Fires when nothing was counted in any hour for `maxAge`; missing data breaches. */
   public absence(id: string, o: AgeAlarmOptions | undefined, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm | undefined {
     if (o?.enabled === false) return undefined;

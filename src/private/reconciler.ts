@@ -18,6 +18,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { addNagSuppressions } from './nag';
+import { AWS_COPIES_IN_FLIGHT } from '../runtime/budget';
 import { TagKeys } from '../runtime/tags';
 
 export interface ReconcilerParts {
@@ -28,14 +29,25 @@ export interface ReconcilerParts {
   readonly functionOptions: lambda.FunctionOptions;
 }
 
-export function createReconcilerParts(scope: Construct, description: string, logRetention?: logs.RetentionDays): ReconcilerParts {
+/** The function's size, when the props leave it out: enough to list 1,000 databases and their snapshots, and act, in one pass. */
+export const DEFAULT_TIMEOUT = Duration.minutes(10);
+export const DEFAULT_MEMORY_SIZE = 1024;
+
+/** Settings of the reconcile function that the props may change. */
+export interface FunctionSizing {
+  readonly logRetention?: logs.RetentionDays;
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+}
+
+export function createReconcilerParts(scope: Construct, description: string, sizing: FunctionSizing = {}): ReconcilerParts {
   const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
   const logGroup = new logs.LogGroup(scope, 'LogGroup', {
-    retention: logRetention ?? logs.RetentionDays.ONE_YEAR,
+    retention: sizing.logRetention ?? logs.RetentionDays.ONE_YEAR,
     removalPolicy: RemovalPolicy.RETAIN,
   });
   const role = new iam.Role(scope, 'Role', {
@@ -55,8 +67,8 @@ export function createReconcilerParts(scope: Construct, description: string, log
       description,
       role,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.minutes(5),
+      memorySize: sizing.memorySize ?? DEFAULT_MEMORY_SIZE,
+      timeout: sizing.timeout ?? DEFAULT_TIMEOUT,
       logGroup,
       deadLetterQueue,
       retryAttempts: 2,
@@ -215,6 +227,25 @@ export function suppressNistFindings(fn: lambda.Function, logGroup: logs.LogGrou
   }
 }
 
+/** The copy budget props both constructs take (see runtime/budget.ts). */
+export interface CopyBudgetProps {
+  readonly maxCopiesInFlight?: number;
+  readonly maxClusterCopiesInFlight?: number;
+  readonly manualSnapshotQuota?: number;
+  readonly manualSnapshotHeadroom?: number;
+}
+
+/** The copy budget as the handlers' configuration carries it. */
+export function budgetConfigOf(props: CopyBudgetProps) {
+  // What is left out takes the handlers' defaults (runtime/budget.ts).
+  return {
+    maxCopiesInFlight: props.maxCopiesInFlight ?? AWS_COPIES_IN_FLIGHT.instance,
+    ...(props.maxClusterCopiesInFlight !== undefined ? { maxClusterCopiesInFlight: props.maxClusterCopiesInFlight } : {}),
+    ...(props.manualSnapshotQuota !== undefined ? { manualSnapshotQuota: props.manualSnapshotQuota } : {}),
+    ...(props.manualSnapshotHeadroom !== undefined ? { manualSnapshotHeadroom: props.manualSnapshotHeadroom } : {}),
+  };
+}
+
 /** Throws `<Construct>: <message>` for props that cannot work. */
 export class PropsValidator {
   constructor(private readonly construct: string) {}
@@ -227,6 +258,17 @@ export class PropsValidator {
     if (v !== undefined && !Token.isUnresolved(v) && !(Number.isInteger(v) && v >= min && v <= max)) {
       this.fail(`${name} must be a whole number from ${min} to ${max}, got ${v}`);
     }
+  }
+
+  /** The props both constructs take for the copy budget and the function's size. */
+  public budgetAndSizing(props: CopyBudgetProps & FunctionSizing): void {
+    this.wholeNumber('maxCopiesInFlight', props.maxCopiesInFlight, 1, 20);
+    this.wholeNumber('maxClusterCopiesInFlight', props.maxClusterCopiesInFlight, 1, 5);
+    this.wholeNumber('manualSnapshotQuota', props.manualSnapshotQuota, 1, 100_000);
+    this.wholeNumber('manualSnapshotHeadroom', props.manualSnapshotHeadroom, 0, 100_000);
+    this.wholeNumber('memorySize', props.memorySize, 256, 10_240);
+    const t = props.timeout;
+    if (t && !t.isUnresolved() && (t.toSeconds() < 60 || t.toSeconds() > 900)) this.fail(`timeout must be from 1 minute to 15 minutes, got ${t.toHumanString()}`);
   }
 
   public atLeastOneDay(name: string, d: Duration | undefined): void {

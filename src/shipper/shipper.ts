@@ -15,11 +15,13 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ShipperFunction } from './shipper-function';
+import { SnapshotHandlerCapacityProps } from '../capacity';
 import { ShipperAlarmsOptions } from '../monitoring';
 import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
-import { AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, validateAlarmOptions } from '../private/monitoring';
+import { AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, validateAlarmOptions } from '../private/monitoring';
 import {
   addTriggers,
+  budgetConfigOf,
   createReconcilerParts,
   grantKeyUseThroughRds,
   grantOwnedCopies,
@@ -48,7 +50,7 @@ export interface DatabaseTagSelector {
 /**
  * Properties of an `RdsSnapshotShipper`.
  */
-export interface RdsSnapshotShipperProps {
+export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
   /**
    * The Failsafe account that receives the snapshots: its 12-digit id. The
    * shipper shares each copy with it, the shipping key lets it use the copies,
@@ -138,31 +140,6 @@ export interface RdsSnapshotShipperProps {
   readonly retention?: Duration;
 
   /**
-   * How many of this shipper's copies may be in progress at once. RDS allows
-   * about 20 snapshot copies in flight per region; the default leaves room for
-   * other copies in the account.
-   *
-   * @default 10
-   */
-  readonly maxCopiesInFlight?: number;
-
-  /**
-   * The manual snapshot quota of the account and region. The shipper starts no
-   * copy while the account holds this many manual snapshots, and reports it.
-   * Raise it if your quota was raised.
-   *
-   * @default 100
-   */
-  readonly manualSnapshotQuota?: number;
-
-  /**
-   * How long the handler's logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
    * The topic every alarm notifies, when it fires and when it clears.
    *
    * @default - the alarms notify nobody; wire them through the alarm properties
@@ -249,6 +226,11 @@ export class RdsSnapshotShipper extends Construct {
   public readonly ownerId: string;
   /** Fires when nothing was announced for longer than its maxAge, unless turned off. */
   public readonly announcementAlarm?: cloudwatch.IAlarm;
+  /**
+   * Fires when a selected database has fallen behind (its newest shipped copy
+   * is older than maxAge, or it was never shipped), unless turned off.
+   */
+  public readonly databasesBehindAlarm?: cloudwatch.IAlarm;
   /** Fires on any failed action or failed copy in a window, unless turned off. */
   public readonly failureAlarm?: cloudwatch.IAlarm;
   /** Fires on failed invocations of the function, unless turned off. */
@@ -298,7 +280,7 @@ export class RdsSnapshotShipper extends Construct {
     }));
 
     // Function
-    const parts = createReconcilerParts(this, `cdk-rds-failsafe: ships RDS snapshots to the Failsafe account (${this.node.path})`, props.logRetention);
+    const parts = createReconcilerParts(this, `cdk-rds-failsafe: ships RDS snapshots to the Failsafe account (${this.node.path})`, props);
     this.deadLetterQueue = parts.deadLetterQueue;
     this.logGroup = parts.logGroup;
     this.role = parts.role;
@@ -318,8 +300,8 @@ export class RdsSnapshotShipper extends Construct {
           shippingKeyArn: this.shippingKey.keyArn,
           topicArn: this.topic.topicArn,
           retentionMs: retention.toMilliseconds(),
-          maxCopiesInFlight: props.maxCopiesInFlight ?? 10,
-          manualSnapshotQuota: props.manualSnapshotQuota ?? 100,
+          ...budgetConfigOf(props),
+          behindAfterMs: (props.alarms?.databasesBehind?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds(),
           selection: {
             ...(identifiers.length > 0 ? { identifiers } : {}),
             ...(clusterIdentifiers.length > 0 ? { clusterIdentifiers } : {}),
@@ -391,12 +373,29 @@ export class RdsSnapshotShipper extends Construct {
       failsafeMetric(this.ownerId, MetricName.ANNOUNCEMENTS, 'Sum', Duration.hours(1)),
       'no shipped copy was announced to the Failsafe account',
     );
+    this.databasesBehindAlarm = alarms.anyFor(
+      'DatabasesBehindAlarm',
+      o.databasesBehind,
+      this.metricDatabasesBehind(),
+      2,
+      `a selected database was not shipped for longer than ${(o.databasesBehind?.maxAge ?? DEFAULT_MAX_AGE).toHumanString()}, or never; `
+      + 'the log line databases-behind names the one furthest behind',
+    );
     this.failureAlarm = alarms.count('FailuresAlarm', o.failures, (period) => failsafeMetric(this.ownerId, MetricName.FAILURES, 'Sum', period),
       'copies, shares, announcements or deletions failed; the log names each one and the grant it is missing');
     this.handlerErrorAlarm = alarms.handlerErrors(o.handlerErrors, fn);
     this.deadLetterQueueAlarm = alarms.deadLetters(o.deadLetterQueue, this.deadLetterQueue);
     this.alarms = alarms.alarms;
     if (props.dashboard) this.dashboard = this.createDashboard(props.dashboardName);
+  }
+
+  /**
+   * The number of selected databases whose newest shipped copy is older than
+   * the databases-behind alarm's maxAge, or that were never shipped, as the
+   * Maximum over an hour.
+   */
+  public metricDatabasesBehind(): cloudwatch.Metric {
+    return failsafeMetric(this.ownerId, MetricName.DATABASES_BEHIND, 'Maximum', Duration.hours(1));
   }
 
   private createDashboard(dashboardName?: string): cloudwatch.Dashboard {
@@ -408,6 +407,8 @@ export class RdsSnapshotShipper extends Construct {
         title: 'Age of the newest shipped copy, per database (hours)',
         left: [failsafeSearch(this.ownerId, MetricName.SHIPPED_COPY_AGE, [Dimension.SOURCE_DATABASE], 'Maximum', '', 3600)],
         leftYAxis: { min: 0, label: 'hours', showUnits: false },
+        right: [this.metricDatabasesBehind().with({ label: 'databases behind' })],
+        rightYAxis: { min: 0, label: 'databases', showUnits: false },
         width: 12,
       }),
       new cloudwatch.GraphWidget({
@@ -448,9 +449,10 @@ export class RdsSnapshotShipper extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadState',
       // List calls: RDS cannot scope a paginated describe of all instances,
-      // clusters, snapshots or option groups to resources.
+      // clusters, snapshots or option groups to resources, nor the account's
+      // quotas (DescribeAccountAttributes) to anything but the account.
       actions: [
-        'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeOptionGroups',
+        'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeOptionGroups', 'rds:DescribeAccountAttributes',
         ...(withClusters ? ['rds:DescribeDBClusters', 'rds:DescribeDBClusterSnapshots'] : []),
       ],
       resources: ['*'],
@@ -530,6 +532,5 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
   if (props.topicName !== undefined && !Token.isUnresolved(props.topicName) && !/^[A-Za-z0-9_-]{1,256}$/.test(props.topicName)) {
     fail(`topicName must be 1 to 256 letters, digits, hyphens or underscores, got ${JSON.stringify(props.topicName)}`);
   }
-  v.wholeNumber('maxCopiesInFlight', props.maxCopiesInFlight, 1, 20);
-  v.wholeNumber('manualSnapshotQuota', props.manualSnapshotQuota, 1, 100_000);
+  v.budgetAndSizing(props);
 }

@@ -18,11 +18,13 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { VaultFunction } from './vault-function';
+import { SnapshotHandlerCapacityProps } from '../capacity';
 import { VaultAlarmsOptions } from '../monitoring';
 import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
 import { AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, scheduleInterval, validateAlarmOptions } from '../private/monitoring';
 import {
   addTriggers,
+  budgetConfigOf,
   createReconcilerParts,
   grantKeyUseThroughRds,
   grantOwnedCopies,
@@ -54,7 +56,7 @@ export interface SnapshotSource {
 /**
  * Properties of an `RdsSnapshotVault`.
  */
-export interface RdsSnapshotVaultProps {
+export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
   /** The Live accounts to take snapshots from, by their shipper topics. At least one. */
   readonly sources: SnapshotSource[];
 
@@ -95,28 +97,6 @@ export interface RdsSnapshotVaultProps {
    * @default events.Schedule.rate(Duration.hours(1))
    */
   readonly schedule?: events.Schedule;
-
-  /**
-   * How many of the vault's copies may be in progress at once.
-   *
-   * @default 10
-   */
-  readonly maxCopiesInFlight?: number;
-
-  /**
-   * The manual snapshot quota of the Failsafe account and region. No copy
-   * starts at the quota; the vault reports it instead.
-   *
-   * @default 100
-   */
-  readonly manualSnapshotQuota?: number;
-
-  /**
-   * How long the handler's logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
 
   /**
    * Roles that may still delete the vault's snapshots and disable or delete its
@@ -218,7 +198,7 @@ export class RdsSnapshotVault extends Construct {
 
     this.vaultKey = props.vaultKey ?? newLockedDownKey(this, 'VaultKey', `Encrypts the RDS snapshot copies held by ${this.node.path}`);
 
-    const parts = createReconcilerParts(this, `cdk-rds-failsafe: keeps RDS snapshot copies in the Failsafe account (${this.node.path})`, props.logRetention);
+    const parts = createReconcilerParts(this, `cdk-rds-failsafe: keeps RDS snapshot copies in the Failsafe account (${this.node.path})`, props);
     this.deadLetterQueue = parts.deadLetterQueue;
     this.logGroup = parts.logGroup;
     this.role = parts.role;
@@ -242,8 +222,7 @@ export class RdsSnapshotVault extends Construct {
             (props.alarms?.recoveryPoint?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds() + Duration.days(7).toMilliseconds(),
           ),
           minimumCopies: props.minimumCopies ?? 3,
-          maxCopiesInFlight: props.maxCopiesInFlight ?? 10,
-          manualSnapshotQuota: props.manualSnapshotQuota ?? 100,
+          ...budgetConfigOf(props),
         }),
       },
     });
@@ -478,8 +457,9 @@ export class RdsSnapshotVault extends Construct {
       .map((s) => clusterSnapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, { account: s.account, region: s.region }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadState',
-      // List calls: RDS cannot scope a paginated describe of all snapshots to resources.
-      actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
+      // List calls: RDS cannot scope a paginated describe of all snapshots to
+      // resources, nor the account's quotas (DescribeAccountAttributes).
+      actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeAccountAttributes'],
       resources: ['*'],
     }));
     grantOwnedCopies(role, {
@@ -555,8 +535,7 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
   });
   v.atLeastOneDay('retention', props.retention);
   v.wholeNumber('minimumCopies', props.minimumCopies, 1, 1000);
-  v.wholeNumber('maxCopiesInFlight', props.maxCopiesInFlight, 1, 20);
-  v.wholeNumber('manualSnapshotQuota', props.manualSnapshotQuota, 1, 100_000);
+  v.budgetAndSizing(props);
   if (props.breakGlassRoleArns) {
     if (props.breakGlassRoleArns.length === 0) v.fail('breakGlassRoleArns must name at least one role, or be left out');
     props.breakGlassRoleArns.forEach((arn, i) => {

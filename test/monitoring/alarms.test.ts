@@ -83,6 +83,25 @@ describe('shipper alarms', () => {
     expect(alarm.Dimensions[0].Value.Ref).toMatch(/^ShipperFunction[A-F0-9]{8}$/);
   });
 
+  test('databases behind: Maximum of DatabasesBehind of 1 or more in 2 hours running, missing data breaching; maxAge reaches the handler', () => {
+    const { template, construct } = shipper();
+    expect(alarmOn(template, 'DatabasesBehind')).toEqual([expect.objectContaining({
+      Namespace: METRICS_NAMESPACE,
+      Statistic: 'Maximum',
+      Period: HOUR,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+      Dimensions: [{ Name: 'service', Value: construct.ownerId }],
+    })]);
+    const configOf = (t: Template) => JSON.stringify(Object.values<any>(t.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables.SHIPPER_CONFIG);
+    expect(configOf(template)).toContain(`\\"behindAfterMs\\":${26 * HOUR * 1000}`);
+    expect(configOf(shipper({ alarms: { databasesBehind: { maxAge: Duration.hours(30) } } }).template)).toContain(`\\"behindAfterMs\\":${30 * HOUR * 1000}`);
+    expect(construct.metricDatabasesBehind().metricName).toBe('DatabasesBehind');
+  });
+
   test('dead letters: any message visible in the dead-letter queue', () => {
     const [alarm] = alarmOn(shipper().template, 'ApproximateNumberOfMessagesVisible');
     expect(alarm).toMatchObject({
@@ -101,9 +120,10 @@ describe('shipper alarms', () => {
   test('every alarm is a public property and in `alarms`; none notifies anyone without an alarm topic', () => {
     const { template, construct } = shipper();
     expect(construct.alarms).toEqual([
-      construct.announcementAlarm, construct.failureAlarm, construct.handlerErrorAlarm, construct.deadLetterQueueAlarm,
+      construct.announcementAlarm, construct.databasesBehindAlarm, construct.failureAlarm,
+      construct.handlerErrorAlarm, construct.deadLetterQueueAlarm,
     ]);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     for (const a of Object.values<any>(template.findResources('AWS::CloudWatch::Alarm'))) expect(a.Properties.AlarmActions).toBeUndefined();
   });
 
@@ -113,7 +133,7 @@ describe('shipper alarms', () => {
     const db = rds.DatabaseInstance.fromDatabaseInstanceAttributes(stack, 'Db', { instanceIdentifier: 'orders', instanceEndpointAddress: 'x', port: 5432, securityGroups: [] });
     new RdsSnapshotShipper(stack, 'Shipper', { vaultAccount: FAILSAFE, instances: [db], alarmTopic });
     const alarms = Object.values<any>(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(5);
     for (const a of alarms) {
       expect(a.Properties.AlarmActions).toEqual([`arn:aws:sns:eu-west-1:${LIVE}:pager`]);
       expect(a.Properties.OKActions).toEqual([`arn:aws:sns:eu-west-1:${LIVE}:pager`]);
@@ -123,12 +143,17 @@ describe('shipper alarms', () => {
   test('each alarm can be turned off', () => {
     const { template, construct } = shipper({
       alarms: {
-        announcements: { enabled: false }, failures: { enabled: false }, handlerErrors: { enabled: false }, deadLetterQueue: { enabled: false },
+        announcements: { enabled: false },
+        databasesBehind: { enabled: false },
+        failures: { enabled: false },
+        handlerErrors: { enabled: false },
+        deadLetterQueue: { enabled: false },
       },
     });
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     expect(construct.alarms).toEqual([]);
     expect(construct.announcementAlarm).toBeUndefined();
+    expect(construct.databasesBehindAlarm).toBeUndefined();
   });
 
   test('each alarm can be tuned', () => {
@@ -159,10 +184,11 @@ describe('shipper alarms', () => {
     expect(construct.dashboard).toBeDefined();
     const body = JSON.stringify(Object.values<any>(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties);
     expect(body).toContain('rds-failsafe-live');
+    expect(body).toMatch(/"DatabasesBehind[^a-z]{1,12}service[^a-z]{1,12}shipper-/);
     expect(body).toContain(`MetricName=\\\\\\"ShippedCopyAge\\\\\\" service=\\\\\\"${construct.ownerId}\\\\\\"`);
     // The alarm status widget lists every alarm, by ARN.
     const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarmIds).toHaveLength(4);
+    expect(alarmIds).toHaveLength(5);
     for (const id of alarmIds) expect(body).toContain(`{"Fn::GetAtt":["${id}","Arn"]}`);
   });
 });

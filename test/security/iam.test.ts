@@ -48,7 +48,7 @@ const SHIPPER: Entry[] = [
   DLQ,
   {
     sid: 'ReadState',
-    actions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeOptionGroups'],
+    actions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeOptionGroups', 'rds:DescribeAccountAttributes'],
     resources: 'unscoped',
     why: 'paginated list calls over all instances, snapshots and option groups; RDS authorizes listing only on *',
   },
@@ -68,7 +68,7 @@ const SHIPPER_WITH_CLUSTERS: Entry[] = [
   DLQ,
   {
     sid: 'ReadState',
-    actions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeOptionGroups', 'rds:DescribeDBClusters', 'rds:DescribeDBClusterSnapshots'],
+    actions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeOptionGroups', 'rds:DescribeAccountAttributes', 'rds:DescribeDBClusters', 'rds:DescribeDBClusterSnapshots'],
     resources: 'unscoped',
     why: 'paginated list calls over all instances, clusters, their snapshots and option groups; RDS authorizes listing only on *',
   },
@@ -98,7 +98,7 @@ const VAULT: Entry[] = [
   DLQ,
   {
     sid: 'ReadState',
-    actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
+    actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeAccountAttributes'],
     resources: 'unscoped',
     why: 'paginated list calls over the shared and manual snapshots of instances and clusters; RDS authorizes listing only on *',
   },

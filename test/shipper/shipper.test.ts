@@ -52,7 +52,9 @@ describe('RdsSnapshotShipper', () => {
       Runtime: 'nodejs24.x',
       Handler: 'index.handler',
       Architectures: ['arm64'],
-      Timeout: 300,
+      // Sized for 1,000 databases: see the capacity props.
+      Timeout: 600,
+      MemorySize: 1024,
       DeadLetterConfig: { TargetArn: Match.anyValue() },
       LoggingConfig: { LogGroup: Match.anyValue() },
     });
@@ -287,6 +289,10 @@ describe('RdsSnapshotShipper props validation', () => {
     ['maxCopiesInFlight of 0', { maxCopiesInFlight: 0 }, /maxCopiesInFlight must be a whole number from 1 to 20, got 0/],
     ['maxCopiesInFlight above the RDS limit', { maxCopiesInFlight: 21 }, /maxCopiesInFlight must be a whole number from 1 to 20, got 21/],
     ['a fractional quota', { manualSnapshotQuota: 1.5 }, /manualSnapshotQuota must be a whole number/],
+    ['maxClusterCopiesInFlight above the RDS limit', { maxClusterCopiesInFlight: 6 }, /maxClusterCopiesInFlight must be a whole number from 1 to 5, got 6/],
+    ['a negative headroom', { manualSnapshotHeadroom: -1 }, /manualSnapshotHeadroom must be a whole number from 0 to 100000, got -1/],
+    ['a memory size below 256 MiB', { memorySize: 128 }, /memorySize must be a whole number from 256 to 10240, got 128/],
+    ['a timeout over Lambda\'s 15 minutes', { timeout: Duration.minutes(20) }, /timeout must be from 1 minute to 15 minutes, got 20 minutes/],
     ['an empty tag key', { instances: undefined, selectByTag: { key: '', value: 'x' } }, /selectByTag.key must be 1 to 128 characters/],
   ])('rejects %s', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);

@@ -57,7 +57,7 @@ describe('RdsSnapshotVault', () => {
     expect(config).toContain('\\"minimumCopies\\":5');
     expect(config).toContain(`\\"topicArn\\":\\"${TOPIC}\\"`);
     expect(vault.sourceAccounts).toEqual([LIVE]);
-    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 300 });
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 600, MemorySize: 1024 });
   });
 
   test('the vault key has rotation on and is retained; an existing key can be passed', () => {
@@ -121,7 +121,7 @@ describe('RdsSnapshotVault', () => {
         expect(actions).not.toContain('rds:ModifyDBSnapshotAttribute');
         expect(actions).not.toContain('kms:*');
         expect(actions).not.toContain('iam:PassRole');
-        if (s.Resource === '*') expect(actions).toEqual(['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots']);
+        if (s.Resource === '*') expect(actions).toEqual(['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeAccountAttributes']);
       }
     });
 
@@ -158,6 +158,8 @@ describe('RdsSnapshotVault props validation', () => {
     ['minimumCopies below 1', { minimumCopies: 0 }, /RdsSnapshotVault: minimumCopies must be a whole number from 1 to 1000, got 0/],
     ['a fractional minimumCopies', { minimumCopies: 2.5 }, /minimumCopies must be a whole number/],
     ['maxCopiesInFlight above 20', { maxCopiesInFlight: 50 }, /maxCopiesInFlight must be a whole number from 1 to 20, got 50/],
+    ['maxClusterCopiesInFlight above 5', { maxClusterCopiesInFlight: 10 }, /RdsSnapshotVault: maxClusterCopiesInFlight must be a whole number from 1 to 5, got 10/],
+    ['a timeout under a minute', { timeout: Duration.seconds(30) }, /RdsSnapshotVault: timeout must be from 1 minute to 15 minutes, got 30 seconds/],
   ])('rejects %s', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
   });
