@@ -120,8 +120,8 @@ export interface ShipperOutcome extends PassCounts {
   readonly announced: number;
   /** Per selected database, its newest shipped (shared and announced) copy. */
   readonly shippedCopies: ReadonlyArray<{ readonly database: string; readonly time: Date }>;
-  /** The selected databases that have fallen behind. */
-  readonly behind: { readonly databases: readonly string[] };
+  /** The selected databases that have fallen behind; only sweeps, which see them all, report it. */
+  readonly behind?: { readonly databases: readonly string[] };
 }
 
 /**
@@ -138,7 +138,7 @@ export function shipperMetrics(o: ShipperOutcome, now: Date, durationMs: number)
     count(MetricName.SHARES, o.shared),
     count(MetricName.ANNOUNCEMENTS, o.announced),
     count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
-    count(MetricName.DATABASES_BEHIND, o.behind.databases.length),
+    ...(o.behind ? [count(MetricName.DATABASES_BEHIND, o.behind.databases.length)] : []),
     { name: MetricName.PASS_DURATION, unit: 'Milliseconds', value: durationMs },
     ...o.shippedCopies.map((c) => ({
       name: MetricName.SHIPPED_COPY_AGE,

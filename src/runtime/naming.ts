@@ -39,3 +39,28 @@ export function shippingCopyIdentifier(dbIdentifier: string, sourceSnapshotTime:
   }
   return `${SHIPPER_SNAPSHOT_PREFIX}${dbIdentifier.toLowerCase()}-${compactTimestamp(sourceSnapshotTime)}`;
 }
+
+const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6})$/;
+
+/**
+ * Reads database and time from a shipper copy's name
+ * (`failsafe-<database>-<yyyymmdd>-<hhmmss>`), or undefined if it is not one.
+ */
+export function parseShippedName(identifier: string): { database: string; time: Date } | undefined {
+  const m = SHIPPED_NAME.exec(identifier.toLowerCase());
+  if (!m) return undefined;
+  const [, database, d, t] = m;
+  if (!isValidDbIdentifier(database)) return undefined;
+  const time = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`);
+  if (Number.isNaN(time.getTime()) || compactTimestamp(time) !== `${d}-${t}`) return undefined;
+  return { database, time };
+}
+
+/**
+ * The database an automated snapshot belongs to, from its identifier
+ * (`rds:<database>-<yyyy-mm-dd-hh-mm>`), or undefined if it is not one.
+ */
+export function parseAutomatedName(identifier: string): string | undefined {
+  const m = /^rds:([a-z][a-z0-9-]*)-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}$/.exec(identifier.toLowerCase());
+  return m && isValidDbIdentifier(m[1]) ? m[1] : undefined;
+}

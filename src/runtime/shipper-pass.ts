@@ -1,38 +1,23 @@
 /**
- * One reconcile pass of the shipper: gather the state of the Live account in
- * bulk, plan, carry the plan out. Gathering and acting are thin adapters over
- * the AWS SDK v3; all decisions are made by `planShipper`.
+ * One reconcile pass of the shipper: gather the state of the Live account (in
+ * bulk, or of the one database an RDS event is about), plan, carry the plan
+ * out. Gathering and acting are thin adapters over the AWS SDK v3; all
+ * decisions are made by `planShipper`.
  */
-import {
-  AddTagsToResourceCommand,
-  DescribeOptionGroupsCommand,
-  paginateDescribeDBClusters,
-  paginateDescribeDBInstances,
-  RDSClient,
-} from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { baseCode, CopyStarter, gatherWithinBudget, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated, shareSnapshot } from './actions';
+import { baseCode, CopyStarter, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated, shareSnapshot } from './actions';
 import { parseArnAccount } from './aws';
 import { ShipperConfig } from './config';
-import { describeError, Logger } from './log';
+import { EventFocus } from './events';
+import { Logger } from './log';
 import { ShipperOutcome } from './metric-names';
 import { SHIPPER_SNAPSHOT_PREFIX } from './naming';
-import { readAccountQuotas } from './quotas';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
-import {
-  DbInstance,
-  DbSnapshot,
-  Finding,
-  isDefaultOptionGroup,
-  mayHaveUnshareableOptions,
-  OptionGroup,
-  planShipper,
-  ShipperAction,
-  sourceTimeOf,
-} from './shipper-plan';
-import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
+import { DbSnapshot, Finding, planShipper, ShipperAction, ShipperPlanConfig, sourceTimeOf } from './shipper-plan';
+import { gatherAccount, gatherDatabase } from './shipper-state';
 import { Behind, databasesBehind } from './staleness';
-import { TagKeys, toTagList, toTagMap } from './tags';
+import { TagKeys, toTagList } from './tags';
 
 export interface ShipperDeps extends PassDeps {
   readonly sns: SNSClient;
@@ -43,8 +28,11 @@ export const DEFAULT_BEHIND_AFTER_MS = 26 * 3_600_000;
 
 export interface ShipperPassSummary extends ShipperOutcome {
   readonly selected: number;
-  /** The selected databases that have fallen behind, and the one furthest behind. */
-  readonly behind: Behind;
+  /**
+   * The selected databases that have fallen behind, and the one furthest
+   * behind; only a sweep, which sees every database, reports it.
+   */
+  readonly behind?: Behind;
   /** How long listing the account took. */
   readonly listingMs: number;
   readonly copiesAlreadyThere: number;
@@ -57,69 +45,6 @@ export interface ShipperPassSummary extends ShipperOutcome {
 /** The ARN of a snapshot of the same kind, account and region as `arn`. */
 function siblingArn(arn: string, identifier: string): string {
   return arn.replace(/:(snapshot|cluster-snapshot):[^:]*(:[^:]*)?$/, `:$1:${identifier}`);
-}
-
-/** The DB clusters (Aurora) of the account, in pages of 100. */
-async function listClusters(rds: RDSClient): Promise<DbInstance[]> {
-  const out: DbInstance[] = [];
-  for await (const page of paginateDescribeDBClusters({ client: rds, pageSize: 100 }, {})) {
-    for (const c of page.DBClusters ?? []) {
-      out.push({
-        kind: 'cluster',
-        identifier: c.DBClusterIdentifier ?? '',
-        arn: c.DBClusterArn ?? '',
-        engine: c.Engine ?? '',
-        status: c.Status ?? '',
-        backupRetentionPeriod: c.BackupRetentionPeriod ?? 0,
-        tags: toTagMap(c.TagList),
-      });
-    }
-  }
-  return out;
-}
-
-async function listInstances(rds: RDSClient): Promise<DbInstance[]> {
-  const out: DbInstance[] = [];
-  for await (const page of paginateDescribeDBInstances({ client: rds, pageSize: 100 }, {})) {
-    for (const i of page.DBInstances ?? []) {
-      out.push({
-        identifier: i.DBInstanceIdentifier ?? '',
-        arn: i.DBInstanceArn ?? '',
-        engine: i.Engine ?? '',
-        status: i.DBInstanceStatus ?? '',
-        backupRetentionPeriod: i.BackupRetentionPeriod ?? 0,
-        clusterIdentifier: i.DBClusterIdentifier,
-        tags: toTagMap(i.TagList),
-      });
-    }
-  }
-  return out;
-}
-
-/**
- * Reads the option groups that can stop a snapshot from being shared: only the
- * non-default groups of Oracle and SQL Server snapshots, one call per distinct
- * group. A group that cannot be read is left out, and the planner reports it.
- */
-async function readOptionGroups(rds: RDSClient, snapshots: readonly DbSnapshot[], log: Logger): Promise<Map<string, OptionGroup>> {
-  const names = new Set(
-    snapshots.filter((s) => mayHaveUnshareableOptions(s.engine) && !isDefaultOptionGroup(s.optionGroupName)).map((s) => s.optionGroupName!),
-  );
-  const out = new Map<string, OptionGroup>();
-  for (const name of names) {
-    try {
-      const res = await rds.send(new DescribeOptionGroupsCommand({ OptionGroupName: name }));
-      const group = res.OptionGroupsList?.[0];
-      if (!group) continue;
-      out.set(name, {
-        name,
-        permanentOrPersistent: (group.Options ?? []).filter((o) => o.Permanent || o.Persistent).map((o) => o.OptionName ?? ''),
-      });
-    } catch (e) {
-      log.log('error', 'could not read option group', { optionGroup: name, ...describeError(e) });
-    }
-  }
-  return out;
 }
 
 function logFinding(log: Logger, f: Finding): void {
@@ -177,34 +102,34 @@ function correlationIdOf(action: ShipperAction): string {
   return action.type === 'copy' ? siblingArn(action.source.arn, action.targetIdentifier) : action.snapshot.arn;
 }
 
-export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): Promise<ShipperPassSummary> {
+/**
+ * The selection of a pass that is about one database: that database, if the
+ * configuration selects it by name or may select it by tag; else undefined.
+ */
+function focusedSelection(config: ShipperPlanConfig, focus: EventFocus): ShipperPlanConfig['selection'] | undefined {
+  const named = (ids: readonly string[] | undefined) => (ids ?? []).filter((id) => id.toLowerCase() === focus.database);
+  const identifiers = focus.kind === 'instance' ? named(config.selection.identifiers) : [];
+  const clusterIdentifiers = focus.kind === 'cluster' ? named(config.selection.clusterIdentifiers) : [];
+  if (identifiers.length === 0 && clusterIdentifiers.length === 0 && !config.selection.tag) return undefined;
+  return { identifiers, clusterIdentifiers, ...(config.selection.tag ? { tag: config.selection.tag } : {}) };
+}
+
+/**
+ * A pass. Without `focus` it is a sweep of the whole account. With it (an RDS
+ * event about one database) it reads and acts on that database alone: a few
+ * calls, whatever the size of the account. A database the configuration does
+ * not select costs no call at all.
+ */
+export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig, focus?: EventFocus): Promise<ShipperPassSummary> {
   const { rds, sns, log } = deps;
   const now = deps.now();
-
-  // DB clusters are read only when the selection can name one: a shipper of
-  // instances makes no more calls than it did before clusters were supported.
-  const withClusters = (config.selection.clusterIdentifiers?.length ?? 0) > 0 || config.selection.tag !== undefined;
-  const none = Promise.resolve([] as never[]);
-  const gathered = await gatherWithinBudget(deps, 'listing the account', Promise.all([
-    listInstances(rds),
-    listDbSnapshots(rds, 'automated'),
-    listDbSnapshots(rds, 'manual'),
-    withClusters ? listClusters(rds) : none,
-    withClusters ? listDbClusterSnapshots(rds, 'automated') : none,
-    withClusters ? listDbClusterSnapshots(rds, 'manual') : none,
-    readAccountQuotas(rds, log),
-  ]));
-  const [instances, automatedSnapshots, manualSnapshots, clusters, automatedClusterSnapshots, manualClusterSnapshots, quotas] = gathered.value;
-  const optionGroups = await readOptionGroups(rds, automatedSnapshots, log);
-
-  const plan = planShipper(config, {
-    now,
-    instances: [...instances, ...clusters],
-    automatedSnapshots: [...automatedSnapshots, ...automatedClusterSnapshots],
-    manualSnapshots: [...manualSnapshots, ...manualClusterSnapshots],
-    optionGroups,
-    quotas,
-  });
+  const selection = focus ? focusedSelection(config, focus) : config.selection;
+  if (!selection) {
+    log.log('info', `the event is about ${focus!.database}, which this shipper does not select`, { event: 'event-ignored', database: focus!.database, eventId: focus!.eventId });
+    return emptySummary();
+  }
+  const gathered = focus ? await gatherDatabase(deps, focus) : await gatherAccount(deps, config);
+  const plan = planShipper({ ...config, selection }, { now, ...gathered.state });
   for (const f of plan.findings) logFinding(log, f);
 
   const counts = { copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, expired: 0, deferred: 0 };
@@ -287,18 +212,26 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig): 
   for (const [database, time] of shippedNow) {
     if (plan.selected.includes(database) && time.getTime() > (shipped.get(database)?.getTime() ?? -Infinity)) shipped.set(database, time);
   }
-  const behind = databasesBehind(plan.selected, shipped, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS);
-  if (behind.oldest) {
+  const behind = focus ? undefined : databasesBehind(plan.selected, shipped, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS);
+  if (behind?.oldest) {
     log.log('warn', `${behind.databases.length} selected databases are behind; the furthest behind is ${behind.oldest.database}`, {
       event: 'databases-behind', count: behind.databases.length, oldest: behind.oldest.database, oldestRecoveryPoint: behind.oldest.time?.toISOString() ?? 'never shipped',
     });
   }
   return {
     selected: plan.selected.length,
-    behind,
-    listingMs: gathered.ms,
+    ...(behind ? { behind } : {}),
+    listingMs: gathered.listingMs,
     ...counts,
     ...passOutcome(plan.findings, run, counts.deferred),
     shippedCopies: [...shipped.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([database, time]) => ({ database, time })),
+  };
+}
+
+/** What a pass that had nothing to do reports. */
+function emptySummary(): ShipperPassSummary {
+  return {
+    selected: 0, listingMs: 0, copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, expired: 0, deferred: 0,
+    failures: 0, failuresByAction: {}, copiesFailedInRds: 0, errorFindings: 0, findings: {}, shippedCopies: [],
   };
 }

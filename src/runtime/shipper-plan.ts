@@ -81,6 +81,12 @@ export interface ShipperState {
   readonly optionGroups: ReadonlyMap<string, OptionGroup>;
   /** The account's manual snapshot quotas, where `DescribeAccountAttributes` could read them. */
   readonly quotas?: AccountQuotas;
+  /**
+   * Whether the state holds one database only (a pass woken by an RDS event
+   * about it): the copies in flight of the whole account are then unknown,
+   * and RDS enforces the limit on them.
+   */
+  readonly partial?: boolean;
 }
 
 export type ShipperAction =
@@ -385,7 +391,8 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
   const ordered = byStaleness(
     candidates, (c) => c.db.identifier, (c) => c.source.createTime!.getTime(), (db) => shippedTimes.get(db), (c) => c.db.identifier,
   );
-  const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, own.filter(isInProgress).length);
+  const inFlight = state.partial ? undefined : own.filter(isInProgress).length;
+  const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, inFlight);
   for (const candidate of ordered) {
     const copy = allocate(candidate, budget, config, findings);
     if (copy) actions.push(copy);

@@ -12,7 +12,9 @@
 import { createHash } from 'node:crypto';
 import { AccountQuotas, Budget, BudgetConfig, budgetOf, DbKind, kindOf, refusalMessage, refusalOf, take } from './budget';
 import { RecoveryPoint } from './metric-names';
-import { compactTimestamp, isValidDbIdentifier } from './naming';
+import { compactTimestamp, parseShippedName } from './naming';
+
+export { parseShippedName } from './naming';
 import { parseSnapshotArn } from './schema';
 import { DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
 import { byStaleness } from './staleness';
@@ -124,7 +126,6 @@ export const MAX_COMPLETION_RECORDS_PER_PASS = 25;
  */
 export const COMPLETION_COUNT_WINDOW_MS = 2 * 86_400_000;
 
-const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6})$/;
 
 /**
  * The vault copy's identifier, derived from the shipped snapshot's ARN alone.
@@ -147,19 +148,6 @@ export function vaultCopyIdentifier(shippedArn: string): string {
   return `${VAULT_SNAPSHOT_PREFIX}${database}-${compactTimestamp(named.time)}-${hash}`;
 }
 
-/**
- * Reads database and time from a shipper copy's name
- * (`failsafe-<database>-<yyyymmdd>-<hhmmss>`), or undefined if it is not one.
- */
-export function parseShippedName(identifier: string): { database: string; time: Date } | undefined {
-  const m = SHIPPED_NAME.exec(identifier.toLowerCase());
-  if (!m) return undefined;
-  const [, database, d, t] = m;
-  if (!isValidDbIdentifier(database)) return undefined;
-  const time = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`);
-  if (Number.isNaN(time.getTime()) || compactTimestamp(time) !== `${d}-${t}`) return undefined;
-  return { database, time };
-}
 
 /** The key that groups copies of one source database. */
 export function sourceKeyOf(account: string, region: string, database: string): string {

@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { ApiCallCounter } from '../runtime/api-counter';
 import { SDK_CLIENT_CONFIG } from '../runtime/aws';
 import { parseShipperConfig } from '../runtime/config';
+import { shipperFocusOf } from '../runtime/events';
 import { describeError } from '../runtime/log';
 import { shipperMetrics } from '../runtime/metric-names';
 import { runShipperPass, ShipperPassSummary } from '../runtime/shipper-pass';
@@ -31,6 +32,8 @@ function triggerOf(event: any): Record<string, unknown> {
 
 export interface ShipperResult extends ShipperPassSummary {
   readonly passId: string;
+  /** What the pass read: the whole account (a sweep), or one database (an RDS event). */
+  readonly scope: string;
   readonly durationMs: number;
   readonly apiCalls: Record<string, number>;
 }
@@ -43,6 +46,9 @@ export async function handler(event: unknown, context?: Context): Promise<Shippe
   log.log('info', 'pass started', { event: 'pass-started', ...triggerOf(event) });
   try {
     const config = parseShipperConfig(process.env.SHIPPER_CONFIG);
+    // An RDS event about one database wakes a pass over that database alone;
+    // anything else (the schedule, a retry) wakes a sweep of the account.
+    const focus = shipperFocusOf(event);
     const summary = await runShipperPass(
       {
         rds,
@@ -52,9 +58,10 @@ export async function handler(event: unknown, context?: Context): Promise<Shippe
         remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Number.MAX_SAFE_INTEGER,
       },
       config,
+      focus,
     );
     const durationMs = Date.now() - started;
-    const result = { passId, ...summary, durationMs, apiCalls: counter.take() };
+    const result = { passId, scope: focus ? `database ${focus.database}` : 'account', ...summary, durationMs, apiCalls: counter.take() };
     log.log(summary.failures > 0 ? 'warn' : 'info', 'pass finished', { event: 'pass-finished', ...result });
     publishMetrics(telemetry, config.ownerId, shipperMetrics(summary, new Date(), durationMs));
     return result;

@@ -113,6 +113,44 @@ describe('bundled shipper against the emulator', () => {
     expect(out.logs.every((l) => l.correlation_id === out.result.passId)).toBe(true); // the pass id is every line's correlation id
   });
 
+  test('an RDS event about one database costs a handful of calls, whatever the size of the account; one about another database costs none', async () => {
+    const live = await createLiveAccount(emulator, LIVE);
+    const ids = Array.from({ length: 30 }, (_, i) => `db-${String(i).padStart(2, '0')}`);
+    for (const id of ids) await live.createDatabase(id, 'none');
+    await live.createDatabase('not-selected', 'none');
+    const config = shipperConfig(live, ids, { maxCopiesInFlight: 20 });
+    for (let i = 0; i < 4; i++) await runShipper(live, config); // everything shipped
+    await live.takeAnnouncements();
+    const rdsEvent = (eventId: string, sourceIdentifier: string) => ({
+      'source': 'aws.rds', 'detail-type': 'RDS DB Snapshot Event', 'detail': { EventID: eventId, SourceIdentifier: sourceIdentifier },
+    });
+
+    // A new automated snapshot of db-07: the event pass reads db-07 alone and copies it.
+    const snapshot = await live.createAutomatedSnapshot('db-07', new Date(Date.now() + 60_000));
+    const created = await runShipper(live, config, rdsEvent('RDS-EVENT-0091', snapshot.DBSnapshotIdentifier!));
+    expect(created.result).toMatchObject({ scope: 'database db-07', selected: 1, copiesStarted: 1, failures: 0 });
+    expect(created.result.apiCalls).toEqual({
+      'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 1,
+    });
+    expect(created.result.behind).toBeUndefined(); // only a sweep sees every database
+
+    // The copy finished (RDS-EVENT-0197): shared and announced, for the same reads.
+    const copy = (await live.manualSnapshots()).find((s) => s.DBSnapshotIdentifier!.startsWith('failsafe-db-07-') && !s.TagList?.some((t) => t.Key === TagKeys.ANNOUNCED))!;
+    const finished = await runShipper(live, config, rdsEvent('RDS-EVENT-0197', copy.DBSnapshotIdentifier!));
+    expect(finished.result).toMatchObject({ shared: 1, announced: 1, failures: 0 });
+    expect(finished.result.apiCalls).toEqual({
+      'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1,
+      'rds:ModifyDBSnapshotAttribute': 1, 'rds:AddTagsToResource': 1, 'sns:Publish': 1,
+    });
+    expect((await live.takeAnnouncements()).map((m) => JSON.parse(m).snapshotIdentifier)).toEqual([copy.DBSnapshotIdentifier]);
+
+    // An event about a database the shipper does not select: no call at all.
+    const other = await runShipper(live, config, rdsEvent('RDS-EVENT-0091', 'rds:not-selected-2026-11-20-11-00'));
+    expect(other.result).toMatchObject({ copiesStarted: 0 });
+    expect(other.result.apiCalls).toEqual({});
+    expect(other.logs).toContainEqual(expect.objectContaining({ event: 'event-ignored', database: 'not-selected' }));
+  });
+
   test('the tag selector finds databases at run time; a missing database is reported without stopping the others', async () => {
     const live = await createLiveAccount(emulator, LIVE);
     await live.createDatabase('orders', 'none');

@@ -1,0 +1,38 @@
+/**
+ * What an RDS event tells a pass: the one database it is about. RDS events are
+ * best effort (they can be lost or arrive out of order), so they only make the
+ * work quicker: a pass woken by one reads and acts on that database alone, and
+ * the scheduled sweep remains the full reconcile. Shared by both handlers.
+ */
+import { DbKind } from './budget';
+import { parseAutomatedName, parseShippedName } from './naming';
+
+/** The database an event is about, and the event. */
+export interface EventFocus {
+  readonly kind: DbKind;
+  readonly database: string;
+  /** For example RDS-EVENT-0091. */
+  readonly eventId: string;
+  /** The snapshot the event names. */
+  readonly snapshot: string;
+}
+
+/**
+ * The shipper's events: a new automated snapshot of a DB instance
+ * (RDS-EVENT-0091) or of a DB cluster (RDS-EVENT-0169), and a finished copy
+ * of the shipper's (RDS-EVENT-0197; RDS has no such event for cluster copies).
+ * Undefined for anything else, which then wakes a full sweep.
+ */
+export function shipperFocusOf(event: unknown): EventFocus | undefined {
+  const e = event as { source?: unknown; detail?: { EventID?: unknown; SourceIdentifier?: unknown } } | undefined;
+  const eventId = e?.detail?.EventID;
+  const snapshot = e?.detail?.SourceIdentifier;
+  if (e?.source !== 'aws.rds' || typeof eventId !== 'string' || typeof snapshot !== 'string') return undefined;
+  const focus = (kind: DbKind, database: string | undefined) => (database === undefined ? undefined : { kind, database, eventId, snapshot });
+  switch (eventId) {
+    case 'RDS-EVENT-0091': return focus('instance', parseAutomatedName(snapshot));
+    case 'RDS-EVENT-0169': return focus('cluster', parseAutomatedName(snapshot));
+    case 'RDS-EVENT-0197': return focus('instance', parseShippedName(snapshot)?.database);
+    default: return undefined;
+  }
+}
