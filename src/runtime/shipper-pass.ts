@@ -231,7 +231,20 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig, f
 /** What a pass that had nothing to do reports. */
 function emptySummary(): ShipperPassSummary {
   return {
-    selected: 0, listingMs: 0, copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, expired: 0, deferred: 0,
-    failures: 0, failuresByAction: {}, copiesFailedInRds: 0, errorFindings: 0, findings: {}, shippedCopies: [],
+    selected: 0,
+    listingMs: 0,
+    copiesStarted: 0,
+    copiesAlreadyThere: 0,
+    shared: 0,
+    announced: 0,
+    deleted: 0,
+    expired: 0,
+    deferred: 0,
+    failures: 0,
+    failuresByAction: {},
+    copiesFailedInRds: 0,
+    errorFindings: 0,
+    findings: {},
+    shippedCopies: [],
   };
 }

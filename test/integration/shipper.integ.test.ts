@@ -139,8 +139,12 @@ describe('bundled shipper against the emulator', () => {
     const finished = await runShipper(live, config, rdsEvent('RDS-EVENT-0197', copy.DBSnapshotIdentifier!));
     expect(finished.result).toMatchObject({ shared: 1, announced: 1, failures: 0 });
     expect(finished.result.apiCalls).toEqual({
-      'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1,
-      'rds:ModifyDBSnapshotAttribute': 1, 'rds:AddTagsToResource': 1, 'sns:Publish': 1,
+      'rds:DescribeDBInstances': 1,
+      'rds:DescribeDBSnapshots': 2,
+      'rds:DescribeAccountAttributes': 1,
+      'rds:ModifyDBSnapshotAttribute': 1,
+      'rds:AddTagsToResource': 1,
+      'sns:Publish': 1,
     });
     expect((await live.takeAnnouncements()).map((m) => JSON.parse(m).snapshotIdentifier)).toEqual([copy.DBSnapshotIdentifier]);
 
