@@ -14,9 +14,10 @@ import { Logger } from './log';
 import { ShipperOutcome } from './metric-names';
 import { SHIPPER_SNAPSHOT_PREFIX } from './naming';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
-import { DbSnapshot, Finding, planShipper, ShipperAction, ShipperPlanConfig, sourceTimeOf } from './shipper-plan';
+import { DbSnapshot, Finding, isOwnedBy, planShipper, ShipperAction, ShipperPlanConfig, sourceTimeOf } from './shipper-plan';
 import { gatherAccount, gatherDatabase } from './shipper-state';
 import { Behind, databasesBehind } from './staleness';
+import { decodeSuccessors, encodeSuccessors } from './successors';
 import { TagKeys, toTagList } from './tags';
 
 export interface ShipperDeps extends PassDeps {
@@ -90,6 +91,7 @@ function explain(code: string | undefined, action: string, config: ShipperConfig
           + `${TagKeys.OWNER}=${config.ownerId}, and rds:AddTagsToResource to tag the copy on creation`,
         'share-and-announce': 'the function\'s role needs rds:ModifyDBSnapshotAttribute (rds:ModifyDBClusterSnapshotAttribute for a cluster) and rds:AddTagsToResource on its own copies '
           + `(resource tag ${TagKeys.OWNER}=${config.ownerId}), and sns:Publish on ${config.topicArn}`,
+        'set-successors': `the function's role needs rds:AddTagsToResource with the tag key ${TagKeys.SUCCESSORS} on its own copies`,
         'delete': `the function's role needs rds:DeleteDBSnapshot (rds:DeleteDBClusterSnapshot for a cluster) on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`,
       }[action] ?? "the function's role is not allowed to do this";
     default:
@@ -120,7 +122,9 @@ function focusedSelection(config: ShipperPlanConfig, focus: EventFocus): Shipper
  * calls, whatever the size of the account. A database the configuration does
  * not select costs no call at all.
  */
-export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig, focus?: EventFocus): Promise<ShipperPassSummary> {
+export async function runShipperPass(
+  deps: ShipperDeps, config: ShipperConfig, focus?: EventFocus, inheritedSuccessors?: string,
+): Promise<ShipperPassSummary> {
   const { rds, sns, log } = deps;
   const now = deps.now();
   const selection = focus ? focusedSelection(config, focus) : config.selection;
@@ -129,7 +133,7 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig, f
     return emptySummary();
   }
   const gathered = focus ? await gatherDatabase(deps, focus) : await gatherAccount(deps, config);
-  const plan = planShipper({ ...config, selection }, { now, ...gathered.state });
+  const plan = planShipper({ ...config, selection }, { now, ...gathered.state, ...(inheritedSuccessors ? { inheritedSuccessors } : {}) });
   for (const f of plan.findings) logFinding(log, f);
 
   const counts = { copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, expired: 0, deferred: 0 };
@@ -186,6 +190,14 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig, f
         actionLog.log('info', 'copy announced', { event: 'announced', database: action.database, snapshot: s.identifier, messageId: published.MessageId });
         return;
       }
+      case 'set-successors': {
+        const successors = { Key: TagKeys.SUCCESSORS, Value: action.successors };
+        await rds.send(new AddTagsToResourceCommand({ ResourceName: action.snapshot.arn, Tags: [successors] }));
+        actionLog.log('info', 'copy in flight hands its slot on to the databases waiting', {
+          event: 'successors-set', database: action.database, snapshot: action.snapshot.identifier, successors: action.successors,
+        });
+        return;
+      }
       case 'delete': {
         if (await deleteSnapshot(rds, action.snapshot) === 'gone') {
           actionLog.log('info', 'copy was already deleted', { event: 'delete-skipped', database: action.database, snapshot: action.snapshot.identifier });
@@ -218,13 +230,70 @@ export async function runShipperPass(deps: ShipperDeps, config: ShipperConfig, f
       event: 'databases-behind', count: behind.databases.length, oldest: behind.oldest.database, oldestRecoveryPoint: behind.oldest.time?.toISOString() ?? 'never shipped',
     });
   }
-  return {
+  const summary: ShipperPassSummary = {
     selected: plan.selected.length,
     ...(behind ? { behind } : {}),
     listingMs: gathered.listingMs,
     ...counts,
     ...passOutcome(plan.findings, run, counts.deferred),
     shippedCopies: [...shipped.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([database, time]) => ({ database, time })),
+  };
+  const finished = focus?.eventId === 'RDS-EVENT-0197'
+    ? gathered.state.manualSnapshots.find((c) => c.identifier === focus.snapshot && c.status === 'available' && isOwnedBy(c, config.ownerId))
+    : undefined;
+  return finished ? (await handOnSlot(deps, config, finished)).reduce(addSummaries, summary) : summary;
+}
+
+/** A pass over a finished copy's successors tries at most this many of them, in turn, to find one that needs a copy. */
+export const MAX_SUCCESSOR_TRIES = 3;
+
+/**
+ * After RDS-EVENT-0197: the finished copy's slot goes to the first of its
+ * successors that still needs a copy (successors.ts). The finished copy's
+ * list is cleared first, so that a repeated event hands nothing on twice.
+ */
+async function handOnSlot(deps: ShipperDeps, config: ShipperConfig, finished: DbSnapshot): Promise<ShipperPassSummary[]> {
+  const names = decodeSuccessors(finished.tags[TagKeys.SUCCESSORS]);
+  if (names.length === 0) return [];
+  await deps.rds.send(new AddTagsToResourceCommand({ ResourceName: finished.arn, Tags: [{ Key: TagKeys.SUCCESSORS, Value: '' }] }));
+  deps.log.log('info', `copy ${finished.identifier} has finished; its slot goes to the first of ${names.join(', ')} that needs a copy`, {
+    event: 'slot-handed-on', snapshot: finished.identifier, successors: names,
+  });
+  const out: ShipperPassSummary[] = [];
+  for (const [i, database] of names.slice(0, MAX_SUCCESSOR_TRIES).entries()) {
+    const focus: EventFocus = { kind: 'instance', database, eventId: 'successor', snapshot: finished.identifier };
+    const pass = await runShipperPass(deps, config, focus, encodeSuccessors(names.slice(i + 1)));
+    out.push(pass);
+    // The slot is taken: by this copy, by one a concurrent pass made, or RDS has none free after all.
+    if (pass.copiesStarted + pass.copiesAlreadyThere + pass.deferred > 0) break;
+  }
+  return out;
+}
+
+/** Two passes' outcomes as one: counts added, findings merged. */
+function addSummaries(a: ShipperPassSummary, b: ShipperPassSummary): ShipperPassSummary {
+  const add = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>) => {
+    const out: Record<string, number> = { ...x };
+    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    ...a,
+    selected: a.selected + b.selected,
+    listingMs: a.listingMs + b.listingMs,
+    copiesStarted: a.copiesStarted + b.copiesStarted,
+    copiesAlreadyThere: a.copiesAlreadyThere + b.copiesAlreadyThere,
+    shared: a.shared + b.shared,
+    announced: a.announced + b.announced,
+    deleted: a.deleted + b.deleted,
+    expired: a.expired + b.expired,
+    deferred: a.deferred + b.deferred,
+    failures: a.failures + b.failures,
+    failuresByAction: add(a.failuresByAction, b.failuresByAction),
+    copiesFailedInRds: a.copiesFailedInRds + b.copiesFailedInRds,
+    errorFindings: a.errorFindings + b.errorFindings,
+    findings: add(a.findings, b.findings),
+    shippedCopies: [...a.shippedCopies, ...b.shippedCopies],
   };
 }
 

@@ -14,6 +14,7 @@
 import { AccountQuotas, Budget, BudgetConfig, budgetOf, DbKind, kindOf, refusalMessage, refusalOf, take } from './budget';
 import { isValidDbIdentifier, MAX_CLUSTER_IDENTIFIER_LENGTH, shippingCopyIdentifier } from './naming';
 import { byStaleness } from './staleness';
+import { dealSuccessors } from './successors';
 import { TagKeys, TagMap } from './tags';
 
 export type { DbKind } from './budget';
@@ -87,6 +88,11 @@ export interface ShipperState {
    * and RDS enforces the limit on them.
    */
   readonly partial?: boolean;
+  /**
+   * In a pass that takes over a finished copy's slot: the databases still
+   * waiting after this one, for its copy to hand on in turn (successors.ts).
+   */
+  readonly inheritedSuccessors?: string;
 }
 
 export type ShipperAction =
@@ -103,6 +109,8 @@ export type ShipperAction =
     readonly encrypt: boolean;
   }
   | { readonly type: 'share-and-announce'; readonly database: string; readonly snapshot: DbSnapshot }
+  /** Records on a copy in flight the databases it hands its slot to when it finishes (successors.ts). */
+  | { readonly type: 'set-successors'; readonly database: string; readonly snapshot: DbSnapshot; readonly successors: string }
   | { readonly type: 'delete'; readonly database: string; readonly snapshot: DbSnapshot; readonly cause: DeleteCause; readonly reason: string };
 
 /** Why a copy is deleted: it passed the retention, or RDS failed to make it. */
@@ -393,10 +401,15 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
   );
   const inFlight = state.partial ? undefined : own.filter(isInProgress).length;
   const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, inFlight);
+  const waiting: string[] = [];
   for (const candidate of ordered) {
     const copy = allocate(candidate, budget, config, findings);
     if (copy) actions.push(copy);
+    else if (refusalOf(budget) === 'in-flight') waiting.push(candidate.db.identifier);
   }
+  // Copies in flight hand their slots to the databases waiting, stalest first.
+  // Only DB snapshot copies: RDS emits no event when a cluster copy finishes.
+  if (kind === 'instance') handOn(state, own, waiting, actions);
 
   // 2. Every copy this shipper owns, selected database or not: share and
   //    announce the finished ones, clear failed ones, trim by retention.
@@ -568,4 +581,36 @@ function allocate(c: Candidate, budget: Budget, config: ShipperPlanConfig, findi
       [TagKeys.SOURCE_TIME]: c.source.createTime!.toISOString(),
     },
   };
+}
+
+/**
+ * Successors (successors.ts). A sweep deals the databases waiting for a slot
+ * out to the copies in flight: those it starts get them as a tag on creation,
+ * those already in flight get a `set-successors` action when theirs differ. A
+ * pass that takes over a finished copy's slot passes on what it inherited.
+ */
+function handOn(state: ShipperState, own: readonly DbSnapshot[], waiting: readonly string[], actions: ShipperAction[]): void {
+  const started = actions.flatMap((a, i) => (a.type === 'copy' ? [i] : []));
+  if (state.partial) {
+    if (!state.inheritedSuccessors) return;
+    for (const i of started) withSuccessors(actions, i, state.inheritedSuccessors);
+    return;
+  }
+  const inFlight = own.filter(isInProgress).sort((a, b) => a.identifier.localeCompare(b.identifier));
+  const carriers = [...inFlight.map((c) => c.identifier), ...started.map((i) => (actions[i] as { targetIdentifier: string }).targetIdentifier)];
+  if (carriers.length === 0) return;
+  const dealt = dealSuccessors(waiting, carriers);
+  for (const i of started) withSuccessors(actions, i, dealt.get((actions[i] as { targetIdentifier: string }).targetIdentifier)!);
+  for (const copy of inFlight) {
+    const successors = dealt.get(copy.identifier)!;
+    if ((copy.tags[TagKeys.SUCCESSORS] ?? '') === successors) continue;
+    actions.push({ type: 'set-successors', database: copy.tags[TagKeys.SOURCE_DATABASE] ?? copy.dbIdentifier, snapshot: copy, successors });
+  }
+}
+
+/** Puts successors on the copy action at index `i`, if there are any. */
+function withSuccessors(actions: ShipperAction[], i: number, successors: string): void {
+  const a = actions[i];
+  if (a.type !== 'copy' || successors === '') return;
+  actions[i] = { ...a, tags: { ...a.tags, [TagKeys.SUCCESSORS]: successors } };
 }

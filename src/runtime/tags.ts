@@ -23,13 +23,18 @@ export const TagKeys = {
   SOURCE_TIME: `${TAG_PREFIX}source-time`,
   /** Set by the shipper once the copy is shared and announced (ISO 8601 time). */
   ANNOUNCED: `${TAG_PREFIX}announced`,
+  /**
+   * Shipper copies in flight: the databases waiting for a copy slot, stalest
+   * first, that this copy hands its slot to when it finishes (see successors.ts).
+   */
+  SUCCESSORS: `${TAG_PREFIX}successors`,
   /** Set by the vault on its copy once it first finds the copy available (ISO 8601 time): counted once as completed. */
   COMPLETED: `${TAG_PREFIX}completed`,
 } as const;
 
 /** Every tag key the shipper writes. IAM limits its tagging to these keys. */
 export const SHIPPER_TAG_KEYS: readonly string[] = [
-  TagKeys.OWNER, TagKeys.SOURCE_DATABASE, TagKeys.SOURCE_SNAPSHOT, TagKeys.SOURCE_TIME, TagKeys.ANNOUNCED,
+  TagKeys.OWNER, TagKeys.SOURCE_DATABASE, TagKeys.SOURCE_SNAPSHOT, TagKeys.SOURCE_TIME, TagKeys.ANNOUNCED, TagKeys.SUCCESSORS,
 ];
 
 /** Every tag key the vault writes at creation. IAM limits its tagging on creation to these keys. */

@@ -469,12 +469,12 @@ export class RdsSnapshotShipper extends Construct {
     });
     const copies = withClusters ? [ownCopies, ownClusterCopies] : [ownCopies];
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'MarkOwnCopiesAnnounced',
+      sid: 'MarkOwnCopiesAnnouncedAndTheirSuccessors',
       actions: ['rds:AddTagsToResource'],
       resources: copies,
       conditions: {
         'StringEquals': { [owner]: this.ownerId },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.ANNOUNCED] },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.ANNOUNCED, TagKeys.SUCCESSORS] },
       },
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({

@@ -2,7 +2,7 @@
  * The bundled shipper handler, exactly as shipped in assets/, against the AWS
  * emulator: a Live account with three databases (unencrypted, aws/rds, CMK).
  */
-import { CopyDBSnapshotCommand } from '@aws-sdk/client-rds';
+import { CopyDBSnapshotCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import { parseMessage } from '../../src/runtime/schema';
 import { TagKeys } from '../../src/runtime/tags';
 import { Emulator, startEmulator } from '../emulator/emulator';
@@ -212,6 +212,7 @@ describe('bundled shipper against the emulator, copies that take time', () => {
   let slow: Emulator;
   beforeAll(async () => { slow = await startEmulator({ copyPendingDescribes: 50 }); });
   afterAll(async () => { await slow?.stop(); });
+  beforeEach(async () => { await slow.reset(); });
 
   test('copies RDS refuses because too many are in flight wait for a later pass: deferred, not failed', async () => {
     const live = await createLiveAccount(slow, LIVE);
@@ -229,5 +230,43 @@ describe('bundled shipper against the emulator, copies that take time', () => {
     });
     expect(out.result).toMatchObject({ copiesStarted: 3, failures: 0, deferred: 3 });
     expect(out.logs.filter((l) => l.event === 'copy-refused')).toEqual([expect.objectContaining({ level: 'WARN', reason: 'copies-in-flight' })]);
+  });
+
+  test('a finished copy hands its slot to the stalest database waiting, in a pass about it alone', async () => {
+    const live = await createLiveAccount(slow, LIVE);
+    const ids = ['db-a', 'db-b', 'db-c', 'db-d', 'db-e'];
+    for (const id of ids) await live.createDatabase(id, 'none');
+    const config = shipperConfig(live, ids, { maxCopiesInFlight: 2 });
+    const run = async (event: object = scheduled) => {
+      const out = await invokeBundled('shipper/shipper.lambda', event, {
+        endpoint: slow.endpoint, credentials: await slow.credentialsFor(LIVE), environment: { SHIPPER_CONFIG: JSON.stringify(config) },
+      });
+      if (out.error) throw new Error(out.error);
+      return out;
+    };
+    const successorsOf = async (db: string) => (await live.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: db, SnapshotType: 'manual' })))
+      .DBSnapshots!.map((c) => ({
+      id: c.DBSnapshotIdentifier!, status: c.Status, successors: c.TagList?.find((t) => t.Key === TagKeys.SUCCESSORS)?.Value,
+    }));
+
+    // The sweep starts two copies and deals the three databases waiting out to them.
+    const sweep = await run();
+    expect(sweep.result).toMatchObject({ copiesStarted: 2, findings: { 'copy-deferred-in-flight-limit': 3 } });
+    const [copyA] = await successorsOf('db-a');
+    expect(copyA.successors).toBe('db-c db-e');
+
+    // db-a's copy finishes (the emulator's creating phase ends), and RDS-EVENT-0197 arrives.
+    for (let i = 0; i < 50 && (await successorsOf('db-a'))[0].status !== 'available'; i++);
+    const event = { 'source': 'aws.rds', 'detail-type': 'RDS DB Snapshot Event', 'detail': { EventID: 'RDS-EVENT-0197', SourceIdentifier: copyA.id } };
+    const finished = await run(event);
+    expect(finished.result).toMatchObject({ shared: 1, announced: 1, copiesStarted: 1, failures: 0 });
+    // db-c takes the slot and carries the rest of the list; db-a's list is cleared, so a repeated event hands nothing on.
+    expect((await successorsOf('db-c'))[0]).toMatchObject({ status: 'creating', successors: 'db-e' });
+    expect((await successorsOf('db-a'))[0].successors).toBe('');
+    const again = await run(event);
+    expect(again.result).toMatchObject({ copiesStarted: 0, shared: 0 });
+    // The event pass costs a handful of calls: db-a, then db-c.
+    const reads = Object.entries(finished.result.apiCalls as Record<string, number>).filter(([k]) => k.includes(':Describe')).reduce((n, [, v]) => n + v, 0);
+    expect(reads).toBe(8);
   });
 });

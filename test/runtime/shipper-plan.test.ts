@@ -99,8 +99,10 @@ describe('planShipper: copying', () => {
       config({ selection: { identifiers: ['a1', 'a2'] }, maxCopiesInFlight: 1 }),
       state({ instances: [instance('a1'), instance('a2')], automatedSnapshots: [snapA, automated('a2', 0)], manualSnapshots: [inProgress] }),
     );
-    expect(plan.actions).toEqual([]);
+    expect(plan.actions.filter((a) => a.type === 'copy')).toEqual([]);
     expect(codes(plan)).toContain('copy-deferred-in-flight-limit');
+    // a2 waits: the copy in flight hands its slot to it when it finishes.
+    expect(plan.actions).toEqual([{ type: 'set-successors', database: 'a1', snapshot: inProgress, successors: 'a2' }]);
   });
 
   test('no copy starts at the manual snapshot quota', () => {

@@ -55,7 +55,7 @@ const SHIPPER: Entry[] = [
   { sid: 'CopyAutomatedSnapshotsAsOwnedCopies', actions: ['rds:CopyDBSnapshot'], resources: [/:snapshot:rds:orders-\*"/, /:snapshot:failsafe-\*"/], conditionKeys: [OWNER_REQUEST_TAG] },
   { sid: 'TagCopiesOnCreation', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_REQUEST_TAG, 'aws:TagKeys'] },
   NO_CLAIMING('failsafe'),
-  { sid: 'MarkOwnCopiesAnnounced', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
+  { sid: 'MarkOwnCopiesAnnouncedAndTheirSuccessors', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
   { sid: 'ShareAndDeleteOwnCopiesOnly', actions: ['rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBSnapshot'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_RESOURCE_TAG] },
   ...KEYS_VIA_RDS('', /ShippingKey[A-F0-9]{8}","Arn"/),
   { actions: ['sns:Publish'], resources: [/^\{"Ref":"ShipperTopic[A-F0-9]{8}"\}$/] },
@@ -81,7 +81,7 @@ const SHIPPER_WITH_CLUSTERS: Entry[] = [
   },
   { sid: 'TagCopiesOnCreation', actions: ['rds:AddTagsToResource'], resources: OWN('failsafe', true), conditionKeys: [OWNER_REQUEST_TAG, 'aws:TagKeys'] },
   NO_CLAIMING('failsafe', true),
-  { sid: 'MarkOwnCopiesAnnounced', actions: ['rds:AddTagsToResource'], resources: OWN('failsafe', true), conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
+  { sid: 'MarkOwnCopiesAnnouncedAndTheirSuccessors', actions: ['rds:AddTagsToResource'], resources: OWN('failsafe', true), conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
   {
     sid: 'ShareAndDeleteOwnCopiesOnly',
     actions: ['rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBSnapshot', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:DeleteDBClusterSnapshot'],

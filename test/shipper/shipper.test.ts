@@ -109,16 +109,16 @@ describe('RdsSnapshotShipper', () => {
       expect(s.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: shipper.ownerId } });
     });
 
-    test('tagging is limited to the shipper\'s tag keys: owned tags on creation, the announced mark on owned copies', () => {
+    test('tagging is limited to the shipper\'s tag keys: owned tags on creation, the announced mark and the successors on owned copies', () => {
       const { template, shipper } = build();
       const st = roleStatements(template);
       expect(st.TagCopiesOnCreation.Condition).toEqual({
         'StringEquals': { [`aws:RequestTag/${TagKeys.OWNER}`]: shipper.ownerId },
         'ForAllValues:StringEquals': { 'aws:TagKeys': SHIPPER_TAG_KEYS },
       });
-      expect(st.MarkOwnCopiesAnnounced.Condition).toEqual({
+      expect(st.MarkOwnCopiesAnnouncedAndTheirSuccessors.Condition).toEqual({
         'StringEquals': { [`aws:ResourceTag/${TagKeys.OWNER}`]: shipper.ownerId },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.ANNOUNCED] },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.ANNOUNCED, TagKeys.SUCCESSORS] },
       });
     });
 
