@@ -5,7 +5,9 @@
 import { AddTagsToResourceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { baseCode, CopyStarter, gatherWithinBudget, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated } from './actions';
 import { errorCode, parseArnAccount } from './aws';
+import { DbKind } from './budget';
 import { VaultConfig } from './config';
+import { EventFocus } from './events';
 import { describeError, Logger } from './log';
 import { PassCounts, RecoveryPoint } from './metric-names';
 import { readAccountQuotas } from './quotas';
@@ -179,14 +181,31 @@ async function listShipped(deps: VaultDeps, config: VaultConfig, log: Logger, no
 }
 
 /**
- * The vault's own state for a pass. A sweep lists every manual snapshot. An
- * announcement lists only those of the announced database, of its kind: a
- * copy keeps its database's identifier, so the cost of an announcement does
+ * What a vault pass is about: everything (a sweep), one announced snapshot,
+ * or one database (an RDS event about one of the vault's copies).
+ */
+export type VaultScope =
+  | { readonly kind: 'sweep' }
+  | { readonly kind: 'announcement'; readonly snapshot: ShippedSnapshot }
+  | { readonly kind: 'database'; readonly focus: EventFocus };
+
+/** The database a scope is about, with its kind, or undefined for a sweep. */
+function databaseOf(scope: VaultScope): { readonly kind?: DbKind; readonly database: string } | undefined {
+  if (scope.kind === 'announcement') return scope.snapshot;
+  if (scope.kind === 'database') return scope.focus;
+  return undefined;
+}
+
+/**
+ * The vault's own state for a pass. A sweep lists every manual snapshot. A
+ * pass about one database lists only its snapshots, of its kind: a copy keeps
+ * its database's identifier, so the cost of an announcement or an event does
  * not grow with what the vault holds.
  */
-async function listManual(rds: RDSClient, announced?: ShippedSnapshot): Promise<DbSnapshot[]> {
-  if (!announced) return [...await listDbSnapshots(rds, 'manual'), ...await listDbClusterSnapshots(rds, 'manual')];
-  return announced.kind === 'cluster' ? listDbClusterSnapshots(rds, 'manual', announced.database) : listDbSnapshots(rds, 'manual', announced.database);
+async function listManual(rds: RDSClient, scope: VaultScope): Promise<DbSnapshot[]> {
+  const one = databaseOf(scope);
+  if (!one) return [...await listDbSnapshots(rds, 'manual'), ...await listDbClusterSnapshots(rds, 'manual')];
+  return one.kind === 'cluster' ? listDbClusterSnapshots(rds, 'manual', one.database) : listDbSnapshots(rds, 'manual', one.database);
 }
 
 /** The ARN of the shipper copy an action is about: its correlation id, as in the shipper's logs. */
@@ -199,18 +218,21 @@ function correlationIdOf(action: VaultAction): string | undefined {
  * the copy for it is made; without, it is a sweep: everything shared with the
  * account is copied and retention is applied.
  */
-export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announced?: ShippedSnapshot): Promise<VaultPassSummary> {
+export async function runVaultPass(deps: VaultDeps, config: VaultConfig, scope: VaultScope = { kind: 'sweep' }): Promise<VaultPassSummary> {
   const { rds, log } = deps;
-  const gathered = await gatherWithinBudget(deps, announced ? 'listing the announced database\'s copies' : 'listing the vault', Promise.all([
-    announced ? Promise.resolve({ shipped: [announced], failedRegions: [] }) : listShipped(deps, config, log, deps.now()),
-    listManual(rds, announced),
+  const announced = scope.kind === 'announcement' ? scope.snapshot : undefined;
+  const what = scope.kind === 'sweep' ? 'listing the vault' : `listing the copies of ${databaseOf(scope)!.database}`;
+  const gathered = await gatherWithinBudget(deps, what, Promise.all([
+    scope.kind === 'sweep' ? listShipped(deps, config, log, deps.now()) : Promise.resolve({ shipped: announced ? [announced] : [], failedRegions: [] }),
+    listManual(rds, scope),
     readAccountQuotas(rds, log),
   ]));
   const [{ shipped, failedRegions }, manualSnapshots, quotas] = gathered.value;
-  const plan = planVault(config, { now: deps.now(), region: deps.region, shipped, manualSnapshots, partial: announced !== undefined, quotas });
+  const plan = planVault(config, { now: deps.now(), region: deps.region, shipped, manualSnapshots, partial: scope.kind !== 'sweep', quotas });
   for (const f of plan.findings) {
     log.log(f.level, f.message, { event: 'finding', code: f.code, snapshot: f.snapshot, source: f.source, snapshotCorrelationId: f.snapshotCorrelationId });
   }
+
   const counts = { copiesStarted: 0, copiesAlreadyThere: 0, copiesCompleted: 0, deleted: 0, expired: 0, deferred: 0 };
   const copies = new CopyStarter(rds);
   const actions = announced ? plan.actions.filter((a) => a.type === 'copy') : plan.actions;
@@ -277,9 +299,9 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, announc
     errorFindings: outcome.errorFindings + failedRegions.length,
     failedRegions,
     listingMs: gathered.ms,
-    // An announcement sees one database only: the recovery points of the
-    // whole vault are reported by sweeps.
-    ...(announced ? {} : { recoveryPoints: plan.recoveryPoints }),
+    // A pass about one database sees that database only: the recovery points
+    // of the whole vault are reported by sweeps.
+    ...(scope.kind === 'sweep' ? { recoveryPoints: plan.recoveryPoints } : {}),
   };
   // An announcement whose copy could not be started is retried by Lambda and,
   // if it keeps failing, ends in the dead-letter queue.

@@ -10,10 +10,11 @@ import type { Context } from 'aws-lambda';
 import { ApiCallCounter } from '../runtime/api-counter';
 import { SDK_CLIENT_CONFIG, parseArnAccount } from '../runtime/aws';
 import { parseVaultConfig, VaultConfig } from '../runtime/config';
+import { vaultFocusOf } from '../runtime/events';
 import { describeError, Logger } from '../runtime/log';
 import { vaultMetrics } from '../runtime/metric-names';
 import { createTelemetry, publishMetrics, startPass } from '../runtime/telemetry';
-import { runVaultPass, validateAnnouncement, VaultDeps, VaultPassSummary } from '../runtime/vault-pass';
+import { runVaultPass, validateAnnouncement, VaultDeps, VaultPassSummary, VaultScope } from '../runtime/vault-pass';
 
 const telemetry = createTelemetry('rds-snapshot-vault');
 const counter = new ApiCallCounter();
@@ -35,7 +36,7 @@ function rdsIn(region: string): RDSClient {
 
 export interface VaultResult {
   readonly passId: string;
-  readonly trigger: 'announcement' | 'sweep';
+  readonly trigger: 'announcement' | 'rds-event' | 'sweep';
   readonly accepted: number;
   readonly rejected: number;
   /** Rejected messages by reason code. */
@@ -73,7 +74,7 @@ async function handleRecords(records: unknown[], config: VaultConfig, deps: Vaul
     const child = log.child({ messageId, snapshotCorrelationId: validation.snapshot.arn });
     child.log('info', 'announcement accepted', { event: 'message-accepted', database: validation.snapshot.database });
     try {
-      summaries.push(await runVaultPass({ ...deps, log: child }, config, validation.snapshot));
+      summaries.push(await runVaultPass({ ...deps, log: child }, config, { kind: 'announcement', snapshot: validation.snapshot }));
     } catch (e) {
       errors.push(e);
       const summary = (e as { summary?: VaultPassSummary }).summary;
@@ -117,7 +118,9 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
   const started = Date.now();
   counter.take();
   const records = (event as { Records?: unknown })?.Records;
-  const trigger = records !== undefined ? 'announcement' : 'sweep';
+  // An RDS event about one of the vault's copies wakes a pass over that copy's database alone.
+  const focus = records === undefined ? vaultFocusOf(event) : undefined;
+  const trigger = records !== undefined ? 'announcement' : focus ? 'rds-event' : 'sweep';
   log.log('info', 'pass started', { event: 'pass-started', trigger });
   try {
     const config = parseVaultConfig(process.env.VAULT_CONFIG);
@@ -139,7 +142,8 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
         out = await handleRecords(records, config, deps, log);
       }
     } else {
-      out = { accepted: 0, rejected: 0, rejectedByReason: {}, summaries: [await runVaultPass(deps, config)] };
+      const scope: VaultScope = focus ? { kind: 'database', focus } : { kind: 'sweep' };
+      out = { accepted: 0, rejected: 0, rejectedByReason: {}, summaries: [await runVaultPass(deps, config, scope)] };
     }
     const durationMs = Date.now() - started;
     const { errors, ...handled } = out;

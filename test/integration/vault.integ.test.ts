@@ -250,6 +250,32 @@ describe('bundled vault against the emulator', () => {
     expect(total(large)).toBeLessThanOrEqual(5);
   });
 
+  test('RDS-EVENT-0197 for a vault copy wakes a pass over that database alone: it records the copy and applies its retention', async () => {
+    const { live, failsafe } = await setUp();
+    // Five daily copies of orders, and copies of 20 other databases.
+    const base = Date.now() - 40 * DAY;
+    for (let d = 0; d < 5; d++) await live.createShippedSnapshot('orders', new Date(base + d * DAY), FAILSAFE);
+    for (let i = 0; i < 20; i++) {
+      await live.createDatabase(`other-${i}`, 'none');
+      await live.createShippedSnapshot(`other-${i}`, new Date(Date.now() - DAY), FAILSAFE);
+    }
+    const config = vaultConfig(failsafe, live, { retentionMs: 7 * DAY, minimumCopies: 2, maxCopiesInFlight: 20 });
+    await runVault(emulator, failsafe, config, { source: 'aws.events' }); // copies everything: 25 copies
+    await runVault(emulator, failsafe, config, { source: 'aws.events' }); // ...that may hold 20 at once
+    const newest = (await failsafe.manualSnapshots()).filter((c) => c.DBInstanceIdentifier === 'orders').map((c) => c.DBSnapshotIdentifier!).sort().at(-1)!;
+    const event = { 'source': 'aws.rds', 'detail-type': 'RDS DB Snapshot Event', 'detail': { EventID: 'RDS-EVENT-0197', SourceIdentifier: newest } };
+    const out = await runVault(emulator, failsafe, config, event);
+    expect(out.result.trigger).toBe('rds-event');
+    // Retention keeps the newest 2 of orders' 5 copies (all past the retention): it deletes 3, and nothing of the others.
+    expect(out.result.summaries[0]).toMatchObject({ expired: 3, failures: 0 });
+    expect((await failsafe.manualSnapshots()).filter((c) => c.DBInstanceIdentifier === 'orders')).toHaveLength(2);
+    expect((await failsafe.manualSnapshots()).filter((c) => c.DBInstanceIdentifier !== 'orders')).toHaveLength(20);
+    // Its second newest copy, made by the last sweep, is recorded as completed here.
+    expect(out.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 1, 'rds:DescribeAccountAttributes': 1, 'rds:DeleteDBSnapshot': 3, 'rds:AddTagsToResource': 1 });
+    // It sees one database: the recovery points of the vault are left to sweeps.
+    expect(out.emf.some((d) => JSON.stringify(d).includes('OldestRecoveryPointAge'))).toBe(false);
+  });
+
   test('the vault plans against the quota the account reports, keeping the headroom free', async () => {
     const { live, failsafe } = await setUp();
     const time = new Date(Date.now() - DAY);

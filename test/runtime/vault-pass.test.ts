@@ -116,10 +116,11 @@ describe('runVaultPass with an announcement', () => {
     if (!v.ok) throw new Error(v.reason);
     return v.snapshot;
   };
+  const asAnnouncement = (snapshot: ReturnType<typeof announced>) => ({ kind: 'announcement' as const, snapshot });
 
   test('copies by ARN with the vault key, and only copies', async () => {
     rdsMock.on(CopyDBSnapshotCommand).resolves({});
-    const out = await runVaultPass(deps(), config, announced());
+    const out = await runVaultPass(deps(), config, asAnnouncement(announced()));
     expect(out.copiesStarted).toBe(1);
     expect(rdsMock.commandCalls(CopyDBSnapshotCommand)[0].args[0].input).toMatchObject({
       SourceDBSnapshotIdentifier: snapshotArn,
@@ -132,18 +133,18 @@ describe('runVaultPass with an announcement', () => {
 
   test('a duplicate delivery that races a copy counts as done', async () => {
     rdsMock.on(CopyDBSnapshotCommand).rejects(Object.assign(new Error('exists'), { name: 'DBSnapshotAlreadyExistsFault' }));
-    expect(await runVaultPass(deps(), config, announced())).toMatchObject({ copiesStarted: 0, copiesAlreadyThere: 1, failures: 0 });
+    expect(await runVaultPass(deps(), config, asAnnouncement(announced()))).toMatchObject({ copiesStarted: 0, copiesAlreadyThere: 1, failures: 0 });
   });
 
   test('a copy that cannot start fails the invocation, so Lambda retries and then dead-letters it', async () => {
     rdsMock.on(CopyDBSnapshotCommand).rejects(Object.assign(new Error('no key'), { name: 'KMSKeyNotAccessibleFault' }));
-    await expect(runVaultPass(deps(), config, announced())).rejects.toThrow(/could not be started/);
+    await expect(runVaultPass(deps(), config, asAnnouncement(announced()))).rejects.toThrow(/could not be started/);
   });
 
   test('a source in another region is copied by its ARN alone', async () => {
     rdsMock.on(CopyDBSnapshotCommand).resolves({});
     const otherArn = snapshotArn.replace(REGION, 'eu-central-1');
-    await runVaultPass(deps(), config, { ...announced(), region: 'eu-central-1', arn: otherArn });
+    await runVaultPass(deps(), config, asAnnouncement({ ...announced(), region: 'eu-central-1', arn: otherArn }));
     expect(rdsMock.commandCalls(CopyDBSnapshotCommand)[0].args[0].input).toMatchObject({
       SourceDBSnapshotIdentifier: otherArn,
       TargetDBSnapshotIdentifier: `vault-${LIVE}-eu-central-1-failsafe-orders-20261120-120000`,

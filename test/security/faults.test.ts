@@ -254,9 +254,9 @@ describe('vault', () => {
     const announced = (s: DBSnapshot, time: string) => ({ arn: s.DBSnapshotArn!, account: LIVE, region: REGION, identifier: s.DBSnapshotIdentifier!, database: 'alpha', time: new Date(time) });
     const newer = { ...A, DBSnapshotIdentifier: 'failsafe-alpha-20261120-110000', DBSnapshotArn: A.DBSnapshotArn };
     const older = shared('failsafe-alpha-20261119-110000');
-    await runVaultPass(deps(), config, announced(newer, '2026-11-20T11:00:00Z'));
-    await runVaultPass(deps(), config, announced(older, '2026-11-19T11:00:00Z'));
-    await runVaultPass(deps(), config, announced(newer, '2026-11-20T11:00:00Z'));
+    await runVaultPass(deps(), config, { kind: 'announcement', snapshot: announced(newer, '2026-11-20T11:00:00Z') });
+    await runVaultPass(deps(), config, { kind: 'announcement', snapshot: announced(older, '2026-11-19T11:00:00Z') });
+    await runVaultPass(deps(), config, { kind: 'announcement', snapshot: announced(newer, '2026-11-20T11:00:00Z') });
     expect(rdsMock.commandCalls(CopyDBSnapshotCommand).map((c) => c.args[0].input.TargetDBSnapshotIdentifier)).toEqual([
       `vault-${LIVE}-${REGION}-failsafe-alpha-20261120-110000`,
       `vault-${LIVE}-${REGION}-failsafe-alpha-20261119-110000`,
