@@ -97,6 +97,22 @@ export interface VaultAlarmsOptions {
   readonly rejectedMessages?: CountAlarmOptions;
 
   /**
+   * Databases behind, one alarm per source: the source's last manifest lists
+   * a database that the vault holds no copy of, or none newer than `maxAge`.
+   * It stays in its state until the next manifest; the log line
+   * `databases-behind` names them.
+   * @default enabled, maxAge 26 hours
+   */
+  readonly databasesBehind?: AgeAlarmOptions;
+
+  /**
+   * No manifest, one alarm per source: no manifest arrived from the source
+   * for `maxAge`. The shipper publishes one a day.
+   * @default enabled, maxAge 26 hours
+   */
+  readonly manifest?: AgeAlarmOptions;
+
+  /**
    * Handler errors: invocations of the function that failed, as Lambda counts them.
    * @default enabled, 1 or more in an hour
    */

@@ -150,6 +150,23 @@ export class AlarmFactory {
     }));
   }
 
+  /**
+   * Fires when the last value reported (for example a verdict on a manifest
+   * that comes once a day) is 1 or more, and stays so until a value under 1
+   * comes: missing data keeps the state.
+   */
+  public lastValue(id: string, o: AlarmOptions | undefined, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm | undefined {
+    if (o?.enabled === false) return undefined;
+    return this.add(new cloudwatch.Alarm(this.scope, id, {
+      alarmDescription: `${this.what}: ${description}`,
+      metric,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    }));
+  }
+
   /** Fires when nothing was counted in any hour for `maxAge`; missing data breaches. */
   public absence(id: string, o: AgeAlarmOptions | undefined, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm | undefined {
     if (o?.enabled === false) return undefined;

@@ -36,6 +36,12 @@ export interface ShipperConfig extends ShipperPlanConfig {
    * @default 26 hours
    */
   readonly behindAfterMs?: number;
+  /**
+   * Sweeps in the first this many milliseconds of a UTC day publish the
+   * manifest (manifest.ts).
+   * @default - no manifest
+   */
+  readonly manifestWindowMs?: number;
 }
 
 /** Reads the configuration the construct wrote into the function's environment. */
@@ -59,6 +65,7 @@ export function parseShipperConfig(raw: string | undefined): ShipperConfig {
   checkBudget(c, fail);
   if (c.retentionMs < MIN_RETENTION_MS) fail('retentionMs must be at least one day');
   if (c.behindAfterMs !== undefined && !isWholeNumberAtLeast(c.behindAfterMs, 1)) fail('behindAfterMs must be a whole number of at least 1');
+  if (c.manifestWindowMs !== undefined && !isWholeNumberAtLeast(c.manifestWindowMs, 1)) fail('manifestWindowMs must be a whole number of at least 1');
   const sel = c.selection ?? {};
   const strings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((i: unknown) => typeof i === 'string'));
   if (!strings(sel.identifiers)) fail('selection.identifiers must be a list of strings');
@@ -85,6 +92,12 @@ export interface VaultConfig extends VaultPlanConfig {
    * @default retentionMs
    */
   readonly retireAfterMs?: number;
+  /**
+   * A database in a source's manifest whose newest vault copy is older than
+   * this, or that has none, counts as behind (DatabasesBehind).
+   * @default 26 hours
+   */
+  readonly behindAfterMs?: number;
 }
 
 export function parseVaultConfig(raw: string | undefined): VaultConfig {
@@ -116,5 +129,6 @@ export function parseVaultConfig(raw: string | undefined): VaultConfig {
   if (c.retireAfterMs !== undefined && !(isWholeNumberAtLeast(c.retireAfterMs, 1) && c.retireAfterMs >= MIN_RETENTION_MS)) {
     fail('retireAfterMs must be a whole number of at least one day');
   }
+  if (c.behindAfterMs !== undefined && !isWholeNumberAtLeast(c.behindAfterMs, 1)) fail('behindAfterMs must be a whole number of at least 1');
   return c as VaultConfig;
 }

@@ -57,9 +57,13 @@ export const MetricName = {
   SHIPPED_COPY_AGE: 'ShippedCopyAge',
   /**
    * Shipper, per sweep: selected databases whose newest shipped copy is older
-   * than the alarm's maxAge, or that were never shipped.
+   * than the alarm's maxAge, or that were never shipped. Vault, per manifest
+   * part and source: databases the manifest lists that the vault holds no
+   * copy of, or none newer than the alarm's maxAge.
    */
   DATABASES_BEHIND: 'DatabasesBehind',
+  /** Vault, per source (account and region): manifest parts received and checked. */
+  MANIFESTS_RECEIVED: 'ManifestsReceived',
 } as const;
 
 export type MetricUnitName = 'Count' | 'Seconds' | 'Milliseconds';
@@ -156,6 +160,12 @@ export interface VaultOutcome extends PassCounts {
   readonly copiesCompleted: number;
   /** The newest recovery point per source database, or undefined if the pass could not read them. */
   readonly recoveryPoints?: readonly RecoveryPoint[];
+  /** Per manifest part received: its source, and how many of the databases it lists are behind in the vault. */
+  readonly manifestVerdicts?: ReadonlyArray<{
+    readonly account: string;
+    readonly region: string;
+    readonly behind: { readonly databases: readonly string[] };
+  }>;
 }
 
 export interface VaultMetricsConfig {
@@ -187,6 +197,10 @@ export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: D
     count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
     { name: MetricName.PASS_DURATION, unit: 'Milliseconds', value: durationMs },
   ];
+  for (const v of o.manifestVerdicts ?? []) {
+    const source = { [Dimension.SOURCE_ACCOUNT]: v.account, [Dimension.SOURCE_REGION]: v.region };
+    out.push(count(MetricName.MANIFESTS_RECEIVED, 1, source), count(MetricName.DATABASES_BEHIND, v.behind.databases.length, source));
+  }
   if (!o.recoveryPoints) return out;
   const points = [...o.recoveryPoints].sort((a, b) => `${a.account}/${a.region}/${a.database}`.localeCompare(`${b.account}/${b.region}/${b.database}`));
   for (const p of points) {

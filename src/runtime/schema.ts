@@ -159,3 +159,91 @@ export function parseMessage(body: string): ParseResult {
 export function serializeMessage(message: SnapshotShippedMessage): string {
   return JSON.stringify(message);
 }
+
+/**
+ * The manifest: once a day the shipper says which databases it ships, and the
+ * newest recovery point it has shipped of each, so that the vault can tell a
+ * database it never received from one that does not exist. Its own schema on
+ * the same topic (the SNS attribute `messageType` is `manifest`, for filter
+ * policies); the snapshot message above is unchanged.
+ *
+ * Version 1:
+ *
+ * | field          | type                 | meaning |
+ * |----------------|----------------------|---------|
+ * | schema         | "cdk-rds-failsafe/manifest" | fixed |
+ * | version        | 1                    | schema version |
+ * | sourceAccount  | 12 digits            | the Live account |
+ * | sourceRegion   | string               | its region |
+ * | publishedAt    | ISO 8601             | when the shipper published it |
+ * | part, parts    | whole numbers        | this part and how many: a long list is split to fit SNS's 256 KiB |
+ * | databases      | list                 | `{ kind, identifier, newestRecoveryPoint? }` per selected database; no recovery point if never shipped |
+ */
+export const MANIFEST_SCHEMA = 'cdk-rds-failsafe/manifest';
+export const MANIFEST_VERSION = 1;
+/** Largest manifest part, in bytes: SNS takes messages up to 256 KiB, and this leaves room for the envelope. */
+export const MAX_MANIFEST_BYTES = 240 * 1024;
+
+export interface ManifestEntry {
+  readonly kind: SnapshotKind;
+  readonly identifier: string;
+  /** The newest recovery point the shipper has shipped of it (ISO 8601); absent if none. */
+  readonly newestRecoveryPoint?: string;
+}
+
+export interface ManifestMessage {
+  readonly schema: typeof MANIFEST_SCHEMA;
+  readonly version: typeof MANIFEST_VERSION;
+  readonly sourceAccount: string;
+  readonly sourceRegion: string;
+  readonly publishedAt: string;
+  readonly part: number;
+  readonly parts: number;
+  readonly databases: readonly ManifestEntry[];
+}
+
+/** The `schema` a message body declares, or undefined if it is not a JSON object of a size any message may have. */
+export function schemaOf(body: unknown): unknown {
+  if (typeof body !== 'string' || Buffer.byteLength(body, 'utf8') > MAX_MANIFEST_BYTES) return undefined;
+  try {
+    const doc = JSON.parse(body);
+    return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? doc.schema : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Validates a manifest's shape; the vault checks the account and region against the topic separately. */
+export function parseManifest(body: string): { readonly ok: true; readonly manifest: ManifestMessage } | Rejection {
+  const bytes = Buffer.byteLength(body, 'utf8');
+  if (bytes > MAX_MANIFEST_BYTES) return reject('oversized', `manifest is ${bytes} bytes, over the limit of ${MAX_MANIFEST_BYTES}`);
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(body);
+  } catch (e) {
+    return reject('malformed', `manifest is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof m !== 'object' || m === null || Array.isArray(m) || m.schema !== MANIFEST_SCHEMA) return reject('unknown-schema', 'not a manifest');
+  if (m.version !== MANIFEST_VERSION) return reject('unsupported-version', `unsupported manifest version ${JSON.stringify(m.version)}; this handler reads version ${MANIFEST_VERSION}`);
+  const checks: Array<[string, (v: unknown) => boolean, string]> = [
+    ['sourceAccount', (v) => typeof v === 'string' && ACCOUNT.test(v), 'a 12-digit account id'],
+    ['sourceRegion', (v) => typeof v === 'string' && REGION.test(v), 'a region name'],
+    ['publishedAt', isIsoTime, 'an ISO 8601 time'],
+    ['part', (v) => Number.isInteger(v) && (v as number) >= 1, 'a whole number of at least 1'],
+    ['parts', (v) => Number.isInteger(v) && (v as number) >= (m.part as number) && (v as number) <= 1000, 'a whole number from part to 1000'],
+    ['databases', Array.isArray, 'a list'],
+  ];
+  for (const [field, valid, what] of checks) {
+    if (!(field in m)) return reject('malformed', `missing field "${field}"`);
+    if (!valid(m[field])) return reject('malformed', `field "${field}" must be ${what}`);
+  }
+  for (const [i, d] of (m.databases as unknown[]).entries()) {
+    const e = d as Record<string, unknown>;
+    const ok = typeof e === 'object' && e !== null
+      && (e.kind === 'instance' || e.kind === 'cluster')
+      && typeof e.identifier === 'string' && IDENT.test(e.identifier) && e.identifier.length <= 63
+      && (e.newestRecoveryPoint === undefined || isIsoTime(e.newestRecoveryPoint));
+    if (!ok) return reject('malformed', `databases[${i}] must be { kind, identifier, newestRecoveryPoint? }`);
+  }
+  return { ok: true, manifest: m as unknown as ManifestMessage };
+}

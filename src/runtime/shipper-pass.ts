@@ -7,16 +7,17 @@
 import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { baseCode, CopyStarter, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated, shareSnapshot } from './actions';
-import { parseArnAccount } from './aws';
+import { errorCode, parseArnAccount } from './aws';
 import { ShipperConfig } from './config';
 import { EventFocus } from './events';
-import { Logger } from './log';
+import { describeError, Logger } from './log';
+import { buildManifest, manifestDue } from './manifest';
 import { ShipperOutcome } from './metric-names';
 import { SHIPPER_SNAPSHOT_PREFIX } from './naming';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
-import { DbSnapshot, Finding, isOwnedBy, planShipper, ShipperAction, ShipperPlanConfig, sourceTimeOf } from './shipper-plan';
+import { DbSnapshot, Finding, isOwnedBy, planShipper, ShipperAction, ShipperPlan, ShipperPlanConfig, sourceTimeOf } from './shipper-plan';
 import { gatherAccount, gatherDatabase } from './shipper-state';
-import { Behind, databasesBehind } from './staleness';
+import { Behind, databasesBehind, DEFAULT_BEHIND_AFTER_MS } from './staleness';
 import { decodeSuccessors, encodeSuccessors } from './successors';
 import { TagKeys, toTagList } from './tags';
 
@@ -24,11 +25,10 @@ export interface ShipperDeps extends PassDeps {
   readonly sns: SNSClient;
 }
 
-/** A selected database counts as behind past this age of its newest shipped copy, unless configured. */
-export const DEFAULT_BEHIND_AFTER_MS = 26 * 3_600_000;
-
 export interface ShipperPassSummary extends ShipperOutcome {
   readonly selected: number;
+  /** Manifest parts this pass published; -1 if publishing failed. */
+  readonly manifestParts?: number;
   /**
    * The selected databases that have fallen behind, and the one furthest
    * behind; only a sweep, which sees every database, reports it.
@@ -175,6 +175,7 @@ export async function runShipperPass(
           TopicArn: config.topicArn,
           Message: serializeMessage(message),
           MessageAttributes: {
+            messageType: { DataType: 'String', StringValue: 'snapshot-shipped' },
             kind: { DataType: 'String', StringValue: message.kind },
             sourceDatabaseIdentifier: { DataType: 'String', StringValue: message.sourceDatabaseIdentifier },
             sourceAccount: { DataType: 'String', StringValue: message.sourceAccount },
@@ -230,18 +231,63 @@ export async function runShipperPass(
       event: 'databases-behind', count: behind.databases.length, oldest: behind.oldest.database, oldestRecoveryPoint: behind.oldest.time?.toISOString() ?? 'never shipped',
     });
   }
+  const manifestParts = !focus && config.manifestWindowMs !== undefined && manifestDue(now, config.manifestWindowMs)
+    ? await publishManifest(deps, config, plan.selectedDatabases, shipped)
+    : 0;
   const summary: ShipperPassSummary = {
     selected: plan.selected.length,
+    manifestParts,
     ...(behind ? { behind } : {}),
     listingMs: gathered.listingMs,
     ...counts,
-    ...passOutcome(plan.findings, run, counts.deferred),
+    ...addFailure(passOutcome(plan.findings, run, counts.deferred), manifestParts < 0),
     shippedCopies: [...shipped.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([database, time]) => ({ database, time })),
   };
   const finished = focus?.eventId === 'RDS-EVENT-0197'
     ? gathered.state.manualSnapshots.find((c) => c.identifier === focus.snapshot && c.status === 'available' && isOwnedBy(c, config.ownerId))
     : undefined;
   return finished ? (await handOnSlot(deps, config, finished)).reduce(addSummaries, summary) : summary;
+}
+
+/**
+ * Publishes the manifest: the selected databases and the newest recovery point
+ * shipped of each (manifest.ts). Returns the parts published, or -1 if it
+ * failed: that is logged and counted, and the next due sweep publishes again.
+ */
+async function publishManifest(
+  deps: ShipperDeps, config: ShipperConfig, selected: ShipperPlan['selectedDatabases'], shipped: ReadonlyMap<string, Date>,
+): Promise<number> {
+  const { account, region } = parseArnAccount(config.topicArn);
+  const parts = buildManifest({ account, region }, deps.now(), selected, shipped);
+  try {
+    for (const part of parts) {
+      await deps.sns.send(new PublishCommand({
+        TopicArn: config.topicArn,
+        Message: JSON.stringify(part),
+        MessageAttributes: {
+          messageType: { DataType: 'String', StringValue: 'manifest' },
+          sourceAccount: { DataType: 'String', StringValue: account },
+        },
+      }));
+    }
+  } catch (e) {
+    deps.log.log('error', 'the manifest could not be published; the next sweep of the day publishes it again', {
+      event: 'action-failed',
+      action: 'publish-manifest',
+      errorCode: errorCode(e),
+      ...describeError(e),
+      hint: `the function's role needs sns:Publish on ${config.topicArn}`,
+    });
+    return -1;
+  }
+  deps.log.log('info', `manifest published: ${selected.length} databases in ${parts.length} parts`, { event: 'manifest-published', databases: selected.length, parts: parts.length });
+  return parts.length;
+}
+
+/** A pass outcome with one more failed action, if `failed`. */
+function addFailure<T extends { readonly failures: number; readonly failuresByAction: Readonly<Record<string, number>> }>(o: T, failed: boolean): T {
+  if (!failed) return o;
+  return { ...o, failures: o.failures + 1, failuresByAction: { ...o.failuresByAction, 'publish-manifest': (o.failuresByAction['publish-manifest'] ?? 0) + 1 } };
 }
 
 /** A pass over a finished copy's successors tries at most this many of them, in turn, to find one that needs a copy. */

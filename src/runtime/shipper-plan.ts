@@ -154,6 +154,8 @@ export interface ShipperPlan {
   readonly findings: readonly Finding[];
   /** The databases this pass treated as selected. */
   readonly selected: readonly string[];
+  /** The same, with their kinds. */
+  readonly selectedDatabases: ReadonlyArray<{ readonly kind: DbKind; readonly identifier: string }>;
   /** Per selected database, the recovery point of its newest shared and announced copy, if it has one. */
   readonly shipped: ReadonlyArray<{ readonly database: string; readonly time: Date }>;
 }
@@ -351,7 +353,13 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
   const findings = [...instances.findings, ...clusters.findings].filter((f) => f.code !== 'no-database-selected');
   const none = (p: ShipperPlan) => p.findings.find((f) => f.code === 'no-database-selected');
   if (none(instances) && none(clusters)) findings.push(none(instances)!);
-  return { actions: [...instances.actions, ...clusters.actions], findings, selected, shipped: [...instances.shipped, ...clusters.shipped] };
+  return {
+    actions: [...instances.actions, ...clusters.actions],
+    findings,
+    selected,
+    selectedDatabases: [...instances.selectedDatabases, ...clusters.selectedDatabases],
+    shipped: [...instances.shipped, ...clusters.shipped],
+  };
 }
 
 /** A database whose newest automated snapshot has no copy yet. */
@@ -461,7 +469,8 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
     const time = shippedTimes.get(db.identifier);
     return time === undefined ? [] : [{ database: db.identifier, time: new Date(time) }];
   });
-  return { actions, findings, selected: selected.map((d) => d.identifier), shipped };
+  const selectedDatabases = selected.map((d) => ({ kind, identifier: d.identifier }));
+  return { actions, findings, selected: selected.map((d) => d.identifier), selectedDatabases, shipped };
 }
 
 /**

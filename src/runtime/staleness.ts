@@ -35,6 +35,9 @@ export function byStaleness<T>(
     || nameOf(a).localeCompare(nameOf(b)));
 }
 
+/** A database counts as behind past this age of its newest recovery point, unless configured. */
+export const DEFAULT_BEHIND_AFTER_MS = 26 * 3_600_000;
+
 /** The databases that have fallen behind, and the one furthest behind. */
 export interface Behind {
   /** Databases whose newest recovery point is older than the limit, or that have none; by name. */

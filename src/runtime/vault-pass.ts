@@ -72,7 +72,7 @@ function explain(code: string | undefined, action: string, config: VaultConfig):
 
 export type Validation = { readonly ok: true; readonly snapshot: ShippedSnapshot } | Rejection;
 
-function reject(code: RejectionCode, reason: string): Rejection {
+export function reject(code: RejectionCode, reason: string): Rejection {
   return { ok: false, code, reason };
 }
 
@@ -84,22 +84,34 @@ function reject(code: RejectionCode, reason: string): Rejection {
 /** How far in the future a recovery point may be, to allow for clock skew. */
 export const CLOCK_SKEW_MS = 15 * 60_000;
 
-export function validateAnnouncement(config: VaultConfig, topicArn: unknown, body: unknown, now: Date = new Date()): Validation {
-  if (typeof topicArn !== 'string' || !config.sources.some((s) => s.topicArn === topicArn)) {
-    return reject('unknown-topic', `message came from topic ${JSON.stringify(topicArn)}, which is not a configured source`);
+/**
+ * Why a message that says it comes from `account` and `region` is rejected
+ * when it was published on `topicArn`, a configured source: the account must
+ * be allowed, and both must be the topic's own. Undefined if they are.
+ */
+export function sourceRejection(config: VaultConfig, topicArn: string, account: string, region: string): Rejection | undefined {
+  const topic = parseArnAccount(topicArn);
+  if (!config.sourceAccounts.includes(account)) return reject('account-not-allowed', `source account ${account} is not an allowed source`);
+  if (account !== topic.account) {
+    return reject('topic-mismatch', `message announces account ${account}, but it was published on a topic of account ${topic.account}`);
   }
+  if (region !== topic.region) return reject('topic-mismatch', `message announces region ${region}, but it was published on a topic in region ${topic.region}`);
+  return undefined;
+}
+
+/** Whether `topicArn` is a configured source topic. */
+export function isSourceTopic(config: VaultConfig, topicArn: unknown): topicArn is string {
+  return typeof topicArn === 'string' && config.sources.some((s) => s.topicArn === topicArn);
+}
+
+export function validateAnnouncement(config: VaultConfig, topicArn: unknown, body: unknown, now: Date = new Date()): Validation {
+  if (!isSourceTopic(config, topicArn)) return reject('unknown-topic', `message came from topic ${JSON.stringify(topicArn)}, which is not a configured source`);
   if (typeof body !== 'string') return reject('malformed', 'message body is not a string');
   const parsed = parseMessage(body);
   if (!parsed.ok) return parsed;
   const m = parsed.message;
-  const topic = parseArnAccount(topicArn);
-  if (!config.sourceAccounts.includes(m.sourceAccount)) return reject('account-not-allowed', `source account ${m.sourceAccount} is not an allowed source`);
-  if (m.sourceAccount !== topic.account) {
-    return reject('topic-mismatch', `message announces account ${m.sourceAccount}, but it was published on a topic of account ${topic.account}`);
-  }
-  if (m.sourceRegion !== topic.region) {
-    return reject('topic-mismatch', `message announces region ${m.sourceRegion}, but it was published on a topic in region ${topic.region}`);
-  }
+  const wrongSource = sourceRejection(config, topicArn, m.sourceAccount, m.sourceRegion);
+  if (wrongSource) return wrongSource;
   if (m.kind !== 'instance' && m.kind !== 'cluster') return reject('unsupported-kind', `snapshot kind "${m.kind}" is not supported by this version of the vault`);
   if (!m.snapshotIdentifier.toLowerCase().startsWith(SHIPPED_SNAPSHOT_PREFIX)) {
     return reject('not-a-shipper-copy', `snapshot ${m.snapshotIdentifier} is not a shipper copy (its name does not start with ${SHIPPED_SNAPSHOT_PREFIX})`);

@@ -284,6 +284,11 @@ function planVaultKind(kind: DbKind, config: VaultPlanConfig, fullState: VaultSt
   return { actions, findings, recoveryPoints: recoveryPointsOf(own) };
 }
 
+/** The newest recovery point held in an available copy of the vault's, per source database. */
+export function heldRecoveryPoints(ownerId: string, manualSnapshots: readonly DbSnapshot[]): RecoveryPoint[] {
+  return recoveryPointsOf(manualSnapshots.filter((s) => isOwnedBy(s, ownerId)));
+}
+
 /** The newest recovery point held in an available copy, per source database. */
 function recoveryPointsOf(own: readonly DbSnapshot[]): RecoveryPoint[] {
   const newest = new Map<string, RecoveryPoint>();

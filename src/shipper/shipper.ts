@@ -18,7 +18,7 @@ import { ShipperFunction } from './shipper-function';
 import { SnapshotHandlerCapacityProps } from '../capacity';
 import { ShipperAlarmsOptions } from '../monitoring';
 import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
-import { AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, validateAlarmOptions } from '../private/monitoring';
+import { AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, scheduleInterval, validateAlarmOptions } from '../private/monitoring';
 import {
   addTriggers,
   budgetConfigOf,
@@ -286,6 +286,7 @@ export class RdsSnapshotShipper extends Construct {
     this.role = parts.role;
     const role = parts.role;
 
+    const schedule = props.schedule ?? events.Schedule.rate(Duration.hours(1));
     const identifiers = (props.instances ?? []).map((i) => i.instanceIdentifier);
     const clusterIdentifiers = (props.clusters ?? []).map((c) => c.clusterIdentifier);
     const fn = new ShipperFunction(this, 'Function', {
@@ -302,6 +303,9 @@ export class RdsSnapshotShipper extends Construct {
           retentionMs: retention.toMilliseconds(),
           ...budgetConfigOf(props),
           behindAfterMs: (props.alarms?.databasesBehind?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds(),
+          // The sweeps of the first one and a half sweep intervals of each UTC
+          // day publish the manifest: once or twice a day.
+          manifestWindowMs: Math.round(scheduleInterval(schedule).toMilliseconds() * 1.5),
           selection: {
             ...(identifiers.length > 0 ? { identifiers } : {}),
             ...(clusterIdentifiers.length > 0 ? { clusterIdentifiers } : {}),
@@ -340,7 +344,7 @@ export class RdsSnapshotShipper extends Construct {
     );
 
     // Triggers: the schedule is the safety net; RDS events make it fast.
-    addTriggers(this, fn, this.deadLetterQueue, props.schedule ?? events.Schedule.rate(Duration.hours(1)), {
+    addTriggers(this, fn, this.deadLetterQueue, schedule, {
       AutomatedSnapshotCreated: {
         description: 'Ship a new automated RDS snapshot (RDS-EVENT-0091)',
         eventPattern: { source: ['aws.rds'], detailType: ['RDS DB Snapshot Event'], detail: { EventID: ['RDS-EVENT-0091'] } },

@@ -12,8 +12,11 @@ import { SDK_CLIENT_CONFIG, parseArnAccount } from '../runtime/aws';
 import { parseVaultConfig, VaultConfig } from '../runtime/config';
 import { vaultFocusOf } from '../runtime/events';
 import { describeError, Logger } from '../runtime/log';
+import { ManifestVerdict } from '../runtime/manifest';
 import { vaultMetrics } from '../runtime/metric-names';
+import { MANIFEST_SCHEMA, schemaOf } from '../runtime/schema';
 import { createTelemetry, publishMetrics, startPass } from '../runtime/telemetry';
+import { runManifestPass, validateManifest } from '../runtime/vault-manifest';
 import { runVaultPass, validateAnnouncement, VaultDeps, VaultPassSummary, VaultScope } from '../runtime/vault-pass';
 
 const telemetry = createTelemetry('rds-snapshot-vault');
@@ -42,11 +45,13 @@ export interface VaultResult {
   /** Rejected messages by reason code. */
   readonly rejectedByReason: Record<string, number>;
   readonly summaries: VaultPassSummary[];
+  /** The verdicts on the manifests received. */
+  readonly verdicts?: ManifestVerdict[];
   readonly durationMs: number;
   readonly apiCalls: Record<string, number>;
 }
 
-type Handled = Pick<VaultResult, 'accepted' | 'rejected' | 'rejectedByReason' | 'summaries'> & {
+type Handled = Pick<VaultResult, 'accepted' | 'rejected' | 'rejectedByReason' | 'summaries' | 'verdicts'> & {
   /** Announcements that could not be handled: the invocation fails after its metrics are out, so Lambda retries it. */
   readonly errors?: unknown[];
 };
@@ -56,18 +61,31 @@ async function handleRecords(records: unknown[], config: VaultConfig, deps: Vaul
   let rejected = 0;
   const rejectedByReason: Record<string, number> = {};
   const summaries: VaultPassSummary[] = [];
+  const verdicts: ManifestVerdict[] = [];
   const errors: unknown[] = [];
   for (const record of records) {
     const r = record as { EventSource?: unknown; Sns?: { TopicArn?: unknown; Message?: unknown; MessageId?: unknown } };
     const messageId = typeof r?.Sns?.MessageId === 'string' ? r.Sns.MessageId : undefined;
-    const validation = r?.EventSource === 'aws:sns' && r.Sns
-      ? validateAnnouncement(config, r.Sns.TopicArn, r.Sns.Message, deps.now())
-      : { ok: false as const, code: 'not-sns' as const, reason: 'record is not an SNS notification' };
+    const isManifest = schemaOf(r?.Sns?.Message) === MANIFEST_SCHEMA;
+    const validation = r?.EventSource !== 'aws:sns' || !r.Sns
+      ? { ok: false as const, code: 'not-sns' as const, reason: 'record is not an SNS notification' }
+      : (isManifest ? validateManifest : validateAnnouncement)(config, r.Sns.TopicArn, r.Sns.Message, deps.now());
     if (!validation.ok) {
       // Rejected at once and not retried: a bad message stays bad.
       rejected += 1;
       rejectedByReason[validation.code] = (rejectedByReason[validation.code] ?? 0) + 1;
       log.log('error', 'message rejected', { event: 'message-rejected', code: validation.code, reason: validation.reason, messageId, topicArn: typeof r?.Sns?.TopicArn === 'string' ? r.Sns.TopicArn : undefined });
+      continue;
+    }
+    if ('manifest' in validation) {
+      const child = log.child({ messageId });
+      child.log('info', 'manifest accepted', { event: 'manifest-accepted', databases: validation.manifest.databases.length, part: validation.manifest.part });
+      try {
+        verdicts.push((await runManifestPass({ ...deps, log: child }, config, validation.manifest)).verdict);
+      } catch (e) {
+        errors.push(e);
+        child.log('error', 'manifest could not be checked; Lambda retries it', { event: 'message-failed', ...describeError(e) });
+      }
       continue;
     }
     accepted += 1;
@@ -82,7 +100,7 @@ async function handleRecords(records: unknown[], config: VaultConfig, deps: Vaul
       child.log('error', 'announcement could not be handled; Lambda retries it', { event: 'message-failed', ...describeError(e) });
     }
   }
-  return { accepted, rejected, rejectedByReason, summaries, errors };
+  return { accepted, rejected, rejectedByReason, summaries, verdicts, errors };
 }
 
 /** What a pass did, summed over the announcements it handled. */
@@ -105,6 +123,7 @@ function outcomeOf(out: Handled) {
     deferred: sum((s) => s.deferred),
     // Sweeps report the recovery points of the whole vault; announcements see one database and report none.
     recoveryPoints: out.summaries.at(-1)?.recoveryPoints,
+    manifestVerdicts: out.verdicts ?? [],
   };
 }
 

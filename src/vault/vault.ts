@@ -174,6 +174,13 @@ export class RdsSnapshotVault extends Construct {
    * maxAge, when the source has no copy, or when the vault stops reporting.
    */
   public readonly recoveryPointAlarms: cloudwatch.IAlarm[];
+  /**
+   * One alarm per source, unless turned off: the source's last manifest lists
+   * a database the vault holds no copy of, or none newer than maxAge.
+   */
+  public readonly databasesBehindAlarms: cloudwatch.IAlarm[];
+  /** One alarm per source, unless turned off: no manifest arrived from the source for maxAge. */
+  public readonly manifestAlarms: cloudwatch.IAlarm[];
   /** Fires on any failed action or failed copy in a window, unless turned off. */
   public readonly failureAlarm?: cloudwatch.IAlarm;
   /** Fires on rejected messages in a window, unless turned off. */
@@ -222,6 +229,7 @@ export class RdsSnapshotVault extends Construct {
             (props.alarms?.recoveryPoint?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds() + Duration.days(7).toMilliseconds(),
           ),
           minimumCopies: props.minimumCopies ?? 3,
+          behindAfterMs: (props.alarms?.databasesBehind?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds(),
           ...budgetConfigOf(props),
         }),
       },
@@ -279,6 +287,21 @@ export class RdsSnapshotVault extends Construct {
       silentHours,
       `the newest vault copy of a database of account ${source.account} in ${source.region} is too old, or there is none`,
     ) ?? []);
+    this.databasesBehindAlarms = regionalSources.flatMap((source) => alarms.lastValue(
+      `DatabasesBehindAlarm-${source.account}-${source.region}`,
+      o.databasesBehind,
+      this.metricDatabasesBehind(source.account, source.region),
+      `the last manifest of account ${source.account} in ${source.region} lists databases the vault holds no copy of, or none newer than `
+        + `${(o.databasesBehind?.maxAge ?? DEFAULT_MAX_AGE).toHumanString()}; the log line databases-behind names them`,
+    ) ?? []);
+    this.manifestAlarms = regionalSources.flatMap((source) => alarms.absence(
+      `ManifestAlarm-${source.account}-${source.region}`,
+      o.manifest,
+      failsafeMetric(this.ownerId, MetricName.MANIFESTS_RECEIVED, 'Sum', Duration.hours(1), {
+        [Dimension.SOURCE_ACCOUNT]: source.account, [Dimension.SOURCE_REGION]: source.region,
+      }),
+      `no manifest arrived from account ${source.account} in ${source.region}: the vault cannot tell which databases it should hold`,
+    ) ?? []);
     this.failureAlarm = alarms.count('FailuresAlarm', o.failures, (period) => failsafeMetric(this.ownerId, MetricName.FAILURES, 'Sum', period),
       'vault copies, deletions or completion records failed; the log names each one and the grant it is missing');
     this.rejectedMessagesAlarm = alarms.count('RejectedMessagesAlarm', o.rejectedMessages,
@@ -297,6 +320,17 @@ export class RdsSnapshotVault extends Construct {
    */
   public metricOldestRecoveryPointAge(sourceAccount: string, sourceRegion: string): cloudwatch.Metric {
     return failsafeMetric(this.ownerId, MetricName.OLDEST_RECOVERY_POINT_AGE, 'Maximum', Duration.hours(1), {
+      [Dimension.SOURCE_ACCOUNT]: sourceAccount,
+      [Dimension.SOURCE_REGION]: sourceRegion,
+    });
+  }
+
+  /**
+   * How many databases the last manifest of a source lists that the vault
+   * holds no copy of, or none newer than the databases-behind maxAge.
+   */
+  public metricDatabasesBehind(sourceAccount: string, sourceRegion: string): cloudwatch.Metric {
+    return failsafeMetric(this.ownerId, MetricName.DATABASES_BEHIND, 'Maximum', Duration.hours(1), {
       [Dimension.SOURCE_ACCOUNT]: sourceAccount,
       [Dimension.SOURCE_REGION]: sourceRegion,
     });

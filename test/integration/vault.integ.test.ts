@@ -276,6 +276,53 @@ describe('bundled vault against the emulator', () => {
     expect(out.emf.some((d) => JSON.stringify(d).includes('OldestRecoveryPointAge'))).toBe(false);
   });
 
+  test('the manifest: the vault alarms on a database the shipper ships that it does not hold, and clears once it does', async () => {
+    const { live, failsafe } = await setUp();
+    const shipperConfig = {
+      version: 1,
+      ownerId: 'shipper-integ',
+      vaultAccount: FAILSAFE,
+      shippingKeyArn: live.shippingKeyArn,
+      topicArn: live.topicArn,
+      retentionMs: 2 * DAY,
+      maxCopiesInFlight: 10,
+      selection: { identifiers: ['orders', 'users'] },
+      // Every sweep of the day publishes the manifest.
+      manifestWindowMs: DAY,
+    };
+    for (let i = 0; i < 2; i++) {
+      const out = await invokeBundled('shipper/shipper.lambda', {}, {
+        endpoint: emulator.endpoint, credentials: await emulator.credentialsFor(LIVE), environment: { SHIPPER_CONFIG: JSON.stringify(shipperConfig) },
+      });
+      expect(out.result.manifestParts).toBe(1);
+    }
+    const messages = await live.takeAnnouncements();
+    const manifests = messages.filter((m) => JSON.parse(m).schema === 'cdk-rds-failsafe/manifest');
+    const orders = messages.find((m) => JSON.parse(m).sourceDatabaseIdentifier === 'orders')!;
+    expect(JSON.parse(manifests[1]).databases).toEqual([
+      { kind: 'instance', identifier: 'orders', newestRecoveryPoint: JSON.parse(orders).snapshotCreateTime },
+      { kind: 'instance', identifier: 'users', newestRecoveryPoint: expect.any(String) },
+    ]);
+    const config = vaultConfig(failsafe, live);
+    // Only orders' announcement is delivered; the manifest says users is shipped too.
+    await runVault(emulator, failsafe, config, snsEvent(live.topicArn, orders));
+    const behindOf = (emf: any[]) => emf.filter((d) => d.DatabasesBehind !== undefined)
+      .map((d) => ({ value: d.DatabasesBehind, account: d.SourceAccount, region: d.SourceRegion }));
+    const first = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, manifests[1]));
+    expect(first.error).toBeUndefined();
+    expect(first.result.verdicts).toEqual([expect.objectContaining({ listed: 2, behind: { databases: ['users'], oldest: { database: 'users' } } })]);
+    expect(behindOf(first.emf)).toEqual([{ value: 1, account: LIVE, region: 'eu-west-1' }]);
+    expect(first.logs).toContainEqual(expect.objectContaining({ level: 'WARN', event: 'databases-behind', oldest: 'users', oldestRecoveryPoint: 'none in the vault' }));
+    expect(first.emf.some((d) => d.ManifestsReceived === 1)).toBe(true);
+    // The sweep recovers users from what is shared; the next manifest finds nothing behind.
+    await runVault(emulator, failsafe, config);
+    const second = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, manifests[1]));
+    expect(behindOf(second.emf)).toEqual([{ value: 0, account: LIVE, region: 'eu-west-1' }]);
+    // A manifest on a topic that is not a source is rejected, and judges nothing.
+    const spoofed = await runVault(emulator, failsafe, config, snsEvent(`arn:aws:sns:eu-west-1:${OTHER}:rds-failsafe-shipper`, manifests[1]));
+    expect(spoofed.result).toMatchObject({ rejected: 1, rejectedByReason: { 'unknown-topic': 1 }, verdicts: [] });
+  });
+
   test('the vault plans against the quota the account reports, keeping the headroom free', async () => {
     const { live, failsafe } = await setUp();
     const time = new Date(Date.now() - DAY);

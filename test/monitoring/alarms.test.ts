@@ -266,16 +266,33 @@ describe('vault alarms', () => {
   test('every alarm is a public property and in `alarms`', () => {
     const { template, construct } = vault();
     expect(construct.alarms).toEqual([
-      ...construct.recoveryPointAlarms, construct.failureAlarm, construct.rejectedMessagesAlarm,
-      construct.handlerErrorAlarm, construct.deadLetterQueueAlarm,
+      ...construct.recoveryPointAlarms, ...construct.databasesBehindAlarms, ...construct.manifestAlarms,
+      construct.failureAlarm, construct.rejectedMessagesAlarm, construct.handlerErrorAlarm, construct.deadLetterQueueAlarm,
     ]);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  });
+
+  test('databases behind, per source: the last manifest\'s verdict, kept until the next; no manifest for 26 hours breaches', () => {
+    const { template, construct } = vault();
+    expect(alarmOn(template, 'DatabasesBehind')).toEqual([expect.objectContaining({
+      Statistic: 'Maximum', Period: HOUR, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'ignore',
+    })]);
+    expect(dimensionsOf(alarmOn(template, 'DatabasesBehind')[0])).toEqual({ service: construct.ownerId, SourceAccount: LIVE, SourceRegion: 'eu-west-1' });
+    expect(alarmOn(template, 'ManifestsReceived')).toEqual([expect.objectContaining({
+      Statistic: 'Sum', Period: HOUR, Threshold: 1, ComparisonOperator: 'LessThanThreshold', EvaluationPeriods: 26, DatapointsToAlarm: 26, TreatMissingData: 'breaching',
+    })]);
+    const configOf = (t: Template) => JSON.stringify(Object.values<any>(t.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables.VAULT_CONFIG);
+    expect(configOf(template)).toContain(`\\"behindAfterMs\\":${26 * HOUR * 1000}`);
+    expect(configOf(vault({ alarms: { databasesBehind: { maxAge: Duration.hours(50) } } }).template)).toContain(`\\"behindAfterMs\\":${50 * HOUR * 1000}`);
+    expect(construct.metricDatabasesBehind(LIVE, 'eu-west-1').metricName).toBe('DatabasesBehind');
   });
 
   test('each alarm can be turned off, and tuned', () => {
     const off = vault({
       alarms: {
         recoveryPoint: { enabled: false },
+        databasesBehind: { enabled: false },
+        manifest: { enabled: false },
         failures: { enabled: false },
         rejectedMessages: { enabled: false },
         handlerErrors: { enabled: false },

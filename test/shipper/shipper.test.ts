@@ -71,6 +71,8 @@ describe('RdsSnapshotShipper', () => {
     expect(config).toContain(`\\"vaultAccount\\":\\"${VAULT}\\"`);
     expect(config).toContain(`\\"retentionMs\\":${3 * 86_400_000}`);
     expect(config).toContain('\\"maxCopiesInFlight\\":4');
+    // The hourly sweeps of the first 90 minutes of each UTC day publish the manifest.
+    expect(config).toContain(`\\"manifestWindowMs\\":${90 * 60_000}`);
     expect(config).toContain(`\\"ownerId\\":\\"${shipper.ownerId}\\"`);
     expect(shipper.ownerId).toMatch(/^shipper-[A-Za-z0-9]+$/);
   });

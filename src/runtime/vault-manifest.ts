@@ -1,0 +1,68 @@
+/**
+ * The vault's side of the manifest (manifest.ts): a manifest from a source is
+ * validated like an announcement, then judged against every copy the vault
+ * holds. The verdict is published as DatabasesBehind per source; it copies
+ * and deletes nothing.
+ */
+import { gatherWithinBudget } from './actions';
+import { VaultConfig } from './config';
+import { manifestVerdict, ManifestVerdict } from './manifest';
+import { ManifestMessage, parseManifest, Rejection } from './schema';
+import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
+import { DEFAULT_BEHIND_AFTER_MS } from './staleness';
+import { CLOCK_SKEW_MS, isSourceTopic, reject, sourceRejection, VaultDeps } from './vault-pass';
+import { heldRecoveryPoints } from './vault-plan';
+
+export type ManifestValidation = { readonly ok: true; readonly manifest: ManifestMessage } | Rejection;
+
+/** Checks a manifest against the allowlist and the schema, as an announcement is checked. Makes no AWS call. */
+export function validateManifest(config: VaultConfig, topicArn: unknown, body: unknown, now: Date): ManifestValidation {
+  if (!isSourceTopic(config, topicArn)) return reject('unknown-topic', `manifest came from topic ${JSON.stringify(topicArn)}, which is not a configured source`);
+  if (typeof body !== 'string') return reject('malformed', 'message body is not a string');
+  const parsed = parseManifest(body);
+  if (!parsed.ok) return parsed;
+  const m = parsed.manifest;
+  const wrongSource = sourceRejection(config, topicArn, m.sourceAccount, m.sourceRegion);
+  if (wrongSource) return wrongSource;
+  if (Date.parse(m.publishedAt) > now.getTime() + CLOCK_SKEW_MS) return reject('future-time', `manifest time ${m.publishedAt} is in the future`);
+  const late = m.databases.find((d) => d.newestRecoveryPoint !== undefined && Date.parse(d.newestRecoveryPoint) > now.getTime() + CLOCK_SKEW_MS);
+  if (late) return reject('future-time', `recovery point ${late.newestRecoveryPoint} of ${late.identifier} is in the future`);
+  return parsed;
+}
+
+/** The verdict on one manifest part, and how long listing took. */
+export interface ManifestPassSummary {
+  readonly verdict: ManifestVerdict;
+  readonly listingMs: number;
+}
+
+/**
+ * Lists every copy the vault holds (as a sweep does, in pages of 100) and
+ * judges the manifest against their recovery points: a listed database with
+ * no copy from its source, or none newer than `behindAfterMs`, is behind.
+ */
+export async function runManifestPass(deps: VaultDeps, config: VaultConfig, manifest: ManifestMessage): Promise<ManifestPassSummary> {
+  const gathered = await gatherWithinBudget(deps, 'listing the vault for the manifest', Promise.all([
+    listDbSnapshots(deps.rds, 'manual'), listDbClusterSnapshots(deps.rds, 'manual'),
+  ]));
+  const now = deps.now();
+  const points = heldRecoveryPoints(config.ownerId, gathered.value.flat());
+  const verdict = manifestVerdict(manifest, points, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS);
+  const { behind } = verdict;
+  if (behind.oldest) {
+    deps.log.log('warn', `${behind.databases.length} of the ${verdict.listed} databases in the manifest of ${manifest.sourceAccount} ${manifest.sourceRegion} `
+      + `are missing from the vault or too old there; the furthest behind is ${behind.oldest.database}`, {
+      event: 'databases-behind',
+      source: `${manifest.sourceAccount}/${manifest.sourceRegion}`,
+      count: behind.databases.length,
+      databases: behind.databases.slice(0, 50),
+      oldest: behind.oldest.database,
+      oldestRecoveryPoint: behind.oldest.time?.toISOString() ?? 'none in the vault',
+    });
+  } else {
+    deps.log.log('info', `all ${verdict.listed} databases in the manifest are in the vault, none older than the limit`, {
+      event: 'manifest-checked', source: `${manifest.sourceAccount}/${manifest.sourceRegion}`, databases: verdict.listed,
+    });
+  }
+  return { verdict, listingMs: gathered.ms };
+}
