@@ -18,7 +18,7 @@ import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessa
 import { DbSnapshot, Finding, isOwnedBy, planShipper, ShipperAction, ShipperPlan, ShipperPlanConfig, sourceTimeOf } from './shipper-plan';
 import { gatherAccount, gatherDatabase } from './shipper-state';
 import { Behind, databasesBehind, DEFAULT_BEHIND_AFTER_MS } from './staleness';
-import { decodeSuccessors, encodeSuccessors } from './successors';
+import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES } from './successors';
 import { TagKeys, toTagList } from './tags';
 
 export interface ShipperDeps extends PassDeps {
@@ -289,9 +289,6 @@ function addFailure<T extends { readonly failures: number; readonly failuresByAc
   if (!failed) return o;
   return { ...o, failures: o.failures + 1, failuresByAction: { ...o.failuresByAction, 'publish-manifest': (o.failuresByAction['publish-manifest'] ?? 0) + 1 } };
 }
-
-/** A pass over a finished copy's successors tries at most this many of them, in turn, to find one that needs a copy. */
-export const MAX_SUCCESSOR_TRIES = 3;
 
 /**
  * After RDS-EVENT-0197: the finished copy's slot goes to the first of its

@@ -14,7 +14,7 @@
 import { AccountQuotas, Budget, BudgetConfig, budgetOf, DbKind, kindOf, refusalMessage, refusalOf, take } from './budget';
 import { isValidDbIdentifier, MAX_CLUSTER_IDENTIFIER_LENGTH, shippingCopyIdentifier } from './naming';
 import { byStaleness } from './staleness';
-import { dealSuccessors } from './successors';
+import { planHandOn } from './successors';
 import { TagKeys, TagMap } from './tags';
 
 export type { DbKind } from './budget';
@@ -605,15 +605,12 @@ function handOn(state: ShipperState, own: readonly DbSnapshot[], waiting: readon
     for (const i of started) withSuccessors(actions, i, state.inheritedSuccessors);
     return;
   }
-  const inFlight = own.filter(isInProgress).sort((a, b) => a.identifier.localeCompare(b.identifier));
-  const carriers = [...inFlight.map((c) => c.identifier), ...started.map((i) => (actions[i] as { targetIdentifier: string }).targetIdentifier)];
-  if (carriers.length === 0) return;
-  const dealt = dealSuccessors(waiting, carriers);
-  for (const i of started) withSuccessors(actions, i, dealt.get((actions[i] as { targetIdentifier: string }).targetIdentifier)!);
-  for (const copy of inFlight) {
-    const successors = dealt.get(copy.identifier)!;
-    if ((copy.tags[TagKeys.SUCCESSORS] ?? '') === successors) continue;
-    actions.push({ type: 'set-successors', database: copy.tags[TagKeys.SOURCE_DATABASE] ?? copy.dbIdentifier, snapshot: copy, successors });
+  const targetOf = (i: number) => (actions[i] as { readonly targetIdentifier: string }).targetIdentifier;
+  const plan = planHandOn(own.filter(isInProgress), started.map(targetOf), waiting);
+  for (const i of started) withSuccessors(actions, i, plan.started.get(targetOf(i)) ?? '');
+  for (const { copy, successors } of plan.changed) {
+    const snapshot = copy as DbSnapshot;
+    actions.push({ type: 'set-successors', database: snapshot.tags[TagKeys.SOURCE_DATABASE] ?? snapshot.dbIdentifier, snapshot, successors });
   }
 }
 

@@ -24,8 +24,9 @@ export const TagKeys = {
   /** Set by the shipper once the copy is shared and announced (ISO 8601 time). */
   ANNOUNCED: `${TAG_PREFIX}announced`,
   /**
-   * Shipper copies in flight: the databases waiting for a copy slot, stalest
-   * first, that this copy hands its slot to when it finishes (see successors.ts).
+   * Copies in flight: what waits for a copy slot, stalest first, that this
+   * copy hands its slot to when it finishes (see successors.ts): databases on
+   * the shipper's copies, shipped snapshots on the vault's.
    */
   SUCCESSORS: `${TAG_PREFIX}successors`,
   /** Set by the vault on its copy once it first finds the copy available (ISO 8601 time): counted once as completed. */
@@ -40,6 +41,7 @@ export const SHIPPER_TAG_KEYS: readonly string[] = [
 /** Every tag key the vault writes at creation. IAM limits its tagging on creation to these keys. */
 export const VAULT_TAG_KEYS: readonly string[] = [
   TagKeys.OWNER, TagKeys.SOURCE_ACCOUNT, TagKeys.SOURCE_REGION, TagKeys.SOURCE_DATABASE, TagKeys.SOURCE_SNAPSHOT, TagKeys.SOURCE_TIME,
+  TagKeys.SUCCESSORS,
 ];
 
 export type TagMap = Readonly<Record<string, string>>;

@@ -12,8 +12,9 @@ import { describeError, Logger } from './log';
 import { PassCounts, RecoveryPoint } from './metric-names';
 import { readAccountQuotas } from './quotas';
 import { parseMessage, parseSnapshotArn, Rejection, RejectionCode } from './schema';
-import { DbSnapshot } from './shipper-plan';
+import { DbSnapshot, isOwnedBy } from './shipper-plan';
 import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
+import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES, parseShippedRef } from './successors';
 import { TagKeys, toTagList } from './tags';
 import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction, VAULT_SNAPSHOT_PREFIX } from './vault-plan';
 
@@ -62,6 +63,7 @@ function explain(code: string | undefined, action: string, config: VaultConfig):
       return {
         'copy': `the vault role needs rds:CopyDBSnapshot (rds:CopyDBClusterSnapshot for a cluster) on the shared snapshot and on ${VAULT_SNAPSHOT_PREFIX}* with the request tag ${TagKeys.OWNER}=${config.ownerId}, `
           + 'and rds:AddTagsToResource to tag the copy on creation',
+        'set-successors': `the vault role needs rds:AddTagsToResource with the tag key ${TagKeys.SUCCESSORS} on its own copies`,
         'mark-completed': `the vault role needs rds:AddTagsToResource with the tag key ${TagKeys.COMPLETED} on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`,
         'delete': `the vault role needs rds:DeleteDBSnapshot (rds:DeleteDBClusterSnapshot for a cluster) on its own copies (resource tag ${TagKeys.OWNER}=${config.ownerId})`,
       }[action];
@@ -230,7 +232,9 @@ function correlationIdOf(action: VaultAction): string | undefined {
  * the copy for it is made; without, it is a sweep: everything shared with the
  * account is copied and retention is applied.
  */
-export async function runVaultPass(deps: VaultDeps, config: VaultConfig, scope: VaultScope = { kind: 'sweep' }): Promise<VaultPassSummary> {
+export async function runVaultPass(
+  deps: VaultDeps, config: VaultConfig, scope: VaultScope = { kind: 'sweep' }, inheritedSuccessors?: string,
+): Promise<VaultPassSummary> {
   const { rds, log } = deps;
   const announced = scope.kind === 'announcement' ? scope.snapshot : undefined;
   const what = scope.kind === 'sweep' ? 'listing the vault' : `listing the copies of ${databaseOf(scope)!.database}`;
@@ -240,7 +244,9 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, scope: 
     readAccountQuotas(rds, log),
   ]));
   const [{ shipped, failedRegions }, manualSnapshots, quotas] = gathered.value;
-  const plan = planVault(config, { now: deps.now(), region: deps.region, shipped, manualSnapshots, partial: scope.kind !== 'sweep', quotas });
+  const plan = planVault(config, {
+    now: deps.now(), region: deps.region, shipped, manualSnapshots, partial: scope.kind !== 'sweep', quotas, ...(inheritedSuccessors ? { inheritedSuccessors } : {}),
+  });
   for (const f of plan.findings) {
     log.log(f.level, f.message, { event: 'finding', code: f.code, snapshot: f.snapshot, source: f.source, snapshotCorrelationId: f.snapshotCorrelationId });
   }
@@ -276,6 +282,14 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, scope: 
       } else {
         counts.deferred += 1;
       }
+      return;
+    }
+    if (action.type === 'set-successors') {
+      const successors = { Key: TagKeys.SUCCESSORS, Value: action.successors };
+      await rds.send(new AddTagsToResourceCommand({ ResourceName: action.snapshot.arn, Tags: [successors] }));
+      actionLog.log('info', 'vault copy in flight hands its slot on to the shipped snapshots waiting', {
+        event: 'successors-set', snapshot: action.snapshot.identifier, successors: action.successors,
+      });
       return;
     }
     if (action.type === 'mark-completed') {
@@ -318,5 +332,68 @@ export async function runVaultPass(deps: VaultDeps, config: VaultConfig, scope: 
   // An announcement whose copy could not be started is retried by Lambda and,
   // if it keeps failing, ends in the dead-letter queue.
   if (announced && run.failures > 0) throw Object.assign(new Error(`the vault copy of ${announced.arn} could not be started`), { cause: run.lastError, summary });
-  return summary;
+  const finished = scope.kind === 'database' && scope.focus.eventId === 'RDS-EVENT-0197'
+    ? manualSnapshots.find((c) => c.identifier === scope.focus.snapshot && c.status === 'available' && isOwnedBy(c, config.ownerId))
+    : undefined;
+  return finished ? (await handOnVaultSlot(deps, config, finished)).reduce(addVaultSummaries, summary) : summary;
+}
+
+/**
+ * After RDS-EVENT-0197: the finished vault copy's slot goes to the first of
+ * its successors that still needs a copy (successors.ts), as if it had just
+ * been announced. Its list is cleared first, so that a repeated event hands
+ * nothing on twice. A successor that is gone or cannot be copied is logged
+ * and skipped: the sweep finds what is shared.
+ */
+async function handOnVaultSlot(deps: VaultDeps, config: VaultConfig, finished: DbSnapshot): Promise<VaultPassSummary[]> {
+  const refs = decodeSuccessors(finished.tags[TagKeys.SUCCESSORS]);
+  if (refs.length === 0) return [];
+  await deps.rds.send(new AddTagsToResourceCommand({ ResourceName: finished.arn, Tags: [{ Key: TagKeys.SUCCESSORS, Value: '' }] }));
+  deps.log.log('info', `vault copy ${finished.identifier} has finished; its slot goes to the first of ${refs.join(', ')} that needs a copy`, {
+    event: 'slot-handed-on', snapshot: finished.identifier, successors: refs,
+  });
+  const { partition } = parseArnAccount(config.vaultKeyArn);
+  const out: VaultPassSummary[] = [];
+  for (const [i, ref] of refs.slice(0, MAX_SUCCESSOR_TRIES).entries()) {
+    const parts = parseShippedRef(ref);
+    const named = parts ? parseShippedName(parts.identifier) : undefined;
+    if (!parts || !named || !config.sourceAccounts.includes(parts.account)) continue;
+    const snapshot: ShippedSnapshot = {
+      ...parts, arn: `arn:${partition}:rds:${parts.region}:${parts.account}:snapshot:${parts.identifier}`, database: named.database, time: named.time, kind: 'instance',
+    };
+    try {
+      const pass = await runVaultPass(deps, config, { kind: 'announcement', snapshot }, encodeSuccessors(refs.slice(i + 1)));
+      out.push(pass);
+      if (pass.copiesStarted + pass.copiesAlreadyThere + pass.deferred > 0) break;
+    } catch (e) {
+      const failed = (e as { summary?: VaultPassSummary }).summary;
+      if (failed) out.push(failed);
+      deps.log.log('warn', `successor ${ref} could not be copied; the next sweep copies what is shared`, { event: 'successor-skipped', ...describeError(e) });
+    }
+  }
+  return out;
+}
+
+/** Two passes' outcomes as one: counts added. */
+function addVaultSummaries(a: VaultPassSummary, b: VaultPassSummary): VaultPassSummary {
+  const add = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>) => {
+    const out: Record<string, number> = { ...x };
+    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    ...a,
+    copiesStarted: a.copiesStarted + b.copiesStarted,
+    copiesAlreadyThere: a.copiesAlreadyThere + b.copiesAlreadyThere,
+    copiesCompleted: a.copiesCompleted + b.copiesCompleted,
+    deleted: a.deleted + b.deleted,
+    expired: a.expired + b.expired,
+    deferred: a.deferred + b.deferred,
+    failures: a.failures + b.failures,
+    failuresByAction: add(a.failuresByAction, b.failuresByAction),
+    copiesFailedInRds: a.copiesFailedInRds + b.copiesFailedInRds,
+    errorFindings: a.errorFindings + b.errorFindings,
+    findings: add(a.findings, b.findings),
+    listingMs: a.listingMs + b.listingMs,
+  };
 }

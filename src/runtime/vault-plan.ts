@@ -18,6 +18,7 @@ export { parseShippedName } from './naming';
 import { parseSnapshotArn } from './schema';
 import { DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
 import { byStaleness } from './staleness';
+import { planHandOn, shippedRef } from './successors';
 import { TagKeys, TagMap } from './tags';
 
 /** Prefix of every snapshot the vault creates. IAM scopes its permissions to it. */
@@ -68,6 +69,11 @@ export interface VaultState {
   readonly partial?: boolean;
   /** The account's manual snapshot quotas, where they could be read. */
   readonly quotas?: AccountQuotas;
+  /**
+   * In a pass that takes over a finished copy's slot: the shipped snapshots
+   * still waiting after this one, for its copy to hand on in turn.
+   */
+  readonly inheritedSuccessors?: string;
 }
 
 export type VaultAction =
@@ -84,7 +90,9 @@ export type VaultAction =
    * Records that a copy has finished, so that it is counted as completed once
    * (`counted`), or, for a copy made long before, only recorded.
    */
-  | { readonly type: 'mark-completed'; readonly snapshot: DbSnapshot; readonly sourceKey: string; readonly counted: boolean };
+  | { readonly type: 'mark-completed'; readonly snapshot: DbSnapshot; readonly sourceKey: string; readonly counted: boolean }
+  /** Records on a copy in flight the shipped snapshots it hands its slot to when it finishes (successors.ts). */
+  | { readonly type: 'set-successors'; readonly snapshot: DbSnapshot; readonly sourceKey: string; readonly successors: string };
 
 export type VaultFindingCode =
   | 'already-copied'
@@ -223,10 +231,14 @@ function planVaultKind(kind: DbKind, config: VaultPlanConfig, fullState: VaultSt
   const ordered = byStaleness(candidates, sourceKeyOfShipped, (c) => c.time.getTime(), newestHeld, (c) => c.arn);
   const inFlight = state.partial ? undefined : own.filter(isInProgress).length;
   const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, inFlight);
+  const waiting: string[] = [];
   for (const source of ordered) {
     const copy = allocateVaultCopy(source, budget, config, findings);
     if (copy) actions.push(copy);
+    else if (refusalOf(budget) === 'in-flight') waiting.push(shippedRef(source));
   }
+  // Copies in flight hand their slots on (DB snapshot copies only: RDS has no event when a cluster copy finishes).
+  if (kind === 'instance') vaultHandOn(state, own, waiting, actions);
 
   // 2. Failed copies hold no data: clear them so the copy can be made again.
   for (const copy of own) {
@@ -412,4 +424,21 @@ function allocateVaultCopy(source: ShippedSnapshot, budget: Budget, config: Vaul
       [TagKeys.SOURCE_TIME]: source.time.toISOString(),
     },
   };
+}
+
+/** Successors in the vault (successors.ts): as in the shipper, with shipped snapshots for names. */
+function vaultHandOn(state: VaultState, own: readonly DbSnapshot[], waiting: readonly string[], actions: VaultAction[]): void {
+  const withSuccessors = (a: VaultAction, successors: string | undefined): VaultAction =>
+    (a.type === 'copy' && successors ? { ...a, tags: { ...a.tags, [TagKeys.SUCCESSORS]: successors } } : a);
+  if (state.partial) {
+    actions.splice(0, actions.length, ...actions.map((a) => withSuccessors(a, state.inheritedSuccessors)));
+    return;
+  }
+  const started = actions.flatMap((a) => (a.type === 'copy' ? [a.targetIdentifier] : []));
+  const plan = planHandOn(own.filter(isInProgress), started, waiting);
+  actions.splice(0, actions.length, ...actions.map((a) => withSuccessors(a, a.type === 'copy' ? plan.started.get(a.targetIdentifier) : undefined)));
+  for (const { copy, successors } of plan.changed) {
+    const snapshot = copy as DbSnapshot;
+    actions.push({ type: 'set-successors', snapshot, sourceKey: copySourceKey(snapshot) ?? '?', successors });
+  }
 }

@@ -507,14 +507,14 @@ export class RdsSnapshotVault extends Construct {
         : undefined,
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'RecordOwnCopiesCompleted',
-      // Only the completed tag, only on copies the vault owns: it cannot change
-      // a copy's owner or provenance.
+      sid: 'RecordOwnCopiesCompletedAndTheirSuccessors',
+      // Only the completed and successors tags, only on copies the vault owns:
+      // it cannot change a copy's owner or provenance.
       actions: ['rds:AddTagsToResource'],
       resources: [ownCopies, ownClusterCopies],
       conditions: {
         'StringEquals': { [`aws:ResourceTag/${TagKeys.OWNER}`]: this.ownerId },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.COMPLETED] },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.COMPLETED, TagKeys.SUCCESSORS] },
       },
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({

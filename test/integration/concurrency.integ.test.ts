@@ -72,7 +72,7 @@ test('vault sweeps and announcements at once: never more than 20 copies in fligh
   const failsafe = await createFailsafeAccount(emulator, FAILSAFE);
   const ids = Array.from({ length: 30 }, (_, i) => `db-${String(i).padStart(2, '0')}`);
   const time = new Date(Date.now() - DAY);
-  const shipped = [];
+  const shipped: Awaited<ReturnType<LiveAccount['createShippedSnapshot']>>[] = [];
   for (const id of ids) {
     await live.createDatabase(id, 'none');
     shipped.push(await live.createShippedSnapshot(id, time, FAILSAFE));

@@ -2,8 +2,9 @@
 import { automated, config, copyOf, instance, state } from './fixtures';
 import { shippingCopyIdentifier } from '../../src/runtime/naming';
 import { planShipper } from '../../src/runtime/shipper-plan';
-import { decodeSuccessors, dealSuccessors, encodeSuccessors, MAX_SUCCESSORS_CHARS } from '../../src/runtime/successors';
+import { decodeSuccessors, dealSuccessors, encodeSuccessors, MAX_SUCCESSORS_CHARS, parseShippedRef, shippedRef } from '../../src/runtime/successors';
 import { TagKeys } from '../../src/runtime/tags';
+import { planVault, ShippedSnapshot } from '../../src/runtime/vault-plan';
 
 describe('successor lists', () => {
   test('are dealt out in turn, stalest first, each database to one copy only', () => {
@@ -55,5 +56,25 @@ describe('planShipper: successors', () => {
     expect(taking.actions.map((a) => a.type === 'copy' && a.tags[TagKeys.SUCCESSORS])).toEqual(['e f']);
     const plain = planShipper(config({ selection: { identifiers: ['d'] } }), state({ instances: [instance('d')], automatedSnapshots: [automated('d', 0)], partial: true }));
     expect(plain.actions.map((a) => a.type === 'copy' && a.tags[TagKeys.SUCCESSORS])).toEqual([undefined]);
+  });
+});
+
+describe('planVault: successors', () => {
+  const LIVE_ACCOUNT = '111111111111';
+  const shippedOf = (db: string): ShippedSnapshot => {
+    const identifier = shippingCopyIdentifier(db, automated(db, 0).createTime!);
+    return { arn: `arn:aws:rds:eu-west-1:${LIVE_ACCOUNT}:snapshot:${identifier}`, account: LIVE_ACCOUNT, region: 'eu-west-1', identifier, database: db, time: automated(db, 0).createTime!, status: 'available' };
+  };
+  const vaultConfig = { ownerId: 'vault-test', sourceAccounts: [LIVE_ACCOUNT], retentionMs: 31 * 86_400_000, minimumCopies: 3, maxCopiesInFlight: 2 };
+
+  test('a sweep deals the shipped snapshots left waiting, as account:region:name, to the copies it starts', () => {
+    const shipped = ['a', 'b', 'c', 'd', 'e'].map(shippedOf);
+    const plan = planVault(vaultConfig, { now: automated('a', 0).createTime!, shipped, manualSnapshots: [] });
+    const copies = plan.actions.flatMap((a) => (a.type === 'copy' ? [a.tags[TagKeys.SUCCESSORS]] : []));
+    expect(copies).toEqual([
+      `${shippedRef(shipped[2])} ${shippedRef(shipped[4])}`,
+      shippedRef(shipped[3]),
+    ]);
+    expect(parseShippedRef(shippedRef(shipped[2]))).toEqual({ account: LIVE_ACCOUNT, region: 'eu-west-1', identifier: shipped[2].identifier });
   });
 });

@@ -111,7 +111,7 @@ const VAULT: Entry[] = [
   },
   { sid: 'TagCopiesOnCreation', actions: ['rds:AddTagsToResource'], resources: OWN('vault', true), conditionKeys: [OWNER_REQUEST_TAG, 'aws:TagKeys'] },
   NO_CLAIMING('vault', true),
-  { sid: 'RecordOwnCopiesCompleted', actions: ['rds:AddTagsToResource'], resources: OWN('vault', true), conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
+  { sid: 'RecordOwnCopiesCompletedAndTheirSuccessors', actions: ['rds:AddTagsToResource'], resources: OWN('vault', true), conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
   { sid: 'DeleteOwnCopiesOnly', actions: ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'], resources: OWN('vault', true), conditionKeys: [OWNER_RESOURCE_TAG] },
   ...KEYS_VIA_RDS('', /VaultKey[A-F0-9]{8}","Arn"/),
   ...KEYS_VIA_RDS('Source', /:kms:eu-west-1:111111111111:key\/\*"/),

@@ -77,14 +77,14 @@ describe('RdsSnapshotVault', () => {
   });
 
   describe('IAM', () => {
-    test('records a finished copy with the completed tag only, and only on its own copies', () => {
+    test('records a finished copy and a copy\'s successors with those two tags only, and only on its own copies', () => {
       const { template, vault } = build();
-      const s = statements(template).RecordOwnCopiesCompleted;
+      const s = statements(template).RecordOwnCopiesCompletedAndTheirSuccessors;
       expect(s.Action).toBe('rds:AddTagsToResource');
       expect(JSON.stringify(s.Resource)).toContain(':snapshot:vault-*');
       expect(s.Condition).toEqual({
         'StringEquals': { [`aws:ResourceTag/${TagKeys.OWNER}`]: vault.ownerId },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.COMPLETED] },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.COMPLETED, TagKeys.SUCCESSORS] },
       });
     });
 
