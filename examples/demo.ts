@@ -32,7 +32,7 @@ async function step<T>(label: string, fn: () => Promise<T>): Promise<T> {
   return out;
 }
 
-const ACTORS: Record<DrillEvent['actor'], string> = { rds: 'RDS    ', shipper: 'shipper', sns: 'SNS    ', vault: 'vault  ', drill: 'drill  ' };
+const ACTORS: Record<DrillEvent['actor'], string> = { rds: 'RDS    ', shipper: 'shipper', sns: 'SNS    ', vault: 'vault  ', drill: 'drill  ', alarm: 'alarm  ' };
 
 async function main() {
   if (Number(process.versions.node.split('.')[0]) < 22) {
@@ -72,7 +72,8 @@ async function main() {
         if (e.day !== lastDay) {
           lastDay = e.day;
           say('');
-          say(e.day > o.days ? 'After the last day: sweeps settle, then one idle pass of each handler' : `Day ${e.day}`);
+          say(e.day > o.days + 1 ? 'A database falls behind: selected late, with a backup three days old'
+            : e.day > o.days ? 'After the last day: sweeps settle, then one idle pass of each handler' : `Day ${e.day}`);
         }
         say(`  ${ACTORS[e.actor]}  ${e.text}`);
       },

@@ -15,4 +15,5 @@ export const DRILL_DEFAULTS: DrillOptions = {
   failCopiesOnDay: 2,
   duplicateOn: { day: 4, database: 'users' },
   lostOn: { day: 5, database: 'orders' },
+  behindDatabase: 'archive',
 };

@@ -47,3 +47,13 @@ test('the vault\'s metrics end with the same recovery points, under the alarm th
   expect(f.reportedOldestRecoveryPointHours).toBeLessThan(1.2);
   expect(f.vaultMetricTotals).toEqual({ copiesStarted: f.copiesVaulted, copiesCompleted: f.copiesVaulted, failures: 4, expired: f.vaultDeleted });
 });
+
+test('a database that falls behind raises the shipper\'s databases-behind alarm, and clears it once shipped again', () => {
+  const sweeps = report.figures.behindSweeps;
+  expect(sweeps.map((b) => b.databasesBehind).slice(0, 2)).toEqual([1, 1]);
+  expect(sweeps.some((b) => b.alarm === 'ALARM')).toBe(true);
+  expect(sweeps.at(-1)).toEqual({ databasesBehind: 0, alarm: 'OK' });
+  expect(events.some((e) => e.actor === 'alarm' && /goes to ALARM/.test(e.text))).toBe(true);
+  expect(events.some((e) => e.actor === 'alarm' && /goes to OK/.test(e.text))).toBe(true);
+  expect(events.some((e) => e.actor === 'shipper' && /furthest behind: archive/.test(e.text))).toBe(true);
+});

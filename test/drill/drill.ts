@@ -38,12 +38,18 @@ export interface DrillOptions {
   readonly duplicateOn: { readonly day: number; readonly database: string };
   /** The day and database whose announcement is lost. */
   readonly lostOn: { readonly day: number; readonly database: string };
+  /**
+   * A DB instance selected after the last day, whose newest backup is three
+   * days old: it falls behind, raises the shipper's databases-behind alarm,
+   * and clears it once RDS backs it up again and it is shipped.
+   */
+  readonly behindDatabase: string;
   readonly onEvent?: (e: DrillEvent) => void;
 }
 
 export interface DrillEvent {
   readonly day: number;
-  readonly actor: 'rds' | 'shipper' | 'sns' | 'vault' | 'drill';
+  readonly actor: 'rds' | 'shipper' | 'sns' | 'vault' | 'drill' | 'alarm';
   readonly text: string;
 }
 
@@ -70,6 +76,11 @@ export interface DrillReport {
     readonly reportedRecoveryPointHours: Record<string, number>;
     /** What the vault's last sweep published: OldestRecoveryPointAge of the source, in hours. */
     readonly reportedOldestRecoveryPointHours: number;
+    /**
+     * The shipper's DatabasesBehind after each hourly sweep of the behind
+     * phase, and the databases-behind alarm's state after it.
+     */
+    readonly behindSweeps: ReadonlyArray<{ readonly databasesBehind: number; readonly alarm: 'ALARM' | 'OK' }>;
     /** Sums over every vault invocation's metrics. */
     readonly vaultMetricTotals: {
       readonly copiesStarted: number; readonly copiesCompleted: number; readonly failures: number; readonly expired: number;
@@ -333,7 +344,57 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     vaultMetricTotals.copiesStarted === figures.copiesVaulted && vaultMetricTotals.copiesCompleted === figures.copiesVaulted
       && vaultMetricTotals.failures === figures.failedCopies && vaultMetricTotals.expired === figures.vaultDeleted,
     JSON.stringify(vaultMetricTotals));
-  return { checks, figures: { ...figures, recoveryPointHours, reportedRecoveryPointHours, reportedOldestRecoveryPointHours, vaultMetricTotals } };
+
+  const behindSweeps = await fallBehindAndCatchUp(emulator, o, live, shipperConfig, say);
+  const raised = behindSweeps.findIndex((b) => b.alarm === 'ALARM');
+  check(`the databases-behind alarm fires for ${o.behindDatabase}, selected with a backup three days old`,
+    raised >= 0 && behindSweeps.slice(0, raised + 1).every((b) => b.databasesBehind === 1), `DatabasesBehind ${behindSweeps.map((b) => b.databasesBehind).join(', ')}`);
+  check(`it clears once RDS backs ${o.behindDatabase} up again and it is shipped`,
+    raised >= 0 && behindSweeps.at(-1)?.alarm === 'OK' && behindSweeps.at(-1)?.databasesBehind === 0, `alarm ${behindSweeps.map((b) => b.alarm).join(', ')}`);
+  return {
+    checks,
+    figures: { ...figures, recoveryPointHours, reportedRecoveryPointHours, reportedOldestRecoveryPointHours, vaultMetricTotals, behindSweeps },
+  };
+}
+
+/** CloudWatch's rule for the databases-behind alarm: 1 or more in each of the last 2 hourly periods. */
+const BEHIND_ALARM_PERIODS = 2;
+
+/**
+ * The behind phase. A database is selected whose newest automated snapshot
+ * is three days old; hourly shipper sweeps report it in DatabasesBehind (the
+ * metric the alarm watches), and the alarm's rule is applied to what they
+ * report. RDS then backs it up again, the shipper ships the new snapshot,
+ * and the alarm clears.
+ */
+async function fallBehindAndCatchUp(
+  emulator: Emulator, o: DrillOptions, live: LiveAccount, shipperConfig: { selection: { identifiers: string[] } },
+  say: (day: number, actor: DrillEvent['actor'], text: string) => void,
+): Promise<Array<{ databasesBehind: number; alarm: 'ALARM' | 'OK' }>> {
+  const day = o.days + 2;
+  const db = o.behindDatabase;
+  await live.createDatabase(db, 'none', new Date(Date.now() - 3 * DAY_MS));
+  const config = { ...shipperConfig, selection: { ...shipperConfig.selection, identifiers: [...shipperConfig.selection.identifiers, db] } };
+  say(day, 'drill', `${db} is added to the shipper's selection; its newest automated snapshot is three days old`);
+  const out: Array<{ databasesBehind: number; alarm: 'ALARM' | 'OK' }> = [];
+  const sweep = async () => {
+    const pass = await invokeBundled('shipper/shipper.lambda', SCHEDULED, {
+      endpoint: emulator.endpoint, credentials: await emulator.credentialsFor(o.liveAccount), environment: { SHIPPER_CONFIG: JSON.stringify(config) },
+    });
+    if (pass.error) throw new Error(`shipper sweep failed in the behind phase: ${pass.error}`);
+    const behind = pointsOf(pass.emf, 'DatabasesBehind').find((p) => Object.keys(p.dimensions).length === 0)?.value ?? NaN;
+    const recent = [...out.map((b) => b.databasesBehind), behind].slice(-BEHIND_ALARM_PERIODS);
+    const alarm = recent.length === BEHIND_ALARM_PERIODS && recent.every((v) => v >= 1) ? 'ALARM' : 'OK';
+    const furthest = pass.logs.find((l) => l.event === 'databases-behind');
+    say(day, 'shipper', `hourly sweep: DatabasesBehind ${behind}${furthest ? ` (furthest behind: ${furthest.oldest}, recovery point ${furthest.oldestRecoveryPoint})` : ''}`);
+    if (alarm !== (out.at(-1)?.alarm ?? 'OK')) say(day, 'alarm', `the shipper's databases-behind alarm goes to ${alarm}`);
+    out.push({ databasesBehind: behind, alarm });
+  };
+  for (let i = 0; i < 4; i++) await sweep();
+  await live.createAutomatedSnapshot(db, new Date(Date.now() - 10 * 60_000));
+  say(day, 'rds', `a new automated snapshot of ${db} is taken`);
+  for (let i = 0; i < 6 && out.at(-1)?.databasesBehind !== 0; i++) await sweep();
+  return out;
 }
 
 /** A database in the Failsafe account, so that it can hold a snapshot the vault did not make. */
