@@ -238,3 +238,25 @@ export async function runIsolated<A>(
   }
   return { failures, failuresByAction, deferred, lastError };
 }
+
+/**
+ * Two passes' outcomes as one, for a pass that runs another (a copy's slot
+ * handed on): every count is added, every count by key merged, every list
+ * joined; anything else is the first's.
+ */
+export function addOutcomes<T extends object>(a: T, b: T): T {
+  const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+  for (const [k, bv] of Object.entries(b)) {
+    const av = out[k];
+    if (typeof av === 'number' && typeof bv === 'number') {out[k] = av + bv;} else if (Array.isArray(av) && Array.isArray(bv)) {out[k] = [...av, ...bv];} else if (isCountMap(av) && isCountMap(bv)) {
+      const merged: Record<string, number> = { ...av };
+      for (const [key, n] of Object.entries(bv)) merged[key] = (merged[key] ?? 0) + n;
+      out[k] = merged;
+    }
+  }
+  return out as T;
+}
+
+function isCountMap(v: unknown): v is Record<string, number> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((n) => typeof n === 'number');
+}

@@ -6,7 +6,7 @@
  */
 import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { baseCode, CopyStarter, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated, shareSnapshot } from './actions';
+import { addOutcomes, baseCode, CopyStarter, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated, shareSnapshot } from './actions';
 import { errorCode, parseArnAccount } from './aws';
 import { ShipperConfig } from './config';
 import { EventFocus } from './events';
@@ -246,7 +246,7 @@ export async function runShipperPass(
   const finished = focus?.eventId === 'RDS-EVENT-0197'
     ? gathered.state.manualSnapshots.find((c) => c.identifier === focus.snapshot && c.status === 'available' && isOwnedBy(c, config.ownerId))
     : undefined;
-  return finished ? (await handOnSlot(deps, config, finished)).reduce(addSummaries, summary) : summary;
+  return finished ? (await handOnSlot(deps, config, finished)).reduce(addOutcomes, summary) : summary;
 }
 
 /**
@@ -313,32 +313,6 @@ async function handOnSlot(deps: ShipperDeps, config: ShipperConfig, finished: Db
   return out;
 }
 
-/** Two passes' outcomes as one: counts added, findings merged. */
-function addSummaries(a: ShipperPassSummary, b: ShipperPassSummary): ShipperPassSummary {
-  const add = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>) => {
-    const out: Record<string, number> = { ...x };
-    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
-  return {
-    ...a,
-    selected: a.selected + b.selected,
-    listingMs: a.listingMs + b.listingMs,
-    copiesStarted: a.copiesStarted + b.copiesStarted,
-    copiesAlreadyThere: a.copiesAlreadyThere + b.copiesAlreadyThere,
-    shared: a.shared + b.shared,
-    announced: a.announced + b.announced,
-    deleted: a.deleted + b.deleted,
-    expired: a.expired + b.expired,
-    deferred: a.deferred + b.deferred,
-    failures: a.failures + b.failures,
-    failuresByAction: add(a.failuresByAction, b.failuresByAction),
-    copiesFailedInRds: a.copiesFailedInRds + b.copiesFailedInRds,
-    errorFindings: a.errorFindings + b.errorFindings,
-    findings: add(a.findings, b.findings),
-    shippedCopies: [...a.shippedCopies, ...b.shippedCopies],
-  };
-}
 
 /** What a pass that had nothing to do reports. */
 function emptySummary(): ShipperPassSummary {

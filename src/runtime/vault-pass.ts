@@ -3,7 +3,7 @@
  * account's state in bulk, plan with `planVault`, and carry the plan out.
  */
 import { AddTagsToResourceCommand, RDSClient } from '@aws-sdk/client-rds';
-import { baseCode, CopyStarter, gatherWithinBudget, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated } from './actions';
+import { addOutcomes, baseCode, CopyStarter, gatherWithinBudget, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated } from './actions';
 import { errorCode, parseArnAccount } from './aws';
 import { DbKind } from './budget';
 import { VaultConfig } from './config';
@@ -335,7 +335,7 @@ export async function runVaultPass(
   const finished = scope.kind === 'database' && scope.focus.eventId === 'RDS-EVENT-0197'
     ? manualSnapshots.find((c) => c.identifier === scope.focus.snapshot && c.status === 'available' && isOwnedBy(c, config.ownerId))
     : undefined;
-  return finished ? (await handOnVaultSlot(deps, config, finished)).reduce(addVaultSummaries, summary) : summary;
+  return finished ? (await handOnVaultSlot(deps, config, finished)).reduce(addOutcomes, summary) : summary;
 }
 
 /**
@@ -374,26 +374,3 @@ async function handOnVaultSlot(deps: VaultDeps, config: VaultConfig, finished: D
   return out;
 }
 
-/** Two passes' outcomes as one: counts added. */
-function addVaultSummaries(a: VaultPassSummary, b: VaultPassSummary): VaultPassSummary {
-  const add = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>) => {
-    const out: Record<string, number> = { ...x };
-    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
-  return {
-    ...a,
-    copiesStarted: a.copiesStarted + b.copiesStarted,
-    copiesAlreadyThere: a.copiesAlreadyThere + b.copiesAlreadyThere,
-    copiesCompleted: a.copiesCompleted + b.copiesCompleted,
-    deleted: a.deleted + b.deleted,
-    expired: a.expired + b.expired,
-    deferred: a.deferred + b.deferred,
-    failures: a.failures + b.failures,
-    failuresByAction: add(a.failuresByAction, b.failuresByAction),
-    copiesFailedInRds: a.copiesFailedInRds + b.copiesFailedInRds,
-    errorFindings: a.errorFindings + b.errorFindings,
-    findings: add(a.findings, b.findings),
-    listingMs: a.listingMs + b.listingMs,
-  };
-}

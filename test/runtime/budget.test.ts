@@ -1,3 +1,4 @@
+import { addOutcomes } from '../../src/runtime/actions';
 import { AWS_COPIES_IN_FLIGHT, budgetOf, quotaRefusalOf, refusalOf, take } from '../../src/runtime/budget';
 
 describe('copy budgets', () => {
@@ -29,5 +30,14 @@ describe('copy budgets', () => {
     expect(quotaRefusalOf('Cannot copy more than 5 snapshots across regions')).toBe('in-flight');
     expect(quotaRefusalOf('Cannot copy more than 20 DB snapshots at a time: 20 copy requests are in progress')).toBe('in-flight');
     expect(quotaRefusalOf(undefined)).toBe('snapshot-quota');
+  });
+});
+
+describe('addOutcomes', () => {
+  test('adds counts, merges counts by key, joins lists, and keeps the rest of the first', () => {
+    expect(addOutcomes(
+      { copiesStarted: 1, findings: { a: 1 }, shippedCopies: ['x'], behind: { databases: ['p'] }, scope: 'one' },
+      { copiesStarted: 2, findings: { a: 1, b: 3 }, shippedCopies: ['y'], behind: { databases: ['q'] }, scope: 'two' },
+    )).toEqual({ copiesStarted: 3, findings: { a: 2, b: 3 }, shippedCopies: ['x', 'y'], behind: { databases: ['p'] }, scope: 'one' });
   });
 });
