@@ -21,6 +21,7 @@ import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
 import { AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, scheduleInterval, validateAlarmOptions } from '../private/monitoring';
 import {
   addTriggers,
+  DEFAULT_SWEEP,
   budgetConfigOf,
   createReconcilerParts,
   grantKeyUseThroughRds,
@@ -89,9 +90,12 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
 
   /**
    * When the reconcile sweep runs. RDS events make shipping fast; the sweep is
-   * the safety net for events that are lost.
+   * the safety net for events that are lost, deals the databases waiting for
+   * a copy slot to the copies in flight, and, since RDS emits no event when a
+   * DB cluster snapshot copy finishes, shares finished cluster copies and
+   * starts the next.
    *
-   * @default events.Schedule.rate(Duration.hours(1))
+   * @default events.Schedule.rate(Duration.minutes(15))
    */
   readonly schedule?: events.Schedule;
 
@@ -286,7 +290,7 @@ export class RdsSnapshotShipper extends Construct {
     this.role = parts.role;
     const role = parts.role;
 
-    const schedule = props.schedule ?? events.Schedule.rate(Duration.hours(1));
+    const schedule = props.schedule ?? events.Schedule.rate(DEFAULT_SWEEP);
     const identifiers = (props.instances ?? []).map((i) => i.instanceIdentifier);
     const clusterIdentifiers = (props.clusters ?? []).map((c) => c.clusterIdentifier);
     const fn = new ShipperFunction(this, 'Function', {

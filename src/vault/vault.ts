@@ -24,6 +24,7 @@ import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
 import { AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, scheduleInterval, validateAlarmOptions } from '../private/monitoring';
 import {
   addTriggers,
+  DEFAULT_SWEEP,
   budgetConfigOf,
   createReconcilerParts,
   grantKeyUseThroughRds,
@@ -87,14 +88,15 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
 
   /**
    * When the sweep runs. Announcements are handled as they arrive; the sweep
-   * copies anything shared with the account that an announcement missed,
-   * records finished copies, applies retention, and reports the recovery point
-   * of every source. Every hour, a lost announcement costs at most an hour of
-   * recovery point, and the recovery-point alarm tells a silent vault from a
-   * healthy one within two hours. A sweep makes two RDS list calls (one more
-   * per other source region) when there is nothing to do.
+   * copies anything shared with the account that an announcement missed or
+   * that waited for a copy slot, records finished copies, applies retention,
+   * and reports the recovery point of every source. RDS emits no event when a
+   * DB cluster snapshot copy finishes, so the sweep also frees the slots of
+   * cluster copies. When there is nothing to do, a sweep makes five RDS calls
+   * (one page per 100 snapshots of each list, and the quotas), plus one per
+   * other source region.
    *
-   * @default events.Schedule.rate(Duration.hours(1))
+   * @default events.Schedule.rate(Duration.minutes(15))
    */
   readonly schedule?: events.Schedule;
 
@@ -257,7 +259,7 @@ export class RdsSnapshotVault extends Construct {
       });
     }
 
-    const schedule = props.schedule ?? events.Schedule.rate(Duration.hours(1));
+    const schedule = props.schedule ?? events.Schedule.rate(DEFAULT_SWEEP);
     addTriggers(this, fn, this.deadLetterQueue, schedule, {
       CopyFinished: {
         description: 'Apply retention once a vault copy has finished (RDS-EVENT-0197)',

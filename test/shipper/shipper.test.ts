@@ -71,8 +71,8 @@ describe('RdsSnapshotShipper', () => {
     expect(config).toContain(`\\"vaultAccount\\":\\"${VAULT}\\"`);
     expect(config).toContain(`\\"retentionMs\\":${3 * 86_400_000}`);
     expect(config).toContain('\\"maxCopiesInFlight\\":4');
-    // The hourly sweeps of the first 90 minutes of each UTC day publish the manifest.
-    expect(config).toContain(`\\"manifestWindowMs\\":${90 * 60_000}`);
+    // The 15-minute sweeps of the first 22.5 minutes of each UTC day publish the manifest.
+    expect(config).toContain(`\\"manifestWindowMs\\":${22.5 * 60_000}`);
     expect(config).toContain(`\\"ownerId\\":\\"${shipper.ownerId}\\"`);
     expect(shipper.ownerId).toMatch(/^shipper-[A-Za-z0-9]+$/);
   });
@@ -215,9 +215,9 @@ describe('RdsSnapshotShipper', () => {
     expect(policy.Properties.KeyPolicy.Statement.map((s: any) => s.Sid)).toContain('AllowVaultAccountUseOfTheKey');
   });
 
-  test('the sweep runs hourly by default, or on the given schedule, and RDS events wake it', () => {
+  test('the sweep runs every 15 minutes by default, or on the given schedule, and RDS events wake it', () => {
     const { template } = build();
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { 'source': ['aws.rds'], 'detail-type': ['RDS DB Snapshot Event'], 'detail': { EventID: ['RDS-EVENT-0091'] } },
     });

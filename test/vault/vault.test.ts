@@ -71,8 +71,8 @@ describe('RdsSnapshotVault', () => {
     Template.fromStack(stack).resourceCountIs('AWS::KMS::Key', 1);
   });
 
-  test('sweeps every hour by default, or on the given schedule', () => {
-    build().template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+  test('sweeps every 15 minutes by default, or on the given schedule', () => {
+    build().template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
     build({ schedule: events.Schedule.rate(Duration.hours(6)) }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)' });
   });
 
