@@ -1,0 +1,267 @@
+/**
+ * Runs the discrete-event simulation (./simulation.ts) at the design's scales
+ * and prints a table:
+ *
+ *   npx ts-node --project tsconfig.dev.json test/bench/run-simulation.ts [out.json] [--jobs=2] [--only=name,name]
+ *
+ * Scenarios run in child processes, `--jobs` at a time (default: 2, or the
+ * number of CPUs if lower). The results are written as JSON to the first
+ * argument (default bench/simulation.json).
+ *
+ * - n100, n1000: 100 and 1,000 DB instances (with 20 and 200 Aurora
+ *   clusters), 7 measured days, hourly sweeps, today's handlers (the
+ *   default): RDS events read only their own database, and a finished copy
+ *   hands its slot on to its successors, in both accounts.
+ * - n100-sweep15, n1000-sweep15: the same with sweeps every 15 minutes in
+ *   both accounts. Each runs when its hourly run misses 24 hours for some
+ *   snapshot, or would breach the 26-hour recovery point alarm, or when
+ *   asked for with --only.
+ * - n1000-full-reconcile: the earlier handlers (every shipper event and the
+ *   vault's RDS-EVENT-0197 a full reconcile, no hand-off), hourly sweeps,
+ *   for comparison. --no-full skips it (it takes minutes).
+ * - n1000-no-hand-off: today's handlers with the hand-off switched off
+ *   (only with --only).
+ * - A steady-state planner benchmark: one planVault sweep over a vault that
+ *   holds 31 days of copies of 1,200 databases.
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  benchmarkPlanners,
+  PlannerBenchmark,
+  SHIPPER_TRIGGERS_FULL_RECONCILE,
+  simulate,
+  SimulationOptions,
+  SimulationResult,
+  StalenessStats,
+  VAULT_TRIGGERS_FULL_RECONCILE,
+} from './simulation';
+
+interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly options: SimulationOptions;
+}
+
+const FULL_RECONCILE = { shipperTriggers: SHIPPER_TRIGGERS_FULL_RECONCILE, vaultTriggers: VAULT_TRIGGERS_FULL_RECONCILE } as const;
+const SWEEP15 = { shipperSweepMinutes: 15, vaultSweepMinutes: 15 } as const;
+
+const SCENARIOS: Readonly<Record<string, Scenario>> = {
+  'n100': { name: 'n100', description: '100 instances + 20 clusters, hourly sweeps, today\'s handlers (per-database events, hand-off)', options: { instances: 100 } },
+  'n100-sweep15': { name: 'n100-sweep15', description: '100 + 20, sweeps every 15 minutes in both accounts (the constructs\' default), today\'s handlers', options: { instances: 100, ...SWEEP15 } },
+  'n1000': { name: 'n1000', description: '1,000 instances + 200 clusters, hourly sweeps, today\'s handlers (per-database events, hand-off)', options: { instances: 1000 } },
+  'n1000-sweep15': { name: 'n1000-sweep15', description: '1,000 + 200, sweeps every 15 minutes in both accounts (the constructs\' default), today\'s handlers', options: { instances: 1000, ...SWEEP15 } },
+  'n1000-no-hand-off': { name: 'n1000-no-hand-off', description: '1,000 + 200, hourly sweeps, today\'s handlers without the hand-off', options: { instances: 1000, successors: false } },
+  'n1000-full-reconcile': {
+    name: 'n1000-full-reconcile',
+    description: '1,000 + 200, hourly sweeps, the earlier handlers: every shipper event and the vault\'s RDS-EVENT-0197 a full reconcile, no hand-off',
+    options: { instances: 1000, ...FULL_RECONCILE },
+  },
+};
+
+/** Whether some database's snapshot took more than 24 hours (or never arrived). */
+const misses24h = (r: SimulationResult) => r.daysOver24h.length > 0 || r.latency.all.never > 0
+  || r.staleness.samplesWithSomeBehind > 0 || r.shipperStaleness.samplesWithSomeBehind > 0;
+
+// --- Child mode: run one scenario and send its result to the parent ----------
+
+if (process.argv[2] === '--scenario') {
+  const scenario = SCENARIOS[process.argv[3]];
+  const result = simulate(scenario.options);
+  process.send!({ name: scenario.name, result }, () => process.exit(0));
+} else {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
+// --- Parent mode ------------------------------------------------------------
+
+function runInChild(name: string): Promise<SimulationResult> {
+  const tsNode = require.resolve('ts-node/dist/bin');
+  const project = path.resolve(__dirname, '..', '..', 'tsconfig.dev.json');
+  return new Promise((resolve, reject) => {
+    // The parent has type-checked this file already: the children only transpile. Under ts-node,
+    // the parent's execArgv names ts-node's own entry point: the children must not inherit it.
+    const child: ChildProcess = fork(tsNode, ['--transpile-only', '--project', project, __filename, '--scenario', name], { stdio: 'inherit', execArgv: [] });
+    let result: SimulationResult | undefined;
+    child.on('message', (m: { name: string; result: SimulationResult }) => {
+      result = m.result;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`scenario ${name} ended with code ${code} and no result`))));
+  });
+}
+
+/** Runs scenarios, `jobs` at a time, and reports each as it ends. */
+async function runAll(names: readonly string[], jobs: number, done: (name: string, r: SimulationResult) => void): Promise<void> {
+  const queue = [...names];
+  const worker = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      const started = Date.now();
+      console.error(`[run-simulation] ${name}: started`);
+      const r = await runInChild(name);
+      console.error(`[run-simulation] ${name}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      done(name, r);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+}
+
+const fmt = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '-' : x.toFixed(digits));
+const hours = (minutes: number | null) => (minutes === null ? '-' : (minutes / 60).toFixed(2));
+
+function table(rows: readonly string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r, j) => {
+    const line = r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    return j === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  }).join('\n');
+}
+
+/** Days with some database behind / the most behind at once / how many were ever behind. */
+function behind(s: StalenessStats): string {
+  return `${s.daysWithSomeBehind.length}/${s.maxBehindAtOnce}/${s.databasesEverBehind}`;
+}
+
+function summaryTable(results: ReadonlyArray<[string, SimulationResult]>): string {
+  const rows = [[
+    'scenario', 'dbs', 'sweep min', 'snapshots', 'p50 h', 'p99 h', 'max h', 'max db', 'clusters max h', 'never', 'in flight',
+    'days >24h', 'never shipped', 'stale max h', 'stale db', `vault >${results[0]?.[1].staleness.behindAfterHours ?? '-'}h: days/max dbs/dbs`,
+    'shipper stale max h', 'shipper behind: days/max dbs/dbs', 'wall s',
+  ]];
+  for (const [name, r] of results) {
+    const o = r.options as { shipperSweepMinutes: number; vaultSweepMinutes: number };
+    rows.push([
+      name,
+      `${r.databases.instances}+${r.databases.clusters}`,
+      `${o.shipperSweepMinutes}/${o.vaultSweepMinutes}`,
+      String(r.latency.all.snapshots),
+      hours(r.latency.all.p50Minutes),
+      hours(r.latency.all.p99Minutes),
+      hours(r.latency.all.maxMinutes),
+      r.latency.all.maxDatabase ?? '-',
+      hours(r.latency.cluster.maxMinutes),
+      String(r.latency.all.never),
+      String(r.latency.all.stillInFlight),
+      r.daysOver24h.length === 0 ? 'none' : r.daysOver24h.join(','),
+      String(r.neverShipped.length),
+      fmt(r.staleness.maxHours, 2),
+      r.staleness.database ?? '-',
+      behind(r.staleness),
+      fmt(r.shipperStaleness.maxHours, 2),
+      behind(r.shipperStaleness),
+      fmt(r.wallTimeMs / 1000, 0),
+    ]);
+  }
+  return table(rows);
+}
+
+/** A total over the whole simulated time, per simulated day. */
+function dailyAverage(counts: Record<string, number>, r: SimulationResult): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0) / (r.simulatedHours / 24);
+}
+
+function countsTable(results: ReadonlyArray<[string, SimulationResult]>): string {
+  const rows = [[
+    'scenario', 'shipper passes (sweep/0091/0169/0197/succ)', 'vault passes (sweep/ann/0197/succ)', 'planner ms mean s/v',
+    'planner s total s/v', 'describe calls/day s/v', 'ship copies i/c', 'ship refused i/c', 'vault copies i/c', 'vault refused i/c',
+    'vault started by ann/sweep/0197/succ', 'ship started by sweep/0091/0169/0197/succ',
+  ]];
+  for (const [name, r] of results) {
+    const p = r.passes;
+    const c = r.copies;
+    const t = c.shipperStartedByTrigger;
+    rows.push([
+      name,
+      `${p.shipper.sweep}/${p.shipper['event-0091']}/${p.shipper['event-0169']}/${p.shipper['event-0197']}/${p.shipper.successor}`,
+      `${p.vault.sweep}/${p.vault.announcement}/${p.vault['event-0197']}/${p.vault.successor}`,
+      `${fmt(r.plannerMs.shipper.mean, 2)}/${fmt(r.plannerMs.vault.mean, 2)}`,
+      `${fmt(r.plannerMs.shipper.total / 1000, 0)}/${fmt(r.plannerMs.vault.total / 1000, 0)}`,
+      `${fmt(dailyAverage(r.describeCalls.shipper, r), 0)}/${fmt(dailyAverage(r.describeCalls.vault, r), 0)}`,
+      `${c.shipper.instance.started}/${c.shipper.cluster.started}`,
+      `${c.shipper.instance.refused}/${c.shipper.cluster.refused}`,
+      `${c.vault.instance.started}/${c.vault.cluster.started}`,
+      `${c.vault.instance.refused}/${c.vault.cluster.refused}`,
+      `${c.vaultStartedByTrigger.announcement}/${c.vaultStartedByTrigger.sweep}/${c.vaultStartedByTrigger['event-0197']}/${c.vaultStartedByTrigger.successor}`,
+      `${t.sweep}/${t['event-0091']}/${t['event-0169']}/${t['event-0197']}/${t.successor}`,
+    ]);
+  }
+  return table(rows);
+}
+
+/** The adapters' hand-off after RDS-EVENT-0197: slots handed on, successors tried, and what took each slot. */
+function handOffTable(results: ReadonlyArray<[string, SimulationResult]>): string {
+  const rows = [['scenario', 'account', 'slots handed on', 'tries', 'started', 'already there', 'refused', 'unused', 'source gone', 'set-successors actions']];
+  for (const [name, r] of results) {
+    for (const side of ['shipper', 'vault'] as const) {
+      const h = r.handOffs[side];
+      rows.push([
+        name, side, String(h.slotsHandedOn), String(h.tries), String(h.started), String(h.alreadyThere), String(h.deferred), String(h.unused),
+        String(h.sourceMissing), String(r.actions[side]['set-successors'] ?? 0),
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+function perDayTable(name: string, r: SimulationResult): string {
+  const rows = [['day', 'snapshots', 'arrived', 'p50 h', 'p99 h', 'max h', 'max db', '>24h', 'never']];
+  for (const d of r.perDay) {
+    rows.push([String(d.day), String(d.snapshots), String(d.arrived), hours(d.p50Minutes), hours(d.p99Minutes), hours(d.maxMinutes), d.maxDatabase ?? '-', String(d.over24h), String(d.never)]);
+  }
+  const cluster = r.latency.cluster;
+  const instance = r.latency.instance;
+  return `${name}: per measured day (instances p50/p99/max ${hours(instance.p50Minutes)}/${hours(instance.p99Minutes)}/${hours(instance.maxMinutes)} h; `
+    + `clusters ${hours(cluster.p50Minutes)}/${hours(cluster.p99Minutes)}/${hours(cluster.maxMinutes)} h)\n${table(rows)}`;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const out = args.find((a) => !a.startsWith('--')) ?? path.join('bench', 'simulation.json');
+  const jobs = Number(args.find((a) => a.startsWith('--jobs='))?.slice('--jobs='.length) ?? Math.min(2, os.cpus().length));
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  for (const name of only ?? []) if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+
+  // Under ts-node, require('./simulation') finds simulation.json before simulation.ts.
+  if (path.resolve(out) === path.join(__dirname, 'simulation.json')) {
+    throw new Error(`${out} would shadow ./simulation.ts for require(); write the results elsewhere`);
+  }
+
+  const started = Date.now();
+  const results = new Map<string, SimulationResult>();
+  const first = only ?? ['n1000', 'n100', ...(args.includes('--no-full') ? [] : ['n1000-full-reconcile'])];
+  await runAll(first, jobs, (name, r) => results.set(name, r));
+  // The 15-minute variants run only where hourly sweeps missed 24 hours or the alarm's 26.
+  const followUps = only ? [] : ['n100', 'n1000'].filter((n) => misses24h(results.get(n)!)).map((n) => `${n}-sweep15`);
+  await runAll(followUps, jobs, (name, r) => results.set(name, r));
+
+  console.error('[run-simulation] steady-state planner benchmark');
+  const benchmark: PlannerBenchmark = benchmarkPlanners({ instances: 1000, heldDays: 31, repeats: 5 });
+
+  const ordered = Object.keys(SCENARIOS).filter((n) => results.has(n)).map((n) => [n, results.get(n)!] as [string, SimulationResult]);
+  console.log(`Simulation: ${ordered[0]?.[1].options.days ?? '-'} measured days + ${ordered[0]?.[1].options.tailHours ?? '-'} h tail, `
+    + `event loss ${ordered[0]?.[1].options.eventLossRate ?? '-'}, copies median ${ordered[0]?.[1].options.copyMedianMinutes ?? '-'} min\n`);
+  for (const [name] of ordered) console.log(`  ${name}: ${SCENARIOS[name].description}`);
+  console.log(`\nLatency (automated snapshot taken -> vault copy available) and staleness\n${summaryTable(ordered)}\n`);
+  console.log(`Passes, planner calls and copies\n${countsTable(ordered)}\n`);
+  console.log(`Hand-off after RDS-EVENT-0197\n${handOffTable(ordered)}\n`);
+  for (const [name, r] of ordered) if (r.databases.instances >= 1000) console.log(`${perDayTable(name, r)}\n`);
+  console.log(`Steady-state planner benchmark (${benchmark.instances}+${benchmark.clusters} databases, vault holding ${benchmark.vaultSnapshots} copies, `
+    + `${benchmark.shared} shared): planVault sweep ${benchmark.planVaultSweepMs} ms, planVault announcement ${benchmark.planVaultAnnouncementMs} ms, `
+    + `planShipper ${benchmark.planShipperMs} ms per call`);
+  console.log(`Total wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify({
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    scenarios: ordered.map(([name, result]) => ({ name, description: SCENARIOS[name].description, result })),
+    plannerBenchmark: benchmark,
+  }, null, 2)}\n`);
+  console.log(`Results written to ${out}`);
+}

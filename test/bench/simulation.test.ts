@@ -1,0 +1,278 @@
+/**
+ * The discrete-event simulation over the real planners, at a small scale: the
+ * pipeline gets every database into the vault within 24 hours every day, the
+ * counts add up, and the controls show that each property can fail and that
+ * the outcome really comes from the planners (their budgets, their handling
+ * of failed copies) and from the pass triggers.
+ */
+import {
+  DAY,
+  SHIPPER_TRIGGERS,
+  SHIPPER_TRIGGERS_FULL_RECONCILE,
+  simulate,
+  SimulationResult,
+  VAULT_TRIGGERS,
+  VAULT_TRIGGERS_FULL_RECONCILE,
+} from './simulation';
+
+/** The earlier handlers: every shipper pass a full reconcile, no hand-off. */
+const FULL_RECONCILE = { shipperTriggers: SHIPPER_TRIGGERS_FULL_RECONCILE, vaultTriggers: VAULT_TRIGGERS_FULL_RECONCILE } as const;
+
+const SMALL = { seed: 7, instances: 40, clusters: 8, days: 3 } as const;
+const HOURS_24 = DAY / 60_000;
+
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+/** Everything but the timings, which depend on the machine. */
+const deterministicPart = ({ wallTimeMs, plannerMs, ...rest }: SimulationResult) => rest;
+
+describe('simulation: 40 instances and 8 Aurora clusters over 3 days', () => {
+  const r = simulate(SMALL);
+
+  test('every database reaches the vault on every day, within 24 hours of its snapshot', () => {
+    expect(r.perDay).toHaveLength(3);
+    for (const day of r.perDay) {
+      expect(day.snapshots).toBe(48);
+      expect(day.arrived).toBe(48);
+      expect(day.over24h).toBe(0);
+      expect(day.maxMinutes!).toBeLessThan(HOURS_24);
+    }
+    expect(r.daysOver24h).toEqual([]);
+    expect(r.latency.all).toMatchObject({ snapshots: 144, arrived: 144, never: 0, stillInFlight: 0 });
+    expect(r.latency.cluster.arrived).toBe(24);
+    expect(r.latency.all.maxMinutes!).toBeLessThan(HOURS_24);
+    expect(r.neverShipped).toEqual([]);
+    // Newest recovery point: a day between snapshots plus the latency.
+    expect(r.staleness.withoutCopy).toBe(false);
+    expect(r.staleness.maxHours!).toBeGreaterThan(24);
+    expect(r.staleness.maxHours!).toBeLessThan(48);
+    // The alarms' 26 hours allow 2 hours of latency: a copy that waits for an hourly sweep in both accounts (a cluster,
+    // or an instance whose RDS event was lost) can pass that, and the vault's alarm fires briefly (a sample or two).
+    expect(r.staleness.behindAfterHours).toBe(26);
+    expect(r.staleness.maxHours!).toBeLessThan(27);
+    expect(r.staleness.samplesWithSomeBehind).toBeLessThanOrEqual(3);
+    expect(r.staleness.maxBehindAtOnce).toBeLessThanOrEqual(1);
+    expect(r.shipperStaleness.samplesWithSomeBehind).toBe(0);
+    expect(r.shipperStaleness.maxHours!).toBeLessThanOrEqual(r.staleness.maxHours!);
+  });
+
+  test('the counts are consistent', () => {
+    const started = (side: 'shipper' | 'vault') => r.copies[side].instance.started + r.copies[side].cluster.started;
+    // Every copy started was started by some pass, and is one snapshot in the account.
+    expect(sum(r.copies.vaultStartedByTrigger)).toBe(started('vault'));
+    expect(sum(r.copies.shipperStartedByTrigger)).toBe(started('shipper'));
+    expect(r.final.vaultCopiesCreated).toBe(started('vault'));
+    expect(r.final.shipperCopiesCreated).toBe(started('shipper'));
+    // Vault copies are started by announcements, sweeps and successors; a pass about one database's copies (RDS-EVENT-0197) has nothing shipped to copy.
+    expect(r.copies.vaultStartedByTrigger.announcement).toBeLessThanOrEqual(r.passes.vault.announcement);
+    expect(r.copies.vaultStartedByTrigger['event-0197']).toBe(0);
+    expect(r.copies.vaultStartedByTrigger.announcement + r.copies.vaultStartedByTrigger.sweep + r.copies.vaultStartedByTrigger.successor).toBe(started('vault'));
+    // Every successor tried is one pass, and a slot is taken at most once.
+    for (const side of ['shipper', 'vault'] as const) {
+      const h = r.handOffs[side];
+      expect(r.passes[side].successor).toBe(h.tries);
+      expect(h.started + h.alreadyThere + h.deferred + h.unused).toBe(h.slotsHandedOn);
+      expect(h.tries).toBeLessThanOrEqual(3 * h.slotsHandedOn);
+    }
+    expect(r.copies.shipperStartedByTrigger.successor).toBe(r.handOffs.shipper.started);
+    expect(r.copies.vaultStartedByTrigger.successor).toBe(r.handOffs.vault.started);
+    // Every copy action carried out either started, was refused by RDS, already existed, or lost its source.
+    for (const side of ['shipper', 'vault'] as const) {
+      for (const kind of ['instance', 'cluster'] as const) {
+        const c = r.copies[side][kind];
+        expect(c.started + c.refused + c.exists + c.sourceMissing).toBe(c.planned);
+      }
+    }
+    expect(r.actions.shipper.copy).toBe(r.copies.shipper.instance.planned + r.copies.shipper.cluster.planned);
+    expect(r.actions.vault.copy).toBe(r.copies.vault.instance.planned + r.copies.vault.cluster.planned);
+    // One announcement per shared copy; SNS loses none, and the vault rejects none of the shipper's.
+    expect(r.announcements.published).toBe(r.actions.shipper['share-and-announce']);
+    expect(r.announcements.delivered).toBe(r.announcements.published);
+    expect(r.announcements.rejected).toBe(0);
+    expect(r.passes.vault.announcement).toBe(r.announcements.delivered);
+    // Every RDS event is lost, delivered as exactly one pass, or still on its way at the end.
+    for (const id of ['0091', '0169', '0197-live', '0197-vault'] as const) {
+      expect(r.events.lost[id] + r.events.delivered[id] + r.events.pendingAtEnd[id]).toBe(r.events.emitted[id]);
+    }
+    expect(r.passes.shipper['event-0091']).toBe(r.events.delivered['0091']);
+    expect(r.passes.shipper['event-0169']).toBe(r.events.delivered['0169']);
+    expect(r.passes.shipper['event-0197']).toBe(r.events.delivered['0197-live']);
+    expect(r.passes.vault['event-0197']).toBe(r.events.delivered['0197-vault']);
+    // One automated snapshot per database per day, and one event for each: 3 measured days and the tail's day.
+    expect(r.events.emitted['0091']).toBe(40 * 4);
+    expect(r.events.emitted['0169']).toBe(8 * 4);
+    // RDS-EVENT-0197 for every instance copy that finished in either account, none for clusters.
+    expect(r.events.emitted['0197-live']).toBe(r.copies.shipper.instance.finished);
+    expect(r.events.emitted['0197-vault']).toBe(r.copies.vault.instance.finished);
+    expect(r.copies.shipper.cluster.finished).toBeGreaterThan(0);
+    // Some events were lost (5 %), and the pipeline made up for them.
+    expect(sum(r.events.lost)).toBeGreaterThan(0);
+    // Copies finish or are still in progress at the end.
+    for (const side of ['shipper', 'vault'] as const) {
+      for (const kind of ['instance', 'cluster'] as const) {
+        const c = r.copies[side][kind];
+        expect(c.finished + c.failed).toBeLessThanOrEqual(c.started);
+        expect(c.started - c.finished - c.failed).toBeLessThanOrEqual(kind === 'instance' ? 20 : 5);
+      }
+    }
+    // A sweep lists six kinds of things (at least a call each) and reads the quotas; a pass about one database makes a few calls
+    // (shipper: the database, its automated and manual snapshots, the quotas; vault: its copies and the quotas).
+    expect(r.describeCalls.shipper.sweep).toBeGreaterThanOrEqual(7 * r.passes.shipper.sweep);
+    for (const t of ['event-0091', 'event-0169', 'event-0197', 'successor'] as const) expect(r.describeCalls.shipper[t]).toBe(4 * r.passes.shipper[t]);
+    expect(r.describeCalls.vault.sweep).toBeGreaterThanOrEqual(5 * r.passes.vault.sweep);
+    for (const t of ['announcement', 'event-0197', 'successor'] as const) expect(r.describeCalls.vault[t]).toBe(2 * r.passes.vault[t]);
+    // Every planner call is one pass.
+    expect(r.plannerCalls.shipper).toBe(sum(r.passes.shipper));
+    expect(r.plannerCalls.vault).toBe(sum(r.passes.vault));
+    // The vault copies only what the shipper shared; no copy is made twice.
+    expect(r.final.vaultCopiesCreated).toBeLessThanOrEqual(r.final.shipperCopiesCreated);
+    expect(r.final.vaultCopiesCreated).toBeGreaterThanOrEqual(144);
+  });
+
+  test('no more copies are in flight than AWS allows, and retention holds', () => {
+    expect(r.options).toMatchObject({ shipperTriggers: SHIPPER_TRIGGERS, vaultTriggers: VAULT_TRIGGERS, successors: true });
+    for (const side of ['shipper', 'vault'] as const) {
+      expect(r.copies[side].instance.maxInFlight).toBeLessThanOrEqual(20);
+      expect(r.copies[side].cluster.maxInFlight).toBeLessThanOrEqual(5);
+    }
+    // The shipper trims its copies by its 2-day retention; the vault keeps all of its (31 days).
+    expect(r.deletions.shipper.expired).toBeGreaterThan(0);
+    expect(r.final.liveManualSnapshots).toBeLessThanOrEqual(3 * 48);
+    expect(r.deletions.vault.expired ?? 0).toBe(0);
+    expect(r.final.vaultAvailable).toBe(r.final.vaultSnapshots);
+  });
+
+  test('is deterministic for a seed, and the seed matters', () => {
+    expect(deterministicPart(simulate(SMALL))).toEqual(deterministicPart(r));
+    expect(simulate({ ...SMALL, seed: 8 }).perDay).not.toEqual(r.perDay);
+  });
+
+  test('the result is JSON', () => {
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+});
+
+describe('simulation controls: the properties above can fail', () => {
+  test('with one copy in flight per handler, the planners throttle and 100 databases no longer make it within 24 hours', () => {
+    // Full reconciles on every event: every pass sees the copies in flight, so the planners' budget is the limit.
+    // (Today's event passes are partial: RDS's 20, not the planner's budget, limits them.)
+    const base = { seed: 3, instances: 100, clusters: 0, days: 2, ...FULL_RECONCILE };
+    const ok = simulate(base);
+    expect(ok.daysOver24h).toEqual([]);
+    expect(ok.latency.all.maxMinutes!).toBeLessThan(HOURS_24);
+
+    const throttled = simulate({ ...base, shipper: { maxCopiesInFlight: 1 }, vault: { maxCopiesInFlight: 1 } });
+    // The budget reaches the planners: they never plan more than one copy in flight ...
+    expect(throttled.copies.shipper.instance.maxInFlight).toBe(1);
+    expect(throttled.copies.vault.instance.maxInFlight).toBeLessThanOrEqual(20); // announcements are partial: RDS, not the planner, limits them
+    expect(throttled.copies.shipper.instance.started).toBeLessThan(ok.copies.shipper.instance.started);
+    // ... and so the latency grows past a day, and the properties of the baseline fail.
+    expect(throttled.daysOver24h.length).toBeGreaterThan(0);
+    expect(throttled.latency.all.over24h).toBeGreaterThan(0);
+    expect(throttled.latency.all.p50Minutes!).toBeGreaterThan(4 * ok.latency.all.p50Minutes!);
+    // The recovery point alarms would fire.
+    expect(ok.staleness.samplesWithSomeBehind).toBe(0);
+    expect(throttled.staleness.samplesWithSomeBehind).toBeGreaterThan(0);
+    expect(throttled.shipperStaleness.daysWithSomeBehind.length).toBeGreaterThan(0);
+  });
+
+  test('without sweeps and with every RDS event lost, nothing is shipped: never-shipped databases are reported', () => {
+    const r = simulate({ seed: 1, instances: 10, clusters: 2, days: 2, shipperSweepMinutes: 0, vaultSweepMinutes: 0, eventLossRate: 1 });
+    expect(r.neverShipped).toHaveLength(12);
+    expect(r.latency.all).toMatchObject({ snapshots: 24, arrived: 0, never: 24, maxMinutes: null });
+    expect(r.daysOver24h).toEqual([1, 2]);
+    expect(r.staleness.withoutCopy).toBe(true);
+    expect(r.plannerCalls).toEqual({ shipper: 0, vault: 0 });
+  });
+
+  test('without sweeps, a finished cluster copy wakes nothing: a cluster waits for the next snapshot event', () => {
+    const noSweeps = { seed: 1, instances: 0, days: 3, shipperSweepMinutes: 0, vaultSweepMinutes: 0, eventLossRate: 0 };
+    // One cluster: its copy, started on day d's event, is shared on day d+1's, more than 24 hours after its snapshot.
+    const alone = simulate({ ...noSweeps, clusters: 1 });
+    expect(alone.events.emitted['0197-live'] + alone.events.emitted['0197-vault']).toBe(0);
+    expect(alone.latency.cluster.arrived).toBeGreaterThan(0);
+    expect(alone.latency.cluster.maxMinutes!).toBeGreaterThan(HOURS_24);
+    expect(alone.daysOver24h.length).toBeGreaterThan(0);
+    // Five clusters, with the earlier handlers: each event woke a full reconcile, which also shared the other clusters' finished copies.
+    const five = simulate({ ...noSweeps, clusters: 5, ...FULL_RECONCILE });
+    expect(five.daysOver24h).toEqual([]);
+    // Today's events list only their own database: each cluster waits for its own next event again.
+    const perDatabase = simulate({ ...noSweeps, clusters: 5 });
+    expect(perDatabase.latency.cluster.maxMinutes!).toBeGreaterThan(HOURS_24);
+    // And with hourly sweeps a lone cluster makes it.
+    const swept = simulate({ seed: 1, instances: 0, clusters: 1, days: 3, eventLossRate: 0 });
+    expect(swept.daysOver24h).toEqual([]);
+  });
+
+  test('failed copies are cleared and made again by the planners; every database still reaches the vault', () => {
+    const r = simulate({ ...SMALL, copyFailureRate: 0.2 });
+    expect(r.copies.shipper.instance.failed + r.copies.shipper.cluster.failed).toBeGreaterThan(0);
+    expect(r.copies.vault.instance.failed + r.copies.vault.cluster.failed).toBeGreaterThan(0);
+    expect(r.deletions.shipper.failed).toBe(r.copies.shipper.instance.failed + r.copies.shipper.cluster.failed);
+    expect(r.deletions.vault.failed).toBeGreaterThan(0);
+    expect(r.neverShipped).toEqual([]);
+    expect(r.latency.all.never).toBe(0);
+    expect(r.daysOver24h).toEqual([]);
+  });
+});
+
+describe('simulation: the pass triggers are a table', () => {
+  test('events that list only their database: RDS refuses what the planner could not see, and the sweeps still get everything there', () => {
+    // 60 instances whose backups all fall in half an hour: more copies are due at once than RDS allows in flight.
+    const burst = { ...SMALL, days: 2, instances: 60, clusters: 12, backupWindowHours: 0.5 };
+    const r = simulate(burst);
+    expect(r.neverShipped).toEqual([]);
+    expect(r.latency.all.never).toBe(0);
+    // A pass over one database cannot see the account's copies in flight: RDS refuses some, and never more than 20 / 5 are in flight.
+    expect(r.copies.shipper.instance.refused + r.copies.shipper.cluster.refused).toBeGreaterThan(0);
+    expect(r.copies.shipper.instance.maxInFlight).toBe(20);
+    expect(r.copies.shipper.cluster.maxInFlight).toBeLessThanOrEqual(5);
+    // Each event pass costs a few calls, whatever the size of the account.
+    expect(r.describeCalls.shipper['event-0091']).toBe(4 * r.passes.shipper['event-0091']);
+    expect(r.describeCalls.vault['event-0197']).toBe(2 * r.passes.vault['event-0197']);
+    // The same load with full reconciles on every event: the planner sees every copy in flight, RDS refuses none.
+    const full = simulate({ ...burst, ...FULL_RECONCILE });
+    expect(full.options.shipperTriggers).toEqual(SHIPPER_TRIGGERS_FULL_RECONCILE);
+    expect(full.copies.shipper.instance.refused + full.copies.shipper.cluster.refused).toBe(0);
+    expect(full.copies.shipper.instance.maxInFlight).toBe(20);
+    expect(full.passes.shipper.successor + full.passes.vault.successor).toBe(0);
+    // And a full reconcile costs pages of the whole account; one database costs 4 calls.
+    expect(full.describeCalls.shipper['event-0091'] / full.passes.shipper['event-0091']).toBeGreaterThan(4);
+  });
+
+  test('the hand-off: a finished copy gives its slot to the stalest database waiting; without it, throughput drops', () => {
+    // 150 instances whose backups fall in half an hour: a queue builds up behind the 20 copies in flight, in both accounts.
+    const burst = { seed: 7, instances: 150, clusters: 0, days: 2, backupWindowHours: 0.5 };
+    const on = simulate(burst);
+    const off = simulate({ ...burst, successors: false });
+    // Sweeps deal the waiting databases out as successors; finished copies hand their slots on, in both accounts.
+    expect(on.actions.shipper['set-successors']).toBeGreaterThan(0);
+    expect(on.handOffs.shipper.slotsHandedOn).toBeGreaterThan(100);
+    expect(on.handOffs.shipper.started).toBeGreaterThan(100);
+    // Copies already in flight get their lists from set-successors actions, and hand on what those wrote.
+    expect(on.handOffs.shipper.listsSetInFlight).toBeGreaterThan(0);
+    expect(on.copies.shipperStartedByTrigger.successor).toBe(on.handOffs.shipper.started);
+    expect(on.handOffs.vault.started).toBeGreaterThan(0);
+    expect(on.passes.vault.successor).toBe(on.handOffs.vault.tries);
+    expect(off.handOffs.shipper.slotsHandedOn + off.handOffs.vault.slotsHandedOn).toBe(0);
+    expect(off.passes.shipper.successor + off.passes.vault.successor).toBe(0);
+    // Both get everything there, but without the hand-off a freed slot waits for the next sweep: the queue drains much later.
+    for (const r of [on, off]) expect(r.latency.all).toMatchObject({ snapshots: 300, arrived: 300, never: 0 });
+    expect(off.latency.all.p50Minutes!).toBeGreaterThan(1.4 * on.latency.all.p50Minutes!);
+    expect(off.latency.all.maxMinutes!).toBeGreaterThan(1.4 * on.latency.all.maxMinutes!);
+    // Never more in flight than AWS allows, hand-off or not.
+    for (const r of [on, off]) for (const side of ['shipper', 'vault'] as const) expect(r.copies[side].instance.maxInFlight).toBeLessThanOrEqual(20);
+  });
+
+  test('a spec that carries out no copies on announcements leaves the copying to the sweeps', () => {
+    const r = simulate({ ...SMALL, vaultTriggers: { announcement: { shipped: 'announced', listing: 'database', actions: [] } } });
+    expect(r.copies.vaultStartedByTrigger.announcement).toBe(0);
+    expect(r.actions.skippedBySpec.vault).toBeGreaterThan(0);
+    expect(r.copies.vaultStartedByTrigger.sweep + r.copies.vaultStartedByTrigger.successor).toBe(r.final.vaultCopiesCreated);
+    expect(r.latency.all.never).toBe(0);
+    expect(r.daysOver24h).toEqual([]);
+  });
+
+  test('a sweep must list the whole account', () => {
+    expect(() => simulate({ ...SMALL, shipperTriggers: { sweep: { listing: 'database', actions: 'all' } } })).toThrow(/listing must be "account"/);
+  });
+});
