@@ -16,7 +16,9 @@ export interface SnapshotHandlerCapacityProps {
    * Region per account (RDS User Guide, "Copying a DB snapshot"); a lower
    * value leaves room for other copies in the account. Throughput is about
    * this many copies per copy duration: at 20-minute copies, 20 in flight copy
-   * 1,000 databases in about 17 hours.
+   * 1,000 databases in about 17 hours. Sweeps keep to it; a pass about one
+   * database (an RDS event, an announcement) cannot see the account's copies
+   * in flight, and for it only AWS's limit, which RDS enforces, applies.
    *
    * @default 20
    */
