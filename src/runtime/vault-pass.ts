@@ -218,7 +218,7 @@ function databaseOf(scope: VaultScope): { readonly kind?: DbKind; readonly datab
  */
 async function listManual(rds: RDSClient, scope: VaultScope): Promise<DbSnapshot[]> {
   const one = databaseOf(scope);
-  if (!one) return [...await listDbSnapshots(rds, 'manual'), ...await listDbClusterSnapshots(rds, 'manual')];
+  if (!one) return (await Promise.all([listDbSnapshots(rds, 'manual'), listDbClusterSnapshots(rds, 'manual')])).flat();
   return one.kind === 'cluster' ? listDbClusterSnapshots(rds, 'manual', one.database) : listDbSnapshots(rds, 'manual', one.database);
 }
 

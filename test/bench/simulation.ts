@@ -20,10 +20,11 @@
 import { performance } from 'node:perf_hooks';
 import { AWS_COPIES_IN_FLIGHT, DbKind, kindOf } from '../../src/runtime/budget';
 import { shippingCopyIdentifier } from '../../src/runtime/naming';
-import { MESSAGE_SCHEMA, MESSAGE_VERSION, parseMessage, parseSnapshotArn, serializeMessage, SnapshotShippedMessage } from '../../src/runtime/schema';
+import { MESSAGE_SCHEMA, MESSAGE_VERSION, parseSnapshotArn, serializeMessage, SnapshotShippedMessage } from '../../src/runtime/schema';
 import { DbInstance, DbSnapshot, isOwnedBy, OptionGroup, planShipper, ShipperAction, ShipperPlanConfig, ShipperState, sourceTimeOf } from '../../src/runtime/shipper-plan';
 import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES, parseShippedRef } from '../../src/runtime/successors';
 import { TagKeys } from '../../src/runtime/tags';
+import { validateAnnouncement } from '../../src/runtime/vault-pass';
 import { parseShippedName, planVault, ShippedSnapshot, VaultAction, vaultCopyIdentifier, VaultPlanConfig, VaultState } from '../../src/runtime/vault-plan';
 
 export const MINUTE = 60_000;
@@ -38,6 +39,7 @@ export const SIMULATION_START = Date.parse('2026-03-01T22:00:00.000Z');
 const SHIPPER_OWNER = 'shipper-sim';
 const VAULT_OWNER = 'vault-sim';
 const TOPIC_ARN = `arn:aws:sns:${REGION}:${LIVE_ACCOUNT}:failsafe-sim`;
+const VAULT_KEY_ARN = `arn:aws:kms:${REGION}:222222222222:key/vault`;
 const SHIPPING_KEY = `arn:aws:kms:${REGION}:${LIVE_ACCOUNT}:key/shipping-sim`;
 const VAULT_KEY = `arn:aws:kms:${REGION}:${VAULT_ACCOUNT}:key/vault-sim`;
 const NO_OPTION_GROUPS: ReadonlyMap<string, OptionGroup> = new Map();
@@ -688,10 +690,6 @@ export function vaultPlanConfig(o: BudgetOptions = {}, minimumCopies = 3): Vault
   };
 }
 
-function parseTopicArn(arn: string): { account: string; region: string } {
-  const [, , , region, account] = arn.split(':');
-  return { account, region };
-}
 
 /** Describe calls for a listing of n items in pages of 100: at least one. */
 const pages = (n: number) => Math.max(1, Math.ceil(n / 100));
@@ -1187,28 +1185,11 @@ class Simulation {
    * account and topic checks, and the shipped snapshot it plans with.
    */
   private receive(body: string): ShippedSnapshot | undefined {
-    const parsed = parseMessage(body);
-    if (!parsed.ok) return undefined;
-    const m = parsed.message;
-    const named = parseShippedName(m.snapshotIdentifier);
-    // The vault's checks: an allowed account, the topic's account and region, a shipper copy's name that agrees with the message.
-    const topic = parseTopicArn(TOPIC_ARN);
-    if (!this.vaultConfig.sourceAccounts.includes(m.sourceAccount) || m.sourceAccount !== topic.account || m.sourceRegion !== topic.region
-      || !named || named.database !== m.sourceDatabaseIdentifier.toLowerCase()
-      || named.time.getTime() !== Math.floor(Date.parse(m.snapshotCreateTime) / 1000) * 1000) {
-      return undefined;
-    }
-    return {
-      arn: m.snapshotArn,
-      account: m.sourceAccount,
-      region: m.sourceRegion,
-      identifier: m.snapshotIdentifier,
-      database: m.sourceDatabaseIdentifier.toLowerCase(),
-      time: new Date(m.snapshotCreateTime),
-      kind: m.kind,
-      encrypted: m.encrypted,
-    };
+    const config = { ...this.vaultConfig, version: 1 as const, vaultKeyArn: VAULT_KEY_ARN, sources: [{ topicArn: TOPIC_ARN }] };
+    const v = validateAnnouncement(config, TOPIC_ARN, body, new Date(this.now));
+    return v.ok ? v.snapshot : undefined;
   }
+
 
   /**
    * A vault pass, as `runVaultPass` makes it. `body`: an announcement's

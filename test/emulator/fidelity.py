@@ -7,6 +7,7 @@ off by name with FAILSAFE_EMULATOR_PATCHES_OFF=name,name so that the tests can
 show the gap it closes.
 """
 import os
+import threading
 from datetime import datetime
 
 from moto.rds import models as rds_models
@@ -225,8 +226,20 @@ def _manual_snapshot_limit() -> int:
     return int(os.environ.get("MOTO_RDS_SNAPSHOT_LIMIT", "1000"))
 
 
+# moto server answers requests on several threads. Counting snapshots while
+# another request adds one raises "dictionary changed size during iteration"
+# (an HTTP 500): the quota and in-flight patches count and create under this
+# lock, and read a copy of the values.
+_SNAPSHOTS_LOCK = threading.RLock()
+
+
+def _values(snapshots):  # type: ignore[no-untyped-def]
+    with _SNAPSHOTS_LOCK:
+        return list(snapshots.values())
+
+
 def _manual_count(snapshots) -> int:  # type: ignore[no-untyped-def]
-    return sum(1 for s in snapshots.values() if getattr(s, "snapshot_type", "manual") == "manual")
+    return sum(1 for s in _values(snapshots) if getattr(s, "snapshot_type", "manual") == "manual")
 
 
 def account_quotas() -> None:
@@ -254,22 +267,26 @@ def account_quotas() -> None:
     copy_cluster = rds_models.RDSBackend.copy_db_cluster_snapshot
 
     def create_db_snapshot(self, db_instance_identifier, db_snapshot_identifier, snapshot_type="manual", *args, **kwargs):  # type: ignore[no-untyped-def]
-        if snapshot_type == "manual":
-            refuse_past_quota(self.database_snapshots)
-        return create(self, db_instance_identifier, db_snapshot_identifier, snapshot_type, *args, **kwargs)
+        with _SNAPSHOTS_LOCK:
+            if snapshot_type == "manual":
+                refuse_past_quota(self.database_snapshots)
+            return create(self, db_instance_identifier, db_snapshot_identifier, snapshot_type, *args, **kwargs)
 
     def copy_db_snapshot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        refuse_past_quota(self.database_snapshots)
-        return copy(self, *args, **kwargs)
+        with _SNAPSHOTS_LOCK:
+            refuse_past_quota(self.database_snapshots)
+            return copy(self, *args, **kwargs)
 
     def create_db_cluster_snapshot(self, db_cluster_identifier, db_cluster_snapshot_identifier, snapshot_type="manual", *args, **kwargs):  # type: ignore[no-untyped-def]
-        if snapshot_type == "manual":
-            refuse_past_quota(self.cluster_snapshots)
-        return create_cluster(self, db_cluster_identifier, db_cluster_snapshot_identifier, snapshot_type, *args, **kwargs)
+        with _SNAPSHOTS_LOCK:
+            if snapshot_type == "manual":
+                refuse_past_quota(self.cluster_snapshots)
+            return create_cluster(self, db_cluster_identifier, db_cluster_snapshot_identifier, snapshot_type, *args, **kwargs)
 
     def copy_db_cluster_snapshot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        refuse_past_quota(self.cluster_snapshots)
-        return copy_cluster(self, *args, **kwargs)
+        with _SNAPSHOTS_LOCK:
+            refuse_past_quota(self.cluster_snapshots)
+            return copy_cluster(self, *args, **kwargs)
 
     def describe_account_attributes(self):  # type: ignore[no-untyped-def]
         limit = _manual_snapshot_limit()
@@ -306,16 +323,18 @@ def copies_in_flight_limit() -> None:
 
     def refuse_when_full(snapshots, kind, what) -> None:  # type: ignore[no-untyped-def]
         limit = COPIES_IN_FLIGHT[kind]
-        if sum(1 for s in snapshots.values() if s.status == "creating") >= limit:
+        if sum(1 for s in _values(snapshots) if s.status == "creating") >= limit:
             raise RDSClientError("SnapshotQuotaExceeded", IN_FLIGHT_MESSAGE.format(limit=limit, what=what))
 
     def copy_db_snapshot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        refuse_when_full(self.database_snapshots, "instance", "DB snapshots")
-        return copy(self, *args, **kwargs)
+        with _SNAPSHOTS_LOCK:
+            refuse_when_full(self.database_snapshots, "instance", "DB snapshots")
+            return copy(self, *args, **kwargs)
 
     def copy_db_cluster_snapshot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        refuse_when_full(self.cluster_snapshots, "cluster", "DB cluster snapshots")
-        return copy_cluster(self, *args, **kwargs)
+        with _SNAPSHOTS_LOCK:
+            refuse_when_full(self.cluster_snapshots, "cluster", "DB cluster snapshots")
+            return copy_cluster(self, *args, **kwargs)
 
     rds_models.RDSBackend.copy_db_snapshot = copy_db_snapshot  # type: ignore[method-assign]
     rds_models.RDSBackend.copy_db_cluster_snapshot = copy_db_cluster_snapshot  # type: ignore[method-assign]
