@@ -1,4 +1,4 @@
-import { addOutcomes } from '../../src/runtime/actions';
+import { addOutcomes, gatherWithinBudget, TIME_RESERVE_MS } from '../../src/runtime/actions';
 import { AWS_COPIES_IN_FLIGHT, budgetOf, quotaRefusalOf, refusalOf, take } from '../../src/runtime/budget';
 
 describe('copy budgets', () => {
@@ -39,5 +39,19 @@ describe('addOutcomes', () => {
       { copiesStarted: 1, findings: { a: 1 }, shippedCopies: ['x'], behind: { databases: ['p'] }, scope: 'one' },
       { copiesStarted: 2, findings: { a: 1, b: 3 }, shippedCopies: ['y'], behind: { databases: ['q'] }, scope: 'two' },
     )).toEqual({ copiesStarted: 3, findings: { a: 2, b: 3 }, shippedCopies: ['x', 'y'], behind: { databases: ['p'] }, scope: 'one' });
+  });
+});
+
+describe('gatherWithinBudget', () => {
+  test('a listing that outlasts the budget fails the pass with TimeBudgetExceeded, naming what it listed', async () => {
+    const slow = new Promise<never>(() => undefined);
+    await expect(gatherWithinBudget({ remainingMs: () => TIME_RESERVE_MS + 50 }, 'listing the account', slow))
+      .rejects.toThrow(/listing the account did not finish within the time budget .* Raise the construct's timeout or memorySize/);
+  });
+
+  test('a listing within the budget returns its value and how long it took', async () => {
+    const out = await gatherWithinBudget({ remainingMs: () => 600_000 }, 'listing', Promise.resolve(42));
+    expect(out.value).toBe(42);
+    expect(out.ms).toBeGreaterThanOrEqual(0);
   });
 });
