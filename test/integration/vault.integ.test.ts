@@ -35,8 +35,14 @@ function vaultConfig(failsafe: FailsafeAccount, live: LiveAccount, extra: Record
   };
 }
 
-/** Ships the databases with the bundled shipper until every copy is announced; returns the announcements. */
-async function ship(live: LiveAccount, identifiers: string[]): Promise<string[]> {
+/**
+ * Ships the databases with the bundled shipper until every copy is announced;
+ * returns the announcements. `extra` adds to the shipper's configuration, and
+ * `check` sees each pass's result.
+ */
+async function ship(
+  live: LiveAccount, identifiers: string[], extra: Record<string, unknown> = {}, check: (result: any) => void = () => undefined,
+): Promise<string[]> {
   const config = {
     version: 1,
     ownerId: 'shipper-integ',
@@ -47,12 +53,14 @@ async function ship(live: LiveAccount, identifiers: string[]): Promise<string[]>
     maxCopiesInFlight: 10,
     manualSnapshotQuota: 100,
     selection: { identifiers },
+    ...extra,
   };
   for (let i = 0; i < 2; i++) {
     const out = await invokeBundled('shipper/shipper.lambda', {}, {
       endpoint: emulator.endpoint, credentials: await emulator.credentialsFor(LIVE), environment: { SHIPPER_CONFIG: JSON.stringify(config) },
     });
     if (out.error) throw new Error(out.error);
+    check(out.result);
   }
   return live.takeAnnouncements();
 }
@@ -281,25 +289,8 @@ describe('bundled vault against the emulator', () => {
 
   test('the manifest: the vault alarms on a database the shipper ships that it does not hold, and clears once it does', async () => {
     const { live, failsafe } = await setUp();
-    const shipperConfig = {
-      version: 1,
-      ownerId: 'shipper-integ',
-      vaultAccount: FAILSAFE,
-      shippingKeyArn: live.shippingKeyArn,
-      topicArn: live.topicArn,
-      retentionMs: 2 * DAY,
-      maxCopiesInFlight: 10,
-      selection: { identifiers: ['orders', 'users'] },
-      // Every sweep of the day publishes the manifest.
-      manifestWindowMs: DAY,
-    };
-    for (let i = 0; i < 2; i++) {
-      const out = await invokeBundled('shipper/shipper.lambda', {}, {
-        endpoint: emulator.endpoint, credentials: await emulator.credentialsFor(LIVE), environment: { SHIPPER_CONFIG: JSON.stringify(shipperConfig) },
-      });
-      expect(out.result.manifestParts).toBe(1);
-    }
-    const messages = await live.takeAnnouncements();
+    // Every sweep of the day publishes the manifest.
+    const messages = await ship(live, ['orders', 'users'], { manifestWindowMs: DAY }, (result) => expect(result.manifestParts).toBe(1));
     const manifests = messages.filter((m) => JSON.parse(m).schema === 'cdk-rds-failsafe/manifest');
     const orders = messages.find((m) => JSON.parse(m).sourceDatabaseIdentifier === 'orders')!;
     expect(JSON.parse(manifests[1]).databases).toEqual([

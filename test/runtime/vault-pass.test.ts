@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DAY, LIVE, NOW, REGION } from './fixtures';
 import { parseVaultConfig, VaultConfig } from '../../src/runtime/config';
 import { MESSAGE_SCHEMA } from '../../src/runtime/schema';
-import { runVaultPass, validateAnnouncement } from '../../src/runtime/vault-pass';
+import { runVaultPass, validateAnnouncement, VaultDeps } from '../../src/runtime/vault-pass';
 import { createLogger } from '../helpers/memory-logger';
 
 const TOPIC = `arn:aws:sns:${REGION}:${LIVE}:rds-failsafe-shipper`;
@@ -152,6 +152,18 @@ describe('runVaultPass with an announcement', () => {
   });
 });
 
+/** What a sweep needs, with a client per region (mocked) and the log lines to `write`. */
+function sweepDeps(write: (line: string) => void = () => undefined): VaultDeps {
+  return {
+    rds: new RDSClient({ region: REGION }),
+    rdsIn: (region) => new RDSClient({ region }),
+    now: () => NOW,
+    remainingMs: () => 600_000,
+    region: REGION,
+    log: createLogger({}, write),
+  };
+}
+
 describe('runVaultPass sweep across regions', () => {
   const rdsMock = mockClient(RDSClient);
   afterAll(() => rdsMock.restore());
@@ -169,14 +181,7 @@ describe('runVaultPass sweep across regions', () => {
     });
     rdsMock.on(CopyDBSnapshotCommand).resolves({});
     const twoRegions = { ...config, sources: [{ topicArn: TOPIC }, { topicArn: `arn:aws:sns:eu-central-1:${LIVE}:rds-failsafe-shipper` }] };
-    const out = await runVaultPass({
-      rds: new RDSClient({ region: REGION }),
-      rdsIn: (region) => new RDSClient({ region }),
-      now: () => NOW,
-      remainingMs: () => 600_000,
-      region: REGION,
-      log: createLogger({}, () => undefined),
-    }, twoRegions);
+    const out = await runVaultPass(sweepDeps(), twoRegions);
     expect(out.copiesStarted).toBe(2);
     expect(rdsMock.commandCalls(CopyDBSnapshotCommand).map((c) => c.args[0].input.SourceDBSnapshotIdentifier).sort()).toEqual([
       `arn:aws:rds:eu-central-1:${LIVE}:snapshot:failsafe-users-20261120-110000`,
@@ -223,14 +228,7 @@ describe('runVaultPass sweep when a source region fails', () => {
     rdsMock.on(DeleteDBSnapshotCommand).resolves({});
     const lines: any[] = [];
     const twoRegions = { ...config, sources: [{ topicArn: TOPIC }, { topicArn: `arn:aws:sns:ap-east-1:${LIVE}:rds-failsafe-shipper` }] };
-    const out = await runVaultPass({
-      rds: new RDSClient({ region: REGION }),
-      rdsIn: (region) => new RDSClient({ region }),
-      now: () => NOW,
-      remainingMs: () => 600_000,
-      region: REGION,
-      log: createLogger({}, (l) => lines.push(JSON.parse(l))),
-    }, twoRegions);
+    const out = await runVaultPass(sweepDeps((l) => lines.push(JSON.parse(l))), twoRegions);
     expect(out).toMatchObject({ copiesStarted: 1, expired: 1, failures: 0, errorFindings: 1, failedRegions: ['ap-east-1'] });
     expect(lines).toContainEqual(expect.objectContaining({ level: 'error', event: 'region-failed', region: 'ap-east-1', errorCode: 'InvalidClientTokenId' }));
     // The sweep still reports every recovery point it holds.
