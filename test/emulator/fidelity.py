@@ -7,9 +7,11 @@ off by name with FAILSAFE_EMULATOR_PATCHES_OFF=name,name so that the tests can
 show the gap it closes.
 """
 import os
+import string
 import threading
 from datetime import datetime
 
+from moto.moto_api._internal import mock_random as moto_random
 from moto.rds import models as rds_models
 from moto.rds.exceptions import KMSKeyNotAccessibleFault, RDSClientError
 from moto.rds.utils import split_arn
@@ -402,6 +404,55 @@ def automated_snapshots_on_demand() -> None:
     rds_models.DBCluster.save_automated_backup = save_cluster_backup  # type: ignore[method-assign]
 
 
+# The RDS API Reference, DBSnapshot: DbiResourceId is "The identifier for the
+# source DB instance, which can't be changed and which is unique to an Amazon
+# Web Services Region"; DBClusterSnapshot: DbClusterResourceId is "The
+# resource ID of the DB cluster that this DB cluster snapshot was created
+# from"; DBSnapshot: OriginalSnapshotCreateTime "Doesn't change when the
+# snapshot is copied" (SnapshotCreateTime "Changes for the copy").
+RESOURCE_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def unique_resource_ids() -> None:
+    """RDS gives every DB instance its own immutable resource id,
+    `db-` + 26 uppercase letters and digits, and every DB cluster its own
+    `cluster-` + 26. A snapshot carries the id of the instance or cluster it
+    was taken from, a copy (across accounts too) keeps it, it outlives the
+    instance, and a new instance under an old name gets a new one. moto gives
+    every DB instance the same constant id (db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U,
+    recreated or not), so its snapshots cannot be told apart by it; its
+    clusters do get their own id, but DescribeDBClusterSnapshots returns no
+    DbClusterResourceId at all.
+
+    The instance's id is drawn when the instance is made (DBInstance.__init__:
+    CreateDBInstance, a cluster member, a restore or a read replica), from
+    moto's own random source, the one it draws cluster ids from. A DB
+    snapshot already copies `dbi_resource_id` from its instance and a copy
+    takes the source snapshot's copy of the instance, so the id survives into
+    every snapshot and copy. A cluster snapshot likewise keeps its own copy
+    of the cluster, taken when the snapshot was (a copy takes the source's):
+    it is given that cluster's id, so it keeps it after the cluster is
+    deleted or replaced. Nothing is shared between requests beyond moto's
+    random source, so no lock is needed.
+
+    moto already returns OriginalSnapshotCreateTime on DB snapshots and
+    keeps it on copies (a copy's SnapshotCreateTime is the time of the copy),
+    so the patch leaves the times alone."""
+    instance_init = rds_models.DBInstance.__init__
+    cluster_snapshot_init = rds_models.DBClusterSnapshot.__init__
+
+    def init_instance(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        instance_init(self, *args, **kwargs)
+        self.dbi_resource_id = "db-" + "".join(moto_random.choice(RESOURCE_ID_ALPHABET) for _ in range(26))
+
+    def init_cluster_snapshot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        cluster_snapshot_init(self, *args, **kwargs)
+        self.db_cluster_resource_id = self.cluster.db_cluster_resource_id
+
+    rds_models.DBInstance.__init__ = init_instance  # type: ignore[method-assign]
+    rds_models.DBClusterSnapshot.__init__ = init_cluster_snapshot  # type: ignore[method-assign]
+
+
 PATCHES = {
     "cross-account-snapshot-by-arn": cross_account_snapshot_by_arn,
     "creating-phase": creating_phase,
@@ -412,6 +463,7 @@ PATCHES = {
     "account-quotas": account_quotas,
     "copies-in-flight-limit": copies_in_flight_limit,
     "automated-snapshots-on-demand": automated_snapshots_on_demand,
+    "unique-resource-ids": unique_resource_ids,
 }
 
 

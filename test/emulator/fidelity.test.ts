@@ -8,15 +8,19 @@ import {
   CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
   CreateDBSnapshotCommand,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
   DescribeAccountAttributesCommand,
+  DescribeDBClustersCommand,
   DescribeDBClusterSnapshotsCommand,
+  DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBClusterSnapshotAttributeCommand,
   ModifyDBSnapshotAttributeCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { Emulator, EmulatorOptions, startEmulator } from './emulator';
-import { createLiveAccount } from './live';
+import { createLiveAccount, listClusterSnapshots, listSnapshots } from './live';
 
 const LIVE = '111111111111';
 const FAILSAFE = '222222222222';
@@ -342,6 +346,121 @@ describe('patch copies-in-flight-limit', () => {
       await live.createDatabase('orders', 'none');
       const [automated] = await live.automatedSnapshots();
       expect((await copyMany(live.rds, automated.DBSnapshotIdentifier!, 21)).every((o) => o === 'started')).toBe(true);
+    });
+  });
+});
+
+describe('patch unique-resource-ids', () => {
+  const INSTANCE_ID = /^db-[A-Z0-9]{26}$/;
+  const CLUSTER_ID = /^cluster-[A-Z0-9]{26}$/;
+  const FIRST = new Date('2026-11-19T03:00:00Z');
+  const AT = new Date('2026-11-20T03:00:00Z');
+  const LATER = new Date('2026-11-21T03:00:00Z');
+
+  /**
+   * Two DB instances; an automated snapshot of orders copied as the shipper
+   * does, shared, and copied by the vault by its ARN; then orders deleted and
+   * created again. Returns the instances' DbiResourceIds and each snapshot's.
+   */
+  async function instanceStory(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE);
+    const failsafe = new RDSClient(await emulator.clientConfig(FAILSAFE));
+    const resourceId = async (id: string) =>
+      (await live.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0].DbiResourceId;
+    await live.createDatabase('orders', 'none', FIRST);
+    await live.createDatabase('users', 'none', FIRST);
+    const [orders, users] = [await resourceId('orders'), await resourceId('users')];
+    const automated = await live.createAutomatedSnapshot('orders', AT);
+    const shipped = (await live.rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: automated.DBSnapshotArn, TargetDBSnapshotIdentifier: 'shipped-orders' }))).DBSnapshot!;
+    await live.rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'shipped-orders', AttributeName: 'restore', ValuesToAdd: [FAILSAFE] }));
+    await copyInto(failsafe, shipped.DBSnapshotArn!);
+    const before = Object.fromEntries((await live.automatedSnapshots()).map((s) => [s.DBSnapshotIdentifier, s.DbiResourceId]));
+    await live.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'orders', SkipFinalSnapshot: true }));
+    await live.createDatabase('orders', 'none', LATER);
+    const recreated = await resourceId('orders');
+    const after = [...await live.automatedSnapshots(), ...await live.manualSnapshots()];
+    const [vaultCopy] = await listSnapshots(failsafe, 'manual');
+    const snapshots = { ...before, ...Object.fromEntries(after.map((s) => [s.DBSnapshotIdentifier, s.DbiResourceId])), 'vault-copy': vaultCopy.DbiResourceId };
+    return { orders, users, recreated, snapshots, vaultCopy };
+  }
+
+  /** The same for DB clusters: ledger's snapshot shipped and copied by the vault, then ledger deleted and created again. */
+  async function clusterStory(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE);
+    const failsafe = new RDSClient(await emulator.clientConfig(FAILSAFE));
+    const resourceId = async (id: string) =>
+      (await live.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0].DbClusterResourceId;
+    await live.createCluster('ledger', 'none', { firstSnapshotAt: FIRST });
+    await live.createCluster('billing', 'none', { firstSnapshotAt: FIRST });
+    const [ledger, billing] = [await resourceId('ledger'), await resourceId('billing')];
+    const automated = await live.createAutomatedClusterSnapshot('ledger', AT);
+    await live.rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: automated.DBClusterSnapshotArn, TargetDBClusterSnapshotIdentifier: 'shipped-ledger' }));
+    await live.rds.send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: 'shipped-ledger', AttributeName: 'restore', ValuesToAdd: [FAILSAFE] }));
+    await failsafe.send(new CopyDBClusterSnapshotCommand({
+      SourceDBClusterSnapshotIdentifier: `arn:aws:rds:eu-west-1:${LIVE}:cluster-snapshot:shipped-ledger`, TargetDBClusterSnapshotIdentifier: 'vault-copy',
+    }));
+    const before = Object.fromEntries((await live.automatedClusterSnapshots()).map((s) => [s.DBClusterSnapshotIdentifier, s.DbClusterResourceId]));
+    await live.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'ledger-writer', SkipFinalSnapshot: true }));
+    await live.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: 'ledger', SkipFinalSnapshot: true }));
+    await live.createCluster('ledger', 'none', { firstSnapshotAt: LATER });
+    const recreated = await resourceId('ledger');
+    const after = [...await live.automatedClusterSnapshots(), ...await live.manualClusterSnapshots()];
+    const [vaultCopy] = await listClusterSnapshots(failsafe, 'manual');
+    const snapshots = { ...before, ...Object.fromEntries(after.map((s) => [s.DBClusterSnapshotIdentifier, s.DbClusterResourceId])), 'vault-copy': vaultCopy.DbClusterResourceId };
+    return { ledger, billing, recreated, snapshots };
+  }
+
+  test('on: each DB instance has its own DbiResourceId; its snapshots and their copies, across accounts too, carry it after it is deleted; an instance created again under its name gets a new one', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { orders, users, recreated, snapshots, vaultCopy } = await instanceStory(emulator);
+      for (const id of [orders, users, recreated]) expect(id).toMatch(INSTANCE_ID);
+      expect(new Set([orders, users, recreated]).size).toBe(3);
+      expect(snapshots).toEqual({
+        'rds:orders-2026-11-19-03-00': orders,
+        'rds:orders-2026-11-20-03-00': orders,
+        'rds:users-2026-11-19-03-00': users,
+        'shipped-orders': orders,
+        'vault-copy': orders,
+        'rds:orders-2026-11-21-03-00': recreated,
+      });
+      // moto's own behaviour, which the vault's check of a shared snapshot's recovery time relies on:
+      // a copy keeps the original time, and has its own SnapshotCreateTime.
+      expect(vaultCopy.OriginalSnapshotCreateTime).toEqual(AT);
+      expect(vaultCopy.SnapshotCreateTime).not.toEqual(AT);
+    });
+  });
+
+  test('on: the same for DB clusters and DbClusterResourceId', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { ledger, billing, recreated, snapshots } = await clusterStory(emulator);
+      for (const id of [ledger, billing, recreated]) expect(id).toMatch(CLUSTER_ID);
+      expect(new Set([ledger, billing, recreated]).size).toBe(3);
+      expect(snapshots).toEqual({
+        'rds:ledger-2026-11-19-03-00': ledger,
+        'rds:ledger-2026-11-20-03-00': ledger,
+        'rds:billing-2026-11-19-03-00': billing,
+        'shipped-ledger': ledger,
+        'vault-copy': ledger,
+        'rds:ledger-2026-11-21-03-00': recreated,
+      });
+    });
+  });
+
+  test('off (the gap): moto gives every DB instance, and so every DB snapshot, the same DbiResourceId, also an instance created again', async () => {
+    await withEmulator({ patchesOff: ['unique-resource-ids'] }, async (emulator) => {
+      const { orders, users, recreated, snapshots } = await instanceStory(emulator);
+      expect(orders).toMatch(INSTANCE_ID);
+      expect(Object.keys(snapshots)).toHaveLength(6);
+      expect(new Set([orders, users, recreated, ...Object.values(snapshots)])).toEqual(new Set([orders]));
+    });
+  });
+
+  test('off (the gap): moto gives DB clusters their own ids, but no DbClusterResourceId on any cluster snapshot', async () => {
+    await withEmulator({ patchesOff: ['unique-resource-ids'] }, async (emulator) => {
+      const { ledger, billing, recreated, snapshots } = await clusterStory(emulator);
+      expect(new Set([ledger, billing, recreated]).size).toBe(3);
+      expect(Object.keys(snapshots)).toEqual(expect.arrayContaining(['shipped-ledger', 'vault-copy', 'rds:ledger-2026-11-21-03-00']));
+      expect(Object.values(snapshots).every((id) => id === undefined)).toBe(true);
     });
   });
 });
