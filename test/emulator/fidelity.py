@@ -453,6 +453,34 @@ def unique_resource_ids() -> None:
     rds_models.DBClusterSnapshot.__init__ = init_cluster_snapshot  # type: ignore[method-assign]
 
 
+def shared_snapshot_by_identifier() -> None:
+    """RDS API Reference, DescribeDBSnapshots and DescribeDBClusterSnapshots: with
+    `SnapshotType=shared`, `DBSnapshotIdentifier` (`DBClusterSnapshotIdentifier`)
+    names the one shared snapshot to describe, by its ARN. moto returns every
+    shared snapshot whatever the identifier, so a handler that took the first
+    answer for the one it asked about would pass."""
+    describe = rds_models.RDSBackend.describe_db_snapshots
+    describe_cluster = rds_models.RDSBackend.describe_db_cluster_snapshots
+
+    def only(snapshots, identifier, arn_of):  # type: ignore[no-untyped-def]
+        return [s for s in snapshots if arn_of(s) == identifier or arn_of(s).split(":")[-1] == identifier]
+
+    def describe_db_snapshots(self, db_instance_identifier, db_snapshot_identifier=None, snapshot_type=None, filters=None):  # type: ignore[no-untyped-def]
+        found = describe(self, db_instance_identifier, db_snapshot_identifier, snapshot_type, filters)
+        if snapshot_type == "shared" and db_snapshot_identifier:
+            return only(found, db_snapshot_identifier, lambda s: s.db_snapshot_arn)
+        return found
+
+    def describe_db_cluster_snapshots(self, db_cluster_identifier, db_snapshot_identifier, snapshot_type=None, filters=None):  # type: ignore[no-untyped-def]
+        found = describe_cluster(self, db_cluster_identifier, db_snapshot_identifier, snapshot_type, filters)
+        if snapshot_type == "shared" and db_snapshot_identifier:
+            return only(found, db_snapshot_identifier, lambda s: s.db_cluster_snapshot_arn)
+        return found
+
+    rds_models.RDSBackend.describe_db_snapshots = describe_db_snapshots  # type: ignore[method-assign]
+    rds_models.RDSBackend.describe_db_cluster_snapshots = describe_db_cluster_snapshots  # type: ignore[method-assign]
+
+
 PATCHES = {
     "cross-account-snapshot-by-arn": cross_account_snapshot_by_arn,
     "creating-phase": creating_phase,
@@ -464,6 +492,7 @@ PATCHES = {
     "copies-in-flight-limit": copies_in_flight_limit,
     "automated-snapshots-on-demand": automated_snapshots_on_demand,
     "unique-resource-ids": unique_resource_ids,
+    "shared-snapshot-by-identifier": shared_snapshot_by_identifier,
 }
 
 

@@ -464,3 +464,31 @@ describe('patch unique-resource-ids', () => {
     });
   });
 });
+
+describe('patch shared-snapshot-by-identifier', () => {
+  /** Two snapshots shared with the Failsafe account; the vault asks RDS about the second, by its ARN. */
+  async function describeSecond(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.createDatabase('orders', 'none');
+    await live.createShippedSnapshot('orders', new Date('2026-11-19T12:00:00Z'), FAILSAFE);
+    const second = await live.createShippedSnapshot('orders', new Date('2026-11-20T12:00:00Z'), FAILSAFE);
+    const failsafe = new RDSClient(await emulator.clientConfig(FAILSAFE));
+    const out = await failsafe.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: second.DBSnapshotArn, SnapshotType: 'shared', IncludeShared: true }));
+    return { arn: second.DBSnapshotArn, found: (out.DBSnapshots ?? []).map((s) => s.DBSnapshotArn) };
+  }
+
+  test('on: a shared snapshot described by its ARN is that snapshot alone', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { arn, found } = await describeSecond(emulator);
+      expect(found).toEqual([arn]);
+    });
+  });
+
+  test('off (the gap): moto answers with every shared snapshot, whatever the identifier', async () => {
+    await withEmulator({ patchesOff: ['shared-snapshot-by-identifier'] }, async (emulator) => {
+      const { arn, found } = await describeSecond(emulator);
+      expect(found).toHaveLength(2);
+      expect(found).toContain(arn);
+    });
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  CopyDBSnapshotCommand,
   CreateDBClusterCommand,
   CreateDBClusterSnapshotCommand,
   CreateDBInstanceCommand,
@@ -12,6 +13,7 @@ import {
   DBClusterSnapshot,
   DBSnapshot,
   DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBSnapshotsCommand,
   DescribeDBSnapshotAttributesCommand,
   ModifyDBSnapshotAttributeCommand,
   paginateDescribeDBClusterSnapshots,
@@ -99,6 +101,15 @@ export async function createLiveAccount(emulator: Emulator, account: string, top
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
 
+  /** Takes an automated snapshot of the database at `time` (the automated-snapshots-on-demand patch). */
+  const takeAutomatedSnapshot = async (database: string, time: Date): Promise<DBSnapshot> => {
+    const out = await rds.send(new CreateDBSnapshotCommand({
+      DBInstanceIdentifier: database,
+      DBSnapshotIdentifier: `emulator-automated-${database}`,
+      Tags: [{ Key: AUTOMATED_AT_TAG, Value: time.toISOString() }],
+    }));
+    return out.DBSnapshot!;
+  };
   return {
     account,
     rds,
@@ -134,21 +145,25 @@ export async function createLiveAccount(emulator: Emulator, account: string, top
     manualSnapshots: () => listSnapshots(rds, 'manual'),
     automatedSnapshots: () => listSnapshots(rds, 'automated'),
     async createShippedSnapshot(database, time, shareWith) {
+      // As the shipper makes it: a copy of an automated snapshot taken at `time`, so
+      // that RDS's OriginalSnapshotCreateTime bears out the time in its name.
       const identifier = shippingCopyIdentifier(database, time);
-      const out = await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: database, DBSnapshotIdentifier: identifier }));
+      const automated = await takeAutomatedSnapshot(database, time);
+      const out = await rds.send(new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: automated.DBSnapshotIdentifier!,
+        TargetDBSnapshotIdentifier: identifier,
+      }));
+      // Under the creating-phase patch a copy must be seen creating before it can be shared.
+      for (let i = 0; shareWith && i < 10; i++) {
+        const [copy] = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }))).DBSnapshots ?? [];
+        if (copy?.Status === 'available') break;
+      }
       if (shareWith) {
         await rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: identifier, AttributeName: 'restore', ValuesToAdd: [shareWith] }));
       }
       return out.DBSnapshot!;
     },
-    async createAutomatedSnapshot(database, time) {
-      const out = await rds.send(new CreateDBSnapshotCommand({
-        DBInstanceIdentifier: database,
-        DBSnapshotIdentifier: `emulator-automated-${database}`,
-        Tags: [{ Key: AUTOMATED_AT_TAG, Value: time.toISOString() }],
-      }));
-      return out.DBSnapshot!;
-    },
+    createAutomatedSnapshot: takeAutomatedSnapshot,
     async createCluster(identifier, encryption, options = {}) {
       await rds.send(new CreateDBClusterCommand({
         DBClusterIdentifier: identifier,
