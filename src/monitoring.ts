@@ -113,6 +113,35 @@ export interface VaultAlarmsOptions {
   readonly manifest?: AgeAlarmOptions;
 
   /**
+   * Refused snapshots: shared snapshots from a source whose name or
+   * announcement RDS's own metadata does not bear out (database, resource id,
+   * engine, recovery time), so they are not copied.
+   * @default enabled, 1 or more in an hour
+   */
+  readonly refusedSnapshots?: CountAlarmOptions;
+
+  /**
+   * Lineage changed: a database name the vault holds now comes from another
+   * resource id. The database was recreated, or someone ships other data under
+   * its name; either way a person should know.
+   * @default enabled, 1 or more in an hour
+   */
+  readonly lineageChanged?: CountAlarmOptions;
+
+  /**
+   * Source over budget: a source account holds all the copies or lineages its
+   * budget allows, so its new snapshots get no copy.
+   * @default enabled, 1 or more in an hour
+   */
+  readonly sourceBudget?: CountAlarmOptions;
+
+  /**
+   * Quota use: the share of a manual snapshot quota of the vault account in
+   * use, in percent, reaches `threshold`. The period is the window.
+   * @default enabled, 80 percent
+   */
+  readonly quotaUse?: CountAlarmOptions;
+  /**
    * Handler errors: invocations of the function that failed, as Lambda counts them.
    * @default enabled, 1 or more in an hour
    */

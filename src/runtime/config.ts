@@ -123,6 +123,15 @@ export function parseVaultConfig(raw: string | undefined): VaultConfig {
     if (!isWholeNumberAtLeast(c[n], 1)) fail(`${n} must be a whole number of at least 1`);
   }
   checkBudget(c, fail);
+  for (const n of ['weeklyCopies', 'monthlyCopies']) {
+    if (c[n] !== undefined && !isWholeNumberAtLeast(c[n], 0)) fail(`${n} must be a whole number of at least 0`);
+  }
+  for (const n of ['maxSnapshotsPerSource', 'maxLineagesPerSource']) {
+    if (c[n] !== undefined && !isWholeNumberAtLeast(c[n], 1)) fail(`${n} must be a whole number of at least 1`);
+  }
+  if (c.minimumAgeMs !== undefined && !(isWholeNumberAtLeast(c.minimumAgeMs, 1) && c.minimumAgeMs >= MIN_RETENTION_MS)) {
+    fail('minimumAgeMs must be a whole number of at least one day');
+  }
   // The handler re-checks what the construct checked at synth: the environment
   // can be edited after deployment, and these two guard against data loss.
   if (c.retentionMs < MIN_RETENTION_MS) fail('retentionMs must be at least one day');

@@ -64,9 +64,22 @@ export const MetricName = {
   DATABASES_BEHIND: 'DatabasesBehind',
   /** Vault, per source (account and region): manifest parts received and checked. */
   MANIFESTS_RECEIVED: 'ManifestsReceived',
+  /**
+   * Vault: shared snapshots from configured sources that RDS's own metadata
+   * does not bear out (verification.ts), so they are not copied; also per `Reason`.
+   */
+  SNAPSHOTS_REFUSED: 'SnapshotsRefused',
+  /** Vault: copies started into a new lineage of a database already held under another resource id (lineage.ts). */
+  LINEAGE_CHANGES: 'LineageChanges',
+  /** Vault: snapshots that got no copy because their source is over its budget (source-budget.ts); also per `SourceAccount`. */
+  SOURCE_BUDGET_REFUSALS: 'SourceBudgetRefusals',
+  /** Vault, per sweep: the larger share of the two manual snapshot quotas in use, in percent. */
+  MANUAL_SNAPSHOT_QUOTA_USE: 'ManualSnapshotQuotaUse',
+  /** Vault, per sweep: snapshots shared with the vault by accounts that are not its sources. */
+  UNLISTED_SHARES: 'UnlistedShares',
 } as const;
 
-export type MetricUnitName = 'Count' | 'Seconds' | 'Milliseconds';
+export type MetricUnitName = 'Count' | 'Seconds' | 'Milliseconds' | 'Percent';
 
 /** One value to publish. Without dimensions it carries only the construct's `service` dimension. */
 export interface MetricDatum {
@@ -160,12 +173,36 @@ export interface VaultOutcome extends PassCounts {
   readonly copiesCompleted: number;
   /** The newest recovery point per source database, or undefined if the pass could not read them. */
   readonly recoveryPoints?: readonly RecoveryPoint[];
+  /** Shared snapshots refused by verification, by reason code. */
+  readonly refused?: Readonly<Record<string, number>>;
+  readonly lineageChanges?: number;
+  /** Per source account, snapshots refused because it is over its budget. */
+  readonly overBudget?: Readonly<Record<string, number>>;
+  /** Sweeps only: the larger share of the manual snapshot quotas in use, in percent. */
+  readonly quotaUsePercent?: number;
+  /** Sweeps only: snapshots shared by accounts that are not sources. */
+  readonly unlistedShares?: number;
   /** Per manifest part received: its source, and how many of the databases it lists are behind in the vault. */
   readonly manifestVerdicts?: ReadonlyArray<{
     readonly account: string;
     readonly region: string;
     readonly behind: { readonly databases: readonly string[] };
   }>;
+}
+
+/** What the vault refused to take in, and how full it is: the signs of a source that misbehaves. */
+function intakeMetrics(o: VaultOutcome): MetricDatum[] {
+  const sum = (m: Readonly<Record<string, number>> = {}) => Object.values(m).reduce((a, b) => a + b, 0);
+  return [
+    count(MetricName.SNAPSHOTS_REFUSED, sum(o.refused)),
+    ...Object.entries(o.refused ?? {}).sort().map(([reason, n]) => count(MetricName.SNAPSHOTS_REFUSED, n, { [Dimension.REASON]: reason })),
+    count(MetricName.LINEAGE_CHANGES, o.lineageChanges ?? 0),
+    count(MetricName.SOURCE_BUDGET_REFUSALS, sum(o.overBudget)),
+    ...Object.entries(o.overBudget ?? {}).sort()
+      .map(([account, n]) => count(MetricName.SOURCE_BUDGET_REFUSALS, n, { [Dimension.SOURCE_ACCOUNT]: account })),
+    ...(o.unlistedShares !== undefined ? [count(MetricName.UNLISTED_SHARES, o.unlistedShares)] : []),
+    ...(o.quotaUsePercent !== undefined ? [{ name: MetricName.MANUAL_SNAPSHOT_QUOTA_USE, unit: 'Percent' as const, value: o.quotaUsePercent }] : []),
+  ];
 }
 
 export interface VaultMetricsConfig {
@@ -196,6 +233,7 @@ export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: D
     ...failureCounts(o),
     count(MetricName.SNAPSHOTS_EXPIRED, o.expired),
     { name: MetricName.PASS_DURATION, unit: 'Milliseconds', value: durationMs },
+    ...intakeMetrics(o),
   ];
   for (const v of o.manifestVerdicts ?? []) {
     const source = { [Dimension.SOURCE_ACCOUNT]: v.account, [Dimension.SOURCE_REGION]: v.region };

@@ -17,6 +17,7 @@
  * | sourceDatabaseIdentifier | string                   | the database it is a backup of |
  * | engine                   | string                   | for example `postgres` |
  * | engineVersion            | string, optional         | for example `16.4` |
+ * | sourceDatabaseResourceId | string, optional         | the database's immutable resource id (`DbiResourceId`, `DbClusterResourceId`); added in 1.x |
  * | snapshotCreateTime       | ISO 8601                 | creation time of the original automated snapshot: the recovery point |
  * | encrypted                | boolean                  | whether the shared copy is encrypted |
  * | kmsKeyArn                | string, optional         | the key of the shared copy |
@@ -40,6 +41,7 @@ export interface SnapshotShippedMessage {
   readonly sourceDatabaseIdentifier: string;
   readonly engine: string;
   readonly engineVersion?: string;
+  readonly sourceDatabaseResourceId?: string;
   readonly snapshotCreateTime: string;
   readonly encrypted: boolean;
   readonly kmsKeyArn?: string;
@@ -142,6 +144,9 @@ export function parseMessage(body: string): ParseResult {
   }
   if (m.engineVersion !== undefined && !(typeof m.engineVersion === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(m.engineVersion))) {
     return reject('malformed', 'field "engineVersion" must be a version string');
+  }
+  if (m.sourceDatabaseResourceId !== undefined && !(typeof m.sourceDatabaseResourceId === 'string' && /^[A-Za-z0-9-]{1,128}$/.test(m.sourceDatabaseResourceId))) {
+    return reject('malformed', 'field "sourceDatabaseResourceId" must be a resource id');
   }
   if (m.kmsKeyArn !== undefined && !(typeof m.kmsKeyArn === 'string' && /^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/.test(m.kmsKeyArn))) {
     return reject('malformed', 'field "kmsKeyArn" must be a KMS key ARN');

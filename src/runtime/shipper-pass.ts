@@ -65,6 +65,7 @@ function buildMessage(snapshot: DbSnapshot, now: Date): SnapshotShippedMessage {
     sourceDatabaseIdentifier: snapshot.tags[TagKeys.SOURCE_DATABASE] ?? snapshot.dbIdentifier,
     engine: snapshot.engine,
     ...(snapshot.engineVersion ? { engineVersion: snapshot.engineVersion } : {}),
+    ...(snapshot.resourceId ? { sourceDatabaseResourceId: snapshot.resourceId } : {}),
     snapshotCreateTime: (sourceTimeOf(snapshot) ?? now).toISOString(),
     encrypted: snapshot.encrypted,
     ...(snapshot.kmsKeyId?.startsWith('arn:') ? { kmsKeyArn: snapshot.kmsKeyId } : {}),

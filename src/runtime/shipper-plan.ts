@@ -64,6 +64,14 @@ export interface DbSnapshot {
   readonly engineVersion?: string;
   readonly optionGroupName?: string;
   readonly tags: TagMap;
+  /**
+   * The resource id of the database the snapshot was taken from
+   * (`DbiResourceId`, `DbClusterResourceId`): set by RDS, immutable, and kept
+   * on every copy.
+   */
+  readonly resourceId?: string;
+  /** When RDS took the original snapshot; a copy keeps it (DB snapshots only: `OriginalSnapshotCreateTime`). */
+  readonly originalCreateTime?: Date;
 }
 
 export interface OptionGroup {

@@ -24,6 +24,8 @@ export function toSnapshot(s: SdkSnapshot): DbSnapshot {
     engineVersion: s.EngineVersion,
     optionGroupName: s.OptionGroupName,
     tags: toTagMap(s.TagList),
+    resourceId: s.DbiResourceId,
+    originalCreateTime: s.OriginalSnapshotCreateTime,
   };
 }
 
@@ -61,6 +63,7 @@ export function toClusterSnapshot(s: SdkClusterSnapshot): DbSnapshot {
     engine: s.Engine ?? '',
     engineVersion: s.EngineVersion,
     tags: toTagMap(s.TagList),
+    resourceId: s.DbClusterResourceId,
   };
 }
 

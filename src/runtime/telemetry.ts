@@ -14,6 +14,7 @@ const UNITS: Record<MetricUnitName, (typeof MetricUnit)[keyof typeof MetricUnit]
   Count: MetricUnit.Count,
   Seconds: MetricUnit.Seconds,
   Milliseconds: MetricUnit.Milliseconds,
+  Percent: MetricUnit.Percent,
 };
 
 /** The pass's `Logger`, written by a Powertools Logger; a child adds persistent keys. */

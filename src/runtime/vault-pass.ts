@@ -4,19 +4,21 @@
  */
 import { AddTagsToResourceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { addOutcomes, baseCode, CopyStarter, gatherWithinBudget, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated } from './actions';
-import { errorCode, parseArnAccount } from './aws';
-import { DbKind } from './budget';
+import { parseArnAccount } from './aws';
+import { AccountQuotas, DbKind, kindOf } from './budget';
 import { VaultConfig } from './config';
 import { EventFocus } from './events';
-import { describeError, Logger } from './log';
+import { describeError } from './log';
 import { PassCounts, RecoveryPoint } from './metric-names';
 import { readAccountQuotas } from './quotas';
-import { parseMessage, parseSnapshotArn, Rejection, RejectionCode } from './schema';
+import { parseMessage, Rejection, RejectionCode } from './schema';
 import { DbSnapshot, isOwnedBy } from './shipper-plan';
 import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
 import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES, parseShippedRef } from './successors';
 import { TagKeys, toTagList } from './tags';
+import { CLOCK_SKEW_MS, Intake, RefusalLog, takeInShared, verifyAnnounced } from './vault-intake';
 import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction, VAULT_SNAPSHOT_PREFIX } from './vault-plan';
+import { Claim } from './verification';
 
 export interface VaultDeps extends PassDeps {
   /**
@@ -45,6 +47,16 @@ export interface VaultPassSummary extends PassCounts {
   readonly failedRegions: readonly string[];
   /** How long listing took. */
   readonly listingMs: number;
+  /** Shared snapshots from configured sources refused by verification, by reason code. */
+  readonly refused: Readonly<Record<string, number>>;
+  /** Shared snapshots from accounts that are not sources; sweeps only. */
+  readonly unlistedShares?: number;
+  /** Copies started into a new lineage of a database held under another. */
+  readonly lineageChanges: number;
+  /** Per source account, the snapshots it got no copy of because it is over its budget. */
+  readonly overBudget: Readonly<Record<string, number>>;
+  /** The larger of the two manual snapshot quotas' use, in percent; sweeps only, when the quotas could be read. */
+  readonly quotaUsePercent?: number;
 }
 
 /** What an error means for the operator, naming the grant that is missing where it is one. */
@@ -72,7 +84,8 @@ function explain(code: string | undefined, action: string, config: VaultConfig):
   }
 }
 
-export type Validation = { readonly ok: true; readonly snapshot: ShippedSnapshot } | Rejection;
+/** An announcement that passed validation: what it claims, to be verified against RDS before anything is copied. */
+export type Validation = { readonly ok: true; readonly snapshot: ShippedSnapshot; readonly engine: string; readonly resourceId?: string } | Rejection;
 
 export function reject(code: RejectionCode, reason: string): Rejection {
   return { ok: false, code, reason };
@@ -83,8 +96,7 @@ export function reject(code: RejectionCode, reason: string): Rejection {
  * a configured source, and the snapshot must belong to the account and region
  * of that topic. Makes no AWS call.
  */
-/** How far in the future a recovery point may be, to allow for clock skew. */
-export const CLOCK_SKEW_MS = 15 * 60_000;
+export { CLOCK_SKEW_MS } from './vault-intake';
 
 /**
  * Why a message that says it comes from `account` and `region` is rejected
@@ -142,56 +154,9 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
       kind: m.kind,
       encrypted: m.encrypted,
     },
+    engine: m.engine,
+    ...(m.sourceDatabaseResourceId ? { resourceId: m.sourceDatabaseResourceId } : {}),
   };
-}
-
-/** What the sweep found shared with the vault, and the source regions it could not list. */
-interface SharedListing {
-  readonly shipped: ShippedSnapshot[];
-  readonly failedRegions: readonly string[];
-}
-
-/**
- * Shared snapshots from allowed accounts that the shipper made; others are
- * logged and ignored. Each source region is listed on its own: a region that
- * cannot be listed (an outage, an opt-in region not enabled) is logged and
- * counted, and the sweep goes on with the others.
- */
-async function listShipped(deps: VaultDeps, config: VaultConfig, log: Logger, now: Date): Promise<SharedListing> {
-  const regions = [...new Set(config.sources.map((s) => parseArnAccount(s.topicArn).region))].sort();
-  const listRegion = async (region: string) => [
-    ...await listDbSnapshots(deps.rdsIn?.(region) ?? deps.rds, 'shared'),
-    // Shared cluster snapshots can be copied only in their own region: only the vault's region is listed.
-    ...(region === deps.region || deps.region === undefined ? await listDbClusterSnapshots(deps.rdsIn?.(region) ?? deps.rds, 'shared') : []),
-  ];
-  const listed = await Promise.allSettled(regions.map(listRegion));
-  const failedRegions: string[] = [];
-  const shared = listed.flatMap((r, i) => {
-    if (r.status === 'fulfilled') return r.value;
-    failedRegions.push(regions[i]);
-    log.log('error', `the snapshots shared from ${regions[i]} could not be listed; the sweep goes on with the other regions`, {
-      event: 'region-failed', region: regions[i], errorCode: errorCode(r.reason), ...describeError(r.reason),
-    });
-    return [];
-  });
-  const shipped: ShippedSnapshot[] = [];
-  for (const s of shared) {
-    const arn = parseSnapshotArn(s.arn);
-    const name = arn ? parseShippedName(arn.identifier) : undefined;
-    if (!arn || !config.sourceAccounts.includes(arn.account) || !name) {
-      log.log('info', 'shared snapshot ignored: not a shipper copy from an allowed source account', { event: 'shared-ignored', snapshot: s.arn });
-      continue;
-    }
-    if (name.time.getTime() > now.getTime() + CLOCK_SKEW_MS) {
-      log.log('warn', 'shared snapshot ignored: its name dates it in the future', { event: 'shared-ignored', snapshot: s.arn });
-      continue;
-    }
-    const { account, region, identifier } = arn;
-    shipped.push({
-      arn: s.arn, account, region, identifier, database: name.database, time: name.time, status: s.status, kind: s.kind, encrypted: s.encrypted,
-    });
-  }
-  return { shipped, failedRegions };
 }
 
 /**
@@ -200,7 +165,7 @@ async function listShipped(deps: VaultDeps, config: VaultConfig, log: Logger, no
  */
 export type VaultScope =
   | { readonly kind: 'sweep' }
-  | { readonly kind: 'announcement'; readonly snapshot: ShippedSnapshot }
+  | { readonly kind: 'announcement'; readonly snapshot: ShippedSnapshot; readonly engine?: string; readonly resourceId?: string }
   | { readonly kind: 'database'; readonly focus: EventFocus };
 
 /** The database a scope is about, with its kind, or undefined for a sweep. */
@@ -222,6 +187,30 @@ async function listManual(rds: RDSClient, scope: VaultScope): Promise<DbSnapshot
   return one.kind === 'cluster' ? listDbClusterSnapshots(rds, 'manual', one.database) : listDbSnapshots(rds, 'manual', one.database);
 }
 
+const NOTHING_SHARED: Intake = { shipped: [], failedRegions: [], refused: {}, unlisted: {} };
+
+/**
+ * An announcement's intake: the announced snapshot, if RDS's description of
+ * it bears the announcement out (verification.ts); else a refusal, logged.
+ */
+async function takeInAnnounced(deps: VaultDeps, scope: Extract<VaultScope, { kind: 'announcement' }>): Promise<Intake> {
+  const claim: Claim = { snapshot: scope.snapshot, engine: scope.engine, resourceId: scope.resourceId };
+  // A cluster snapshot from another region is never copied (planVault reports why): there is nothing to verify.
+  if (kindOf(scope.snapshot) === 'cluster' && scope.snapshot.region !== deps.region) return { ...NOTHING_SHARED, shipped: [scope.snapshot] };
+  // A snapshot is shared in its own region: RDS describes it there.
+  const verified = await verifyAnnounced(deps.rdsIn?.(scope.snapshot.region) ?? deps.rds, claim);
+  if (verified.ok) return { ...NOTHING_SHARED, shipped: [verified.snapshot] };
+  const refusals = new RefusalLog(deps.log);
+  refusals.refuse(verified.code, verified.reason, scope.snapshot.arn);
+  return { ...NOTHING_SHARED, refused: refusals.counts };
+}
+
+/** How much of the manual snapshot quotas is used: the larger share of the two kinds, in percent. */
+function quotaUseOf(quotas: AccountQuotas): { quotaUsePercent?: number } {
+  const shares = Object.values(quotas).filter((q) => q.max > 0).map((q) => (100 * q.used) / q.max);
+  return shares.length > 0 ? { quotaUsePercent: Math.round(Math.max(...shares) * 10) / 10 } : {};
+}
+
 /** The ARN of the shipper copy an action is about: its correlation id, as in the shipper's logs. */
 function correlationIdOf(action: VaultAction): string | undefined {
   return action.type === 'copy' ? action.source.arn : action.snapshot.tags[TagKeys.SOURCE_SNAPSHOT];
@@ -239,11 +228,13 @@ export async function runVaultPass(
   const announced = scope.kind === 'announcement' ? scope.snapshot : undefined;
   const what = scope.kind === 'sweep' ? 'listing the vault' : `listing the copies of ${databaseOf(scope)!.database}`;
   const gathered = await gatherWithinBudget(deps, what, Promise.all([
-    scope.kind === 'sweep' ? listShipped(deps, config, log, deps.now()) : Promise.resolve({ shipped: announced ? [announced] : [], failedRegions: [] }),
+    scope.kind === 'sweep' ? takeInShared(deps.rdsIn ?? (() => rds), deps.region, config, log, deps.now())
+      : scope.kind === 'announcement' ? takeInAnnounced(deps, scope) : Promise.resolve(NOTHING_SHARED),
     listManual(rds, scope),
     readAccountQuotas(rds, log),
   ]));
-  const [{ shipped, failedRegions }, manualSnapshots, quotas] = gathered.value;
+  const [intake, manualSnapshots, quotas] = gathered.value;
+  const { shipped, failedRegions } = intake;
   const plan = planVault(config, {
     now: deps.now(), region: deps.region, shipped, manualSnapshots, partial: scope.kind !== 'sweep', quotas, ...(inheritedSuccessors ? { inheritedSuccessors } : {}),
   });
@@ -325,9 +316,16 @@ export async function runVaultPass(
     errorFindings: outcome.errorFindings + failedRegions.length,
     failedRegions,
     listingMs: gathered.ms,
+    refused: intake.refused,
+    lineageChanges: plan.lineageChanges,
+    overBudget: plan.overBudget,
     // A pass about one database sees that database only: the recovery points
     // of the whole vault are reported by sweeps.
-    ...(scope.kind === 'sweep' ? { recoveryPoints: plan.recoveryPoints } : {}),
+    ...(scope.kind === 'sweep' ? {
+      recoveryPoints: plan.recoveryPoints,
+      unlistedShares: Object.values(intake.unlisted).reduce((a, b) => a + b, 0),
+      ...quotaUseOf(quotas),
+    } : {}),
   };
   // An announcement whose copy could not be started is retried by Lambda and,
   // if it keeps failing, ends in the dead-letter queue.

@@ -11,12 +11,16 @@
  */
 import { createHash } from 'node:crypto';
 import { AccountQuotas, Budget, BudgetConfig, budgetOf, DbKind, kindOf, refusalMessage, refusalOf, take } from './budget';
+import { LineageSource, lineageKeyOf, lineageOfCopy, lineagesByName, sourceKeyOf } from './lineage';
 import { RecoveryPoint } from './metric-names';
 import { compactTimestamp, parseShippedName } from './naming';
 
 export { parseShippedName } from './naming';
+export { sourceKeyOf } from './lineage';
+import { applyRetention, KeepReason, RetainedCopy, RetentionPolicy } from './retention';
 import { parseSnapshotArn } from './schema';
 import { DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
+import { SourceBudgetConfig, SourceRefusal, SourceRoom, sourceRefusalMessage, sourceRefusalOf, sourceRoomsOf, copiesPerLineage, takeRoom } from './source-budget';
 import { byStaleness } from './staleness';
 import { planHandOn, shippedRef } from './successors';
 import { TagKeys, TagMap } from './tags';
@@ -26,12 +30,10 @@ export const VAULT_SNAPSHOT_PREFIX = 'vault-';
 /** Prefix of the shipper's copies: only shared snapshots named so are taken. */
 export const SHIPPED_SNAPSHOT_PREFIX = 'failsafe-';
 
-export interface VaultPlanConfig extends BudgetConfig {
+export interface VaultPlanConfig extends BudgetConfig, SourceBudgetConfig, RetentionPolicy {
   readonly ownerId: string;
   /** Accounts the vault takes snapshots from. */
   readonly sourceAccounts: readonly string[];
-  readonly retentionMs: number;
-  readonly minimumCopies: number;
 }
 
 /** A shipped snapshot the vault should hold a copy of. */
@@ -48,6 +50,11 @@ export interface ShippedSnapshot {
   readonly kind?: DbKind;
   /** Whether the shared snapshot is encrypted, when known. */
   readonly encrypted?: boolean;
+  /**
+   * The database's resource id, as RDS reports it on the shared snapshot
+   * (verification.ts checks it before planning): the snapshot's lineage.
+   */
+  readonly resourceId?: string;
 }
 
 export interface VaultState {
@@ -106,7 +113,11 @@ export type VaultFindingCode =
   | 'name-conflict'
   | 'skipped-expired'
   | 'kept-minimum-copies'
-  | 'kept-newer-copy-incomplete';
+  | 'kept-newer-copy-incomplete'
+  | 'lineage-changed'
+  | 'new-lineage-waits-for-sweep'
+  | 'lineage-full'
+  | 'source-over-budget';
 
 export interface VaultFinding {
   readonly level: 'info' | 'warn' | 'error';
@@ -123,6 +134,10 @@ export interface VaultPlan {
   readonly findings: readonly VaultFinding[];
   /** Per source database, the newest recovery point the vault holds in an available copy. */
   readonly recoveryPoints: readonly RecoveryPoint[];
+  /** Copies started into a new lineage of a database the vault already holds under another (lineage.ts). */
+  readonly lineageChanges: number;
+  /** Per source account, the copies it got none of because it is over its budget (source-budget.ts). */
+  readonly overBudget: Readonly<Record<string, number>>;
 }
 
 /** At most this many finished copies are recorded per pass; the rest wait for the next one. */
@@ -157,11 +172,6 @@ export function vaultCopyIdentifier(shippedArn: string): string {
 }
 
 
-/** The key that groups copies of one source database. */
-export function sourceKeyOf(account: string, region: string, database: string): string {
-  return `${account}/${region}/${database.toLowerCase()}`;
-}
-
 function copySourceKey(s: DbSnapshot): string | undefined {
   const account = s.tags[TagKeys.SOURCE_ACCOUNT];
   const region = s.tags[TagKeys.SOURCE_REGION];
@@ -192,26 +202,43 @@ function copyTime(s: DbSnapshot): number | undefined {
 export function planVault(config: VaultPlanConfig, state: VaultState): VaultPlan {
   const instances = planVaultKind('instance', config, state);
   const clusters = planVaultKind('cluster', config, state);
+  const overBudget: Record<string, number> = { ...instances.overBudget };
+  for (const [account, n] of Object.entries(clusters.overBudget)) overBudget[account] = (overBudget[account] ?? 0) + n;
   return {
     actions: [...instances.actions, ...clusters.actions],
     findings: [...instances.findings, ...clusters.findings],
     recoveryPoints: [...instances.recoveryPoints, ...clusters.recoveryPoints],
+    lineageChanges: instances.lineageChanges + clusters.lineageChanges,
+    overBudget,
   };
 }
 
-/** Newest-first recovery points the vault already holds (or is making), per source. */
-function heldTimesOf(own: readonly DbSnapshot[]): Map<string, number[]> {
-  const held = new Map<string, number[]>();
+/** The copies the vault already holds (or is making), as retention sees them, per key. */
+function heldCopiesOf(own: readonly DbSnapshot[], keyOf: (s: DbSnapshot) => string | undefined): Map<string, RetainedCopy[]> {
+  const held = new Map<string, RetainedCopy[]>();
   for (const copy of own) {
-    const key = copySourceKey(copy);
+    const key = keyOf(copy);
     const time = copyTime(copy);
     if (!key || time === undefined || isFailed(copy)) continue;
-    held.set(key, [...(held.get(key) ?? []), time]);
+    held.set(key, [...(held.get(key) ?? []), { id: copy.identifier, time, inProgress: isInProgress(copy) }]);
   }
   return held;
 }
 
 const sourceKeyOfShipped = (s: ShippedSnapshot) => sourceKeyOf(s.account, s.region, s.database);
+const lineageOfShipped = (s: ShippedSnapshot) => lineageKeyOf(s as LineageSource);
+
+/** What one kind's plan builds up, step by step. */
+interface KindPlan {
+  readonly kind: DbKind;
+  readonly config: VaultPlanConfig;
+  readonly state: VaultState;
+  /** The vault's own copies of this kind. */
+  readonly own: readonly DbSnapshot[];
+  readonly actions: VaultAction[];
+  readonly findings: VaultFinding[];
+  lineageChanges: number;
+}
 
 function planVaultKind(kind: DbKind, config: VaultPlanConfig, fullState: VaultState): VaultPlan {
   const state: VaultState = {
@@ -219,71 +246,161 @@ function planVaultKind(kind: DbKind, config: VaultPlanConfig, fullState: VaultSt
     shipped: fullState.shipped.filter((s) => kindOf(s) === kind),
     manualSnapshots: fullState.manualSnapshots.filter((s) => kindOf(s) === kind),
   };
-  const actions: VaultAction[] = [];
-  const findings: VaultFinding[] = [];
   const own = state.manualSnapshots.filter((s) => isOwnedBy(s, config.ownerId));
-  const heldTimes = heldTimesOf(own);
+  const plan: KindPlan = { kind, config, state, own, actions: [], findings: [], lineageChanges: 0 };
+  const rooms = planCopies(plan);
+  clearFailedCopies(plan);
+  applyLineageRetention(plan);
+  recordCompletedCopies(plan);
+  const overBudget = Object.fromEntries([...rooms.values()].filter((r) => r.refused > 0).map((r) => [r.account, r.refused]));
+  return { actions: plan.actions, findings: plan.findings, recoveryPoints: recoveryPointsOf(own), lineageChanges: plan.lineageChanges, overBudget };
+}
 
-  // 1. Copies: one per shipped snapshot from an allowed account, the stalest
-  //    sources first, within the budget.
-  const candidates = vaultCopyCandidates(kind, config, state, heldTimes, findings);
-  const newestHeld = (key: string) => (heldTimes.has(key) ? Math.max(...heldTimes.get(key)!) : undefined);
+/**
+ * 1. Copies: one per shipped snapshot from an allowed account, the stalest
+ *    sources first, each within its source's budget and the account's.
+ */
+function planCopies(plan: KindPlan): Map<string, SourceRoom> {
+  const { kind, config, state, own, actions, findings } = plan;
+  const heldByName = heldCopiesOf(own, copySourceKey);
+  const heldByLineage = heldCopiesOf(own, lineageOfCopy);
+  const candidates = vaultCopyCandidates(kind, config, state, heldByLineage, findings);
+  const newestHeld = (key: string) => (heldByName.has(key) ? Math.max(...heldByName.get(key)!.map((c) => c.time)) : undefined);
   const ordered = byStaleness(candidates, sourceKeyOfShipped, (c) => c.time.getTime(), newestHeld, (c) => c.arn);
   const inFlight = state.partial ? undefined : own.filter(isInProgress).length;
   const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, inFlight);
+  const held = own.flatMap((c) => {
+    const lineage = lineageOfCopy(c);
+    return lineage && !isFailed(c) ? [{ lineage }] : [];
+  });
+  const rooms = sourceRoomsOf(config, config.sourceAccounts, budget.maxManual, held);
+  const names = lineagesByName(own);
+  const refusals = new Map<string, SourceRefusal>();
   const waiting: string[] = [];
   for (const source of ordered) {
+    const lineage = lineageOfShipped(source);
+    if (lineageRefusal(plan, source, heldByLineage)) continue;
+    // The account's own limits first: a full account is not one source's doing.
+    const refusal = refusalOf(budget) ? undefined : sourceRefusalOf(rooms.get(source.account)!, lineage);
+    if (refusal) {
+      rooms.get(source.account)!.refused += 1;
+      refusals.set(source.account, refusal);
+      continue;
+    }
     const copy = allocateVaultCopy(source, budget, config, findings);
-    if (copy) actions.push(copy);
-    else if (refusalOf(budget) === 'in-flight') waiting.push(shippedRef(source));
+    if (copy) {
+      actions.push(copy);
+      takeRoom(rooms.get(source.account)!, lineage);
+      const started = { id: vaultCopyIdentifier(source.arn), time: source.time.getTime(), inProgress: true };
+      heldByLineage.set(lineage, [...(heldByLineage.get(lineage) ?? []), started]);
+      noteLineageChange(plan, source, names);
+    } else if (refusalOf(budget) === 'in-flight') {waiting.push(shippedRef(source));}
+  }
+  for (const [account, refusal] of refusals) {
+    findings.push({ level: 'error', code: 'source-over-budget', source: account, message: sourceRefusalMessage(rooms.get(account)!, refusal, kind === 'cluster' ? 'DB cluster snapshot' : 'DB snapshot') });
   }
   // Copies in flight hand their slots on (DB snapshot copies only: RDS has no event when a cluster copy finishes).
   if (kind === 'instance') vaultHandOn(state, own, waiting, actions);
+  return rooms;
+}
 
-  // 2. Failed copies hold no data: clear them so the copy can be made again.
-  for (const copy of own) {
+/**
+ * Why a shipped snapshot gets no copy because of its lineage, if it does not:
+ * a pass that sees one database only (an announcement) cannot count its
+ * source's lineages, so a new lineage waits for the sweep; and a lineage that
+ * already holds all the copies its retention keeps gets no more.
+ */
+function lineageRefusal(plan: KindPlan, source: ShippedSnapshot, heldByLineage: ReadonlyMap<string, readonly RetainedCopy[]>): 'new-lineage-waits-for-sweep' | 'lineage-full' | undefined {
+  const held = heldByLineage.get(lineageOfShipped(source))?.length ?? 0;
+  const max = copiesPerLineage(plan.config);
+  if (plan.state.partial && held === 0) {
+    plan.findings.push({
+      snapshotCorrelationId: source.arn,
+      level: 'info',
+      code: 'new-lineage-waits-for-sweep',
+      snapshot: source.identifier,
+      message: `${source.arn} starts a new lineage (${lineageOfShipped(source)}); a pass about one database cannot count its source's lineages, so the next sweep copies it`,
+    });
+    return 'new-lineage-waits-for-sweep';
+  }
+  if (held < max) return undefined;
+  plan.findings.push({
+    snapshotCorrelationId: source.arn,
+    level: 'error',
+    code: 'lineage-full',
+    snapshot: source.identifier,
+    message: `lineage ${lineageOfShipped(source)} already has ${held} copies, all that its retention keeps (${max}); ${source.arn} gets no copy`,
+  });
+  return 'lineage-full';
+}
+
+/** A copy into a lineage the vault does not hold, of a database it holds under another resource id. */
+function noteLineageChange(plan: KindPlan, source: ShippedSnapshot, names: ReadonlyMap<string, ReadonlySet<string>>): void {
+  const lineage = lineageOfShipped(source);
+  const others = [...(names.get(sourceKeyOfShipped(source)) ?? [])].filter((l) => l !== lineage);
+  if (source.resourceId === undefined || others.length === 0 || plan.own.some((c) => lineageOfCopy(c) === lineage)) return;
+  plan.lineageChanges += 1;
+  plan.findings.push({
+    snapshotCorrelationId: source.arn,
+    level: 'warn',
+    code: 'lineage-changed',
+    snapshot: source.identifier,
+    source: sourceKeyOfShipped(source),
+    message: `${source.arn} names database ${source.database}, but comes from resource id ${source.resourceId}, not from ${others.join(', ')}: `
+      + 'the database was recreated, or someone ships other data under its name. It is kept as a lineage of its own and cannot push out the copies of the others',
+  });
+}
+
+/** 2. Failed copies hold no data: clear them so the copy can be made again. */
+function clearFailedCopies(plan: KindPlan): void {
+  for (const copy of plan.own) {
     if (isFailed(copy)) {
-      actions.push({ type: 'delete', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?', cause: 'failed', reason: `copy ended in status ${copy.status}` });
+      plan.actions.push({ type: 'delete', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?', cause: 'failed', reason: `copy ended in status ${copy.status}` });
     }
   }
+}
 
-  // 3. Retention, per source (invariant 2). Copies this plan starts count as
-  // newer copies still in progress.
+const KEPT_FINDINGS: Partial<Record<KeepReason, { code: VaultFindingCode; why: string }>> = {
+  'minimum-copies': { code: 'kept-minimum-copies', why: 'is one of the newest minimumCopies copies of its lineage' },
+  'newer-incomplete': { code: 'kept-newer-copy-incomplete', why: 'is older than a copy of its lineage that is still in progress' },
+};
+
+/**
+ * 3. Retention, per lineage (retention.ts). Copies this plan starts count as
+ *    newer copies still in progress. A copy without provenance is never expired.
+ */
+function applyLineageRetention(plan: KindPlan): void {
+  const { config, state, own, actions, findings } = plan;
   const planned: DbSnapshot[] = actions.flatMap((a) => (a.type === 'copy'
-    ? [{ identifier: a.targetIdentifier, arn: '', dbIdentifier: a.source.database, type: 'manual', status: 'creating', encrypted: true, engine: '', tags: a.tags }]
+    ? [{ identifier: a.targetIdentifier, arn: '', dbIdentifier: a.source.database, type: 'manual', status: 'creating', encrypted: true, engine: '', tags: a.tags, resourceId: a.source.resourceId }]
     : []));
-  const groups = new Map<string, DbSnapshot[]>();
+  const lineages = new Map<string, DbSnapshot[]>();
   for (const copy of [...own, ...planned]) {
-    const key = copySourceKey(copy);
-    if (!key || isFailed(copy) || copyTime(copy) === undefined) continue; // without provenance a copy is never expired
-    groups.set(key, [...(groups.get(key) ?? []), copy]);
+    const lineage = lineageOfCopy(copy);
+    if (!lineage || isFailed(copy) || copyTime(copy) === undefined) continue;
+    lineages.set(lineage, [...(lineages.get(lineage) ?? []), copy]);
   }
-  for (const [key, copies] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const newestFirst = [...copies].sort((a, b) => copyTime(b)! - copyTime(a)! || b.identifier.localeCompare(a.identifier));
-    let availableSeen = 0;
-    let newerIncomplete = false;
-    for (const copy of newestFirst) {
-      if (isInProgress(copy)) {
-        newerIncomplete = true;
-        continue;
-      }
-      availableSeen += 1;
+  for (const [lineage, copies] of [...lineages.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const retained = copies.map((c) => ({ id: c.identifier, time: copyTime(c)!, inProgress: isInProgress(c) }));
+    const verdicts = applyRetention(config, retained, state.now.getTime());
+    for (const copy of [...copies].sort((a, b) => copyTime(b)! - copyTime(a)! || b.identifier.localeCompare(a.identifier))) {
+      const reason = verdicts.get(copy.identifier);
       const age = state.now.getTime() - copyTime(copy)!;
-      if (age <= config.retentionMs) continue;
-      if (availableSeen <= config.minimumCopies) {
-        findings.push({ level: 'info', code: 'kept-minimum-copies', snapshot: copy.identifier, snapshotCorrelationId: copy.tags[TagKeys.SOURCE_SNAPSHOT], source: key, message: `${copy.identifier} is past the retention but is one of the newest ${config.minimumCopies} copies of ${key}, so it is kept` });
+      if (!reason) {
+        actions.push({ type: 'delete', snapshot: copy, sourceKey: lineage, cause: 'expired', reason: `${Math.floor(age / 86_400_000)} days old, and kept by no tier of its lineage` });
         continue;
       }
-      if (newerIncomplete) {
-        findings.push({ level: 'info', code: 'kept-newer-copy-incomplete', snapshot: copy.identifier, snapshotCorrelationId: copy.tags[TagKeys.SOURCE_SNAPSHOT], source: key, message: `${copy.identifier} is past the retention but a newer copy of ${key} is still in progress, so it is kept` });
-        continue;
+      const kept = KEPT_FINDINGS[reason];
+      if (kept && age > config.retentionMs) {
+        findings.push({ level: 'info', code: kept.code, snapshot: copy.identifier, snapshotCorrelationId: copy.tags[TagKeys.SOURCE_SNAPSHOT], source: lineage, message: `${copy.identifier} is past the retention but ${kept.why} (${lineage}), so it is kept` });
       }
-      actions.push({ type: 'delete', snapshot: copy, sourceKey: key, cause: 'expired', reason: `older than the retention (${Math.floor(age / 86_400_000)} days) and ${config.minimumCopies} newer copies exist` });
     }
   }
+}
 
-  // 4. Copies that have finished since the last pass are marked, so each is
-  // counted as completed once.
+/** 4. Copies that have finished since the last pass are marked, so each is counted as completed once. */
+function recordCompletedCopies(plan: KindPlan): void {
+  const { state, own, actions } = plan;
   const deleted = new Set(actions.flatMap((a) => (a.type === 'delete' ? [a.snapshot.identifier] : [])));
   const unrecorded = own
     .filter((c) => c.status === 'available' && c.tags[TagKeys.COMPLETED] === undefined && !deleted.has(c.identifier))
@@ -292,8 +409,6 @@ function planVaultKind(kind: DbKind, config: VaultPlanConfig, fullState: VaultSt
     const counted = copy.createTime === undefined || state.now.getTime() - copy.createTime.getTime() <= COMPLETION_COUNT_WINDOW_MS;
     actions.push({ type: 'mark-completed', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?', counted });
   }
-
-  return { actions, findings, recoveryPoints: recoveryPointsOf(own) };
 }
 
 /** The newest recovery point held in an available copy of the vault's, per source database. */
@@ -326,7 +441,7 @@ function recoveryPointsOf(own: readonly DbSnapshot[]): RecoveryPoint[] {
  * for each that does not or cannot get one now.
  */
 function vaultCopyCandidates(
-  kind: DbKind, config: VaultPlanConfig, state: VaultState, heldTimes: ReadonlyMap<string, number[]>, findings: VaultFinding[],
+  kind: DbKind, config: VaultPlanConfig, state: VaultState, heldByLineage: ReadonlyMap<string, readonly RetainedCopy[]>, findings: VaultFinding[],
 ): ShippedSnapshot[] {
   const allowed = new Set(config.sourceAccounts);
   const byName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
@@ -353,15 +468,15 @@ function vaultCopyCandidates(
     // A recovery point that retention would delete at once is not copied: it
     // would be copied and expired on every sweep for as long as the source
     // keeps sharing it.
-    const age = state.now.getTime() - source.time.getTime();
-    const newerHeld = (heldTimes.get(sourceKeyOfShipped(source)) ?? []).filter((t) => t > source.time.getTime()).length;
-    if (age > config.retentionMs && newerHeld >= config.minimumCopies) {
+    const held = heldByLineage.get(lineageOfShipped(source)) ?? [];
+    const asCopy = { id: target, time: source.time.getTime(), inProgress: false };
+    if (held.length > 0 && applyRetention(config, [...held, asCopy], state.now.getTime()).get(target) === undefined) {
       findings.push({
         snapshotCorrelationId: source.arn,
         level: 'info',
         code: 'skipped-expired',
         snapshot: source.identifier,
-        message: `${source.arn} is older than the retention and ${newerHeld} newer copies of its source are held; it is not copied`,
+        message: `${source.arn} is a recovery point that the retention of its lineage would not keep; it is not copied`,
       });
       continue;
     }

@@ -92,7 +92,8 @@ async function handleRecords(records: unknown[], config: VaultConfig, deps: Vaul
     const child = log.child({ messageId, snapshotCorrelationId: validation.snapshot.arn });
     child.log('info', 'announcement accepted', { event: 'message-accepted', database: validation.snapshot.database });
     try {
-      summaries.push(await runVaultPass({ ...deps, log: child }, config, { kind: 'announcement', snapshot: validation.snapshot }));
+      const { snapshot, engine, resourceId } = validation;
+      summaries.push(await runVaultPass({ ...deps, log: child }, config, { kind: 'announcement', snapshot, engine, resourceId }));
     } catch (e) {
       errors.push(e);
       const summary = (e as { summary?: VaultPassSummary }).summary;
@@ -103,13 +104,15 @@ async function handleRecords(records: unknown[], config: VaultConfig, deps: Vaul
   return { accepted, rejected, rejectedByReason, summaries, verdicts, errors };
 }
 
+function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, n] of Object.entries(b)) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
 /** What a pass did, summed over the announcements it handled. */
 function outcomeOf(out: Handled) {
   const sum = (f: (s: VaultPassSummary) => number) => out.summaries.reduce((n, s) => n + f(s), 0);
-  const failuresByAction: Record<string, number> = {};
-  for (const s of out.summaries) {
-    for (const [action, n] of Object.entries(s.failuresByAction)) failuresByAction[action] = (failuresByAction[action] ?? 0) + n;
-  }
   return {
     accepted: out.accepted,
     rejectedByReason: out.rejectedByReason,
@@ -117,12 +120,17 @@ function outcomeOf(out: Handled) {
     copiesCompleted: sum((s) => s.copiesCompleted),
     expired: sum((s) => s.expired),
     failures: sum((s) => s.failures),
-    failuresByAction,
+    failuresByAction: out.summaries.map((s) => s.failuresByAction).reduce(addCounts, {}),
     copiesFailedInRds: sum((s) => s.copiesFailedInRds),
     errorFindings: sum((s) => s.errorFindings),
     deferred: sum((s) => s.deferred),
-    // Sweeps report the recovery points of the whole vault; announcements see one database and report none.
+    refused: out.summaries.map((s) => s.refused).reduce(addCounts, {}),
+    lineageChanges: sum((s) => s.lineageChanges),
+    overBudget: out.summaries.map((s) => s.overBudget).reduce(addCounts, {}),
+    // Sweeps report the recovery points of the whole vault and the quota use; announcements see one database and report neither.
     recoveryPoints: out.summaries.at(-1)?.recoveryPoints,
+    quotaUsePercent: out.summaries.at(-1)?.quotaUsePercent,
+    unlistedShares: out.summaries.at(-1)?.unlistedShares,
     manifestVerdicts: out.verdicts ?? [],
   };
 }

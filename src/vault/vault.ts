@@ -62,22 +62,65 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
   readonly sources: SnapshotSource[];
 
   /**
-   * How long the vault keeps its copies. A copy is deleted once it is older
-   * than this, but never one of the newest `minimumCopies` of its source, and
-   * never while a newer copy of its source is still in progress. At least one day.
+   * How long the vault keeps a daily copy of each lineage: the newest copy of
+   * each UTC calendar day. A lineage is one database as RDS knows it (the
+   * source account, the Region and the database's immutable resource id),
+   * not as Live names it. A copy is deleted only when no rule keeps it: not
+   * `minimumAge`, `minimumCopies`, the daily, weekly or monthly tier, nor a
+   * newer copy of its lineage still in progress. At least one day.
    *
    * @default Duration.days(31)
    */
   readonly retention?: Duration;
 
   /**
-   * How many of the newest completed copies of each source are always kept,
+   * No copy younger than this is ever deleted, whatever the counts. At least one day.
+   *
+   * @default - the retention
+   */
+  readonly minimumAge?: Duration;
+
+  /**
+   * How many of the newest completed copies of each lineage are always kept,
    * however old they are. If a Live database stops being shipped, its last
    * copies stay.
    *
    * @default 3
    */
   readonly minimumCopies?: number;
+
+  /**
+   * Weekly tier: the newest copy of each of this many UTC calendar weeks
+   * (Monday to Sunday) that hold a copy of a lineage is kept, beyond the retention.
+   *
+   * @default 0
+   */
+  readonly weeklyCopies?: number;
+
+  /**
+   * Monthly tier: the newest copy of each of this many UTC calendar months
+   * that hold a copy of a lineage is kept, beyond the retention.
+   *
+   * @default 0
+   */
+  readonly monthlyCopies?: number;
+
+  /**
+   * How many copies of each kind (DB snapshots, DB cluster snapshots) one
+   * source account may hold in the vault. A source at its budget gets no new
+   * copies, and never takes another source's room.
+   *
+   * @default - an equal share, per source account, of the manual snapshot quota less `manualSnapshotHeadroom`, read at run time
+   */
+  readonly maxSnapshotsPerSource?: number;
+
+  /**
+   * How many lineages (databases, by resource id) of each kind one source
+   * account may have in the vault. A new lineage past it gets no copy.
+   *
+   * @default - as many as `maxSnapshotsPerSource` can keep under the retention tiers
+   */
+  readonly maxLineagesPerSource?: number;
 
   /**
    * The key the vault's copies are encrypted with.
@@ -189,6 +232,14 @@ export class RdsSnapshotVault extends Construct {
   public readonly rejectedMessagesAlarm?: cloudwatch.IAlarm;
   /** Fires on failed invocations of the function, unless turned off. */
   public readonly handlerErrorAlarm?: cloudwatch.IAlarm;
+  /** Shared snapshots refused by verification, if enabled. */
+  public readonly refusedSnapshotsAlarm?: cloudwatch.IAlarm;
+  /** A database name that now comes from another resource id, if enabled. */
+  public readonly lineageChangedAlarm?: cloudwatch.IAlarm;
+  /** A source account over its budget, if enabled. */
+  public readonly sourceBudgetAlarm?: cloudwatch.IAlarm;
+  /** The vault account's manual snapshot quota nearly used, if enabled. */
+  public readonly quotaUseAlarm?: cloudwatch.IAlarm;
   /** Fires when the dead-letter queue holds a message, unless turned off. */
   public readonly deadLetterQueueAlarm?: cloudwatch.IAlarm;
   /** Every alarm the construct created. */
@@ -231,6 +282,11 @@ export class RdsSnapshotVault extends Construct {
             (props.alarms?.recoveryPoint?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds() + Duration.days(7).toMilliseconds(),
           ),
           minimumCopies: props.minimumCopies ?? 3,
+          ...(props.minimumAge ? { minimumAgeMs: props.minimumAge.toMilliseconds() } : {}),
+          ...(props.weeklyCopies ? { weeklyCopies: props.weeklyCopies } : {}),
+          ...(props.monthlyCopies ? { monthlyCopies: props.monthlyCopies } : {}),
+          ...(props.maxSnapshotsPerSource ? { maxSnapshotsPerSource: props.maxSnapshotsPerSource } : {}),
+          ...(props.maxLineagesPerSource ? { maxLineagesPerSource: props.maxLineagesPerSource } : {}),
           behindAfterMs: (props.alarms?.databasesBehind?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds(),
           ...budgetConfigOf(props),
         }),
@@ -309,6 +365,18 @@ export class RdsSnapshotVault extends Construct {
     this.rejectedMessagesAlarm = alarms.count('RejectedMessagesAlarm', o.rejectedMessages,
       (period) => failsafeMetric(this.ownerId, MetricName.MESSAGES_REJECTED, 'Sum', period),
       'messages were rejected (an unlisted source, or a malformed or spoofed announcement); the log gives each reason');
+    this.refusedSnapshotsAlarm = alarms.count('RefusedSnapshotsAlarm', o.refusedSnapshots,
+      (period) => failsafeMetric(this.ownerId, MetricName.SNAPSHOTS_REFUSED, 'Sum', period),
+      'shared snapshots were refused because RDS\'s own metadata does not bear out their name or announcement; the log line snapshot-refused gives each reason');
+    this.lineageChangedAlarm = alarms.count('LineageChangedAlarm', o.lineageChanged,
+      (period) => failsafeMetric(this.ownerId, MetricName.LINEAGE_CHANGES, 'Sum', period),
+      'a database name now comes from another resource id: the database was recreated, or someone ships other data under its name; the finding lineage-changed names it');
+    this.sourceBudgetAlarm = alarms.count('SourceBudgetAlarm', o.sourceBudget,
+      (period) => failsafeMetric(this.ownerId, MetricName.SOURCE_BUDGET_REFUSALS, 'Sum', period),
+      'a source account is over its budget of copies or lineages and gets no new copies; the finding source-over-budget names it');
+    this.quotaUseAlarm = alarms.count('QuotaUseAlarm', { ...o.quotaUse, threshold: o.quotaUse?.threshold ?? 80 },
+      (period) => failsafeMetric(this.ownerId, MetricName.MANUAL_SNAPSHOT_QUOTA_USE, 'Maximum', period),
+      'percent of a manual snapshot quota of the vault account is in use; raise the quota before it is reached');
     this.handlerErrorAlarm = alarms.handlerErrors(o.handlerErrors, fn);
     this.deadLetterQueueAlarm = alarms.deadLetters(o.deadLetterQueue, this.deadLetterQueue);
     this.alarms = alarms.alarms;
@@ -571,6 +639,11 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
   });
   v.atLeastOneDay('retention', props.retention);
   v.wholeNumber('minimumCopies', props.minimumCopies, 1, 1000);
+  v.atLeastOneDay('minimumAge', props.minimumAge);
+  v.wholeNumber('weeklyCopies', props.weeklyCopies, 0, 520);
+  v.wholeNumber('monthlyCopies', props.monthlyCopies, 0, 120);
+  v.wholeNumber('maxSnapshotsPerSource', props.maxSnapshotsPerSource, 1, 1_000_000);
+  v.wholeNumber('maxLineagesPerSource', props.maxLineagesPerSource, 1, 1_000_000);
   v.budgetAndSizing(props);
   if (props.breakGlassRoleArns) {
     if (props.breakGlassRoleArns.length === 0) v.fail('breakGlassRoleArns must name at least one role, or be left out');

@@ -8,6 +8,7 @@
  * account-quotas fidelity patches), and these tests run the bundled handlers
  * concurrently against it.
  */
+import { ModifyDBSnapshotAttributeCommand } from '@aws-sdk/client-rds';
 import { Emulator, startEmulator } from '../emulator/emulator';
 import { createFailsafeAccount, runVault, snsEvent } from '../emulator/failsafe';
 import { invokeBundled } from '../emulator/invoke';
@@ -73,9 +74,14 @@ test('vault sweeps and announcements at once: never more than 20 copies in fligh
   const ids = Array.from({ length: 30 }, (_, i) => `db-${String(i).padStart(2, '0')}`);
   const time = new Date(Date.now() - DAY);
   const shipped: Awaited<ReturnType<LiveAccount['createShippedSnapshot']>>[] = [];
-  for (const id of ids) {
+  // The shipper's copies, made as it makes them, 15 at a time (within the copies in flight); each listing reads each copy once.
+  for (const [i, id] of ids.entries()) {
     await live.createDatabase(id, 'none');
-    shipped.push(await live.createShippedSnapshot(id, time, FAILSAFE));
+    shipped.push(await live.createShippedSnapshot(id, time));
+    if (i % 15 === 14) for (let n = 0; n < 400 && (await live.manualSnapshots()).some((c) => c.Status !== 'available'); n++);
+  }
+  for (const s of shipped) {
+    await live.rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: s.DBSnapshotIdentifier, AttributeName: 'restore', ValuesToAdd: [FAILSAFE] }));
   }
   const config = {
     version: 1,

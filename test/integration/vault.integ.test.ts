@@ -78,14 +78,18 @@ const tagsOf = (s: { TagList?: { Key?: string; Value?: string }[] }) => Object.f
 describe('bundled vault against the emulator', () => {
   test('copies an announced snapshot into one it owns, encrypted with the vault key; a duplicate delivery copies nothing', async () => {
     const { live, failsafe } = await setUp();
-    const [message] = await ship(live, ['orders']);
     const config = vaultConfig(failsafe, live);
+    // A database's first snapshot starts its lineage: the sweep, which sees the whole vault, copies it.
+    await ship(live, ['orders']);
+    expect((await runVault(emulator, failsafe, config)).result.summaries[0]).toMatchObject({ copiesStarted: 1, failures: 0 });
+    await live.createAutomatedSnapshot('orders', new Date(Date.now() + 60_000)); // automated snapshots are named to the minute
+    const [message] = await ship(live, ['orders']);
 
     const first = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, message));
     expect(first.error).toBeUndefined();
     expect(first.result).toMatchObject({ trigger: 'announcement', accepted: 1, rejected: 0, summaries: [{ copiesStarted: 1, failures: 0, deleted: 0 }] });
-    const [copy] = await failsafe.manualSnapshots();
     const shipped = JSON.parse(message);
+    const copy = (await failsafe.manualSnapshots()).find((c) => c.DBSnapshotIdentifier === `vault-${LIVE}-eu-west-1-${shipped.snapshotIdentifier}`)!;
     expect(copy.DBSnapshotIdentifier).toBe(`vault-${LIVE}-eu-west-1-${shipped.snapshotIdentifier}`);
     expect(copy.KmsKeyId).toBe(failsafe.vaultKeyArn);
     expect(copy.Encrypted).toBe(true);
@@ -101,7 +105,7 @@ describe('bundled vault against the emulator', () => {
     const duplicate = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, message));
     expect(duplicate.result).toMatchObject({ accepted: 1, summaries: [{ copiesStarted: 0, failures: 0 }] });
     expect(duplicate.result.apiCalls['rds:CopyDBSnapshot']).toBeUndefined();
-    expect(await failsafe.manualSnapshots()).toHaveLength(1);
+    expect(await failsafe.manualSnapshots()).toHaveLength(2);
   });
 
   test('a lost announcement is recovered by the sweep, from what is shared with the account', async () => {
@@ -169,7 +173,8 @@ describe('bundled vault against the emulator', () => {
       await live.createDatabase(id, 'none');
       await live.createShippedSnapshot(id, time, FAILSAFE);
     }
-    const config = vaultConfig(failsafe, live, { maxCopiesInFlight: 20, manualSnapshotQuota: 1000 });
+    // 100 databases need 100 lineages: more than a 1,000-snapshot quota keeps for 31 days, so the budget is raised here.
+    const config = vaultConfig(failsafe, live, { maxCopiesInFlight: 20, manualSnapshotQuota: 1000, maxLineagesPerSource: 100 });
     const sweeps: Record<string, number>[] = [];
     let completed = 0;
     for (let i = 0; i < 10; i++) {
@@ -236,8 +241,10 @@ describe('bundled vault against the emulator', () => {
   test('one announcement costs the same few RDS calls whatever the vault holds: it lists only its database\'s copies', async () => {
     const { live, failsafe } = await setUp();
     const [message] = await ship(live, ['orders']);
-    const config = vaultConfig(failsafe, live, { manualSnapshotQuota: 1000 });
+    // 251 databases are more lineages than a 1,000-snapshot quota keeps for 31 days: the budget is raised here.
+    const config = vaultConfig(failsafe, live, { manualSnapshotQuota: 1000, maxLineagesPerSource: 1000 });
     const costOf = async () => (await runVault(emulator, failsafe, config, snsEvent(live.topicArn, message))).result.apiCalls;
+    await runVault(emulator, failsafe, config); // the sweep starts orders' lineage
     const small = await costOf();
     // The vault now holds 250 copies of other databases (three pages of 100).
     const time = new Date(Date.now() - DAY);
@@ -245,15 +252,16 @@ describe('bundled vault against the emulator', () => {
       await live.createDatabase(`other-${i}`, 'none');
       await live.createShippedSnapshot(`other-${i}`, time, FAILSAFE);
     }
-    const sweepConfig = vaultConfig(failsafe, live, { manualSnapshotQuota: 1000, maxCopiesInFlight: 20 });
+    const sweepConfig = { ...config, maxCopiesInFlight: 20 };
     const filled = await runVault(emulator, failsafe, sweepConfig);
     for (let i = 0; i < 15 && (await failsafe.manualSnapshots()).length < 251; i++) await runVault(emulator, failsafe, sweepConfig);
     expect(filled.result.summaries[0].copiesStarted).toBe(20);
     expect(await failsafe.manualSnapshots()).toHaveLength(251);
     const large = await costOf();
-    // The listing of the database's copies, the account's quotas; the copy exists already (a duplicate).
-    expect(small).toEqual({ 'rds:DescribeDBSnapshots': 1, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 1 });
-    expect(large).toEqual({ 'rds:DescribeDBSnapshots': 1, 'rds:DescribeAccountAttributes': 1 });
+    // RDS's description of the announced snapshot, the listing of its database's copies, the account's quotas;
+    // the copy exists already (a duplicate), so nothing more.
+    expect(small).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
+    expect(large).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
     const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
     expect(total(large)).toBeLessThanOrEqual(5);
   });
@@ -267,9 +275,11 @@ describe('bundled vault against the emulator', () => {
       await live.createDatabase(`other-${i}`, 'none');
       await live.createShippedSnapshot(`other-${i}`, new Date(Date.now() - DAY), FAILSAFE);
     }
-    const config = vaultConfig(failsafe, live, { retentionMs: 7 * DAY, minimumCopies: 2, maxCopiesInFlight: 20 });
-    await runVault(emulator, failsafe, config, { source: 'aws.events' }); // copies everything: 25 copies
-    await runVault(emulator, failsafe, config, { source: 'aws.events' }); // ...that may hold 20 at once
+    // Sweeps under a long retention copy everything (25 copies, 20 at once); the event's pass applies a week's.
+    const keepAll = vaultConfig(failsafe, live, { retentionMs: 60 * DAY, minimumCopies: 2, maxCopiesInFlight: 20, maxLineagesPerSource: 100 });
+    const config = { ...keepAll, retentionMs: 7 * DAY };
+    await runVault(emulator, failsafe, keepAll, { source: 'aws.events' });
+    await runVault(emulator, failsafe, keepAll, { source: 'aws.events' });
     const newest = (await failsafe.manualSnapshots()).filter((c) => c.DBInstanceIdentifier === 'orders').map((c) => c.DBSnapshotIdentifier!).sort().at(-1)!;
     const event = { 'source': 'aws.rds', 'detail-type': 'RDS DB Snapshot Event', 'detail': { EventID: 'RDS-EVENT-0197', SourceIdentifier: newest } };
     const out = await runVault(emulator, failsafe, config, event);
@@ -280,9 +290,10 @@ describe('bundled vault against the emulator', () => {
     expect((await failsafe.manualSnapshots()).filter((c) => c.DBInstanceIdentifier !== 'orders')).toHaveLength(20);
     // The pass about orders reads its copies and the quotas, deletes 3, and records its second newest copy as completed.
     // The finished copy also carried successors from the first sweep (5 snapshots waited for a slot): its slot is
-    // handed to the first of them, which the second sweep has copied already (one more read of each, and the list cleared).
+    // handed to the first of them, which the second sweep has copied already (RDS's description of it, one more read of
+    // each, and the list cleared).
     expect(out.logs).toContainEqual(expect.objectContaining({ event: 'slot-handed-on', snapshot: newest }));
-    expect(out.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 2, 'rds:DeleteDBSnapshot': 3, 'rds:AddTagsToResource': 2 });
+    expect(out.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 3, 'rds:DescribeAccountAttributes': 2, 'rds:DeleteDBSnapshot': 3, 'rds:AddTagsToResource': 2 });
     // It sees one database: the recovery points of the vault are left to sweeps.
     expect(out.emf.some((d) => JSON.stringify(d).includes('OldestRecoveryPointAge'))).toBe(false);
   });
@@ -298,17 +309,18 @@ describe('bundled vault against the emulator', () => {
       { kind: 'instance', identifier: 'users', newestRecoveryPoint: expect.any(String) },
     ]);
     const config = vaultConfig(failsafe, live);
-    // Only orders' announcement is delivered; the manifest says users is shipped too.
-    await runVault(emulator, failsafe, config, snsEvent(live.topicArn, orders));
+    // Only orders' announcement is delivered: its lineage is new, so it waits for the sweep, and the manifest finds both behind.
+    const waits = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, orders));
+    expect(waits.result.summaries[0]).toMatchObject({ copiesStarted: 0, failures: 0 });
     const behindOf = (emf: any[]) => emf.filter((d) => d.DatabasesBehind !== undefined)
       .map((d) => ({ value: d.DatabasesBehind, account: d.SourceAccount, region: d.SourceRegion }));
     const first = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, manifests[1]));
     expect(first.error).toBeUndefined();
-    expect(first.result.verdicts).toEqual([expect.objectContaining({ listed: 2, behind: { databases: ['users'], oldest: { database: 'users' } } })]);
-    expect(behindOf(first.emf)).toEqual([{ value: 1, account: LIVE, region: 'eu-west-1' }]);
-    expect(first.logs).toContainEqual(expect.objectContaining({ level: 'WARN', event: 'databases-behind', oldest: 'users', oldestRecoveryPoint: 'none in the vault' }));
+    expect(first.result.verdicts).toEqual([expect.objectContaining({ listed: 2, behind: { databases: ['orders', 'users'], oldest: { database: 'orders' } } })]);
+    expect(behindOf(first.emf)).toEqual([{ value: 2, account: LIVE, region: 'eu-west-1' }]);
+    expect(first.logs).toContainEqual(expect.objectContaining({ level: 'WARN', event: 'databases-behind', oldest: 'orders', oldestRecoveryPoint: 'none in the vault' }));
     expect(first.emf.some((d) => d.ManifestsReceived === 1)).toBe(true);
-    // The sweep recovers users from what is shared; the next manifest finds nothing behind.
+    // The sweep copies both from what is shared; the next manifest finds nothing behind.
     await runVault(emulator, failsafe, config);
     const second = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, manifests[1]));
     expect(behindOf(second.emf)).toEqual([{ value: 0, account: LIVE, region: 'eu-west-1' }]);
@@ -325,13 +337,16 @@ describe('bundled vault against the emulator', () => {
       await live.createShippedSnapshot(`db-${i}`, time, FAILSAFE);
     }
     // No ceiling of our own: the account's real quota (1000 in the emulator) less a headroom of 985 leaves room for 15.
-    const config = vaultConfig(failsafe, live, { manualSnapshotQuota: undefined, manualSnapshotHeadroom: 985, maxCopiesInFlight: 20 });
+    // The per-source budgets are raised, so that the account's quota is what binds.
+    const config = vaultConfig(failsafe, live, {
+      manualSnapshotQuota: undefined, manualSnapshotHeadroom: 985, maxCopiesInFlight: 20, maxLineagesPerSource: 100,
+    });
     const sweep = await runVault(emulator, failsafe, config);
     expect(sweep.result.summaries[0]).toMatchObject({ copiesStarted: 15, failures: 0, findings: { 'copy-deferred-snapshot-quota': 15 } });
     expect(sweep.logs).toContainEqual(expect.objectContaining({ code: 'copy-deferred-snapshot-quota', message: expect.stringMatching(/holds 15 manual DB snapshots and may hold 15;/) }));
   });
 
-  test('an announced snapshot that was never shared with the vault fails the invocation, so Lambda retries and dead-letters it', async () => {
+  test('an announced snapshot that was never shared with the vault is refused, not retried: RDS does not bear the announcement out', async () => {
     const { live, failsafe } = await setUp();
     const unshared = await live.createShippedSnapshot('orders', new Date(Date.now() - DAY));
     const message = JSON.stringify({
@@ -349,8 +364,11 @@ describe('bundled vault against the emulator', () => {
       shippedAt: new Date().toISOString(),
     });
     const out = await runVault(emulator, failsafe, vaultConfig(failsafe, live), snsEvent(live.topicArn, message));
-    expect(out.error).toMatch(/could not be started/);
-    expect(out.logs).toContainEqual(expect.objectContaining({ event: 'action-failed', errorCode: 'DBSnapshotNotFoundFault' }));
+    expect(out.error).toBeUndefined();
+    expect(out.result.summaries[0]).toMatchObject({ copiesStarted: 0, refused: { 'not-shared': 1 } });
+    expect(out.logs).toContainEqual(expect.objectContaining({ level: 'ERROR', event: 'snapshot-refused', code: 'not-shared' }));
+    expect(out.emf.some((d) => d.SnapshotsRefused === 1)).toBe(true);
+    expect(out.result.apiCalls['rds:CopyDBSnapshot']).toBeUndefined();
     expect(await failsafe.manualSnapshots()).toEqual([]);
   });
 });

@@ -267,9 +267,26 @@ describe('vault alarms', () => {
     const { template, construct } = vault();
     expect(construct.alarms).toEqual([
       ...construct.recoveryPointAlarms, ...construct.databasesBehindAlarms, ...construct.manifestAlarms,
-      construct.failureAlarm, construct.rejectedMessagesAlarm, construct.handlerErrorAlarm, construct.deadLetterQueueAlarm,
+      construct.failureAlarm, construct.rejectedMessagesAlarm, construct.refusedSnapshotsAlarm, construct.lineageChangedAlarm,
+      construct.sourceBudgetAlarm, construct.quotaUseAlarm, construct.handlerErrorAlarm, construct.deadLetterQueueAlarm,
     ]);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+  });
+
+  test('a source that misbehaves alarms: refused snapshots, a changed lineage, a source over budget, each 1 or more in an hour', () => {
+    const { template } = vault();
+    for (const metric of ['SnapshotsRefused', 'LineageChanges', 'SourceBudgetRefusals']) {
+      expect(alarmOn(template, metric)).toEqual([expect.objectContaining({
+        Statistic: 'Sum', Period: HOUR, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+      })]);
+    }
+  });
+
+  test('quota use: warns at 80 percent of a manual snapshot quota, before it is reached; the threshold can be tuned', () => {
+    expect(alarmOn(vault().template, 'ManualSnapshotQuotaUse')).toEqual([expect.objectContaining({
+      Statistic: 'Maximum', Period: HOUR, Threshold: 80, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    })]);
+    expect(alarmOn(vault({ alarms: { quotaUse: { threshold: 60 } } }).template, 'ManualSnapshotQuotaUse')[0]).toMatchObject({ Threshold: 60 });
   });
 
   test('databases behind, per source: the last manifest\'s verdict, kept until the next; no manifest for 26 hours breaches', () => {
@@ -295,6 +312,10 @@ describe('vault alarms', () => {
         manifest: { enabled: false },
         failures: { enabled: false },
         rejectedMessages: { enabled: false },
+        refusedSnapshots: { enabled: false },
+        lineageChanged: { enabled: false },
+        sourceBudget: { enabled: false },
+        quotaUse: { enabled: false },
         handlerErrors: { enabled: false },
         deadLetterQueue: { enabled: false },
       },

@@ -180,6 +180,7 @@ describe('vault EMF', () => {
       DBSnapshotIdentifier: id,
       DBSnapshotArn: `arn:aws:rds:${REGION}:${FAILSAFE}:snapshot:${id}`,
       DBInstanceIdentifier: db,
+      DbiResourceId: `db-${db.toUpperCase()}`,
       SnapshotType: 'manual',
       Status: 'available',
       SnapshotCreateTime: new Date(t.getTime() + HOUR),
@@ -199,8 +200,25 @@ describe('vault EMF', () => {
   const hoursAgo = (h: number) => new Date(Math.floor((Date.now() - h * HOUR) / 1000) * 1000);
 
   test('an announcement pass with one copy started, one that fails, and two rejections', async () => {
-    const held = vaultCopy('orders', hoursAgo(20), { [TagKeys.COMPLETED]: hoursAgo(19).toISOString() });
-    rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [held] });
+    const held = ['orders', 'users'].map((db) => vaultCopy(db, hoursAgo(20), { [TagKeys.COMPLETED]: hoursAgo(19).toISOString() }));
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).callsFake((input) => ({ DBSnapshots: held.filter((h) => h.DBInstanceIdentifier === input.DBInstanceIdentifier) }));
+    // RDS's description of each announced snapshot bears the announcement out.
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' }).callsFake((input) => {
+      const [, db, day, time] = /failsafe-(.+)-(\d{8})-(\d{6})$/.exec(input.DBSnapshotIdentifier)!;
+      const original = new Date(`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4)}Z`);
+      return {
+        DBSnapshots: [{
+          DBSnapshotArn: input.DBSnapshotIdentifier,
+          DBInstanceIdentifier: db,
+          DbiResourceId: `db-${db.toUpperCase()}`,
+          Engine: 'postgres',
+          Status: 'available',
+          Encrypted: true,
+          OriginalSnapshotCreateTime: original,
+          SnapshotCreateTime: original,
+        }],
+      };
+    });
     rdsMock.on(CopyDBSnapshotCommand).callsFake((input) => {
       if (input.TargetDBSnapshotIdentifier.includes('users')) throw quotaExceeded();
       return {};

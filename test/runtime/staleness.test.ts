@@ -157,7 +157,7 @@ describe('planVault: free copy slots go to the stalest sources', () => {
       [TagKeys.SOURCE_TIME]: s.time.toISOString(),
     },
   });
-  const vaultConfig = { ownerId: 'vault-test', sourceAccounts: [LIVE], retentionMs: 31 * DAY, minimumCopies: 3, maxCopiesInFlight: 2, manualSnapshotQuota: 1000 };
+  const vaultConfig = { ownerId: 'vault-test', sourceAccounts: [LIVE], retentionMs: 31 * DAY, minimumCopies: 3, maxCopiesInFlight: 2, manualSnapshotQuota: 1000, maxLineagesPerSource: 100 };
 
   test('a source never held first, then the oldest held; each source\'s newest recovery point before anyone\'s backlog', () => {
     const shipped = [shippedOf('aaa', 0), shippedOf('aaa', 1), shippedOf('aaa', 2), shippedOf('bbb', 0), shippedOf('zzz', 0)];
@@ -172,9 +172,10 @@ describe('planVault: free copy slots go to the stalest sources', () => {
   });
 
   test('an announcement lists one database: copies in flight are left to RDS, the quota is not', () => {
-    const plan = planVault(vaultConfig, { now: NOW, shipped: [shippedOf('aaa', 0)], manualSnapshots: [], partial: true, quotas: { instance: { used: 10, max: 1000 } } });
-    expect(plan.actions.map((a) => a.type)).toEqual(['copy']);
-    const full = planVault(vaultConfig, { now: NOW, shipped: [shippedOf('aaa', 0)], manualSnapshots: [], partial: true, quotas: { instance: { used: 990, max: 1000 } } });
+    const lineage = [held(shippedOf('aaa', 1))];
+    const plan = planVault(vaultConfig, { now: NOW, shipped: [shippedOf('aaa', 0)], manualSnapshots: lineage, partial: true, quotas: { instance: { used: 10, max: 1000 } } });
+    expect(plan.actions.filter((a) => a.type === 'copy')).toHaveLength(1);
+    const full = planVault(vaultConfig, { now: NOW, shipped: [shippedOf('aaa', 0)], manualSnapshots: lineage, partial: true, quotas: { instance: { used: 990, max: 1000 } } });
     expect(full.findings.map((f) => f.code)).toEqual(['copy-deferred-snapshot-quota']);
   });
 });

@@ -65,7 +65,7 @@ describe('planVault: successors', () => {
     const identifier = shippingCopyIdentifier(db, automated(db, 0).createTime!);
     return { arn: `arn:aws:rds:eu-west-1:${LIVE_ACCOUNT}:snapshot:${identifier}`, account: LIVE_ACCOUNT, region: 'eu-west-1', identifier, database: db, time: automated(db, 0).createTime!, status: 'available' };
   };
-  const vaultConfig = { ownerId: 'vault-test', sourceAccounts: [LIVE_ACCOUNT], retentionMs: 31 * 86_400_000, minimumCopies: 3, maxCopiesInFlight: 2 };
+  const vaultConfig = { ownerId: 'vault-test', sourceAccounts: [LIVE_ACCOUNT], retentionMs: 31 * 86_400_000, minimumCopies: 3, maxCopiesInFlight: 2, maxLineagesPerSource: 100 };
 
   test('a sweep deals the shipped snapshots left waiting, as account:region:name, to the copies it starts', () => {
     const shipped = ['a', 'b', 'c', 'd', 'e'].map(shippedOf);

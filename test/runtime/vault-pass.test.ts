@@ -41,6 +41,48 @@ const announcement = {
   shippedAt: '2026-11-20T12:05:00.000Z',
 };
 const body = (patch: Record<string, unknown> = {}) => JSON.stringify({ ...announcement, ...patch });
+const RESOURCE_ID = 'db-ORDERS0000000000000000000';
+
+/** RDS's description of a shipper copy shared with the vault: the facts its name and announcement are checked against. */
+function sharedMeta(arn: string, extra: Record<string, unknown> = {}) {
+  const name = arn.split(':').pop()!;
+  const [, db, day, time] = /^failsafe-(.+)-(\d{8})-(\d{6})$/.exec(name)!;
+  const original = new Date(`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4)}Z`);
+  return {
+    DBSnapshotIdentifier: arn,
+    DBSnapshotArn: arn,
+    DBInstanceIdentifier: db,
+    DbiResourceId: `db-${db.toUpperCase().padEnd(26, '0')}`,
+    Engine: 'postgres',
+    SnapshotType: 'shared',
+    Status: 'available',
+    Encrypted: true,
+    OriginalSnapshotCreateTime: original,
+    SnapshotCreateTime: new Date(original.getTime() + 600_000),
+    TagList: [],
+    ...extra,
+  };
+}
+
+/** A copy the vault holds of `database`, `daysAgo` days old, of the lineage `resourceId`. */
+function heldCopy(database: string, daysAgo: number, resourceId = `db-${database.toUpperCase().padEnd(26, '0')}`) {
+  const t = new Date(NOW.getTime() - daysAgo * DAY);
+  const name = `vault-${LIVE}-${REGION}-failsafe-${database}-${t.toISOString().replace(/[-:]/g, '').slice(0, 15).replace('T', '-')}`;
+  return {
+    DBSnapshotIdentifier: name,
+    DBSnapshotArn: `arn:aws:rds:${REGION}:222222222222:snapshot:${name}`,
+    DBInstanceIdentifier: database,
+    DbiResourceId: resourceId,
+    SnapshotType: 'manual',
+    Status: 'available',
+    SnapshotCreateTime: t,
+    TagList: [
+      { Key: 'cdk-rds-failsafe:owner', Value: 'vault-test' }, { Key: 'cdk-rds-failsafe:source-account', Value: LIVE },
+      { Key: 'cdk-rds-failsafe:source-region', Value: REGION }, { Key: 'cdk-rds-failsafe:source-db', Value: database },
+      { Key: 'cdk-rds-failsafe:source-time', Value: t.toISOString() }, { Key: 'cdk-rds-failsafe:completed', Value: t.toISOString() },
+    ],
+  };
+}
 const ARN_ELSEWHERE = snapshotArn.replace(LIVE, '333333333333');
 
 describe('validateAnnouncement', () => {
@@ -57,7 +99,9 @@ describe('validateAnnouncement', () => {
         kind: 'instance',
         encrypted: true,
       },
+      engine: 'postgres',
     });
+    expect(validateAnnouncement(config, TOPIC, body({ sourceDatabaseResourceId: RESOURCE_ID }))).toMatchObject({ ok: true, resourceId: RESOURCE_ID });
   });
 
   test('accepts an announcement of a cluster snapshot, with its kind', () => {
@@ -82,6 +126,7 @@ describe('validateAnnouncement', () => {
     ['a cluster snapshot labelled as an instance', TOPIC, body({ snapshotArn: snapshotArn.replace(':snapshot:', ':cluster-snapshot:') }), /is a cluster snapshot, but the message says kind "instance"/],
     ['a kind the schema does not know', TOPIC, body({ kind: 'global-cluster' }), /"kind" must be "instance" or "cluster"/],
     ['a body that is not a string', TOPIC, { nested: true }, /not a string/],
+    ['a resource id that is not one', TOPIC, body({ sourceDatabaseResourceId: 'db ORDERS; drop' }), /"sourceDatabaseResourceId" must be a resource id/],
   ])('rejects %s', (_name, topic, input, reason) => {
     const out = validateAnnouncement(config, topic, input);
     expect(out.ok).toBe(false);
@@ -103,6 +148,9 @@ describe('runVaultPass with an announcement', () => {
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
     rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
     rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [] });
+    // The vault holds yesterday's copy of orders, so the announcement is of a known lineage.
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [heldCopy('orders', 1)] });
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' }).callsFake(async (input) => ({ DBSnapshots: [sharedMeta(input.DBSnapshotIdentifier)] }));
   });
   const deps = () => ({
     rds: new RDSClient({ region: REGION }),
@@ -116,7 +164,32 @@ describe('runVaultPass with an announcement', () => {
     if (!v.ok) throw new Error(v.reason);
     return v.snapshot;
   };
-  const asAnnouncement = (snapshot: ReturnType<typeof announced>) => ({ kind: 'announcement' as const, snapshot });
+  const asAnnouncement = (snapshot: ReturnType<typeof announced>, claims: { engine?: string; resourceId?: string } = {}) => ({ kind: 'announcement' as const, snapshot, ...claims });
+
+  test('an announcement that RDS does not bear out is refused with its reason and copies nothing; it does not fail the invocation', async () => {
+    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    const refusedFor = async (claims: { engine?: string; resourceId?: string }) =>
+      (await runVaultPass(deps(), config, asAnnouncement(announced(), claims))).refused;
+    expect(await refusedFor({ engine: 'mysql' })).toEqual({ 'engine-mismatch': 1 });
+    expect(await refusedFor({ resourceId: 'db-SOMEONEELSE000000000000000' })).toEqual({ 'resource-id-mismatch': 1 });
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' }).callsFake(async (input) => ({
+      DBSnapshots: [sharedMeta(input.DBSnapshotIdentifier, { OriginalSnapshotCreateTime: new Date('2026-11-20T11:00:00Z') })],
+    }));
+    expect(await refusedFor({})).toEqual({ 'time-mismatch': 1 });
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' }).callsFake(async (input) => ({ DBSnapshots: [sharedMeta(input.DBSnapshotIdentifier, { DBInstanceIdentifier: 'users' })] }));
+    expect(await refusedFor({})).toEqual({ 'database-mismatch': 1 });
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' }).resolves({ DBSnapshots: [] });
+    expect(await refusedFor({})).toEqual({ 'not-shared': 1 });
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
+  });
+
+  test('an announcement of a lineage the vault does not hold waits for the sweep, which can count its source\'s lineages', async () => {
+    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [heldCopy('orders', 1, 'db-RECREATED0000000000000000')] });
+    const out = await runVaultPass(deps(), config, asAnnouncement(announced()));
+    expect(out).toMatchObject({ copiesStarted: 0, failures: 0, refused: {} });
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
+  });
 
   test('copies by ARN with the vault key, and only copies', async () => {
     rdsMock.on(CopyDBSnapshotCommand).resolves({});
@@ -144,6 +217,9 @@ describe('runVaultPass with an announcement', () => {
   test('a source in another region is copied by its ARN alone', async () => {
     rdsMock.on(CopyDBSnapshotCommand).resolves({});
     const otherArn = snapshotArn.replace(REGION, 'eu-central-1');
+    const inOtherRegion = heldCopy('orders', 1);
+    inOtherRegion.TagList = inOtherRegion.TagList.map((t) => (t.Key === 'cdk-rds-failsafe:source-region' ? { ...t, Value: 'eu-central-1' } : t));
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [inOtherRegion] });
     await runVaultPass(deps(), config, asAnnouncement({ ...announced(), region: 'eu-central-1', arn: otherArn }));
     expect(rdsMock.commandCalls(CopyDBSnapshotCommand)[0].args[0].input).toMatchObject({
       SourceDBSnapshotIdentifier: otherArn,
@@ -171,9 +247,7 @@ describe('runVaultPass sweep across regions', () => {
   test('lists what each source region shares, with a client in that region, and copies from both', async () => {
     rdsMock.reset();
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
-    const shared = (region: string, name: string) => ({
-      DBSnapshotIdentifier: name, DBSnapshotArn: `arn:aws:rds:${region}:${LIVE}:snapshot:${name}`, SnapshotType: 'shared', Status: 'available', TagList: [],
-    });
+    const shared = (region: string, name: string) => sharedMeta(`arn:aws:rds:${region}:${LIVE}:snapshot:${name}`);
     rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [] });
     rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared', IncludeShared: true }).callsFake(async (_input, getClient) => {
       const region = await getClient().config.region();
@@ -199,30 +273,14 @@ describe('runVaultPass sweep when a source region fails', () => {
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
     const old = new Date(NOW.getTime() - 40 * DAY);
     // Four copies of orders, the oldest past the retention: retention must still delete it.
-    const held = [40, 3, 2, 1].map((d) => {
-      const t = new Date(NOW.getTime() - d * DAY);
-      const name = `vault-${LIVE}-${REGION}-failsafe-orders-${t.toISOString().replace(/[-:]/g, '').slice(0, 15).replace('T', '-')}`;
-      return {
-        DBSnapshotIdentifier: name,
-        DBSnapshotArn: `arn:aws:rds:${REGION}:222222222222:snapshot:${name}`,
-        DBInstanceIdentifier: 'orders',
-        SnapshotType: 'manual',
-        Status: 'available',
-        SnapshotCreateTime: t,
-        TagList: [
-          { Key: 'cdk-rds-failsafe:owner', Value: 'vault-test' }, { Key: 'cdk-rds-failsafe:source-account', Value: LIVE },
-          { Key: 'cdk-rds-failsafe:source-region', Value: REGION }, { Key: 'cdk-rds-failsafe:source-db', Value: 'orders' },
-          { Key: 'cdk-rds-failsafe:source-time', Value: t.toISOString() }, { Key: 'cdk-rds-failsafe:completed', Value: t.toISOString() },
-        ],
-      };
-    });
+    const held = [40, 3, 2, 1].map((d) => heldCopy('orders', d));
     expect(held[0].SnapshotCreateTime).toEqual(old);
     rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: held });
     rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared', IncludeShared: true }).callsFake(async (_input, getClient) => {
       const region = await getClient().config.region();
       if (region === 'ap-east-1') throw Object.assign(new Error('The security token included in the request is invalid'), { name: 'InvalidClientTokenId' });
       const name = 'failsafe-users-20261120-110000';
-      return { DBSnapshots: [{ DBSnapshotIdentifier: name, DBSnapshotArn: `arn:aws:rds:${region}:${LIVE}:snapshot:${name}`, SnapshotType: 'shared', Status: 'available' }] };
+      return { DBSnapshots: [sharedMeta(`arn:aws:rds:${region}:${LIVE}:snapshot:${name}`)] };
     });
     rdsMock.on(CopyDBSnapshotCommand).resolves({});
     rdsMock.on(DeleteDBSnapshotCommand).resolves({});

@@ -125,7 +125,9 @@ describe('planVault: copies', () => {
   test('copies in flight and the snapshot quota are bounded', () => {
     const sources = [0, 1, 2, 3].map((d) => shipped('orders', d));
     expect(planVault(config({ maxCopiesInFlight: 2 }), { now: NOW, shipped: sources, manualSnapshots: [] }).actions).toHaveLength(2);
-    const quota = planVault(config({ manualSnapshotQuota: 1 }), { now: NOW, shipped: sources, manualSnapshots: [] });
+    // Per-source budgets are set wide here, so that the account's quota is what binds.
+    const wide = config({ manualSnapshotQuota: 1, maxSnapshotsPerSource: 10, maxLineagesPerSource: 10 });
+    const quota = planVault(wide, { now: NOW, shipped: sources, manualSnapshots: [] });
     expect(quota.actions).toHaveLength(1);
     expect(quota.findings.map((f) => f.code)).toEqual(['copy-deferred-snapshot-quota', 'copy-deferred-snapshot-quota', 'copy-deferred-snapshot-quota']);
   });

@@ -208,9 +208,11 @@ describe('vault', () => {
     DBSnapshotIdentifier: name,
     DBSnapshotArn: `arn:aws:rds:${REGION}:${LIVE}:snapshot:${name}`,
     DBInstanceIdentifier: name.split('-')[1],
+    DbiResourceId: `db-${name.split('-')[1].toUpperCase()}`,
     SnapshotType: 'shared',
     Status: 'available',
     Engine: 'postgres',
+    OriginalSnapshotCreateTime: new Date(`${name.slice(-15, -11)}-${name.slice(-11, -9)}-${name.slice(-9, -7)}T${name.slice(-6, -4)}:${name.slice(-4, -2)}:${name.slice(-2)}Z`),
     TagList: [],
   });
   const A = shared('failsafe-alpha-20261120-110000');
@@ -254,6 +256,18 @@ describe('vault', () => {
     const announced = (s: DBSnapshot, time: string) => ({ arn: s.DBSnapshotArn!, account: LIVE, region: REGION, identifier: s.DBSnapshotIdentifier!, database: 'alpha', time: new Date(time) });
     const newer = { ...A, DBSnapshotIdentifier: 'failsafe-alpha-20261120-110000', DBSnapshotArn: A.DBSnapshotArn };
     const older = shared('failsafe-alpha-20261119-110000');
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared', IncludeShared: true }).resolves({ DBSnapshots: [A, B, older] });
+    // The vault holds an earlier copy of alpha: an announcement copies only into a lineage it holds.
+    manual.push({
+      DBSnapshotIdentifier: 'vault-alpha-earlier',
+      DbiResourceId: A.DbiResourceId,
+      Status: 'available',
+      SnapshotCreateTime: new Date('2026-11-18T11:00:00Z'),
+      TagList: [
+        { Key: TagKeys.OWNER, Value: config.ownerId }, { Key: TagKeys.SOURCE_ACCOUNT, Value: LIVE }, { Key: TagKeys.SOURCE_REGION, Value: REGION },
+        { Key: TagKeys.SOURCE_DATABASE, Value: 'alpha' }, { Key: TagKeys.SOURCE_TIME, Value: '2026-11-18T11:00:00Z' }, { Key: TagKeys.COMPLETED, Value: '2026-11-18T12:00:00Z' },
+      ],
+    });
     await runVaultPass(deps(), config, { kind: 'announcement', snapshot: announced(newer, '2026-11-20T11:00:00Z') });
     await runVaultPass(deps(), config, { kind: 'announcement', snapshot: announced(older, '2026-11-19T11:00:00Z') });
     await runVaultPass(deps(), config, { kind: 'announcement', snapshot: announced(newer, '2026-11-20T11:00:00Z') });

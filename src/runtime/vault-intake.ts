@@ -1,0 +1,152 @@
+/**
+ * What the vault takes in: the snapshots shared with it, each checked against
+ * RDS's own metadata before it may be copied (verification.ts). Anything that
+ * is not a verified shipper copy from a configured source is counted and
+ * summed up in the log, one line per kind of refusal and pass, however many
+ * there are: a flood of junk cannot flood the log.
+ */
+import { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { errorCode, parseArnAccount } from './aws';
+import { VaultConfig } from './config';
+import { describeError, Logger } from './log';
+import { parseSnapshotArn } from './schema';
+import { DbSnapshot } from './shipper-plan';
+import { listDbClusterSnapshots, listDbSnapshots, toClusterSnapshot, toSnapshot } from './snapshots';
+import { parseShippedName, ShippedSnapshot } from './vault-plan';
+import { Claim, verifyShared } from './verification';
+
+/** How far in the future a recovery point may be, to allow for clock skew. */
+export const CLOCK_SKEW_MS = 15 * 60_000;
+
+/** Refusals of each code logged in full per pass; the rest are only counted. */
+export const REFUSALS_LOGGED_PER_CODE = 5;
+
+/** What a sweep took in from what is shared with the vault. */
+export interface Intake {
+  /** Verified shipper copies from configured sources. */
+  readonly shipped: ShippedSnapshot[];
+  /** Source regions that could not be listed. */
+  readonly failedRegions: readonly string[];
+  /** Shared snapshots from configured sources that failed verification, by reason code. */
+  readonly refused: Readonly<Record<string, number>>;
+  /** Shared snapshots from accounts that are not sources, by account. */
+  readonly unlisted: Readonly<Record<string, number>>;
+}
+
+/** Counts refusals by code, logs the first few of each in full and the rest as one summary line. */
+export class RefusalLog {
+  readonly counts: Record<string, number> = {};
+  constructor(private readonly log: Logger) {}
+
+  refuse(code: string, reason: string, snapshot: string): void {
+    this.counts[code] = (this.counts[code] ?? 0) + 1;
+    if (this.counts[code] <= REFUSALS_LOGGED_PER_CODE) {
+      this.log.log('error', `shared snapshot refused: ${reason}`, { event: 'snapshot-refused', code, snapshot, snapshotCorrelationId: snapshot });
+    }
+  }
+
+  /** One line for all the refusals past the first few of each code. */
+  summarize(): void {
+    const unlogged = Object.fromEntries(Object.entries(this.counts).filter(([, n]) => n > REFUSALS_LOGGED_PER_CODE));
+    if (Object.keys(unlogged).length === 0) return;
+    this.log.log('error', `more shared snapshots were refused than are logged one by one; the counts by reason code are ${JSON.stringify(this.counts)}`, {
+      event: 'snapshots-refused-summary', refused: this.counts,
+    });
+  }
+}
+
+/** Lists what each source region shares with the vault; a region that cannot be listed is logged and counted. */
+async function listSharedByRegion(rdsIn: (region: string) => RDSClient, vaultRegion: string, config: VaultConfig, log: Logger) {
+  const regions = [...new Set(config.sources.map((s) => parseArnAccount(s.topicArn).region))].sort();
+  const listRegion = async (region: string) => [
+    ...await listDbSnapshots(rdsIn(region), 'shared'),
+    // Shared cluster snapshots can be copied only in their own region: only the vault's region is listed.
+    ...(region === vaultRegion || vaultRegion === undefined ? await listDbClusterSnapshots(rdsIn(region), 'shared') : []),
+  ];
+  const listed = await Promise.allSettled(regions.map(listRegion));
+  const failedRegions: string[] = [];
+  const shared = listed.flatMap((r, i) => {
+    if (r.status === 'fulfilled') return r.value;
+    failedRegions.push(regions[i]);
+    log.log('error', `the snapshots shared from ${regions[i]} could not be listed; the sweep goes on with the other regions`, {
+      event: 'region-failed', region: regions[i], errorCode: errorCode(r.reason), ...describeError(r.reason),
+    });
+    return [];
+  });
+  return { shared, failedRegions };
+}
+
+/** The claim a shared snapshot's name makes: a shipper copy of a database, at a recovery point. */
+export function claimOfName(s: DbSnapshot): ShippedSnapshot | undefined {
+  const arn = parseSnapshotArn(s.arn);
+  const name = arn ? parseShippedName(arn.identifier) : undefined;
+  if (!arn || !name) return undefined;
+  const { account, region, identifier, kind } = arn;
+  return { arn: s.arn, account, region, identifier, database: name.database, time: name.time, kind };
+}
+
+/**
+ * The sweep's intake: every snapshot shared with the vault, sorted into
+ * verified shipper copies from configured sources, refusals, and shares from
+ * accounts that are not sources. The last are never copied, and are logged
+ * as one line per sweep.
+ */
+export async function takeInShared(
+  rdsIn: (region: string) => RDSClient, vaultRegion: string, config: VaultConfig, log: Logger, now: Date,
+): Promise<Intake> {
+  const { shared, failedRegions } = await listSharedByRegion(rdsIn, vaultRegion, config, log);
+  const refusals = new RefusalLog(log);
+  const unlisted: Record<string, number> = {};
+  const shipped: ShippedSnapshot[] = [];
+  for (const s of shared) {
+    const account = parseSnapshotArn(s.arn)?.account ?? 'unknown';
+    if (!config.sourceAccounts.includes(account)) {
+      unlisted[account] = (unlisted[account] ?? 0) + 1;
+      continue;
+    }
+    const claim = claimOfName(s);
+    if (!claim) {
+      refusals.refuse('not-a-shipper-copy', `${s.arn} is not named as a shipper copy (failsafe-<database>-<yyyymmdd>-<hhmmss>)`, s.arn);
+      continue;
+    }
+    if (claim.time.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+      refusals.refuse('future-time', `${s.arn} is dated in the future by its name`, s.arn);
+      continue;
+    }
+    const verified = verifyShared({ snapshot: claim }, s);
+    if (!verified.ok) refusals.refuse(verified.code, verified.reason, s.arn);
+    else shipped.push(verified.snapshot);
+  }
+  refusals.summarize();
+  const total = Object.values(unlisted).reduce((a, b) => a + b, 0);
+  if (total > 0) {
+    const top = Object.entries(unlisted).sort(([, a], [, b]) => b - a).slice(0, 20);
+    log.log('warn', `${total} shared snapshots come from accounts that are not sources of this vault; they are not copied`, {
+      event: 'shared-from-unlisted-accounts', total, accounts: Object.keys(unlisted).length, byAccount: Object.fromEntries(top),
+    });
+  }
+  return { shipped, failedRegions, refused: refusals.counts, unlisted };
+}
+
+/**
+ * RDS's own description of one shared snapshot, or undefined if it is not
+ * shared with the vault account (one call). Only the snapshot with exactly
+ * this ARN is taken from the answer.
+ */
+export async function describeShared(rds: RDSClient, arn: string): Promise<DbSnapshot | undefined> {
+  const parsed = parseSnapshotArn(arn);
+  try {
+    const found = parsed?.kind === 'cluster'
+      ? ((await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: arn, SnapshotType: 'shared', IncludeShared: true }))).DBClusterSnapshots ?? []).map(toClusterSnapshot)
+      : ((await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: arn, SnapshotType: 'shared', IncludeShared: true }))).DBSnapshots ?? []).map(toSnapshot);
+    return found.find((s) => s.arn === arn);
+  } catch (e) {
+    if (/NotFound/.test(errorCode(e) ?? '')) return undefined;
+    throw e;
+  }
+}
+
+/** Verifies an announced snapshot against RDS's description of it. */
+export async function verifyAnnounced(rds: RDSClient, claim: Claim) {
+  return verifyShared(claim, await describeShared(rds, claim.snapshot.arn));
+}

@@ -1,0 +1,91 @@
+/**
+ * What the Live account says about a snapshot is a claim; RDS's own metadata
+ * of the shared snapshot is the fact. Before the vault copies a shared
+ * snapshot, the claims (the shipper's name for it, and an announcement's
+ * fields) are checked against what `DescribeDBSnapshots` or
+ * `DescribeDBClusterSnapshots` report for it. Pure.
+ */
+import { DbSnapshot } from './shipper-plan';
+import { ShippedSnapshot } from './vault-plan';
+
+/** Why a shared snapshot is refused: the `Reason` dimension of the SnapshotsRefused metric. */
+export type VerificationCode =
+  | 'not-shared'
+  | 'no-resource-id'
+  | 'database-mismatch'
+  | 'resource-id-mismatch'
+  | 'engine-mismatch'
+  | 'time-mismatch';
+
+export type Verification =
+  | { readonly ok: true; readonly snapshot: ShippedSnapshot }
+  | { readonly ok: false; readonly code: VerificationCode; readonly reason: string };
+
+/** What is claimed about a shared snapshot: from its name, and from an announcement when there is one. */
+export interface Claim {
+  readonly snapshot: ShippedSnapshot;
+  /** The announced engine. */
+  readonly engine?: string;
+  /** The announced resource id of the source database. */
+  readonly resourceId?: string;
+}
+
+/**
+ * How much older than the shared snapshot's creation a recovery point may
+ * claim to be, where RDS does not report the original snapshot's time (DB
+ * cluster snapshots). The shipper copies the newest automated snapshot, which
+ * is at most a day old; this leaves room for a shipper that was held up. A
+ * claim older than this would let a recent snapshot pass for an old one, and
+ * take the place of a real copy in a weekly or monthly tier.
+ */
+export const MAX_CLAIMED_AGE_AT_SHARING_MS = 3 * 86_400_000;
+
+/** How far a claimed time may lie after RDS's own, for clock skew. */
+const SKEW_MS = 15 * 60_000;
+
+const refuse = (code: VerificationCode, reason: string): Verification => ({ ok: false, code, reason });
+
+/** The claimed recovery point against RDS's times for the shared snapshot. */
+function timeRefusal(claimed: Date, meta: DbSnapshot): string | undefined {
+  const claim = claimed.getTime();
+  if (meta.originalCreateTime) {
+    // The shipper names its copy after the original snapshot's time, to the second.
+    const original = meta.originalCreateTime.getTime();
+    return Math.floor(original / 1000) === Math.floor(claim / 1000)
+      ? undefined
+      : `it claims the recovery point ${claimed.toISOString()}, but RDS took the original snapshot at ${meta.originalCreateTime.toISOString()}`;
+  }
+  if (!meta.createTime) return 'RDS reports no creation time for it';
+  const created = meta.createTime.getTime();
+  if (claim > created + SKEW_MS) return `it claims the recovery point ${claimed.toISOString()}, after RDS made it (${meta.createTime.toISOString()})`;
+  if (created - claim > MAX_CLAIMED_AGE_AT_SHARING_MS) {
+    return `it claims the recovery point ${claimed.toISOString()}, more than ${MAX_CLAIMED_AGE_AT_SHARING_MS / 86_400_000} days before RDS made it (${meta.createTime.toISOString()})`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks a claim against the shared snapshot's metadata. What passes is the
+ * shipped snapshot as RDS describes it: its resource id, status and
+ * encryption are RDS's, not the claim's.
+ */
+export function verifyShared(claim: Claim, meta: DbSnapshot | undefined): Verification {
+  const s = claim.snapshot;
+  if (!meta) return refuse('not-shared', `${s.arn} is not shared with the vault account, or does not exist`);
+  if (!meta.resourceId) return refuse('no-resource-id', `RDS reports no resource id for ${s.arn}, so its lineage cannot be told`);
+  if (meta.dbIdentifier.toLowerCase() !== s.database.toLowerCase()) {
+    return refuse('database-mismatch', `${s.arn} is named for database ${s.database}, but RDS took it of ${meta.dbIdentifier}`);
+  }
+  if (claim.resourceId !== undefined && claim.resourceId !== meta.resourceId) {
+    return refuse('resource-id-mismatch', `${s.arn} was announced as a snapshot of resource ${claim.resourceId}, but RDS took it of ${meta.resourceId}`);
+  }
+  if (claim.engine !== undefined && claim.engine !== meta.engine) {
+    return refuse('engine-mismatch', `${s.arn} was announced with engine ${claim.engine}, but RDS reports ${meta.engine}`);
+  }
+  const time = timeRefusal(s.time, meta);
+  if (time) return refuse('time-mismatch', `${s.arn}: ${time}`);
+  return {
+    ok: true,
+    snapshot: { ...s, resourceId: meta.resourceId, status: meta.status, encrypted: meta.encrypted, kind: meta.kind ?? 'instance' },
+  };
+}
