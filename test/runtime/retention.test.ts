@@ -124,8 +124,9 @@ describe('retention over generated histories (property-based)', () => {
     maxCopiesInFlight: 20,
   }));
 
-  const deletedBy = (config: VaultPlanConfig, copies: DbSnapshot[]) => new Set(planVault(config, { now: NOW, shipped: [], manualSnapshots: copies }).actions
-    .flatMap((a) => (a.type === 'delete' ? [a.snapshot.identifier] : [])));
+  const deletedBy = (config: VaultPlanConfig, copies: DbSnapshot[]) => new Set(
+    planVault(config, { now: NOW, shipped: [], manualSnapshots: copies }).actions.flatMap((a) => (a.type === 'delete' ? [a.snapshot.identifier] : [])),
+  );
 
   /** The copies of one lineage each tier promises to keep, worked out from the tiers' definitions. */
   function promised(config: VaultPlanConfig, lineage: DbSnapshot[]): Set<string> {
