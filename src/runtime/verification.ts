@@ -34,11 +34,12 @@ export interface Claim {
  * How much older than the shared snapshot's creation a recovery point may
  * claim to be, where RDS does not report the original snapshot's time (DB
  * cluster snapshots). The shipper copies the newest automated snapshot, which
- * is at most a day old; this leaves room for a shipper that was held up. A
- * claim older than this would let a recent snapshot pass for an old one, and
- * take the place of a real copy in a weekly or monthly tier.
+ * is at most a day old; this leaves room for a shipper that was held up for
+ * days, and for the drill, which ships a week of recovery points in minutes.
+ * A claim older than this would let a recent snapshot pass for an old one,
+ * and take the place of a real copy in a monthly tier.
  */
-export const MAX_CLAIMED_AGE_AT_SHARING_MS = 3 * 86_400_000;
+export const MAX_CLAIMED_AGE_AT_SHARING_MS = 7 * 86_400_000;
 
 /** How far a claimed time may lie after RDS's own, for clock skew. */
 const SKEW_MS = 15 * 60_000;

@@ -185,7 +185,8 @@ describe('simulation controls: the properties above can fail', () => {
   });
 
   test('without sweeps, a finished cluster copy wakes nothing: a cluster waits for the next snapshot event', () => {
-    const noSweeps = { seed: 1, instances: 0, days: 3, shipperSweepMinutes: 0, vaultSweepMinutes: 0, eventLossRate: 0 };
+    // The vault keeps its sweep: a database's first copy waits for it (only a sweep can count a source's lineages).
+    const noSweeps = { seed: 1, instances: 0, days: 3, shipperSweepMinutes: 0, eventLossRate: 0 };
     // One cluster: its copy, started on day d's event, is shared on day d+1's, more than 24 hours after its snapshot.
     const alone = simulate({ ...noSweeps, clusters: 1 });
     expect(alone.events.emitted['0197-live'] + alone.events.emitted['0197-vault']).toBe(0);
@@ -241,7 +242,7 @@ describe('simulation: the pass triggers are a table', () => {
 
   test('the hand-off: a finished copy gives its slot to the stalest database waiting; without it, throughput drops', () => {
     // 150 instances whose backups fall in half an hour: a queue builds up behind the 20 copies in flight, in both accounts.
-    const burst = { seed: 7, instances: 150, clusters: 0, days: 2, backupWindowHours: 0.5 };
+    const burst = { seed: 7, instances: 150, clusters: 0, days: 3, backupWindowHours: 0.5 };
     const on = simulate(burst);
     const off = simulate({ ...burst, successors: false });
     // Sweeps deal the waiting databases out as successors; finished copies hand their slots on, in both accounts.
@@ -256,9 +257,10 @@ describe('simulation: the pass triggers are a table', () => {
     expect(off.handOffs.shipper.slotsHandedOn + off.handOffs.vault.slotsHandedOn).toBe(0);
     expect(off.passes.shipper.successor + off.passes.vault.successor).toBe(0);
     // Both get everything there, but without the hand-off a freed slot waits for the next sweep: the queue drains much later.
-    for (const r of [on, off]) expect(r.latency.all).toMatchObject({ snapshots: 300, arrived: 300, never: 0 });
+    for (const r of [on, off]) expect(r.latency.all).toMatchObject({ snapshots: 450, arrived: 450, never: 0 });
     expect(off.latency.all.p50Minutes!).toBeGreaterThan(1.4 * on.latency.all.p50Minutes!);
-    expect(off.latency.all.maxMinutes!).toBeGreaterThan(1.4 * on.latency.all.maxMinutes!);
+    // (The longest wait is on the first day, when every database starts its lineage in the vault: those copies wait for
+    // the vault's sweep, with or without the hand-off.)
     // Never more in flight than AWS allows, hand-off or not.
     for (const r of [on, off]) for (const side of ['shipper', 'vault'] as const) expect(r.copies[side].instance.maxInFlight).toBeLessThanOrEqual(20);
   });

@@ -7,8 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-/** About 55 KiB today, most of it Powertools; unminified it was about 155 KiB. */
-const BUDGET_KIB = 80;
+/**
+ * 71 KiB (shipper) and 86 KiB (vault) today, much of it Powertools; the vault
+ * grew by 12 KiB with lineages, verification, tiered retention and per-source
+ * budgets. Unminified they would be about twice that.
+ */
+const BUDGET_KIB = 96;
 
 describe.each(['shipper/shipper.lambda', 'vault/vault.lambda'])('%s bundle', (bundle) => {
   const file = path.join(ROOT, 'assets', bundle, 'index.js');
