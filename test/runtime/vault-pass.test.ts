@@ -294,6 +294,32 @@ describe('runVaultPass sweep when a source region fails', () => {
   });
 });
 
+describe('runVaultPass sweep: what is not a verified shipper copy from a source', () => {
+  const rdsMock = mockClient(RDSClient);
+  afterAll(() => rdsMock.restore());
+
+  test('shares from unlisted accounts are counted in one line per sweep, refusals are logged 5 per code and summed up, and nothing is copied', async () => {
+    rdsMock.reset();
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [] });
+    const stranger = (i: number) => sharedMeta(`arn:aws:rds:${REGION}:999999999999:snapshot:failsafe-orders-20261120-1100${String(i).padStart(2, '0')}`);
+    const misnamed = (i: number) => sharedMeta(`arn:aws:rds:${REGION}:${LIVE}:snapshot:failsafe-orders-20261120-1100${String(i).padStart(2, '0')}`, { DBInstanceIdentifier: 'junk' });
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared', IncludeShared: true }).resolves({
+      DBSnapshots: [...Array.from({ length: 30 }, (_, i) => stranger(i)), ...Array.from({ length: 8 }, (_, i) => misnamed(i))],
+    });
+    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    const lines: any[] = [];
+    const out = await runVaultPass(sweepDeps((l) => lines.push(JSON.parse(l))), config);
+    expect(out).toMatchObject({ copiesStarted: 0, unlistedShares: 30, refused: { 'database-mismatch': 8 } });
+    expect(lines.filter((l) => l.event === 'shared-from-unlisted-accounts')).toEqual([
+      expect.objectContaining({ total: 30, accounts: 1, byAccount: { 999999999999: 30 } }),
+    ]);
+    expect(lines.filter((l) => l.event === 'snapshot-refused')).toHaveLength(5);
+    expect(lines.filter((l) => l.event === 'snapshots-refused-summary')).toEqual([expect.objectContaining({ refused: { 'database-mismatch': 8 } })]);
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
+  });
+});
+
 describe('parseVaultConfig', () => {
   test('accepts a valid configuration', () => {
     expect(parseVaultConfig(JSON.stringify(config))).toEqual(config);
