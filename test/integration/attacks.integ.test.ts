@@ -9,11 +9,11 @@
  * there; the closing note of issue 13 records the run.
  */
 import { CopyDBSnapshotCommand, DeleteDBInstanceCommand, ModifyDBSnapshotAttributeCommand } from '@aws-sdk/client-rds';
+import { shippingCopyIdentifier } from '../../src/runtime/naming';
 import { TagKeys } from '../../src/runtime/tags';
 import { Emulator, startEmulator } from '../emulator/emulator';
 import { createFailsafeAccount, FailsafeAccount, runVault } from '../emulator/failsafe';
 import { createLiveAccount, LiveAccount } from '../emulator/live';
-import { shippingCopyIdentifier } from '../../src/runtime/naming';
 
 const LIVE = '111111111111';
 const FAILSAFE = '222222222222';
