@@ -227,11 +227,13 @@ export async function runVaultPass(
   const { rds, log } = deps;
   const announced = scope.kind === 'announcement' ? scope.snapshot : undefined;
   const what = scope.kind === 'sweep' ? 'listing the vault' : `listing the copies of ${databaseOf(scope)!.database}`;
+  // An announcement is verified first: one that RDS does not bear out costs one call, and lists nothing.
+  const announcedIntake = scope.kind === 'announcement' ? await takeInAnnounced(deps, scope) : undefined;
+  const refusedOnly = announcedIntake !== undefined && announcedIntake.shipped.length === 0;
   const gathered = await gatherWithinBudget(deps, what, Promise.all([
-    scope.kind === 'sweep' ? takeInShared(deps.rdsIn ?? (() => rds), deps.region, config, log, deps.now())
-      : scope.kind === 'announcement' ? takeInAnnounced(deps, scope) : Promise.resolve(NOTHING_SHARED),
-    listManual(rds, scope),
-    readAccountQuotas(rds, log),
+    announcedIntake ?? (scope.kind === 'sweep' ? takeInShared(deps.rdsIn ?? (() => rds), deps.region, config, log, deps.now()) : NOTHING_SHARED),
+    refusedOnly ? [] : listManual(rds, scope),
+    refusedOnly ? {} : readAccountQuotas(rds, log),
   ]));
   const [intake, manualSnapshots, quotas] = gathered.value;
   const { shipped, failedRegions } = intake;

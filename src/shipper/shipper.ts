@@ -280,7 +280,11 @@ export class RdsSnapshotShipper extends Construct {
       principals: [new iam.AccountPrincipal(props.vaultAccount)],
       actions: ['sns:Subscribe'],
       resources: [this.topic.topicArn],
-      conditions: { StringEquals: { 'sns:Protocol': 'lambda' } },
+      // The vault subscribes its announcement queue, in its own account.
+      conditions: {
+        StringEquals: { 'sns:Protocol': 'sqs' },
+        StringLike: { 'sns:Endpoint': `arn:${Stack.of(this).partition}:sqs:*:${props.vaultAccount}:*` },
+      },
     }));
 
     // Function

@@ -1,8 +1,11 @@
 /**
- * The vault's Lambda handler. An SNS delivery is an announcement: it is
- * validated and, if valid, its copy is made. Anything else (the schedule, an
- * RDS event) is a sweep: everything shared with the account is copied and
- * retention is applied.
+ * The vault's Lambda handler. A batch from the announcement queue (or an SNS
+ * delivery) holds announcements and manifests: each is validated, verified
+ * against RDS and, if it holds, its copy is made. The queue's event source
+ * mapping bounds how many such batches run at once, so announcements cannot
+ * take the concurrency the sweeps need. The schedule wakes a sweep: everything
+ * shared with the account is copied and retention is applied; an RDS event
+ * about a vault copy wakes a pass over its database.
  */
 import { randomUUID } from 'node:crypto';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -10,6 +13,7 @@ import type { Context } from 'aws-lambda';
 import { ApiCallCounter } from '../runtime/api-counter';
 import { SDK_CLIENT_CONFIG, parseArnAccount } from '../runtime/aws';
 import { parseVaultConfig, VaultConfig } from '../runtime/config';
+import { deliveriesOf, Delivery, isQueueBatch } from '../runtime/deliveries';
 import { vaultFocusOf } from '../runtime/events';
 import { describeError, Logger } from '../runtime/log';
 import { ManifestVerdict } from '../runtime/manifest';
@@ -49,22 +53,26 @@ export interface VaultResult {
   readonly verdicts?: ManifestVerdict[];
   readonly durationMs: number;
   readonly apiCalls: Record<string, number>;
+  /** For a batch from the announcement queue: the messages that failed, so that Lambda retries only those. */
+  readonly batchItemFailures?: ReadonlyArray<{ readonly itemIdentifier: string }>;
 }
 
 type Handled = Pick<VaultResult, 'accepted' | 'rejected' | 'rejectedByReason' | 'summaries' | 'verdicts'> & {
-  /** Announcements that could not be handled: the invocation fails after its metrics are out, so Lambda retries it. */
-  readonly errors?: unknown[];
+  /** Deliveries that could not be handled: they are retried, and end in the dead-letter queue if they keep failing. */
+  readonly failed?: ReadonlyArray<{ readonly delivery: Delivery; readonly error: unknown }>;
 };
 
-async function handleRecords(records: unknown[], config: VaultConfig, deps: VaultDeps, log: Logger): Promise<Handled> {
+async function handleRecords(deliveries: readonly Delivery[], config: VaultConfig, deps: VaultDeps, log: Logger): Promise<Handled> {
   let accepted = 0;
   let rejected = 0;
   const rejectedByReason: Record<string, number> = {};
   const summaries: VaultPassSummary[] = [];
   const verdicts: ManifestVerdict[] = [];
-  const errors: unknown[] = [];
-  for (const record of records) {
-    const r = record as { EventSource?: unknown; Sns?: { TopicArn?: unknown; Message?: unknown; MessageId?: unknown } };
+  const failed: Array<{ delivery: Delivery; error: unknown }> = [];
+  // A batch may hold the same announcement twice: it is handled once.
+  const seen = new Set<string>();
+  for (const delivery of deliveries) {
+    const r = delivery.record;
     const messageId = typeof r?.Sns?.MessageId === 'string' ? r.Sns.MessageId : undefined;
     const isManifest = schemaOf(r?.Sns?.Message) === MANIFEST_SCHEMA;
     const validation = r?.EventSource !== 'aws:sns' || !r.Sns
@@ -83,25 +91,30 @@ async function handleRecords(records: unknown[], config: VaultConfig, deps: Vaul
       try {
         verdicts.push((await runManifestPass({ ...deps, log: child }, config, validation.manifest)).verdict);
       } catch (e) {
-        errors.push(e);
-        child.log('error', 'manifest could not be checked; Lambda retries it', { event: 'message-failed', ...describeError(e) });
+        failed.push({ delivery, error: e });
+        child.log('error', 'manifest could not be checked; it is retried', { event: 'message-failed', ...describeError(e) });
       }
       continue;
     }
     accepted += 1;
     const child = log.child({ messageId, snapshotCorrelationId: validation.snapshot.arn });
+    if (seen.has(validation.snapshot.arn)) {
+      child.log('info', 'announcement repeated in the same batch; handled once', { event: 'message-duplicate' });
+      continue;
+    }
+    seen.add(validation.snapshot.arn);
     child.log('info', 'announcement accepted', { event: 'message-accepted', database: validation.snapshot.database });
     try {
       const { snapshot, engine, resourceId } = validation;
       summaries.push(await runVaultPass({ ...deps, log: child }, config, { kind: 'announcement', snapshot, engine, resourceId }));
     } catch (e) {
-      errors.push(e);
+      failed.push({ delivery, error: e });
       const summary = (e as { summary?: VaultPassSummary }).summary;
       if (summary) summaries.push(summary);
-      child.log('error', 'announcement could not be handled; Lambda retries it', { event: 'message-failed', ...describeError(e) });
+      child.log('error', 'announcement could not be handled; it is retried', { event: 'message-failed', ...describeError(e) });
     }
   }
-  return { accepted, rejected, rejectedByReason, summaries, verdicts, errors };
+  return { accepted, rejected, rejectedByReason, summaries, verdicts, failed };
 }
 
 function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
@@ -166,17 +179,22 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
         log.log('error', 'message rejected', { event: 'message-rejected', code: 'not-sns', reason: 'event Records is not a list' });
         out = { accepted: 0, rejected: 1, rejectedByReason: { 'not-sns': 1 }, summaries: [] };
       } else {
-        out = await handleRecords(records, config, deps, log);
+        out = await handleRecords(deliveriesOf(records), config, deps, log);
       }
     } else {
       const scope: VaultScope = focus ? { kind: 'database', focus } : { kind: 'sweep' };
       out = { accepted: 0, rejected: 0, rejectedByReason: {}, summaries: [await runVaultPass(deps, config, scope)] };
     }
     const durationMs = Date.now() - started;
-    const { errors, ...handled } = out;
-    const result: VaultResult = { passId, trigger, ...handled, durationMs, apiCalls: counter.take() };
+    const { failed = [], ...handled } = out;
+    // From the queue, only the deliveries that failed are retried; straight from SNS, the invocation fails so that Lambda retries it.
+    const fromQueue = Array.isArray(records) && isQueueBatch(records);
+    const batchItemFailures = fromQueue ? failed.map((f) => ({ itemIdentifier: f.delivery.queueMessageId! })) : undefined;
+    const result: VaultResult = {
+      passId, trigger, ...handled, ...(batchItemFailures ? { batchItemFailures } : {}), durationMs, apiCalls: counter.take(),
+    };
     publishMetrics(telemetry, config.ownerId, vaultMetrics(outcomeOf(out), metricsConfigOf(config), new Date(), durationMs));
-    if (errors && errors.length > 0) throw errors[0];
+    if (!fromQueue && failed.length > 0) throw failed[0].error;
     log.log('info', 'pass finished', { event: 'pass-finished', ...result });
     return result;
   } catch (e) {

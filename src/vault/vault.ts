@@ -11,6 +11,7 @@ import {
   aws_iam as iam,
   aws_kms as kms,
   aws_lambda as lambda,
+  aws_lambda_event_sources as lambdaEventSources,
   aws_logs as logs,
   aws_sns as sns,
   aws_sns_subscriptions as subscriptions,
@@ -130,6 +131,17 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
   readonly vaultKey?: kms.IKey;
 
   /**
+   * How many batches of announcements the function handles at once, at most
+   * (2 to 1,000). Announcements come through the vault's announcement queue,
+   * whose event source mapping holds to this: however many a source publishes,
+   * they never take more of the function's concurrency, and the sweeps, which
+   * run outside the queue, are never starved. Each batch holds up to 10.
+   *
+   * @default 2
+   */
+  readonly announcementConcurrency?: number;
+
+  /**
    * When the sweep runs. Announcements are handled as they arrive; the sweep
    * copies anything shared with the account that an announcement missed or
    * that waited for a copy slot, records finished copies, applies retention,
@@ -204,6 +216,12 @@ export class RdsSnapshotVault extends Construct {
   public readonly role: iam.IRole;
   /** Where announcements and invocations that keep failing end up. */
   public readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * The queue every source topic delivers announcements to. The function
+   * reads it at most `announcementConcurrency` batches at a time; messages it
+   * cannot handle go to `deadLetterQueue` after 5 attempts.
+   */
+  public readonly announcementQueue: sqs.IQueue;
   /** The function's log group. */
   public readonly logGroup: logs.ILogGroup;
   /** The accounts the vault accepts snapshots from, taken from the topic ARNs. */
@@ -295,16 +313,30 @@ export class RdsSnapshotVault extends Construct {
     this.reconcileFunction = fn;
     suppressNistFindings(fn, parts.logGroup, parts.role);
 
-    // Subscriptions: made by this stack, the endpoint owner, so they need no
-    // confirmation. A topic in another region gets its subscription there.
+    // Announcements reach the function through a queue of their own, read at
+    // most `announcementConcurrency` batches at a time: a flood from one source
+    // cannot take the concurrency the sweeps need. The subscriptions are made by
+    // this stack, the endpoint owner, so they need no confirmation; a topic in
+    // another region delivers to the queue across regions. The queue is
+    // encrypted with an SQS-owned key, so that SNS needs no key grant.
+    const announcementQueue = new sqs.Queue(this, 'AnnouncementQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      // AWS's advice for a Lambda event source: at least six times the function's timeout.
+      visibilityTimeout: Duration.seconds(Math.min(43_200, 6 * parts.functionOptions.timeout!.toSeconds())),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+    this.announcementQueue = announcementQueue;
     sources.forEach((source, i) => {
       const topic = sns.Topic.fromTopicArn(this, `Source${i}`, source.topicArn);
-      // A subscription's dead-letter queue must be in the subscription's region;
-      // for a topic in another region, failed deliveries are retried by SNS and
-      // the sweep recovers what is lost.
-      const sameRegion = Token.isUnresolved(stack.region) || source.region === stack.region;
-      topic.addSubscription(new subscriptions.LambdaSubscription(fn, sameRegion ? { deadLetterQueue: this.deadLetterQueue } : {}));
+      topic.addSubscription(new subscriptions.SqsSubscription(announcementQueue));
     });
+    fn.addEventSource(new lambdaEventSources.SqsEventSource(announcementQueue, {
+      batchSize: 10,
+      maxConcurrency: props.announcementConcurrency ?? 2,
+      reportBatchItemFailures: true,
+    }));
 
     this.grantPermissions(parts.role, stack, sources);
 
@@ -642,6 +674,7 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
   v.atLeastOneDay('minimumAge', props.minimumAge);
   v.wholeNumber('weeklyCopies', props.weeklyCopies, 0, 520);
   v.wholeNumber('monthlyCopies', props.monthlyCopies, 0, 120);
+  v.wholeNumber('announcementConcurrency', props.announcementConcurrency, 2, 1000);
   v.wholeNumber('maxSnapshotsPerSource', props.maxSnapshotsPerSource, 1, 1_000_000);
   v.wholeNumber('maxLineagesPerSource', props.maxLineagesPerSource, 1, 1_000_000);
   v.budgetAndSizing(props);

@@ -59,6 +59,29 @@ export function snsEvent(topicArn: string, message: unknown, extra: Record<strin
   };
 }
 
+/**
+ * A batch from the vault's announcement queue, as Lambda's SQS event source
+ * gives it: each SNS notification, in its JSON envelope, is a message body.
+ */
+export function queueEvent(topicArn: string, messages: readonly unknown[]) {
+  return {
+    Records: messages.map((message) => {
+      const id = randomUUID();
+      return {
+        messageId: id,
+        receiptHandle: `handle-${id}`,
+        body: JSON.stringify({ Type: 'Notification', MessageId: randomUUID(), TopicArn: topicArn, Message: message, Timestamp: new Date().toISOString() }),
+        attributes: { ApproximateReceiveCount: '1' },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:eu-west-1:222222222222:announcements',
+        awsRegion: 'eu-west-1',
+      };
+    }),
+  };
+}
+
 export async function runVault(emulator: Emulator, failsafe: FailsafeAccount, config: object, event: unknown = { 'source': 'aws.events', 'detail-type': 'Scheduled Event' }): Promise<Invocation> {
   return invokeBundled('vault/vault.lambda', event, {
     endpoint: emulator.endpoint,

@@ -10,9 +10,11 @@
  */
 import { CopyDBSnapshotCommand, DeleteDBInstanceCommand, ModifyDBSnapshotAttributeCommand } from '@aws-sdk/client-rds';
 import { shippingCopyIdentifier } from '../../src/runtime/naming';
+import { MESSAGE_SCHEMA } from '../../src/runtime/schema';
 import { TagKeys } from '../../src/runtime/tags';
 import { Emulator, startEmulator } from '../emulator/emulator';
-import { createFailsafeAccount, FailsafeAccount, runVault } from '../emulator/failsafe';
+import { createFailsafeAccount, FailsafeAccount, queueEvent, runVault } from '../emulator/failsafe';
+import { startWarmEnvironment, WarmOutcome } from '../emulator/lane';
 import { createLiveAccount, LiveAccount } from '../emulator/live';
 
 const LIVE = '111111111111';
@@ -130,4 +132,71 @@ test('quota exhaustion: one source sharing 100 junk databases fills its own budg
   expect(after.at(-1)!.result.summaries[0].findings['copy-deferred-snapshot-quota']).toBeUndefined();
   // The vault reports how full its quota is, for the early-warning alarm.
   expect(after.at(-1)!.emf.some((d) => typeof d.ManualSnapshotQuotaUse === 'number')).toBe(true);
+});
+
+test('announcement flood: 10,000 valid-looking announcements from one source stay in the announcement lane; the sweep runs on time and copies another source\'s snapshot', async () => {
+  emulator = await startEmulator();
+  const attacker = await createLiveAccount(emulator, LIVE);
+  const honest = await createLiveAccount(emulator, HONEST);
+  const failsafe = await createFailsafeAccount(emulator, FAILSAFE);
+  const config = vaultConfig(failsafe, [attacker, honest]);
+  await honest.createDatabase('orders', 'none', daysAgo(2));
+  await honest.createShippedSnapshot('orders', daysAgo(1), FAILSAFE);
+
+  // The flood: announcements that pass every check a message can pass on its own, of snapshots never shared.
+  const time = daysAgo(1);
+  const announcement = (i: number) => {
+    const database = `flood-${i}`;
+    const identifier = shippingCopyIdentifier(database, time);
+    return JSON.stringify({
+      schema: MESSAGE_SCHEMA,
+      version: 1,
+      kind: 'instance',
+      snapshotArn: `arn:aws:rds:eu-west-1:${LIVE}:snapshot:${identifier}`,
+      snapshotIdentifier: identifier,
+      sourceAccount: LIVE,
+      sourceRegion: 'eu-west-1',
+      sourceDatabaseIdentifier: database,
+      engine: 'postgres',
+      snapshotCreateTime: time.toISOString(),
+      encrypted: true,
+      shippedAt: new Date().toISOString(),
+    });
+  };
+  const batchOf = (b: number) => queueEvent(attacker.topicArn, Array.from({ length: 10 }, (_, i) => announcement(b * 10 + i)));
+  const batches = Array.from({ length: 1000 }, (_, b) => batchOf(b));
+
+  // The lane: the event source mapping runs at most 2 batches at once (the construct's default announcementConcurrency).
+  const credentials = await emulator.credentialsFor(FAILSAFE);
+  const lane = [0, 1].map(() => startWarmEnvironment('vault/vault.lambda', { endpoint: emulator.endpoint, credentials, environment: { VAULT_CONFIG: JSON.stringify(config) } }));
+  const handled: WarmOutcome[] = [];
+  let next = 0;
+  const flood = Promise.all(lane.map(async (environment) => {
+    while (next < batches.length) handled.push(await environment.invoke(batches[next++]));
+  }));
+  try {
+    // The sweep comes on its schedule, outside the lane, once the flood is under way.
+    while (handled.length < 20) await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    const sweep = await runVault(emulator, failsafe, config);
+    const sweepMs = Date.now() - started;
+    const handledWhenSwept = handled.length;
+    await flood;
+    console.log(`announcement flood: the sweep took ${sweepMs} ms while ${handledWhenSwept} of 1,000 batches were done; the flood's RDS calls: ${
+      JSON.stringify(handled.reduce((n: Record<string, number>, o) => ({ ...n, ...Object.fromEntries(Object.entries(o.result?.apiCalls ?? {}).map(([k, v]) => [k, (n[k] ?? 0) + (v as number)])) }), {}))}`);
+
+    // The sweep did not wait for the flood, and copied the honest source's snapshot.
+    expect(sweep.error).toBeUndefined();
+    expect(handledWhenSwept).toBeLessThan(batches.length);
+    expect(sweepMs).toBeLessThan(30_000);
+    expect((await failsafe.manualSnapshots()).map((s) => [tagsOf(s)[TagKeys.SOURCE_ACCOUNT], tagsOf(s)[TagKeys.SOURCE_DATABASE]])).toEqual([[HONEST, 'orders']]);
+    // Every announcement of the flood was refused after one RDS call, none was retried, and nothing was copied from it.
+    expect(handled.every((o) => o.error === undefined && o.result.batchItemFailures.length === 0)).toBe(true);
+    const refused = handled.flatMap((o) => o.result.summaries).reduce((n, s) => n + (s.refused['not-shared'] ?? 0), 0);
+    expect(refused).toBe(10_000);
+    const calls = handled.reduce((n, o) => n + Object.values<number>(o.result.apiCalls).reduce((a, b) => a + b, 0), 0);
+    expect(calls).toBe(10_000);
+  } finally {
+    lane.forEach((environment) => environment.stop());
+  }
 });

@@ -96,6 +96,11 @@ const SHIPPER_WITH_CLUSTERS: Entry[] = [
 const VAULT: Entry[] = [
   LOGS,
   DLQ,
+  // The event source mapping reads the announcement queue, and that queue only (CDK's SqsEventSource grant).
+  {
+    actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+    resources: [/AnnouncementQueue[A-F0-9]{8}","Arn"/],
+  },
   {
     sid: 'ReadState',
     actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeAccountAttributes'],

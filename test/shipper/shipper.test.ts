@@ -192,7 +192,7 @@ describe('RdsSnapshotShipper', () => {
       Sid: 'AllowVaultAccountToSubscribe',
       Effect: 'Allow',
       Action: 'sns:Subscribe',
-      Condition: { StringEquals: { 'sns:Protocol': 'lambda' } },
+      Condition: { StringEquals: { 'sns:Protocol': 'sqs' }, StringLike: { 'sns:Endpoint': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sqs:*:${VAULT}:*`]] } } },
     }));
     expect(shipper.topicKey).toBeDefined();
   });

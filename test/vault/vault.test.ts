@@ -28,18 +28,35 @@ describe('RdsSnapshotVault', () => {
     expect(build().template.toJSON()).toMatchSnapshot();
   });
 
-  test('subscribes its function to each source topic, with a dead-letter queue, and lets SNS invoke it', () => {
+  test('subscribes its announcement queue to each source topic, lets only those topics send to it, and reads it at most 2 batches at a time', () => {
     const second = 'arn:aws:sns:eu-west-1:333333333333:rds-failsafe-shipper';
     const { template } = build({ sources: [{ topicArn: TOPIC }, { topicArn: second }] });
     for (const arn of [TOPIC, second]) {
-      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', TopicArn: arn, Endpoint: Match.anyValue(), RedrivePolicy: Match.anyValue() });
-      template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: arn });
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', TopicArn: arn, Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('AnnouncementQueue'), 'Arn'] } });
     }
+    const policy = JSON.stringify(Object.values<any>(template.findResources('AWS::SQS::QueuePolicy')).map((p) => p.Properties.PolicyDocument));
+    for (const arn of [TOPIC, second]) expect(policy).toContain(`"aws:SourceArn":"${arn}"`);
+    // No topic invokes the function directly: announcements take the queue's lane.
+    expect(Object.values<any>(template.findResources('AWS::Lambda::Permission')).map((p) => p.Properties.Principal)).not.toContain('sns.amazonaws.com');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AnnouncementQueue'), 'Arn'] },
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 3600,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] }, maxReceiveCount: 5 },
+    });
+    build({ announcementConcurrency: 10 }).template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 10 } });
+    // Lambda's event source mappings take a maximum concurrency from 2 to 1,000.
+    expect(() => build({ announcementConcurrency: 1 })).toThrow(/RdsSnapshotVault: announcementConcurrency must be a whole number from 2 to 1000/);
   });
 
-  test('a topic in another region gets its subscription in that region, without a dead-letter queue from another region', () => {
+  test('a topic in another region delivers to the queue from its region', () => {
     const { template } = build({ sources: [{ topicArn: `arn:aws:sns:eu-central-1:${LIVE}:rds-failsafe-shipper` }] });
-    template.hasResourceProperties('AWS::SNS::Subscription', { Region: 'eu-central-1', RedrivePolicy: Match.absent() });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Region: 'eu-central-1', Protocol: 'sqs' });
     const config = JSON.stringify(Object.values<any>(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment);
     expect(config).toContain('arn:aws:sns:eu-central-1:111111111111:rds-failsafe-shipper');
     // The vault may copy from that region, and RDS may use the source keys there.
