@@ -32,7 +32,7 @@ async function step<T>(label: string, fn: () => Promise<T>): Promise<T> {
   return out;
 }
 
-const ACTORS: Record<DrillEvent['actor'], string> = { rds: 'RDS    ', shipper: 'shipper', sns: 'SNS    ', vault: 'vault  ', drill: 'drill  ', alarm: 'alarm  ' };
+const ACTORS: Record<DrillEvent['actor'], string> = { rds: 'RDS    ', shipper: 'shipper', sns: 'SNS    ', vault: 'vault  ', drill: 'drill  ', alarm: 'alarm  ', attacker: 'ATTACK ' };
 
 async function main() {
   if (Number(process.versions.node.split('.')[0]) < 22) {

@@ -16,4 +16,5 @@ export const DRILL_DEFAULTS: DrillOptions = {
   duplicateOn: { day: 4, database: 'users' },
   lostOn: { day: 5, database: 'orders' },
   behindDatabase: 'archive',
+  junkOn: { day: 3, database: 'orders', from: 'payments' },
 };

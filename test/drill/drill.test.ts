@@ -57,3 +57,9 @@ test('a database that falls behind raises the shipper\'s databases-behind alarm,
   expect(events.some((e) => e.actor === 'alarm' && /goes to OK/.test(e.text))).toBe(true);
   expect(events.some((e) => e.actor === 'shipper' && /furthest behind: archive/.test(e.text))).toBe(true);
 });
+
+test('an attack from Live: a snapshot of another database shipped under a database\'s name is refused by the vault, announced and swept', () => {
+  expect(events.some((e) => e.actor === 'attacker' && /shares a snapshot of payments as failsafe-orders-/.test(e.text))).toBe(true);
+  expect(events.some((e) => e.actor === 'vault' && /^forged message for orders: REFUSED failsafe-orders-.*RDS took it of payments/.test(e.text))).toBe(true);
+  expect(events.some((e) => e.actor === 'vault' && /^sweep: REFUSED failsafe-orders-/.test(e.text))).toBe(true);
+});

@@ -8,11 +8,12 @@
  * has the age it would have after `days` real days.
  */
 import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateDBSnapshotCommand, DBClusterSnapshot, DBSnapshot } from '@aws-sdk/client-rds';
-import { parseMessage } from '../../src/runtime/schema';
+import { CreateDBSnapshotCommand, DBClusterSnapshot, DBSnapshot, ModifyDBSnapshotAttributeCommand } from '@aws-sdk/client-rds';
+import { parseShippedName, shippingCopyIdentifier } from '../../src/runtime/naming';
+import { MESSAGE_SCHEMA, parseMessage } from '../../src/runtime/schema';
 import { TagKeys } from '../../src/runtime/tags';
 import { Emulator } from '../emulator/emulator';
-import { createFailsafeAccount, FailsafeAccount, runVault, snsEvent } from '../emulator/failsafe';
+import { createFailsafeAccount, FailsafeAccount, queueEvent, runVault } from '../emulator/failsafe';
 import { invokeBundled, Invocation } from '../emulator/invoke';
 import { createLiveAccount, Encryption, LiveAccount } from '../emulator/live';
 import { pointsOf } from '../helpers/emf';
@@ -44,12 +45,18 @@ export interface DrillOptions {
    * and clears it once RDS backs it up again and it is shipped.
    */
   readonly behindDatabase: string;
+  /**
+   * An attack from Live: on `day`, a snapshot of `from` is shared under the
+   * name of a shipper copy of `database`, and announced on the shipper's
+   * topic. The vault must refuse it and keep `database`'s real copies.
+   */
+  readonly junkOn: { readonly day: number; readonly database: string; readonly from: string };
   readonly onEvent?: (e: DrillEvent) => void;
 }
 
 export interface DrillEvent {
   readonly day: number;
-  readonly actor: 'rds' | 'shipper' | 'sns' | 'vault' | 'drill' | 'alarm';
+  readonly actor: 'rds' | 'shipper' | 'sns' | 'vault' | 'drill' | 'alarm' | 'attacker';
   readonly text: string;
 }
 
@@ -163,6 +170,7 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     vaultDeleted: 0,
     failedCopies: 0,
     duplicatesIgnored: 0,
+    refusedSnapshots: 0,
   };
   const shipperCalls: Record<string, number>[] = [];
   const vaultCalls: Record<string, number>[] = [];
@@ -194,7 +202,8 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     for (const l of out.logs) {
       if (l.event === 'copy-started') { figures.copiesVaulted += 1; say(day, 'vault', `${label}: copied ${l.source.split(':').pop()} to ${l.snapshot}, under the vault key`); }
       if (l.event === 'deleted') { figures.vaultDeleted += 1; say(day, 'vault', `${label}: expired ${l.snapshot} (${l.reason})`); }
-      if (l.event === 'action-failed') { figures.failedCopies += 1; say(day, 'vault', `${label}: copy FAILED with ${l.errorCode}; the invocation fails so Lambda retries it`); }
+      if (l.event === 'action-failed') { figures.failedCopies += 1; say(day, 'vault', `${label}: copy FAILED with ${l.errorCode}; the message goes back to the queue and is retried`); }
+      if (l.event === 'snapshot-refused') { figures.refusedSnapshots += 1; say(day, 'vault', `${label}: REFUSED ${l.snapshot.split(':').pop()}: ${l.message.replace(/^shared snapshot refused: /, '')}`); }
       if (l.event === 'message-rejected') say(day, 'vault', `${label}: message rejected: ${l.reason}`);
     }
     const copiesStarted = out.result?.summaries?.reduce((n: number, x: { copiesStarted: number }) => n + x.copiesStarted, 0);
@@ -203,6 +212,32 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
       say(day, 'vault', `${label}: its copy already exists, nothing to do`);
     }
     return out;
+  };
+
+  /** The attack: a snapshot of another database, shared and announced as a shipper copy of `junkOn.database`. */
+  let junkArn = '';
+  const shipJunk = async (day: number) => {
+    const { database, from } = o.junkOn;
+    const identifier = shippingCopyIdentifier(database, new Date(dayTime(day).getTime() + 60_000));
+    const junk = (await live.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: from, DBSnapshotIdentifier: identifier }))).DBSnapshot!;
+    junkArn = junk.DBSnapshotArn!;
+    await live.rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: identifier, AttributeName: 'restore', ValuesToAdd: [o.failsafeAccount] }));
+    say(day, 'attacker', `shares a snapshot of ${from} as ${identifier}, a shipper copy of ${database} by its name, and announces it on the shipper's topic`);
+    const forged = JSON.stringify({
+      schema: MESSAGE_SCHEMA,
+      version: 1,
+      kind: 'instance',
+      snapshotArn: junkArn,
+      snapshotIdentifier: identifier,
+      sourceAccount: o.liveAccount,
+      sourceRegion: 'eu-west-1',
+      sourceDatabaseIdentifier: database,
+      engine: 'postgres',
+      snapshotCreateTime: parseShippedName(identifier)!.time.toISOString(),
+      encrypted: false,
+      shippedAt: new Date().toISOString(),
+    });
+    await vaultRun(day, queueEvent(live.topicArn, [forged]), `forged message for ${database}`);
   };
 
   for (let day = 1; day <= o.days; day++) {
@@ -237,20 +272,22 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
       }
       const deliveries = day === o.duplicateOn.day && db === o.duplicateOn.database ? 2 : 1;
       for (let i = 0; i < deliveries; i++) {
-        const out = await vaultRun(day, snsEvent(live.topicArn, body), i === 0 ? `message for ${db}` : `duplicate message for ${db}`);
-        if (out.error) failed.push(body);
+        const out = await vaultRun(day, queueEvent(live.topicArn, [body]), i === 0 ? `message for ${db}` : `duplicate message for ${db}`);
+        if (out.result?.batchItemFailures?.length > 0) failed.push(body);
       }
     }
     if (breakKey) {
       await kms.send(new EnableKeyCommand({ KeyId: vaultKeyId }));
       say(day, 'drill', 'the vault key is enabled again; Lambda retries the failed deliveries');
       for (const body of failed) {
-        const out = await vaultRun(day, snsEvent(live.topicArn, body), 'retry');
-        if (out.error) throw new Error(`a retried delivery failed again: ${out.error}`);
+        const out = await vaultRun(day, queueEvent(live.topicArn, [body]), 'retry');
+        if (out.error || out.result?.batchItemFailures?.length > 0) throw new Error(`a retried delivery failed again: ${out.error ?? 'reported as a failure'}`);
       }
     } else if (failed.length > 0) {
       throw new Error(`deliveries failed on day ${day} without an injected fault`);
     }
+
+    if (day === o.junkOn.day) await shipJunk(day);
 
     // The vault's sweep, at the end of the day.
     const sweep = await vaultRun(day, SCHEDULED, 'sweep');
@@ -303,6 +340,11 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     heldDays(vaultCopies, o.lostOn.database).includes(o.lostOn.day) || !expectedVault.includes(o.lostOn.day), 'copied from what is shared with the vault');
   check(`the duplicate announcement of ${o.duplicateOn.database} started no second copy`, figures.duplicatesIgnored === 1, `${figures.duplicatesIgnored} duplicate delivery ignored`);
   check(`the copies that failed on day ${o.failCopiesOnDay} succeeded on the retry`, figures.failedCopies === databases.length, `${figures.failedCopies} failed attempts`);
+  const junkCopied = vaultCopies.filter((s) => tagsOf(s)[TagKeys.SOURCE_SNAPSHOT] === junkArn).length;
+  const refusedReported = vaultEmf.filter((d) => typeof d.SnapshotsRefused === 'number' && d.Reason === undefined).reduce((n, d) => n + d.SnapshotsRefused, 0);
+  check(`the snapshot of ${o.junkOn.from} shipped as ${o.junkOn.database} on day ${o.junkOn.day} was refused, announced and swept, and never copied`,
+    junkArn !== '' && junkCopied === 0 && figures.refusedSnapshots >= 2 && refusedReported === figures.refusedSnapshots,
+    `${figures.refusedSnapshots} refusals logged, ${refusedReported} counted in SnapshotsRefused (its alarm fires), ${junkCopied} copies`);
   const bystandersAfter = [...liveHeld.map(summary), ...vaultManual.map(summary)];
   check('no snapshot that neither handler created was touched', bystandersBefore.every((b) => bystandersAfter.includes(b)), `${bystandersBefore.length} bystanders unchanged`);
   const automatedAfter = (await liveAutomated()).map((s) => s.DBSnapshotIdentifier!);
