@@ -51,8 +51,9 @@ export function assetPath(handler: BundledHandler): string {
   return file;
 }
 
-export async function invokeBundled<T = any>(handler: BundledHandler, event: unknown, opts: InvokeOptions): Promise<Invocation<T>> {
-  const env: Record<string, string> = {
+/** The environment Lambda would give the function, plus the emulator endpoint and the function's own variables. */
+export function lambdaEnvironment(opts: InvokeOptions): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? '',
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
@@ -62,8 +63,11 @@ export async function invokeBundled<T = any>(handler: BundledHandler, event: unk
     AWS_ENDPOINT_URL: opts.endpoint,
     AWS_EC2_METADATA_DISABLED: 'true',
     ...opts.environment,
-    __INVOKE_TIMEOUT_MS: String(opts.timeoutMs ?? 300_000),
   };
+}
+
+export async function invokeBundled<T = any>(handler: BundledHandler, event: unknown, opts: InvokeOptions): Promise<Invocation<T>> {
+  const env = { ...lambdaEnvironment(opts), __INVOKE_TIMEOUT_MS: String(opts.timeoutMs ?? 300_000) };
   const child = spawn(process.execPath, ['--enable-source-maps', '-e', RUNNER, assetPath(handler), RESULT_MARK], { env, cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   // The event goes in on stdin: SNS bodies up to 256 KiB would not fit in an environment variable.
   child.stdin.end(JSON.stringify(event));

@@ -7,8 +7,7 @@
  * emulator runs no event source mappings of its own).
  */
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { REGION } from './emulator';
-import { assetPath, BundledHandler, InvokeOptions } from './invoke';
+import { assetPath, BundledHandler, InvokeOptions, lambdaEnvironment } from './invoke';
 
 const MARK = '__CDK_RDS_FAILSAFE_WARM_RESULT__';
 
@@ -40,17 +39,7 @@ export interface WarmEnvironment {
 }
 
 export function startWarmEnvironment(handler: BundledHandler, opts: InvokeOptions): WarmEnvironment {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    AWS_REGION: REGION,
-    AWS_DEFAULT_REGION: REGION,
-    AWS_ACCESS_KEY_ID: opts.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: opts.credentials.secretAccessKey,
-    ...(opts.credentials.sessionToken ? { AWS_SESSION_TOKEN: opts.credentials.sessionToken } : {}),
-    AWS_ENDPOINT_URL: opts.endpoint,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...opts.environment,
-  };
+  const env = lambdaEnvironment(opts);
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['-e', RUNNER, assetPath(handler), MARK], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let buffered = '';
   let lines = 0;
