@@ -86,11 +86,11 @@ check("Live: the Aurora cluster reached the configuration and the cluster copy p
 
 fail_t = assertions.Template.from_stack(failsafe)
 fail_t.has_resource_properties("AWS::SNS::Subscription", {
-    "Protocol": "lambda",
+    "Protocol": "sqs",
     "TopicArn": f"arn:aws:sns:{REGION}:{LIVE}:rds-failsafe-shipper",
 })
 fail_t.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
-check("Failsafe: the vault is subscribed to the Live topic, its key rotates", True)
+check("Failsafe: the vault's announcement queue is subscribed to the Live topic, its key rotates", vault.announcement_queue is not None)
 check("Failsafe: vault.vault_key and vault.source_accounts are usable from Python", vault.vault_key is not None and list(vault.source_accounts) == [LIVE])
 alarms = fail_t.find_resources("AWS::CloudWatch::Alarm")
 check("Failsafe: the alarms options reached the recovery-point alarm, and the alarms are usable from Python",

@@ -94,8 +94,8 @@ public final class SmokeApp {
 
     Template failsafeTemplate = Template.fromStack(failsafe);
     failsafeTemplate.hasResourceProperties("AWS::SNS::Subscription",
-        Map.of("Protocol", "lambda", "TopicArn", "arn:aws:sns:" + REGION + ":" + LIVE + ":rds-failsafe-shipper"));
-    check("Failsafe: the vault is subscribed to the Live topic", true);
+        Map.of("Protocol", "sqs", "TopicArn", "arn:aws:sns:" + REGION + ":" + LIVE + ":rds-failsafe-shipper"));
+    check("Failsafe: the vault's announcement queue is subscribed to the Live topic", vault.getAnnouncementQueue() != null);
     check("Failsafe: vault.getVaultKey() and getSourceAccounts() are usable from Java",
         vault.getVaultKey() != null && vault.getSourceAccounts().equals(List.of(LIVE)));
     check("Failsafe: the alarms options reached the recovery-point alarm, and the alarms are usable from Java",
