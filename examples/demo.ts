@@ -101,7 +101,8 @@ async function main() {
   }
   say('Summary: every day, the shipper copied each database\'s newest automated snapshot under a key the Failsafe account may use,');
   say('shared it and announced it; the vault copied each one into a snapshot it owns under its own key, recovered the lost');
-  say('announcement with its sweep, ignored the duplicate, retried the failed copies, and expired only its own old copies.');
+  say('announcement with its sweep, ignored the duplicate, retried the failed copies, refused the snapshot an attacker in Live shipped');
+  say('under another database\'s name, and expired only its own old copies.');
   say(`All ${report.checks.length} checks held. The synthesized CloudFormation is in ${path.relative(process.cwd(), outdir) || outdir}/.`);
 }
 
