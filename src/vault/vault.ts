@@ -201,11 +201,14 @@ const SNS_TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):sns:[a-z0-
 /**
  * Keeps RDS snapshots safe in the Failsafe account.
  *
- * It subscribes to each source's shipper topic and copies every announced
- * snapshot into one it owns, encrypted with the vault key, so the copy no
- * longer depends on anything in the Live account. A sweep every few hours
- * copies what an announcement missed and deletes the vault's own copies once
- * they pass the retention, always keeping the newest `minimumCopies`.
+ * Its announcement queue is subscribed to each source's shipper topic. It
+ * checks every announced or shared snapshot against RDS's own metadata, and
+ * copies it into one it owns, encrypted with the vault key, so the copy no
+ * longer depends on anything in the Live account. A sweep every 15 minutes
+ * copies what an announcement missed and deletes the vault's own copies that
+ * no retention rule of their lineage keeps, always keeping the newest
+ * `minimumCopies` of each. It assumes the Live account may be in an
+ * attacker's hands (see the README's threat model).
  */
 export class RdsSnapshotVault extends Construct {
   /** The key the vault's copies are encrypted with. */
