@@ -17,7 +17,7 @@ import { compactTimestamp, parseShippedName } from './naming';
 
 export { parseShippedName } from './naming';
 export { sourceKeyOf } from './lineage';
-import { applyRetention, KeepReason, RetainedCopy, RetentionPolicy } from './retention';
+import { applyRetention, dayOf, KeepReason, RetainedCopy, RetentionPolicy } from './retention';
 import { parseSnapshotArn } from './schema';
 import { DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
 import { SourceBudgetConfig, SourceRefusal, SourceRoom, sourceRefusalMessage, sourceRefusalOf, sourceRoomsOf, copiesPerLineage, takeRoom } from './source-budget';
@@ -116,6 +116,7 @@ export type VaultFindingCode =
   | 'kept-newer-copy-incomplete'
   | 'lineage-changed'
   | 'new-lineage-waits-for-sweep'
+  | 'lineage-day-taken'
   | 'lineage-full'
   | 'source-over-budget';
 
@@ -279,7 +280,7 @@ function planCopies(plan: KindPlan): Map<string, SourceRoom> {
   const waiting: string[] = [];
   for (const source of ordered) {
     const lineage = lineageOfShipped(source);
-    if (lineageRefusal(plan, source, heldByLineage)) continue;
+    if (lineageRefusal(plan, source, heldByLineage, rooms.get(source.account))) continue;
     // The account's own limits first: a full account is not one source's doing.
     const refusal = refusalOf(budget) ? undefined : sourceRefusalOf(rooms.get(source.account)!, lineage);
     if (refusal) {
@@ -304,34 +305,39 @@ function planCopies(plan: KindPlan): Map<string, SourceRoom> {
   return rooms;
 }
 
+type LineageRefusal = 'new-lineage-waits-for-sweep' | 'lineage-day-taken' | 'lineage-full';
+
 /**
  * Why a shipped snapshot gets no copy because of its lineage, if it does not:
- * a pass that sees one database only (an announcement) cannot count its
- * source's lineages, so a new lineage waits for the sweep; and a lineage that
- * already holds all the copies its retention keeps gets no more.
+ * - a pass that sees one database only (an announcement) cannot count its
+ *   source's lineages, so a new lineage waits for the sweep;
+ * - a lineage holds one recovery point per UTC day: a burst of snapshots of
+ *   one database cannot fill its lineage, nor take another day's place;
+ * - a lineage holds no more copies than its retention keeps. In a pass about
+ *   one database, which cannot count its source's copies, also no more than
+ *   the source's budget allows each of its lineages.
  */
-function lineageRefusal(plan: KindPlan, source: ShippedSnapshot, heldByLineage: ReadonlyMap<string, readonly RetainedCopy[]>): 'new-lineage-waits-for-sweep' | 'lineage-full' | undefined {
-  const held = heldByLineage.get(lineageOfShipped(source))?.length ?? 0;
-  const max = copiesPerLineage(plan.config);
-  if (plan.state.partial && held === 0) {
-    plan.findings.push({
-      snapshotCorrelationId: source.arn,
-      level: 'info',
-      code: 'new-lineage-waits-for-sweep',
-      snapshot: source.identifier,
-      message: `${source.arn} starts a new lineage (${lineageOfShipped(source)}); a pass about one database cannot count its source's lineages, so the next sweep copies it`,
-    });
-    return 'new-lineage-waits-for-sweep';
+function lineageRefusal(
+  plan: KindPlan, source: ShippedSnapshot, heldByLineage: ReadonlyMap<string, readonly RetainedCopy[]>, room: SourceRoom | undefined,
+): LineageRefusal | undefined {
+  const lineage = lineageOfShipped(source);
+  const held = heldByLineage.get(lineage) ?? [];
+  const refuse = (code: LineageRefusal, level: VaultFinding['level'], message: string) => {
+    plan.findings.push({ snapshotCorrelationId: source.arn, level, code, snapshot: source.identifier, source: lineage, message });
+    return code;
+  };
+  if (plan.state.partial && held.length === 0) {
+    return refuse('new-lineage-waits-for-sweep', 'info',
+      `${source.arn} starts a new lineage (${lineage}); a pass about one database cannot count its source's lineages, so the next sweep copies it`);
   }
-  if (held < max) return undefined;
-  plan.findings.push({
-    snapshotCorrelationId: source.arn,
-    level: 'error',
-    code: 'lineage-full',
-    snapshot: source.identifier,
-    message: `lineage ${lineageOfShipped(source)} already has ${held} copies, all that its retention keeps (${max}); ${source.arn} gets no copy`,
-  });
-  return 'lineage-full';
+  const day = dayOf(source.time.getTime());
+  if (held.some((c) => dayOf(c.time) === day)) {
+    return refuse('lineage-day-taken', 'warn', `lineage ${lineage} already holds a recovery point of ${day}; ${source.arn} gets no copy`);
+  }
+  const perSource = plan.state.partial && room ? Math.max(1, Math.floor(room.maxSnapshots / room.maxLineages)) : Infinity;
+  const max = Math.min(copiesPerLineage(plan.config), perSource);
+  if (held.length < max) return undefined;
+  return refuse('lineage-full', 'error', `lineage ${lineage} already has ${held.length} copies, all that it may hold (${max}); ${source.arn} gets no copy`);
 }
 
 /** A copy into a lineage the vault does not hold, of a database it holds under another resource id. */
@@ -366,11 +372,15 @@ const KEPT_FINDINGS: Partial<Record<KeepReason, { code: VaultFindingCode; why: s
 };
 
 /**
- * 3. Retention, per lineage (retention.ts). Copies this plan starts count as
- *    newer copies still in progress. A copy without provenance is never expired.
+ * 3. Retention, per lineage (retention.ts), in sweeps only: a pass about one
+ *    database lists its copies by name, and a lineage may hold copies under
+ *    another (a renamed database keeps its resource id), so it cannot see the
+ *    whole lineage. Copies this plan starts count as newer copies still in
+ *    progress. A copy without provenance is never expired.
  */
 function applyLineageRetention(plan: KindPlan): void {
   const { config, state, own, actions, findings } = plan;
+  if (state.partial) return;
   const planned: DbSnapshot[] = actions.flatMap((a) => (a.type === 'copy'
     ? [{ identifier: a.targetIdentifier, arn: '', dbIdentifier: a.source.database, type: 'manual', status: 'creating', encrypted: true, engine: '', tags: a.tags, resourceId: a.source.resourceId }]
     : []));

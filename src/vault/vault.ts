@@ -353,7 +353,7 @@ export class RdsSnapshotVault extends Construct {
     const schedule = props.schedule ?? events.Schedule.rate(DEFAULT_SWEEP);
     addTriggers(this, fn, this.deadLetterQueue, schedule, {
       CopyFinished: {
-        description: 'Apply retention once a vault copy has finished (RDS-EVENT-0197)',
+        description: 'Record a finished vault copy and hand its copy slot on (RDS-EVENT-0197)',
         eventPattern: {
           source: ['aws.rds'],
           detailType: ['RDS DB Snapshot Event'],

@@ -321,3 +321,41 @@ describe('planVault: invariants over generated histories (property-based)', () =
     }), { numRuns: RUNS });
   });
 });
+
+describe('planVault: what one lineage may take', () => {
+  const REAL = 'db-ORDERS';
+  const withId = (s: ShippedSnapshot): ShippedSnapshot => ({ ...s, resourceId: REAL });
+  const heldOf = (s: ShippedSnapshot): DbSnapshot => ({ ...vaultCopy(s), resourceId: REAL });
+  const copies = (plan: ReturnType<typeof planVault>) => plan.actions.filter((a) => a.type === 'copy').map((a) => (a.type === 'copy' ? a.source.identifier : ''));
+
+  test('one recovery point per UTC day: a burst of snapshots of one database takes one day, and the next day is copied', () => {
+    const yesterday = withId(shipped('orders', 1));
+    // NOW is 12:00 UTC: 0.1 to 0.3 days before it is the same day.
+    const burst = [0.1, 0.2, 0.3].map((d) => withId(shipped('orders', d)));
+    const plan = planVault(config(), { now: NOW, shipped: burst, manualSnapshots: [heldOf(yesterday)] });
+    expect(copies(plan)).toHaveLength(1);
+    expect(plan.findings.filter((f) => f.code === 'lineage-day-taken')).toHaveLength(2);
+    // A day that holds a copy takes no other.
+    const later = planVault(config(), { now: NOW, shipped: burst, manualSnapshots: [heldOf(yesterday), heldOf(burst[0])] });
+    expect(copies(later)).toEqual([]);
+  });
+
+  test('a pass about one database deletes nothing: the lineage may hold copies under another name, which it cannot see', () => {
+    const old = [40, 39, 38, 37, 36].map((d) => heldOf(shipped('orders', d)));
+    const partial = planVault(config(), { now: NOW, shipped: [], manualSnapshots: old, partial: true });
+    expect(partial.actions.filter((a) => a.type === 'delete')).toEqual([]);
+    const sweep = planVault(config(), { now: NOW, shipped: [], manualSnapshots: old });
+    expect(sweep.actions.filter((a) => a.type === 'delete')).toHaveLength(2);
+  });
+
+  test('a pass about one database, which cannot count its source\'s copies, holds each lineage to its share of the source\'s budget', () => {
+    const budget = config({ maxSnapshotsPerSource: 10, maxLineagesPerSource: 5 });
+    const held = [3, 2].map((d) => heldOf(shipped('orders', d)));
+    const announced = withId(shipped('orders', 1));
+    const partial = planVault(budget, { now: NOW, shipped: [announced], manualSnapshots: held, partial: true });
+    expect(copies(partial)).toEqual([]);
+    expect(partial.findings.map((f) => f.code)).toContain('lineage-full');
+    // The sweep sees the whole source: 2 copies of 10, 1 lineage of 5.
+    expect(copies(planVault(budget, { now: NOW, shipped: [announced], manualSnapshots: held }))).toEqual([announced.identifier]);
+  });
+});
