@@ -132,7 +132,8 @@ function outcomeOf(out: Handled) {
     copiesStarted: sum((s) => s.copiesStarted),
     copiesCompleted: sum((s) => s.copiesCompleted),
     expired: sum((s) => s.expired),
-    failures: sum((s) => s.failures),
+    // A delivery that failed before its pass could sum up what it did (a listing that failed, say) is a failure too.
+    failures: sum((s) => s.failures) + (out.failed ?? []).filter((f) => (f.error as { summary?: unknown })?.summary === undefined).length,
     failuresByAction: out.summaries.map((s) => s.failuresByAction).reduce(addCounts, {}),
     copiesFailedInRds: sum((s) => s.copiesFailedInRds),
     errorFindings: sum((s) => s.errorFindings),

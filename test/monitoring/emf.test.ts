@@ -20,6 +20,7 @@ import { MESSAGE_SCHEMA } from '../../src/runtime/schema';
 import { TagKeys } from '../../src/runtime/tags';
 import { handler as shipperHandler } from '../../src/shipper/shipper.lambda';
 import { handler as vaultHandler } from '../../src/vault/vault.lambda';
+import { queueEvent } from '../emulator/failsafe';
 import { captureConsole, Captured } from '../helpers/console-capture';
 import { dataPoints, pointsOf } from '../helpers/emf';
 
@@ -200,7 +201,7 @@ describe('vault EMF', () => {
   const hoursAgo = (h: number) => new Date(Math.floor((Date.now() - h * HOUR) / 1000) * 1000);
 
   test('an announcement pass with one copy started, one that fails, and two rejections', async () => {
-    const held = ['orders', 'users'].map((db) => vaultCopy(db, hoursAgo(20), { [TagKeys.COMPLETED]: hoursAgo(19).toISOString() }));
+    const held = ['orders', 'users'].map((db) => vaultCopy(db, hoursAgo(48), { [TagKeys.COMPLETED]: hoursAgo(47).toISOString() }));
     rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).callsFake((input) => ({ DBSnapshots: held.filter((h) => h.DBInstanceIdentifier === input.DBInstanceIdentifier) }));
     // RDS's description of each announced snapshot bears the announcement out.
     rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' }).callsFake((input) => {
@@ -249,6 +250,15 @@ describe('vault EMF', () => {
     // would hide an older database, so recovery points are left to sweeps.
     expect(value('RecoveryPointAge')).toEqual([]);
     expect(value('OldestRecoveryPointAge')).toEqual([]);
+  });
+
+  test('from the queue: a delivery that fails before its pass could start is retried alone, and counted in Failures', async () => {
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' }).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+    const event = queueEvent(TOPIC, [message('orders', hoursAgo(1)), '{"truncated']);
+    const result = await vaultHandler(event);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0].messageId }]);
+    expect(result).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(pointsOf(out.emf, 'Failures')).toEqual([{ value: 1, dimensions: {} }]);
   });
 
   test('a sweep that records two finished copies, expires one, and reports each source database', async () => {
