@@ -280,10 +280,17 @@ export class RdsSnapshotShipper extends Construct {
       principals: [new iam.AccountPrincipal(props.vaultAccount)],
       actions: ['sns:Subscribe'],
       resources: [this.topic.topicArn],
-      // The vault subscribes its announcement queue, in its own account.
+      // The vault subscribes its announcement queue, in its own account. Vaults
+      // of earlier releases subscribed their function: allowed too, so that the
+      // two stacks may be upgraded in either order.
       conditions: {
-        StringEquals: { 'sns:Protocol': 'sqs' },
-        StringLike: { 'sns:Endpoint': `arn:${Stack.of(this).partition}:sqs:*:${props.vaultAccount}:*` },
+        StringEquals: { 'sns:Protocol': ['sqs', 'lambda'] },
+        StringLike: {
+          'sns:Endpoint': [
+            `arn:${Stack.of(this).partition}:sqs:*:${props.vaultAccount}:*`,
+            `arn:${Stack.of(this).partition}:lambda:*:${props.vaultAccount}:function:*`,
+          ],
+        },
       },
     }));
 

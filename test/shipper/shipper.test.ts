@@ -192,7 +192,15 @@ describe('RdsSnapshotShipper', () => {
       Sid: 'AllowVaultAccountToSubscribe',
       Effect: 'Allow',
       Action: 'sns:Subscribe',
-      Condition: { StringEquals: { 'sns:Protocol': 'sqs' }, StringLike: { 'sns:Endpoint': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sqs:*:${VAULT}:*`]] } } },
+      Condition: {
+        StringEquals: { 'sns:Protocol': ['sqs', 'lambda'] },
+        StringLike: {
+          'sns:Endpoint': [
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sqs:*:${VAULT}:*`]] },
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:lambda:*:${VAULT}:function:*`]] },
+          ],
+        },
+      },
     }));
     expect(shipper.topicKey).toBeDefined();
   });
