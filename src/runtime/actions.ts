@@ -249,12 +249,17 @@ export function addOutcomes<T extends object>(a: T, b: T): T {
   for (const [k, bv] of Object.entries(b)) {
     const av = out[k];
     if (typeof av === 'number' && typeof bv === 'number') {out[k] = av + bv;} else if (Array.isArray(av) && Array.isArray(bv)) {out[k] = [...av, ...bv];} else if (isCountMap(av) && isCountMap(bv)) {
-      const merged: Record<string, number> = { ...av };
-      for (const [key, n] of Object.entries(bv)) merged[key] = (merged[key] ?? 0) + n;
-      out[k] = merged;
+      out[k] = addCounts(av, bv);
     }
   }
   return out as T;
+}
+
+/** Two counts by key as one: the counts of a key in both are added. */
+export function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const out = { ...a };
+  for (const [key, n] of Object.entries(b)) out[key] = (out[key] ?? 0) + n;
+  return out;
 }
 
 function isCountMap(v: unknown): v is Record<string, number> {

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { Context } from 'aws-lambda';
+import { addCounts } from '../runtime/actions';
 import { ApiCallCounter } from '../runtime/api-counter';
 import { SDK_CLIENT_CONFIG, parseArnAccount } from '../runtime/aws';
 import { parseVaultConfig, VaultConfig } from '../runtime/config';
@@ -115,12 +116,6 @@ async function handleRecords(deliveries: readonly Delivery[], config: VaultConfi
     }
   }
   return { accepted, rejected, rejectedByReason, summaries, verdicts, failed };
-}
-
-function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
-  const out = { ...a };
-  for (const [k, n] of Object.entries(b)) out[k] = (out[k] ?? 0) + n;
-  return out;
 }
 
 /** What a pass did, summed over the announcements it handled. */
