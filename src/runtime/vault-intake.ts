@@ -13,10 +13,9 @@ import { parseSnapshotArn } from './schema';
 import { DbSnapshot } from './shipper-plan';
 import { listDbClusterSnapshots, listDbSnapshots, toClusterSnapshot, toSnapshot } from './snapshots';
 import { parseShippedName, ShippedSnapshot } from './vault-plan';
-import { Claim, verifyShared } from './verification';
+import { Claim, CLOCK_SKEW_MS, verifyShared } from './verification';
 
-/** How far in the future a recovery point may be, to allow for clock skew. */
-export const CLOCK_SKEW_MS = 15 * 60_000;
+export { CLOCK_SKEW_MS } from './verification';
 
 /** Refusals of each code logged in full per pass; the rest are only counted. */
 export const REFUSALS_LOGGED_PER_CODE = 5;

@@ -41,8 +41,8 @@ export interface Claim {
  */
 export const MAX_CLAIMED_AGE_AT_SHARING_MS = 7 * 86_400_000;
 
-/** How far a claimed time may lie after RDS's own, for clock skew. */
-const SKEW_MS = 15 * 60_000;
+/** How far in the future, or after RDS's own time, a claimed time may lie: clock skew. */
+export const CLOCK_SKEW_MS = 15 * 60_000;
 
 const refuse = (code: VerificationCode, reason: string): Verification => ({ ok: false, code, reason });
 
@@ -58,7 +58,7 @@ function timeRefusal(claimed: Date, meta: DbSnapshot): string | undefined {
   }
   if (!meta.createTime) return 'RDS reports no creation time for it';
   const created = meta.createTime.getTime();
-  if (claim > created + SKEW_MS) return `it claims the recovery point ${claimed.toISOString()}, after RDS made it (${meta.createTime.toISOString()})`;
+  if (claim > created + CLOCK_SKEW_MS) return `it claims the recovery point ${claimed.toISOString()}, after RDS made it (${meta.createTime.toISOString()})`;
   if (created - claim > MAX_CLAIMED_AGE_AT_SHARING_MS) {
     return `it claims the recovery point ${claimed.toISOString()}, more than ${MAX_CLAIMED_AGE_AT_SHARING_MS / 86_400_000} days before RDS made it (${meta.createTime.toISOString()})`;
   }
