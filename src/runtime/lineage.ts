@@ -40,6 +40,15 @@ export function lineageOfCopy(copy: DbSnapshot): string | undefined {
 /** The source account of a lineage key. */
 export const accountOfLineage = (lineage: string): string => lineage.split('/')[0];
 
+/** The source database a copy of the vault's was made from, by name, or undefined for a copy without provenance. */
+export function sourceKeyOfCopy(copy: DbSnapshot): string | undefined {
+  const account = copy.tags[TagKeys.SOURCE_ACCOUNT];
+  const region = copy.tags[TagKeys.SOURCE_REGION];
+  const database = copy.tags[TagKeys.SOURCE_DATABASE];
+  if (!account || !region || !database) return undefined;
+  return sourceKeyOf(account, region, database);
+}
+
 /**
  * For each database name, the lineages held under it that have a resource id.
  * A copy of a known name from a resource id not among them starts a new
@@ -49,8 +58,8 @@ export function lineagesByName(copies: readonly DbSnapshot[]): Map<string, Set<s
   const byName = new Map<string, Set<string>>();
   for (const copy of copies) {
     const lineage = lineageOfCopy(copy);
-    if (!lineage || copy.resourceId === undefined) continue;
-    const name = sourceKeyOf(copy.tags[TagKeys.SOURCE_ACCOUNT], copy.tags[TagKeys.SOURCE_REGION], copy.tags[TagKeys.SOURCE_DATABASE]);
+    const name = sourceKeyOfCopy(copy);
+    if (!lineage || !name || copy.resourceId === undefined) continue;
     byName.set(name, (byName.get(name) ?? new Set()).add(lineage));
   }
   return byName;

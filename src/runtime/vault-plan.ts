@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AccountQuotas, Budget, BudgetConfig, budgetOf, DbKind, kindOf, refusalMessage, refusalOf, take } from './budget';
-import { LineageSource, lineageKeyOf, lineageOfCopy, lineagesByName, sourceKeyOf } from './lineage';
+import { LineageSource, lineageKeyOf, lineageOfCopy, lineagesByName, sourceKeyOf, sourceKeyOfCopy } from './lineage';
 import { RecoveryPoint } from './metric-names';
 import { compactTimestamp, parseShippedName } from './naming';
 
@@ -173,14 +173,6 @@ export function vaultCopyIdentifier(shippedArn: string): string {
 }
 
 
-function copySourceKey(s: DbSnapshot): string | undefined {
-  const account = s.tags[TagKeys.SOURCE_ACCOUNT];
-  const region = s.tags[TagKeys.SOURCE_REGION];
-  const database = s.tags[TagKeys.SOURCE_DATABASE];
-  if (!account || !region || !database) return undefined;
-  return sourceKeyOf(account, region, database);
-}
-
 /**
  * The recovery point a vault copy holds: the source time it was tagged with,
  * but never later than RDS's own creation time of the copy. The source time
@@ -263,7 +255,7 @@ function planVaultKind(kind: DbKind, config: VaultPlanConfig, fullState: VaultSt
  */
 function planCopies(plan: KindPlan): Map<string, SourceRoom> {
   const { kind, config, state, own, actions, findings } = plan;
-  const heldByName = heldCopiesOf(own, copySourceKey);
+  const heldByName = heldCopiesOf(own, sourceKeyOfCopy);
   const heldByLineage = heldCopiesOf(own, lineageOfCopy);
   const candidates = vaultCopyCandidates(kind, config, state, heldByLineage, findings);
   const newestHeld = (key: string) => (heldByName.has(key) ? Math.max(...heldByName.get(key)!.map((c) => c.time)) : undefined);
@@ -361,7 +353,7 @@ function noteLineageChange(plan: KindPlan, source: ShippedSnapshot, names: Reado
 function clearFailedCopies(plan: KindPlan): void {
   for (const copy of plan.own) {
     if (isFailed(copy)) {
-      plan.actions.push({ type: 'delete', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?', cause: 'failed', reason: `copy ended in status ${copy.status}` });
+      plan.actions.push({ type: 'delete', snapshot: copy, sourceKey: sourceKeyOfCopy(copy) ?? '?', cause: 'failed', reason: `copy ended in status ${copy.status}` });
     }
   }
 }
@@ -417,7 +409,7 @@ function recordCompletedCopies(plan: KindPlan): void {
     .sort((a, b) => (b.createTime?.getTime() ?? 0) - (a.createTime?.getTime() ?? 0)); // the newest first
   for (const copy of unrecorded.slice(0, MAX_COMPLETION_RECORDS_PER_PASS)) {
     const counted = copy.createTime === undefined || state.now.getTime() - copy.createTime.getTime() <= COMPLETION_COUNT_WINDOW_MS;
-    actions.push({ type: 'mark-completed', snapshot: copy, sourceKey: copySourceKey(copy) ?? '?', counted });
+    actions.push({ type: 'mark-completed', snapshot: copy, sourceKey: sourceKeyOfCopy(copy) ?? '?', counted });
   }
 }
 
@@ -430,7 +422,7 @@ export function heldRecoveryPoints(ownerId: string, manualSnapshots: readonly Db
 function recoveryPointsOf(own: readonly DbSnapshot[]): RecoveryPoint[] {
   const newest = new Map<string, RecoveryPoint>();
   for (const copy of own) {
-    const key = copySourceKey(copy);
+    const key = sourceKeyOfCopy(copy);
     const time = copyTime(copy);
     if (!key || time === undefined || copy.status !== 'available') continue;
     const held = newest.get(key);
@@ -564,6 +556,6 @@ function vaultHandOn(state: VaultState, own: readonly DbSnapshot[], waiting: rea
   actions.splice(0, actions.length, ...actions.map((a) => withSuccessors(a, a.type === 'copy' ? plan.started.get(a.targetIdentifier) : undefined)));
   for (const { copy, successors } of plan.changed) {
     const snapshot = copy as DbSnapshot;
-    actions.push({ type: 'set-successors', snapshot, sourceKey: copySourceKey(snapshot) ?? '?', successors });
+    actions.push({ type: 'set-successors', snapshot, sourceKey: sourceKeyOfCopy(snapshot) ?? '?', successors });
   }
 }
