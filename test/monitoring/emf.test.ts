@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import { parseShippedName } from '../../src/runtime/naming';
 import { MESSAGE_SCHEMA } from '../../src/runtime/schema';
 import { TagKeys } from '../../src/runtime/tags';
 import { handler as shipperHandler } from '../../src/shipper/shipper.lambda';
@@ -205,8 +206,7 @@ describe('vault EMF', () => {
     rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).callsFake((input) => ({ DBSnapshots: held.filter((h) => h.DBInstanceIdentifier === input.DBInstanceIdentifier) }));
     // RDS's description of each announced snapshot bears the announcement out.
     rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' }).callsFake((input) => {
-      const [, db, day, time] = /failsafe-(.+)-(\d{8})-(\d{6})$/.exec(input.DBSnapshotIdentifier)!;
-      const original = new Date(`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4)}Z`);
+      const { database: db, time: original } = parseShippedName(input.DBSnapshotIdentifier.split(':').pop())!;
       return {
         DBSnapshots: [{
           DBSnapshotArn: input.DBSnapshotIdentifier,

@@ -9,6 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { DAY, LIVE, NOW, REGION } from './fixtures';
 import { parseVaultConfig, VaultConfig } from '../../src/runtime/config';
+import { parseShippedName } from '../../src/runtime/naming';
 import { MESSAGE_SCHEMA } from '../../src/runtime/schema';
 import { runVaultPass, validateAnnouncement, VaultDeps } from '../../src/runtime/vault-pass';
 import { createLogger } from '../helpers/memory-logger';
@@ -45,9 +46,7 @@ const RESOURCE_ID = 'db-ORDERS0000000000000000000';
 
 /** RDS's description of a shipper copy shared with the vault: the facts its name and announcement are checked against. */
 function sharedMeta(arn: string, extra: Record<string, unknown> = {}) {
-  const name = arn.split(':').pop()!;
-  const [, db, day, time] = /^failsafe-(.+)-(\d{8})-(\d{6})$/.exec(name)!;
-  const original = new Date(`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4)}Z`);
+  const { database: db, time: original } = parseShippedName(arn.split(':').pop()!)!;
   return {
     DBSnapshotIdentifier: arn,
     DBSnapshotArn: arn,

@@ -20,6 +20,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ShipperConfig, VaultConfig } from '../../src/runtime/config';
 import { MetricDatum, shipperMetrics, vaultMetrics } from '../../src/runtime/metric-names';
+import { parseShippedName } from '../../src/runtime/naming';
 import { runShipperPass } from '../../src/runtime/shipper-pass';
 import { TagKeys } from '../../src/runtime/tags';
 import { runVaultPass } from '../../src/runtime/vault-pass';
@@ -212,7 +213,7 @@ describe('vault', () => {
     SnapshotType: 'shared',
     Status: 'available',
     Engine: 'postgres',
-    OriginalSnapshotCreateTime: new Date(`${name.slice(-15, -11)}-${name.slice(-11, -9)}-${name.slice(-9, -7)}T${name.slice(-6, -4)}:${name.slice(-4, -2)}:${name.slice(-2)}Z`),
+    OriginalSnapshotCreateTime: parseShippedName(name)!.time,
     TagList: [],
   });
   const A = shared('failsafe-alpha-20261120-110000');
