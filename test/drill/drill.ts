@@ -341,7 +341,7 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
   check(`the duplicate announcement of ${o.duplicateOn.database} started no second copy`, figures.duplicatesIgnored === 1, `${figures.duplicatesIgnored} duplicate delivery ignored`);
   check(`the copies that failed on day ${o.failCopiesOnDay} succeeded on the retry`, figures.failedCopies === databases.length, `${figures.failedCopies} failed attempts`);
   const junkCopied = vaultCopies.filter((s) => tagsOf(s)[TagKeys.SOURCE_SNAPSHOT] === junkArn).length;
-  const refusedReported = vaultEmf.filter((d) => typeof d.SnapshotsRefused === 'number' && d.Reason === undefined).reduce((n, d) => n + d.SnapshotsRefused, 0);
+  const refusedReported = pointsOf(vaultEmf, 'SnapshotsRefused').filter((p) => Object.keys(p.dimensions).length === 0).reduce((n, p) => n + p.value, 0);
   check(`the snapshot of ${o.junkOn.from} shipped as ${o.junkOn.database} on day ${o.junkOn.day} was refused, announced and swept, and never copied`,
     junkArn !== '' && junkCopied === 0 && figures.refusedSnapshots >= 2 && refusedReported === figures.refusedSnapshots,
     `${figures.refusedSnapshots} refusals logged, ${refusedReported} counted in SnapshotsRefused (its alarm fires), ${junkCopied} copies`);

@@ -16,6 +16,7 @@ import { Emulator, startEmulator } from '../emulator/emulator';
 import { createFailsafeAccount, FailsafeAccount, queueEvent, runVault } from '../emulator/failsafe';
 import { startWarmEnvironment, WarmOutcome } from '../emulator/lane';
 import { createLiveAccount, LiveAccount } from '../emulator/live';
+import { pointsOf } from '../helpers/emf';
 
 const LIVE = '111111111111';
 const FAILSAFE = '222222222222';
@@ -41,9 +42,9 @@ function vaultConfig(failsafe: FailsafeAccount, lives: LiveAccount[], extra: Rec
 
 const tagsOf = (s: { TagList?: { Key?: string; Value?: string }[] }) => Object.fromEntries((s.TagList ?? []).map((t) => [t.Key, t.Value]));
 /** The sum of one metric, without the per-reason or per-source dimension, over the EMF records of some invocations. */
-const metricSum = (runs: { emf: any[] }[], name: string) => runs.flatMap((r) => r.emf)
-  .filter((d) => typeof d[name] === 'number' && d.Reason === undefined && d.SourceAccount === undefined)
-  .reduce((n, d) => n + d[name], 0);
+const metricSum = (runs: { emf: any[] }[], name: string) => pointsOf(runs.flatMap((r) => r.emf), name)
+  .filter((p) => Object.keys(p.dimensions).length === 0)
+  .reduce((n, p) => n + p.value, 0);
 /** 03:00 UTC on the day `days` days before yesterday: one recovery point a day, always in the past. */
 const daysAgo = (days: number) => {
   const t = new Date(Date.now() - (days + 1) * DAY);
