@@ -76,11 +76,15 @@ function newestPerPeriod(available: readonly RetainedCopy[], periodOf: (t: numbe
   return kept;
 }
 
+/** Whether a recovery point is younger than the policy's minimum age: such a copy is always kept. */
+export function isYoungerThanMinimumAge(policy: RetentionPolicy, time: number, now: number): boolean {
+  return now - time < (policy.minimumAgeMs ?? policy.retentionMs);
+}
+
 /** The verdict on every copy of one lineage. */
 export function applyRetention(policy: RetentionPolicy, copies: readonly RetainedCopy[], now: number): RetentionVerdicts {
   const sorted = [...copies].sort(newestFirst);
   const available = sorted.filter((c) => !c.inProgress);
-  const minimumAgeMs = policy.minimumAgeMs ?? policy.retentionMs;
   const minimumCopies = new Set(available.slice(0, policy.minimumCopies).map((c) => c.id));
   const recent = available.filter((c) => now - c.time <= policy.retentionMs);
   const daily = newestPerPeriod(recent, dayOf, Infinity);
@@ -90,7 +94,7 @@ export function applyRetention(policy: RetentionPolicy, copies: readonly Retaine
 
   const reasonToKeep = (copy: RetainedCopy): KeepReason | undefined => {
     if (copy.inProgress) return 'in-progress';
-    if (now - copy.time < minimumAgeMs) return 'minimum-age';
+    if (isYoungerThanMinimumAge(policy, copy.time, now)) return 'minimum-age';
     if (minimumCopies.has(copy.id)) return 'minimum-copies';
     if (daily.has(copy.id)) return 'daily';
     if (weekly.has(copy.id)) return 'weekly';

@@ -17,7 +17,7 @@ import { compactTimestamp, parseShippedName } from './naming';
 
 export { parseShippedName } from './naming';
 export { sourceKeyOf } from './lineage';
-import { applyRetention, dayOf, KeepReason, RetainedCopy, RetentionPolicy } from './retention';
+import { applyRetention, dayOf, isYoungerThanMinimumAge, KeepReason, RetainedCopy, RetentionPolicy } from './retention';
 import { parseSnapshotArn } from './schema';
 import { DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
 import { SourceBudgetConfig, SourceRefusal, SourceRoom, sourceRefusalMessage, sourceRefusalOf, sourceRoomsOf, copiesPerLineage, takeRoom } from './source-budget';
@@ -470,9 +470,11 @@ function vaultCopyCandidates(
     // A recovery point that retention would delete at once is not copied: it
     // would be copied and expired on every sweep for as long as the source
     // keeps sharing it.
+    // (A copy younger than the minimum age is always kept: only older ones are worth the question.)
     const held = heldByLineage.get(lineageOfShipped(source)) ?? [];
     const asCopy = { id: target, time: source.time.getTime(), inProgress: false };
-    if (held.length > 0 && applyRetention(config, [...held, asCopy], state.now.getTime()).get(target) === undefined) {
+    const young = isYoungerThanMinimumAge(config, asCopy.time, state.now.getTime());
+    if (!young && held.length > 0 && applyRetention(config, [...held, asCopy], state.now.getTime()).get(target) === undefined) {
       findings.push({
         snapshotCorrelationId: source.arn,
         level: 'info',
