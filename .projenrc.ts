@@ -98,6 +98,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4',
     'cdk-nag@~2.37.0',
     'fast-check@^4',
+    // The IAM policy evaluator of the authorization tests (test/authorization).
+    // A test-only tool, never bundled or published: its AGPL-3.0 licence does
+    // not reach the library.
+    '@cloud-copilot/iam-simulate@~0.1.173',
   ],
 
   jestOptions: {

@@ -67,6 +67,12 @@ export interface EmulatorOptions {
   readonly patchesOff?: string[];
   /** The manual snapshot quota of every account, per kind (moto's MOTO_RDS_SNAPSHOT_LIMIT). @default 1000 */
   readonly manualSnapshotLimit?: number;
+  /**
+   * A file to which the emulator appends every call the bundled handlers make,
+   * one JSON line each (recorder.py): what the authorization tests evaluate.
+   * @default no recording
+   */
+  readonly recordCallsTo?: string;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -83,6 +89,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       FAILSAFE_EMULATOR_COPY_PENDING_DESCRIBES: String(options.copyPendingDescribes ?? 0),
       FAILSAFE_EMULATOR_PATCHES_OFF: (options.patchesOff ?? []).join(','),
       ...(options.manualSnapshotLimit !== undefined ? { MOTO_RDS_SNAPSHOT_LIMIT: String(options.manualSnapshotLimit) } : {}),
+      ...(options.recordCallsTo ? { FAILSAFE_EMULATOR_RECORD: options.recordCallsTo } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -45,14 +45,24 @@ export interface InvokeOptions {
   readonly timeoutMs?: number;
 }
 
+/** The handler's short name: `shipper` or `vault`. */
+export function handlerName(handler: BundledHandler): string {
+  return handler.split('/')[0];
+}
+
 export function assetPath(handler: BundledHandler): string {
   const file = path.join(PROJECT_ROOT, 'assets', handler, 'index.js');
   if (!fs.existsSync(file)) throw new Error(`${path.relative(PROJECT_ROOT, file)} is missing: run "npx projen bundle"`);
   return file;
 }
 
-/** The environment Lambda would give the function, plus the emulator endpoint and the function's own variables. */
-export function lambdaEnvironment(opts: InvokeOptions): Record<string, string> {
+/**
+ * The environment Lambda would give the function, plus the emulator endpoint
+ * and the function's own variables. The SDK names the handler in its user
+ * agent (`app/shipper`, `app/vault`), so that the emulator can tell the
+ * handler's calls from the test's own (recorder.py).
+ */
+export function lambdaEnvironment(handler: BundledHandler, opts: InvokeOptions): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     AWS_REGION: REGION,
@@ -62,12 +72,13 @@ export function lambdaEnvironment(opts: InvokeOptions): Record<string, string> {
     ...(opts.credentials.sessionToken ? { AWS_SESSION_TOKEN: opts.credentials.sessionToken } : {}),
     AWS_ENDPOINT_URL: opts.endpoint,
     AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_UA_APP_ID: handlerName(handler),
     ...opts.environment,
   };
 }
 
 export async function invokeBundled<T = any>(handler: BundledHandler, event: unknown, opts: InvokeOptions): Promise<Invocation<T>> {
-  const env = { ...lambdaEnvironment(opts), __INVOKE_TIMEOUT_MS: String(opts.timeoutMs ?? 300_000) };
+  const env = { ...lambdaEnvironment(handler, opts), __INVOKE_TIMEOUT_MS: String(opts.timeoutMs ?? 300_000) };
   const child = spawn(process.execPath, ['--enable-source-maps', '-e', RUNNER, assetPath(handler), RESULT_MARK], { env, cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   // The event goes in on stdin: SNS bodies up to 256 KiB would not fit in an environment variable.
   child.stdin.end(JSON.stringify(event));

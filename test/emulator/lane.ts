@@ -39,7 +39,7 @@ export interface WarmEnvironment {
 }
 
 export function startWarmEnvironment(handler: BundledHandler, opts: InvokeOptions): WarmEnvironment {
-  const env = lambdaEnvironment(opts);
+  const env = lambdaEnvironment(handler, opts);
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['-e', RUNNER, assetPath(handler), MARK], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let buffered = '';
   let lines = 0;
