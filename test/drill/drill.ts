@@ -68,6 +68,14 @@ export interface DrillCheck {
 
 export interface DrillReport {
   readonly checks: DrillCheck[];
+  /** What the emulator named the resources the constructs would create, and the databases' own key. */
+  readonly resources: {
+    readonly topicArn: string;
+    readonly shippingKeyArn: string;
+    /** The customer managed key of the `cmk` databases. */
+    readonly sourceKeyArn: string;
+    readonly vaultKeyArn: string;
+  };
   readonly figures: {
     readonly shipperPasses: number;
     readonly vaultInvocations: number;
@@ -395,6 +403,7 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     raised >= 0 && behindSweeps.at(-1)?.alarm === 'OK' && behindSweeps.at(-1)?.databasesBehind === 0, `alarm ${behindSweeps.map((b) => b.alarm).join(', ')}`);
   return {
     checks,
+    resources: { topicArn: live.topicArn, shippingKeyArn: live.shippingKeyArn, sourceKeyArn: live.sourceKeyArn, vaultKeyArn: failsafe.vaultKeyArn },
     figures: { ...figures, recoveryPointHours, reportedRecoveryPointHours, reportedOldestRecoveryPointHours, vaultMetricTotals, behindSweeps },
   };
 }

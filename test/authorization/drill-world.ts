@@ -1,0 +1,67 @@
+/**
+ * The stacks of the drill (test/drill), synthesized from the constructs: the
+ * shipper of the drill's databases in Live, with or without its Aurora
+ * cluster, and the vault in Failsafe, bound to what the emulator created for
+ * them.
+ */
+import { App, Stack, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
+import { bind, buildWorld, World } from './world';
+import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
+import { DRILL_DEFAULTS } from '../drill/defaults';
+import { DrillReport } from '../drill/drill';
+import { REGION } from '../emulator/emulator';
+
+export type DrillResources = DrillReport['resources'];
+
+const PLACEHOLDERS: DrillResources = {
+  topicArn: `arn:aws:sns:${REGION}:${DRILL_DEFAULTS.liveAccount}:rds-failsafe-shipper`,
+  shippingKeyArn: `arn:aws:kms:${REGION}:${DRILL_DEFAULTS.liveAccount}:key/shipping`,
+  sourceKeyArn: `arn:aws:kms:${REGION}:${DRILL_DEFAULTS.liveAccount}:key/database`,
+  vaultKeyArn: `arn:aws:kms:${REGION}:${DRILL_DEFAULTS.failsafeAccount}:key/vault`,
+};
+
+export interface DrillStacks {
+  readonly live: Stack;
+  readonly failsafe: Stack;
+  readonly shipper: RdsSnapshotShipper;
+  readonly vault: RdsSnapshotVault;
+}
+
+export function drillStacks(withClusters: boolean, resources: DrillResources = PLACEHOLDERS): DrillStacks {
+  const o = DRILL_DEFAULTS;
+  const app = new App();
+  const live = new Stack(app, 'Live', { env: { account: o.liveAccount, region: REGION } });
+  const instances = [...Object.keys(o.databases), o.behindDatabase].map((id) => rds.DatabaseInstance.fromDatabaseInstanceAttributes(live, `Db-${id}`, {
+    instanceIdentifier: id, instanceEndpointAddress: 'x', port: 5432, securityGroups: [],
+  }));
+  const clusters = withClusters ? Object.keys(o.clusters).map((id) => rds.DatabaseCluster.fromDatabaseClusterAttributes(live, `Cluster-${id}`, { clusterIdentifier: id })) : [];
+  const shipper = new RdsSnapshotShipper(live, 'Shipper', {
+    vaultAccount: o.failsafeAccount,
+    instances,
+    clusters,
+    sourceKeys: [kms.Key.fromKeyArn(live, 'DatabaseKey', resources.sourceKeyArn)],
+  });
+  const failsafe = new Stack(app, 'Failsafe', { env: { account: o.failsafeAccount, region: REGION } });
+  const vault = new RdsSnapshotVault(failsafe, 'Vault', { sources: [{ topicArn: resources.topicArn }] });
+  return { live, failsafe, shipper, vault };
+}
+
+/** The drill's accounts, with the vault's SCP on Failsafe or without. */
+export function drillWorld(withClusters: boolean, resources: DrillResources, withScp: boolean): { world: World; stacks: DrillStacks } {
+  const stacks = drillStacks(withClusters, resources);
+  const world = buildWorld({
+    stacks: [
+      {
+        stack: stacks.live,
+        bindings: bind([
+          [stacks.shipper.shippingKey, { arn: resources.shippingKeyArn }],
+          [stacks.shipper.topic, { ref: resources.topicArn, arn: resources.topicArn }],
+        ]),
+      },
+      { stack: stacks.failsafe, bindings: bind([[stacks.vault.vaultKey, { arn: resources.vaultKeyArn }]]) },
+    ],
+    customerKeys: [resources.sourceKeyArn],
+    scpOf: withScp ? stacks.vault : undefined,
+  });
+  return { world, stacks };
+}

@@ -1,0 +1,127 @@
+/**
+ * The accounts the constructs are deployed into, as IAM sees them: the
+ * synthesized stacks, deployed (cloudformation.ts), and what lives there
+ * beside them: administrators, the role that deploys the stacks, the AWS
+ * managed key aws/rds, a customer managed key of the databases, and, if
+ * asked, the vault's service control policy on the Failsafe account.
+ */
+import { CfnElement, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { Bindings, Deployment, deploy } from './cloudformation';
+import { Policy, policiesOf } from './policies';
+import { CallBindings, KeyFacts } from './recorded';
+import { deployerOf } from './services';
+import { RdsSnapshotVault } from '../../src';
+
+export const adminOf = (account: string) => `arn:aws:iam::${account}:role/Admin`;
+export const BREAK_GLASS = 'arn:aws:iam::222222222222:role/break-glass';
+/** Where moto's placeholder for the AWS managed key aws/rds of an account and region stands. */
+export const awsRdsKeyOf = (account: string, region: string) => `arn:aws:kms:${region}:${account}:key/aws-rds-managed-key`;
+
+const everything = (name: string, attachedTo: string): Policy => ({
+  kind: 'identity', attachedTo, name, statements: [{ Effect: 'Allow', Action: '*', Resource: '*' }], fromConstructs: false,
+});
+
+/**
+ * The AWS managed key aws/rds: any principal of the account, through RDS.
+ * Its shape is that of the AWS managed keys in the KMS Developer Guide
+ * ("kms:CallerAccount", "kms:ViaService": "All AWS managed keys use a
+ * kms:ViaService condition key in their key policy document").
+ */
+function awsRdsKey(account: string, region: string): Policy {
+  return {
+    kind: 'resource',
+    attachedTo: awsRdsKeyOf(account, region),
+    name: `aws/rds of ${account} in ${region}`,
+    fromConstructs: false,
+    statements: [
+      {
+        Sid: 'Allow access through RDS for all principals in the account that are authorized to use RDS',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:ListGrants', 'kms:DescribeKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': `rds.${region}.amazonaws.com`, 'kms:CallerAccount': account } },
+      },
+      { Sid: 'Allow direct access to key metadata to the account', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'], Resource: '*' },
+    ],
+  };
+}
+
+/** A customer managed key with KMS's default key policy: the account's IAM policies decide (KMS Developer Guide, "Default key policy"). */
+export function defaultKeyPolicy(keyArn: string): Policy {
+  const account = keyArn.split(':')[4];
+  return {
+    kind: 'resource',
+    attachedTo: keyArn,
+    name: `default key policy of ${keyArn}`,
+    fromConstructs: false,
+    statements: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
+  };
+}
+
+/** The logical id of a construct's CloudFormation resource. */
+export function logicalIdOf(c: Construct): string {
+  return Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
+}
+
+/** Binds constructs to the physical ids the emulator gave them. */
+export function bind(pairs: Array<[Construct, { ref?: string; arn?: string }]>): Bindings {
+  return Object.fromEntries(pairs.map(([c, p]) => [logicalIdOf(c), p]));
+}
+
+export interface WorldOptions {
+  readonly stacks: ReadonlyArray<{ readonly stack: Stack; readonly bindings?: Bindings }>;
+  /** Customer managed keys outside the stacks, with the default key policy. */
+  readonly customerKeys?: readonly string[];
+  /** The vault whose service control policy is attached to its account, with the break-glass role. */
+  readonly scpOf?: RdsSnapshotVault;
+}
+
+export interface World {
+  readonly deployments: readonly Deployment[];
+  readonly policies: readonly Policy[];
+  readonly bindings: CallBindings;
+  /** A construct's resolved value (an ARN or name) in its deployment. */
+  resolve(c: Construct, value: unknown): any;
+}
+
+export function buildWorld(o: WorldOptions): World {
+  const deployments = o.stacks.map((s) => deploy(s.stack, s.bindings));
+  const deploymentOf = (c: Construct) => deployments[o.stacks.findIndex((s) => s.stack === Stack.of(c))];
+  const accounts = [...new Set(deployments.map((d) => d.account))];
+  const regions = [...new Set(deployments.map((d) => `${d.account}/${d.region}`))];
+  const policies: Policy[] = [
+    ...deployments.flatMap(policiesOf),
+    ...accounts.flatMap((a) => [everything('AdministratorAccess', adminOf(a)), everything('AdministratorAccess', deployerOf(a))]),
+    everything('AdministratorAccess', BREAK_GLASS),
+    ...regions.map((ar) => awsRdsKey(ar.split('/')[0], ar.split('/')[1])),
+    ...(o.customerKeys ?? []).map(defaultKeyPolicy),
+  ];
+  if (o.scpOf) {
+    const d = deploymentOf(o.scpOf);
+    const scp = d.resolve(o.scpOf.serviceControlPolicy([BREAK_GLASS]).toJSON());
+    policies.push({ kind: 'scp', attachedTo: d.account, name: 'the vault\'s service control policy', statements: scp.Statement, fromConstructs: true });
+  }
+  const roles = new Map<string, string>();
+  const topicKeys = new Map<string, string>();
+  for (const d of deployments) {
+    for (const [id, r] of Object.entries(d.resources)) {
+      if (r.Type === 'AWS::Lambda::Function') {
+        const handler = /Shipper/.test(id) ? 'shipper' : /Vault/.test(id) ? 'vault' : undefined;
+        if (handler) roles.set(`${handler}/${d.account}`, r.Properties!.Role);
+      }
+      if (r.Type === 'AWS::SNS::Topic' && r.Properties?.KmsMasterKeyId) topicKeys.set(d.physical[id].arn!, r.Properties.KmsMasterKeyId);
+    }
+  }
+  const bindings: CallBindings = {
+    roleOf(caller, account) {
+      const role = roles.get(`${caller}/${account}`);
+      if (!role) throw new Error(`no ${caller} is deployed in account ${account}`);
+      return role;
+    },
+    keyArn: (key: KeyFacts, account, region) => (key.id.startsWith('arn:') ? key.id : awsRdsKeyOf(account, region)),
+    topicKeyOf: (topic) => topicKeys.get(topic),
+  };
+  return { deployments, policies, bindings, resolve: (c, v) => deploymentOf(c).resolve(v) };
+}
