@@ -51,21 +51,42 @@ export function newLockedDownKey(scope: Construct, id: string, description: stri
   });
 }
 
-/** Lets `principal` have RDS use the key on its behalf: grants for AWS resources, through RDS only. */
-export function allowRdsUseBy(key: kms.IKey, principal: iam.IPrincipal, sid: string): void {
+/**
+ * Lets `principal` have RDS use the key on its behalf: grants for AWS
+ * resources, through RDS only. The RDS User Guide ("AWS KMS key management"):
+ * "To create an RDS resource using a customer managed key, a user must have
+ * permissions to call the following operations on the customer managed key:
+ * kms:CreateGrant, kms:DescribeKey", with the tip to allow grants only "when
+ * the grant is created on the user's behalf by an AWS service".
+ *
+ * Returns false if the key's policy cannot be changed here (a key from outside
+ * the stack): then only that key's own policy, and an IAM policy it trusts,
+ * can allow the use.
+ */
+export function allowRdsUseBy(key: kms.IKey, principal: iam.IPrincipal, sid: string): boolean {
+  const [describe, grant] = rdsUseStatements(key, principal, sid);
+  const added = key.addToResourcePolicy(describe, true).statementAdded;
+  key.addToResourcePolicy(grant, true);
+  return added;
+}
+
+/** The key-policy statements of allowRdsUseBy: for a key whose policy is written elsewhere. */
+export function rdsUseStatements(key: kms.IKey, principal: iam.IPrincipal, sid: string): iam.PolicyStatement[] {
   const viaRds = { 'kms:ViaService': `rds.${Stack.of(key).region}.amazonaws.com` };
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: `${sid}DescribeThroughRds`,
-    principals: [principal],
-    actions: ['kms:DescribeKey'],
-    resources: ['*'],
-    conditions: { StringEquals: viaRds },
-  }), true);
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: `${sid}GrantsToRds`,
-    principals: [principal],
-    actions: ['kms:CreateGrant'],
-    resources: ['*'],
-    conditions: { StringEquals: viaRds, Bool: { 'kms:GrantIsForAWSResource': true } },
-  }), true);
+  return [
+    new iam.PolicyStatement({
+      sid: `${sid}DescribeThroughRds`,
+      principals: [principal],
+      actions: ['kms:DescribeKey'],
+      resources: ['*'],
+      conditions: { StringEquals: viaRds },
+    }),
+    new iam.PolicyStatement({
+      sid: `${sid}GrantsToRds`,
+      principals: [principal],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { StringEquals: viaRds, Bool: { 'kms:GrantIsForAWSResource': true } },
+    }),
+  ];
 }

@@ -180,10 +180,20 @@ export function grantOwnedCopies(role: iam.Role, g: OwnedCopyGrant): void {
   }));
 }
 
-/** Lets RDS, acting for the role, use the keys: through RDS only, and grants for AWS resources only. */
+/**
+ * Lets RDS, acting for the role, use the keys: through RDS only, and grants
+ * for AWS resources only. An IAM policy, for keys whose key policies trust
+ * the account's IAM policies: the keys of the databases, and keys from outside
+ * the stack. Keys that the constructs create name the role in their own key
+ * policy instead (allowRdsUseBy), and trust no IAM policy for use.
+ *
+ * RDS User Guide, "AWS KMS key management": "To create an RDS resource using a
+ * customer managed key, a user must have permissions to call the following
+ * operations on the customer managed key: kms:CreateGrant, kms:DescribeKey".
+ */
 export function grantKeyUseThroughRds(role: iam.Role, keyArns: string[], regions: string[], sidPrefix = ''): void {
-  const viaRds = { 'kms:ViaService': [...new Set(regions)].map((r) => `rds.${r}.amazonaws.com`) };
-  const condition = viaRds['kms:ViaService'].length === 1 ? { 'kms:ViaService': viaRds['kms:ViaService'][0] } : viaRds;
+  if (keyArns.length === 0) return;
+  const condition = viaServices('rds', regions);
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: `${sidPrefix}DescribeKeysThroughRds`,
     actions: ['kms:DescribeKey'],
@@ -196,6 +206,37 @@ export function grantKeyUseThroughRds(role: iam.Role, keyArns: string[], regions
     resources: keyArns,
     conditions: { StringEquals: condition, Bool: { 'kms:GrantIsForAWSResource': true } },
   }));
+}
+
+/**
+ * Lets RDS, acting for the role, use keys of other accounts that encrypt
+ * snapshots shared with it, as the RDS User Guide gives for the account that
+ * copies a shared encrypted snapshot ("Sharing encrypted snapshots", the IAM
+ * policy "AllowUseOfTheKey" and "AllowAttachmentOfPersistentResources"), with
+ * two changes: only through RDS, and kms:CreateGrant only in the second
+ * statement, so that every grant is for an AWS resource (KMS Developer Guide,
+ * kms:GrantIsForAWSResource).
+ */
+export function grantSharedKeyUseThroughRds(role: iam.Role, keyArns: string[], regions: string[], sidPrefix: string): void {
+  const condition = viaServices('rds', regions);
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: `${sidPrefix}UseOfTheKeyThroughRds`,
+    actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:RetireGrant'],
+    resources: keyArns,
+    conditions: { StringEquals: condition },
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: `${sidPrefix}AttachmentOfPersistentResourcesThroughRds`,
+    actions: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+    resources: keyArns,
+    conditions: { StringEquals: condition, Bool: { 'kms:GrantIsForAWSResource': true } },
+  }));
+}
+
+/** kms:ViaService for a service in each of the regions: one value, or a list. */
+function viaServices(service: string, regions: string[]): Record<string, string | string[]> {
+  const values = [...new Set(regions)].map((r) => `${service}.${r}.amazonaws.com`);
+  return { 'kms:ViaService': values.length === 1 ? values[0] : values };
 }
 
 /** Records why the role's remaining IAM wildcards are needed, limited to exactly those findings. */

@@ -192,11 +192,16 @@ export class RdsSnapshotShipper extends Construct {
    */
   public static vaultKeyPolicyStatements(vaultAccount: string): iam.PolicyStatement[] {
     const vault = new iam.AccountPrincipal(vaultAccount);
+    // The RDS User Guide, "Sharing encrypted snapshots", gives this key policy
+    // for the account a snapshot is shared with ("Allow use of the key", "Allow
+    // attachment of persistent resources"). kms:CreateGrant is in the second
+    // statement only, so that every grant is for an AWS resource (KMS Developer
+    // Guide, kms:GrantIsForAWSResource).
     return [
       new iam.PolicyStatement({
         sid: 'AllowVaultAccountUseOfTheKey',
         principals: [vault],
-        actions: ['kms:CreateGrant', 'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
         resources: ['*'],
       }),
       new iam.PolicyStatement({
@@ -209,7 +214,6 @@ export class RdsSnapshotShipper extends Construct {
     ];
   }
 
-  /** The topic the shipper announces shipped snapshots on. The vault subscribes to it. */
   public readonly topic: sns.ITopic;
   /** The key the shipping copies are encrypted with. */
   public readonly shippingKey: kms.IKey;
@@ -282,9 +286,11 @@ export class RdsSnapshotShipper extends Construct {
       resources: [this.topic.topicArn],
       // The vault subscribes its announcement queue, in its own account. Vaults
       // of earlier releases subscribed their function: allowed too, so that the
-      // two stacks may be upgraded in either order.
+      // two stacks may be upgraded in either order. The endpoint's ARN admits
+      // only queues and functions of the vault account, whatever the protocol
+      // says; a condition on sns:Protocol would deny nothing more (the
+      // authorization tests' mutation test shows it).
       conditions: {
-        StringEquals: { 'sns:Protocol': ['sqs', 'lambda'] },
         StringLike: {
           'sns:Endpoint': [
             `arn:${Stack.of(this).partition}:sqs:*:${props.vaultAccount}:*`,
@@ -333,9 +339,17 @@ export class RdsSnapshotShipper extends Construct {
     suppressNistFindings(fn, parts.logGroup, parts.role);
 
     this.grantSnapshotPermissions(role, stack, identifiers, clusterIdentifiers, props.selectByTag !== undefined);
-    grantKeyUseThroughRds(role, [this.shippingKey, ...(props.sourceKeys ?? [])].map((k) => k.keyArn), [stack.region]);
-    allowRdsUseBy(this.shippingKey, role, 'Shipper');
-    this.topic.grantPublish(role);
+    // The databases' own keys trust IAM policies; so does a shipping key from
+    // outside the stack, whose policy this construct cannot write.
+    const shippingKeyTrustsIam = !allowRdsUseBy(this.shippingKey, role, 'Shipper');
+    const keysTrustingIam = [...(shippingKeyTrustsIam ? [this.shippingKey] : []), ...(props.sourceKeys ?? [])];
+    grantKeyUseThroughRds(role, keysTrustingIam.map((k) => k.keyArn), [stack.region]);
+    if (this.topicKey) {
+      // The topic key's policy names the role (below): no IAM policy for the key.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishAnnouncements', actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
+    } else {
+      this.topic.grantPublish(role);
+    }
     // Keys this construct creates trust no IAM policy for use: the role's use of
     // the topic key to publish is in the key policy, through SNS only.
     this.topicKey?.addToResourcePolicy(new iam.PolicyStatement({

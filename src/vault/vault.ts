@@ -1,4 +1,5 @@
 import {
+  Annotations,
   Arn,
   ArnFormat,
   CfnOutput,
@@ -21,7 +22,7 @@ import { Construct } from 'constructs';
 import { VaultFunction } from './vault-function';
 import { SnapshotHandlerCapacityProps } from '../capacity';
 import { VaultAlarmsOptions } from '../monitoring';
-import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
+import { allowRdsUseBy, newLockedDownKey, rdsUseStatements } from '../private/keys';
 import { AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, scheduleInterval, validateAlarmOptions } from '../private/monitoring';
 import {
   addTriggers,
@@ -29,6 +30,7 @@ import {
   budgetConfigOf,
   createReconcilerParts,
   grantKeyUseThroughRds,
+  grantSharedKeyUseThroughRds,
   grantOwnedCopies,
   PropsValidator,
   clusterSnapshotArn,
@@ -124,7 +126,11 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
   readonly maxLineagesPerSource?: number;
 
   /**
-   * The key the vault's copies are encrypted with.
+   * The key the vault's copies are encrypted with. If you pass a key that this
+   * stack does not own, its key policy cannot be written here: add the
+   * statements of `vaultKeyPolicyStatements()` to it yourself (the construct
+   * warns at synth, with the statements), or RDS cannot encrypt the copies or
+   * restore them.
    *
    * @default - a new key, with rotation on, retained when the stack is deleted
    */
@@ -269,6 +275,8 @@ export class RdsSnapshotVault extends Construct {
   public readonly dashboard?: cloudwatch.Dashboard;
 
   private restoreGrants = 0;
+  /** Statements the vault key's policy needs that this stack could not add to it. */
+  private readonly missingKeyPolicyStatements: iam.PolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: RdsSnapshotVaultProps) {
     super(scope, id);
@@ -504,8 +512,20 @@ export class RdsSnapshotVault extends Construct {
    * Nothing else can use the vault key; grant this to the few roles that run a
    * recovery.
    */
+  /**
+   * The statements the vault key's policy must hold for the vault role, and
+   * for each role given `grantRestore`, to have RDS use the key: the ones this
+   * stack could not add itself because the key comes from outside it. Empty
+   * when the construct creates the key.
+   */
+  public vaultKeyPolicyStatements(): iam.PolicyStatement[] {
+    return [...this.missingKeyPolicyStatements];
+  }
+
   public grantRestore(grantee: iam.IGrantable): iam.Grant {
-    allowRdsUseBy(this.vaultKey, grantee.grantPrincipal, `Restore${this.restoreGrants++}`);
+    this.useVaultKeyThroughRds(grantee.grantPrincipal, `Restore${this.restoreGrants++}`, (statement) => iam.Grant.addToPrincipal({
+      grantee, actions: statement.actions, resourceArns: [this.vaultKey.keyArn], conditions: statement.conditions,
+    }));
     return iam.Grant.addToPrincipal({
       grantee,
       // RestoreDBInstanceFromDBSnapshot is authorized on the snapshot and on the
@@ -587,6 +607,24 @@ export class RdsSnapshotVault extends Construct {
     });
   }
 
+  /**
+   * Names `principal` in the vault key's policy, for RDS to use the key for it.
+   * A key from outside the stack cannot be changed here: then `trustIam` grants
+   * the use in an IAM policy (which the key's policy must trust), and the
+   * statements its policy needs are kept for `vaultKeyPolicyStatements()` and
+   * given in a warning.
+   */
+  private useVaultKeyThroughRds(principal: iam.IPrincipal, sid: string, trustIam: (statement: iam.PolicyStatement) => void): void {
+    if (allowRdsUseBy(this.vaultKey, principal, sid)) return;
+    const statements = rdsUseStatements(this.vaultKey, principal, sid);
+    statements.forEach(trustIam);
+    this.missingKeyPolicyStatements.push(...statements);
+    Annotations.of(this).addWarningV2(`cdk-rds-failsafe:vaultKeyPolicy:${sid}`,
+      `vaultKey ${this.vaultKey.node.path} is not in this stack, so its key policy cannot be changed here. Add these statements to it, `
+      + `or RDS cannot ${sid === 'Vault' ? 'encrypt the vault\'s copies' : 'restore from them'} (vault.vaultKeyPolicyStatements() returns them): `
+      + JSON.stringify(statements.map((st) => Stack.of(this).resolve(st.toStatementJson()))));
+  }
+
   private grantPermissions(role: iam.Role, stack: Stack, sources: ParsedSource[]): void {
     const ownCopies = snapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
     const ownClusterCopies = clusterSnapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
@@ -629,21 +667,23 @@ export class RdsSnapshotVault extends Construct {
       conditions: { StringEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: this.ownerId } },
     }));
     const regions = [stack.region, ...sources.map((s) => s.region)];
-    grantKeyUseThroughRds(role, [this.vaultKey.keyArn], regions);
-    allowRdsUseBy(this.vaultKey, role, 'Vault');
+    this.useVaultKeyThroughRds(role, 'Vault', () => grantKeyUseThroughRds(role, [this.vaultKey.keyArn], [stack.region]));
     // The shipping keys of the sources: their key policies let this account use
     // them for RDS; this lets RDS, for the vault role, read the shared copies.
     const sourceKeys = [...new Set(sources.map((s) => stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*', account: s.account, region: s.region })))];
-    grantKeyUseThroughRds(role, sourceKeys, regions, 'Source');
+    grantSharedKeyUseThroughRds(role, sourceKeys, regions, 'Source');
     suppressRoleWildcards(
       role,
       'Each wildcard is as narrow as RDS and KMS allow: the snapshot list call cannot be scoped (Resource::*); snapshot names carry a timestamp, '
       + 'so they are matched by prefix, and deletion is conditioned on the ownership tag; the source accounts\' shipping key ids are not known '
-      + 'to the vault, so their keys are matched by account and region and usable through RDS only; log streams are created at run time.',
+      + 'to the vault, so their keys are matched by account and region and usable through RDS only, with the actions the RDS User Guide gives for copying a '
+      + 'shared encrypted snapshot (kms:ReEncrypt*, kms:GenerateDataKey*); log streams are created at run time.',
       [
         'Resource::*',
         { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(cluster-)?snapshot:(vault|failsafe)-\\*$/' },
         { regex: '/^Resource::arn:<AWS::Partition>:kms:[a-z0-9-]+:[0-9]{12}:key/\\*$/' },
+        'Action::kms:ReEncrypt*',
+        'Action::kms:GenerateDataKey*',
         { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
       ],
     );

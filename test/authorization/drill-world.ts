@@ -13,6 +13,9 @@ import { REGION } from '../emulator/emulator';
 
 export type DrillResources = DrillReport['resources'];
 
+/** A shipping key of the Live account from outside the stack, whose policy follows the RDS User Guide's example. */
+export const GUIDE_KEY = `arn:aws:kms:${REGION}:${DRILL_DEFAULTS.liveAccount}:key/rds-user-guide-example`;
+
 const PLACEHOLDERS: DrillResources = {
   topicArn: `arn:aws:sns:${REGION}:${DRILL_DEFAULTS.liveAccount}:rds-failsafe-shipper`,
   shippingKeyArn: `arn:aws:kms:${REGION}:${DRILL_DEFAULTS.liveAccount}:key/shipping`,
@@ -25,6 +28,8 @@ export interface DrillStacks {
   readonly failsafe: Stack;
   readonly shipper: RdsSnapshotShipper;
   readonly vault: RdsSnapshotVault;
+  /** The customer managed key of the `cmk` databases, given to the shipper as a source key. */
+  readonly databaseKey: kms.IKey;
 }
 
 export function drillStacks(withClusters: boolean, resources: DrillResources = PLACEHOLDERS): DrillStacks {
@@ -35,19 +40,20 @@ export function drillStacks(withClusters: boolean, resources: DrillResources = P
     instanceIdentifier: id, instanceEndpointAddress: 'x', port: 5432, securityGroups: [],
   }));
   const clusters = withClusters ? Object.keys(o.clusters).map((id) => rds.DatabaseCluster.fromDatabaseClusterAttributes(live, `Cluster-${id}`, { clusterIdentifier: id })) : [];
+  const databaseKey = kms.Key.fromKeyArn(live, 'DatabaseKey', resources.sourceKeyArn);
   const shipper = new RdsSnapshotShipper(live, 'Shipper', {
     vaultAccount: o.failsafeAccount,
     instances,
     clusters,
-    sourceKeys: [kms.Key.fromKeyArn(live, 'DatabaseKey', resources.sourceKeyArn)],
+    sourceKeys: [databaseKey],
   });
   const failsafe = new Stack(app, 'Failsafe', { env: { account: o.failsafeAccount, region: REGION } });
   const vault = new RdsSnapshotVault(failsafe, 'Vault', { sources: [{ topicArn: resources.topicArn }] });
-  return { live, failsafe, shipper, vault };
+  return { live, failsafe, shipper, vault, databaseKey };
 }
 
 /** The drill's accounts, with the vault's SCP on Failsafe or without. */
-export function drillWorld(withClusters: boolean, resources: DrillResources, withScp: boolean): { world: World; stacks: DrillStacks } {
+export function drillWorld(withClusters: boolean, resources: DrillResources = PLACEHOLDERS, withScp = true): { world: World; stacks: DrillStacks } {
   const stacks = drillStacks(withClusters, resources);
   const world = buildWorld({
     stacks: [
@@ -61,6 +67,7 @@ export function drillWorld(withClusters: boolean, resources: DrillResources, wit
       { stack: stacks.failsafe, bindings: bind([[stacks.vault.vaultKey, { arn: resources.vaultKeyArn }]]) },
     ],
     customerKeys: [resources.sourceKeyArn],
+    guideKeys: [{ arn: GUIDE_KEY, sharedWith: DRILL_DEFAULTS.failsafeAccount }],
     scpOf: withScp ? stacks.vault : undefined,
   });
   return { world, stacks };

@@ -70,10 +70,47 @@ export function bind(pairs: Array<[Construct, { ref?: string; arn?: string }]>):
   return Object.fromEntries(pairs.map(([c, p]) => [logicalIdOf(c), p]));
 }
 
+/**
+ * A shipping key from outside the stacks, with the key policy the RDS User
+ * Guide gives for sharing encrypted snapshots ("Allow use of the key",
+ * "Allow attachment of persistent resources") for the Failsafe account: it
+ * allows kms:CreateGrant without conditions, so only the vault's own IAM
+ * policy keeps its grants to AWS resources.
+ */
+export function guideKeyPolicy(keyArn: string, sharedWith: string): Policy {
+  const account = keyArn.split(':')[4];
+  const principal = { AWS: [`arn:aws:iam::${account}:root`, `arn:aws:iam::${sharedWith}:root`] };
+  return {
+    kind: 'resource',
+    attachedTo: keyArn,
+    name: `RDS User Guide key policy of ${keyArn}`,
+    fromConstructs: false,
+    statements: [
+      {
+        Sid: 'Allow use of the key',
+        Effect: 'Allow',
+        Principal: principal,
+        Resource: '*',
+        Action: ['kms:CreateGrant', 'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      },
+      {
+        Sid: 'Allow attachment of persistent resources',
+        Effect: 'Allow',
+        Principal: principal,
+        Resource: '*',
+        Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+      },
+    ],
+  };
+}
+
 export interface WorldOptions {
   readonly stacks: ReadonlyArray<{ readonly stack: Stack; readonly bindings?: Bindings }>;
   /** Customer managed keys outside the stacks, with the default key policy. */
   readonly customerKeys?: readonly string[];
+  /** Keys outside the stacks with the RDS User Guide's key policy for sharing encrypted snapshots, and the account they are shared with. */
+  readonly guideKeys?: ReadonlyArray<{ readonly arn: string; readonly sharedWith: string }>;
   /** The vault whose service control policy is attached to its account, with the break-glass role. */
   readonly scpOf?: RdsSnapshotVault;
 }
@@ -97,6 +134,7 @@ export function buildWorld(o: WorldOptions): World {
     everything('AdministratorAccess', BREAK_GLASS),
     ...regions.map((ar) => awsRdsKey(ar.split('/')[0], ar.split('/')[1])),
     ...(o.customerKeys ?? []).map(defaultKeyPolicy),
+    ...(o.guideKeys ?? []).map((k) => guideKeyPolicy(k.arn, k.sharedWith)),
   ];
   if (o.scpOf) {
     const d = deploymentOf(o.scpOf);

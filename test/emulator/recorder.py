@@ -11,7 +11,8 @@ not recorded.
 
 IAM decides on what RDS knows when the call arrives, not on the parameters
 alone: for every snapshot a call names, the line also gives the snapshot as it
-was before the call (its ARN, tags and KMS key, and who manages that key), or
+was before the call (its ARN, tags, KMS key and who manages that key, and the
+accounts it is shared with), or
 that it did not exist.
 """
 import json
@@ -76,6 +77,7 @@ def _snapshot_facts(identifier, cluster, account, region):  # type: ignore[no-un
         "arn": arn,
         "exists": True,
         "tags": {t["Key"]: t["Value"] for t in found.tags or []},
+        "sharedWith": list(found.attributes.get("restore", [])),
         "key": _key_facts(found.kms_key_id if getattr(found, "encrypted", True) else None, account, region),
     }
 

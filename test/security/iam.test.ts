@@ -38,10 +38,6 @@ const OWN = (prefix: string, clusters: boolean): RegExp[] => [
 const NO_CLAIMING = (prefix: string, clusters = false): Entry => ({
   sid: 'NeverRetagAnotherOwnersSnapshot', effect: 'Deny', actions: ['rds:AddTagsToResource'], resources: OWN(prefix, clusters), conditionKeys: [OWNER_RESOURCE_TAG],
 });
-const KEYS_VIA_RDS = (prefix: string, resource: RegExp): Entry[] => [
-  { sid: `${prefix}DescribeKeysThroughRds`, actions: ['kms:DescribeKey'], resources: [resource], conditionKeys: ['kms:ViaService'] },
-  { sid: `${prefix}GrantKeysToRds`, actions: ['kms:CreateGrant'], resources: [resource], conditionKeys: ['kms:ViaService', 'kms:GrantIsForAWSResource'] },
-];
 
 const SHIPPER: Entry[] = [
   LOGS,
@@ -57,9 +53,8 @@ const SHIPPER: Entry[] = [
   NO_CLAIMING('failsafe'),
   { sid: 'MarkOwnCopiesAnnouncedAndTheirSuccessors', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
   { sid: 'ShareAndDeleteOwnCopiesOnly', actions: ['rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBSnapshot'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_RESOURCE_TAG] },
-  ...KEYS_VIA_RDS('', /ShippingKey[A-F0-9]{8}","Arn"/),
-  { actions: ['sns:Publish'], resources: [/^\{"Ref":"ShipperTopic[A-F0-9]{8}"\}$/] },
-  { actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [/TopicKey[A-F0-9]{8}","Arn"/] },
+  // The shipping key and the topic key name the role in their key policies: no IAM statement for them.
+  { sid: 'PublishAnnouncements', actions: ['sns:Publish'], resources: [/^\{"Ref":"ShipperTopic[A-F0-9]{8}"\}$/] },
 ];
 
 /** The shipper when it ships DB clusters too: the same statements, each extended to cluster snapshots. */
@@ -88,9 +83,8 @@ const SHIPPER_WITH_CLUSTERS: Entry[] = [
     resources: OWN('failsafe', true),
     conditionKeys: [OWNER_RESOURCE_TAG],
   },
-  ...KEYS_VIA_RDS('', /ShippingKey[A-F0-9]{8}","Arn"/),
-  { actions: ['sns:Publish'], resources: [/^\{"Ref":"ShipperTopic[A-F0-9]{8}"\}$/] },
-  { actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [/TopicKey[A-F0-9]{8}","Arn"/] },
+  // The shipping key and the topic key name the role in their key policies: no IAM statement for them.
+  { sid: 'PublishAnnouncements', actions: ['sns:Publish'], resources: [/^\{"Ref":"ShipperTopic[A-F0-9]{8}"\}$/] },
 ];
 
 const VAULT: Entry[] = [
@@ -118,8 +112,19 @@ const VAULT: Entry[] = [
   NO_CLAIMING('vault', true),
   { sid: 'RecordOwnCopiesCompletedAndTheirSuccessors', actions: ['rds:AddTagsToResource'], resources: OWN('vault', true), conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
   { sid: 'DeleteOwnCopiesOnly', actions: ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'], resources: OWN('vault', true), conditionKeys: [OWNER_RESOURCE_TAG] },
-  ...KEYS_VIA_RDS('', /VaultKey[A-F0-9]{8}","Arn"/),
-  ...KEYS_VIA_RDS('Source', /:kms:eu-west-1:111111111111:key\/\*"/),
+  // The vault key names the role in its key policy. The source accounts' keys, as the RDS User Guide gives.
+  {
+    sid: 'SourceUseOfTheKeyThroughRds',
+    actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:RetireGrant'],
+    resources: [/:kms:eu-west-1:111111111111:key\/\*"/],
+    conditionKeys: ['kms:ViaService'],
+  },
+  {
+    sid: 'SourceAttachmentOfPersistentResourcesThroughRds',
+    actions: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+    resources: [/:kms:eu-west-1:111111111111:key\/\*"/],
+    conditionKeys: ['kms:ViaService', 'kms:GrantIsForAWSResource'],
+  },
 ];
 
 /** Actions that change or reveal data, which must be scoped and, for RDS, conditioned on ownership. */
@@ -182,7 +187,8 @@ describe.each([
       const actions: string[] = [s.Action].flat();
       expect(actions).not.toContain('kms:*');
       expect(actions).not.toContain('iam:PassRole');
-      expect(actions.some((a) => a.endsWith('*') && MUTATING.test(a.replace(/\*$/, '')) && !a.startsWith('kms:GenerateDataKey'))).toBe(false);
+      // The RDS User Guide's policy for a shared encrypted snapshot names kms:ReEncrypt* and kms:GenerateDataKey*.
+      expect(actions.some((a) => a.endsWith('*') && MUTATING.test(a.replace(/\*$/, '')) && !/^kms:(GenerateDataKey|ReEncrypt)/.test(a))).toBe(false);
       if (actions.some((a) => MUTATING.test(a))) expect(s.Resource).not.toBe('*');
       if (s.Effect === 'Deny') continue;
       if (actions.some((a) => DESTRUCTIVE_OR_SHARING.has(a))) {

@@ -136,20 +136,23 @@ describe('RdsSnapshotShipper', () => {
       }
     });
 
-    test('key use is through RDS only, and grants only for AWS resources', () => {
+    test('the shipping key is used through RDS only, by its key policy, and grants are only for AWS resources; no IAM policy names it', () => {
       const { template } = build();
       const st = roleStatements(template);
-      expect(st.GrantKeysToRds.Action).toBe('kms:CreateGrant');
-      expect(st.GrantKeysToRds.Condition.Bool).toEqual({ 'kms:GrantIsForAWSResource': true });
-      expect(st.GrantKeysToRds.Condition.StringEquals).toEqual({ 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' });
-      expect(st.DescribeKeysThroughRds.Condition.StringEquals).toEqual({ 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' });
+      expect(st.GrantKeysToRds).toBeUndefined();
+      const shipping = Object.entries<any>(template.findResources('AWS::KMS::Key')).find(([id]) => id.includes('ShippingKey'))![1];
+      const grants = shipping.Properties.KeyPolicy.Statement.find((x: any) => x.Sid === 'ShipperGrantsToRds');
+      expect(grants.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' }, Bool: { 'kms:GrantIsForAWSResource': true } });
     });
 
-    test('source keys are added to the key-use statements', () => {
+    test('source keys, whose policies trust IAM, are used through RDS by an IAM policy', () => {
       const stack = liveStack();
       const sourceKey = kms.Key.fromKeyArn(stack, 'Src', `arn:aws:kms:eu-west-1:${LIVE}:key/source`);
       const { template } = build({ sourceKeys: [sourceKey] }, stack);
-      expect(JSON.stringify(roleStatements(template).GrantKeysToRds.Resource)).toContain(`arn:aws:kms:eu-west-1:${LIVE}:key/source`);
+      const st = roleStatements(template);
+      expect(st.GrantKeysToRds.Resource).toEqual(`arn:aws:kms:eu-west-1:${LIVE}:key/source`);
+      expect(st.GrantKeysToRds.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' }, Bool: { 'kms:GrantIsForAWSResource': true } });
+      expect(st.DescribeKeysThroughRds.Condition.StringEquals).toEqual({ 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' });
     });
   });
 
@@ -165,7 +168,7 @@ describe('RdsSnapshotShipper', () => {
       Sid: 'AllowVaultAccountUseOfTheKey',
       Effect: 'Allow',
       Principal: { AWS: vaultRoot },
-      Action: ['kms:CreateGrant', 'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
       Resource: '*',
     });
     expect(statements).toContainEqual({
@@ -193,7 +196,7 @@ describe('RdsSnapshotShipper', () => {
       Effect: 'Allow',
       Action: 'sns:Subscribe',
       Condition: {
-        StringEquals: { 'sns:Protocol': ['sqs', 'lambda'] },
+
         StringLike: {
           'sns:Endpoint': [
             { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sqs:*:${VAULT}:*`]] },

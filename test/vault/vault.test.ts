@@ -62,7 +62,7 @@ describe('RdsSnapshotVault', () => {
     // The vault may copy from that region, and RDS may use the source keys there.
     const st = statements(template);
     expect(JSON.stringify(st.CopyShippedSnapshotsAsOwnedCopies.Resource)).toContain(':rds:eu-central-1:111111111111:snapshot:failsafe-*');
-    expect(st.SourceGrantKeysToRds.Condition.StringEquals['kms:ViaService']).toEqual(['rds.eu-west-1.amazonaws.com', 'rds.eu-central-1.amazonaws.com']);
+    expect(st.SourceAttachmentOfPersistentResourcesThroughRds.Condition.StringEquals['kms:ViaService']).toEqual(['rds.eu-west-1.amazonaws.com', 'rds.eu-central-1.amazonaws.com']);
   });
 
   test('the handler configuration holds the allowlist, retention and minimum copies', () => {
@@ -142,12 +142,17 @@ describe('RdsSnapshotVault', () => {
       }
     });
 
-    test('keys are used through RDS only: the vault key, and the source accounts\' keys', () => {
+    test('keys are used through RDS only: the vault key by its key policy, the source accounts\' keys as the RDS User Guide gives', () => {
       const { template } = build();
       const st = statements(template);
-      expect(st.GrantKeysToRds.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' }, Bool: { 'kms:GrantIsForAWSResource': true } });
-      expect(JSON.stringify(st.SourceGrantKeysToRds.Resource)).toContain(`:kms:eu-west-1:${LIVE}:key/*`);
-      expect(st.SourceGrantKeysToRds.Condition.Bool).toEqual({ 'kms:GrantIsForAWSResource': true });
+      expect(st.GrantKeysToRds).toBeUndefined();
+      expect(JSON.stringify(st.SourceAttachmentOfPersistentResourcesThroughRds.Resource)).toContain(`:kms:eu-west-1:${LIVE}:key/*`);
+      expect(st.SourceAttachmentOfPersistentResourcesThroughRds.Action).toEqual(['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant']);
+      expect(st.SourceAttachmentOfPersistentResourcesThroughRds.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' }, Bool: { 'kms:GrantIsForAWSResource': true },
+      });
+      expect(st.SourceUseOfTheKeyThroughRds.Action).toEqual(['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:RetireGrant']);
+      expect(st.SourceUseOfTheKeyThroughRds.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' } });
     });
   });
 

@@ -1,0 +1,32 @@
+/**
+ * The deny matrix: what an attacker in Live, a bug in a handler, or an
+ * administrator of the Failsafe account without break-glass would do, each
+ * evaluated against the synthesized policies of both accounts. Each must be
+ * denied, and each control (the nearest allowed request) allowed.
+ */
+import { deniedCases } from './denied';
+import { drillWorld } from './drill-world';
+import { evaluate } from './evaluate';
+import { expectations, unmet, worldsOf } from './matrix';
+
+describe.each([
+  ['a shipper of DB instances and its vault', false],
+  ['a shipper of DB instances and clusters and its vault', true],
+])('%s', (_name, withClusters) => {
+  const { world, stacks } = drillWorld(withClusters, undefined, true);
+  const cases = deniedCases(world, stacks);
+
+  test.each(cases.map((c) => [`${c.request.why}${c.underScp ? ' (under the SCP)' : ''}`, c] as const))('denied: %s', async (_why, c) => {
+    expect(await unmet(worldsOf(world.policies), expectations([], [c]))).toEqual([]);
+  });
+
+  test('the matrix covers every kind of case the threat model names', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(60);
+    expect(cases.filter((c) => c.control || c.controlWithoutScp).length).toBeGreaterThanOrEqual(35);
+  });
+
+  test('a denial is not an accident of a malformed request: the same evaluator allows the controls', async () => {
+    const control = cases.find((c) => c.control)!.control!;
+    expect((await evaluate(world.policies, control)).decision).toBe('Allowed');
+  });
+});
