@@ -1,4 +1,4 @@
-import { App, Aspects, Duration, Stack, aws_events as events, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Aspects, Duration, Stack, aws_events as events, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RdsSnapshotVault, RdsSnapshotVaultProps } from '../../src';
@@ -188,5 +188,42 @@ describe('RdsSnapshotVault props validation', () => {
 
   test('an environment-agnostic stack is accepted', () => {
     expect(() => build({}, undefined)).not.toThrow();
+  });
+});
+
+describe('a vault key from outside the stack', () => {
+  const outside = () => {
+    const app = new App();
+    const keys = new Stack(app, 'Keys', { env: { account: FAILSAFE, region: 'eu-west-1' } });
+    const key = new kms.Key(keys, 'Shared');
+    const stack = new Stack(app, 'Failsafe', { env: { account: FAILSAFE, region: 'eu-west-1' } });
+    const vault = new RdsSnapshotVault(stack, 'Vault', { sources: [{ topicArn: TOPIC }], vaultKey: kms.Key.fromKeyArn(stack, 'Key', key.keyArn) });
+    return { stack, vault };
+  };
+
+  test('warns at synth, with the key-policy statements to add, and returns them', () => {
+    const { stack, vault } = outside();
+    const recovery = new iam.Role(stack, 'Recovery', { assumedBy: new iam.AccountRootPrincipal() });
+    vault.grantRestore(recovery);
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('vaultKey .* is not in this stack'));
+    expect(warnings.map((w) => String(w.entry.data))).toEqual([
+      expect.stringMatching(/RDS cannot encrypt the vault's copies .*"Sid":"VaultDescribeThroughRds".*"Sid":"VaultGrantsToRds"/),
+      expect.stringMatching(/RDS cannot restore from them .*"Sid":"Restore0DescribeThroughRds".*"kms:GrantIsForAWSResource":true/),
+    ]);
+    expect(vault.vaultKeyPolicyStatements().map((s) => s.sid)).toEqual(['VaultDescribeThroughRds', 'VaultGrantsToRds', 'Restore0DescribeThroughRds', 'Restore0GrantsToRds']);
+  });
+
+  test('the roles get the use through RDS in an IAM policy, for a key policy that trusts IAM', () => {
+    const { stack } = outside();
+    const st = Object.fromEntries(Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s: any) => s.Sid).map((s: any) => [s.Sid, s]));
+    expect(st.GrantKeysToRds.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' }, Bool: { 'kms:GrantIsForAWSResource': true } });
+  });
+
+  test('a vault key the construct creates needs nothing: no warning, no statements', () => {
+    const stack = new Stack(new App(), 'Failsafe', { env: { account: FAILSAFE, region: 'eu-west-1' } });
+    const vault = new RdsSnapshotVault(stack, 'Vault', { sources: [{ topicArn: TOPIC }] });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('vaultKey'))).toEqual([]);
+    expect(vault.vaultKeyPolicyStatements()).toEqual([]);
   });
 });
