@@ -6,12 +6,13 @@
  * there are: a flood of junk cannot flood the log.
  */
 import { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
-import { errorCode, parseArnAccount } from './aws';
+import { errorCode } from './aws';
 import { VaultConfig } from './config';
 import { describeError, Logger } from './log';
 import { parseSnapshotArn } from './schema';
 import { DbSnapshot } from './shipper-plan';
 import { listDbClusterSnapshots, listDbSnapshots, toClusterSnapshot, toSnapshot } from './snapshots';
+import { isSourcePair, sourcePairsOf } from './source-pairs';
 import { parseShippedName, ShippedSnapshot } from './vault-plan';
 import { Claim, CLOCK_SKEW_MS, verifyShared } from './verification';
 
@@ -56,7 +57,7 @@ export class RefusalLog {
 
 /** Lists what each source region shares with the vault; a region that cannot be listed is logged and counted. */
 async function listSharedByRegion(rdsIn: (region: string) => RDSClient, vaultRegion: string, config: VaultConfig, log: Logger) {
-  const regions = [...new Set(config.sources.map((s) => parseArnAccount(s.topicArn).region))].sort();
+  const regions = [...new Set(sourcePairsOf(config.sources.map((s) => s.topicArn)).map((p) => p.region))].sort();
   const listRegion = async (region: string) => [
     ...await listDbSnapshots(rdsIn(region), 'shared'),
     // Shared cluster snapshots can be copied only in their own region: only the vault's region is listed.
@@ -94,13 +95,16 @@ export async function takeInShared(
   rdsIn: (region: string) => RDSClient, vaultRegion: string, config: VaultConfig, log: Logger, now: Date,
 ): Promise<Intake> {
   const { shared, failedRegions } = await listSharedByRegion(rdsIn, vaultRegion, config, log);
+  const pairs = sourcePairsOf(config.sources.map((s) => s.topicArn));
   const refusals = new RefusalLog(log);
   const unlisted: Record<string, number> = {};
   const shipped: ShippedSnapshot[] = [];
   for (const s of shared) {
-    const account = parseSnapshotArn(s.arn)?.account ?? 'unknown';
-    if (!config.sourceAccounts.includes(account)) {
-      unlisted[account] = (unlisted[account] ?? 0) + 1;
+    const { account = 'unknown', region = 'unknown' } = parseSnapshotArn(s.arn) ?? {};
+    if (!isSourcePair(pairs, account, region)) {
+      // A source account sharing from a Region that is not its source's is named with that Region.
+      const where = config.sourceAccounts.includes(account) ? `${account} in ${region}` : account;
+      unlisted[where] = (unlisted[where] ?? 0) + 1;
       continue;
     }
     const claim = claimOfName(s);
@@ -120,7 +124,7 @@ export async function takeInShared(
   const total = Object.values(unlisted).reduce((a, b) => a + b, 0);
   if (total > 0) {
     const top = Object.entries(unlisted).sort(([, a], [, b]) => b - a).slice(0, 20);
-    log.log('warn', `${total} shared snapshots come from accounts that are not sources of this vault; they are not copied`, {
+    log.log('warn', `${total} shared snapshots come from accounts, or Regions of them, that are not sources of this vault; they are not copied`, {
       event: 'shared-from-unlisted-accounts', total, accounts: Object.keys(unlisted).length, byAccount: Object.fromEntries(top),
     });
   }

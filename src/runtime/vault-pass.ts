@@ -14,6 +14,7 @@ import { readAccountQuotas } from './quotas';
 import { parseMessage, Rejection, RejectionCode } from './schema';
 import { DbSnapshot, isOwnedBy } from './shipper-plan';
 import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
+import { isSourcePair, sourcePairsOf } from './source-pairs';
 import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES, parseShippedRef } from './successors';
 import { TagKeys, toTagList } from './tags';
 import { CLOCK_SKEW_MS, Intake, RefusalLog, takeInShared, verifyAnnounced } from './vault-intake';
@@ -353,11 +354,12 @@ async function handOnVaultSlot(deps: VaultDeps, config: VaultConfig, finished: D
     event: 'slot-handed-on', snapshot: finished.identifier, successors: refs,
   });
   const { partition } = parseArnAccount(config.vaultKeyArn);
+  const pairs = sourcePairsOf(config.sources.map((s) => s.topicArn));
   const out: VaultPassSummary[] = [];
   for (const [i, ref] of refs.slice(0, MAX_SUCCESSOR_TRIES).entries()) {
     const parts = parseShippedRef(ref);
     const named = parts ? parseShippedName(parts.identifier) : undefined;
-    if (!parts || !named || !config.sourceAccounts.includes(parts.account)) continue;
+    if (!parts || !named || !isSourcePair(pairs, parts.account, parts.region)) continue;
     const snapshot: ShippedSnapshot = {
       ...parts, arn: `arn:${partition}:rds:${parts.region}:${parts.account}:snapshot:${parts.identifier}`, database: named.database, time: named.time, kind: 'instance',
     };

@@ -40,6 +40,7 @@ import {
 } from '../private/reconciler';
 import { VAULT_CONFIG_VERSION } from '../runtime/config';
 import { Dimension, MetricName } from '../runtime/metric-names';
+import { sourcePairsOf } from '../runtime/source-pairs';
 import { TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
 import { SHIPPED_SNAPSHOT_PREFIX, VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
 
@@ -628,10 +629,12 @@ export class RdsSnapshotVault extends Construct {
   private grantPermissions(role: iam.Role, stack: Stack, sources: ParsedSource[]): void {
     const ownCopies = snapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
     const ownClusterCopies = clusterSnapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
-    const shipped = sources.map((s) => snapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, { account: s.account, region: s.region }));
+    // The (account, Region) pairs of the source topics: the handler takes shares from exactly these (source-pairs.ts).
+    const pairs = sourcePairsOf(sources.map((s) => s.topicArn));
+    const shipped = pairs.map((p) => snapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, p));
     // Shared cluster snapshots are copied only in their own region, which must be the vault's.
-    const shippedClusters = sources.filter((s) => Token.isUnresolved(stack.region) || s.region === stack.region)
-      .map((s) => clusterSnapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, { account: s.account, region: s.region }));
+    const shippedClusters = pairs.filter((p) => Token.isUnresolved(stack.region) || p.region === stack.region)
+      .map((p) => clusterSnapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, p));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadState',
       // List calls: RDS cannot scope a paginated describe of all snapshots to
@@ -666,11 +669,11 @@ export class RdsSnapshotVault extends Construct {
       resources: [ownCopies, ownClusterCopies],
       conditions: { StringEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: this.ownerId } },
     }));
-    const regions = [stack.region, ...sources.map((s) => s.region)];
+    const regions = [stack.region, ...pairs.map((p) => p.region)];
     this.useVaultKeyThroughRds(role, 'Vault', () => grantKeyUseThroughRds(role, [this.vaultKey.keyArn], [stack.region]));
     // The shipping keys of the sources: their key policies let this account use
     // them for RDS; this lets RDS, for the vault role, read the shared copies.
-    const sourceKeys = [...new Set(sources.map((s) => stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*', account: s.account, region: s.region })))];
+    const sourceKeys = pairs.map((p) => stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*', ...p }));
     grantSharedKeyUseThroughRds(role, sourceKeys, regions, 'Source');
     suppressRoleWildcards(
       role,

@@ -263,6 +263,40 @@ describe('runVaultPass sweep across regions', () => {
   });
 });
 
+describe('runVaultPass sweep: sources are (account, Region) pairs, as IAM grants them', () => {
+  const rdsMock = mockClient(RDSClient);
+  afterAll(() => rdsMock.restore());
+
+  test('a source account\'s share in the Region of another source is not copied, and is named with its Region', async () => {
+    const OTHER = '333333333333';
+    rdsMock.reset();
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [] });
+    const shared = (region: string, account: string) => sharedMeta(`arn:aws:rds:${region}:${account}:snapshot:failsafe-orders-20261120-110000`);
+    // LIVE is a source in eu-west-1 and OTHER in eu-central-1; each also shares in the other's Region.
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared', IncludeShared: true }).callsFake(async (_input, getClient) => {
+      const region = await getClient().config.region();
+      return { DBSnapshots: [shared(region, LIVE), shared(region, OTHER)] };
+    });
+    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    const lines: any[] = [];
+    const crossed = {
+      ...config,
+      sources: [{ topicArn: TOPIC }, { topicArn: `arn:aws:sns:eu-central-1:${OTHER}:rds-failsafe-shipper` }],
+      sourceAccounts: [LIVE, OTHER],
+    };
+    const out = await runVaultPass(sweepDeps((l) => lines.push(JSON.parse(l))), crossed);
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand).map((c) => c.args[0].input.SourceDBSnapshotIdentifier).sort()).toEqual([
+      `arn:aws:rds:eu-central-1:${OTHER}:snapshot:failsafe-orders-20261120-110000`,
+      `arn:aws:rds:eu-west-1:${LIVE}:snapshot:failsafe-orders-20261120-110000`,
+    ]);
+    expect(out.unlistedShares).toBe(2);
+    expect(lines.filter((l) => l.event === 'shared-from-unlisted-accounts')).toEqual([expect.objectContaining({
+      total: 2, byAccount: { [`${LIVE} in eu-central-1`]: 1, [`${OTHER} in eu-west-1`]: 1 },
+    })]);
+  });
+});
+
 describe('runVaultPass sweep when a source region fails', () => {
   const rdsMock = mockClient(RDSClient);
   afterAll(() => rdsMock.restore());
