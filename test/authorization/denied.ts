@@ -5,6 +5,7 @@
  * nearest request that is allowed, so that a case cannot pass because the
  * request was malformed.
  */
+import { Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { DrillStacks, GUIDE_KEY } from './drill-world';
 import { AuthzRequest } from './evaluate';
 import { deployerOf } from './services';
@@ -21,19 +22,30 @@ export interface DeniedCase {
   readonly controlWithoutScp?: boolean;
 }
 
-const LIVE = '111111111111';
-const FAILSAFE = '222222222222';
-const OTHER = '333333333333';
-const REGION = 'eu-west-1';
+/** An account that is neither a source nor the vault. */
+const OTHER = '444444444444';
 const OWNER = `aws:ResourceTag/${TagKeys.OWNER}`;
-const snapshot = (account: string, name: string, region = REGION) => `arn:aws:rds:${region}:${account}:snapshot:${name}`;
-const clusterSnapshot = (account: string, name: string) => `arn:aws:rds:${REGION}:${account}:cluster-snapshot:${name}`;
-const viaRds = (account: string) => ({ 'kms:ViaService': `rds.${REGION}.amazonaws.com`, 'kms:CallerAccount': account });
+const snapshotArn = (region: string, account: string, name: string) => `arn:aws:rds:${region}:${account}:snapshot:${name}`;
+const clusterSnapshotArn = (region: string, account: string, name: string) => `arn:aws:rds:${region}:${account}:cluster-snapshot:${name}`;
+const viaRds = (account: string, region: string) => ({ 'kms:ViaService': `rds.${region}.amazonaws.com`, 'kms:CallerAccount': account });
 const requestTags = (tags: Record<string, string>) => ({
   ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])), 'aws:TagKeys': Object.keys(tags),
 });
 
-export function deniedCases(world: World, s: DrillStacks): DeniedCase[] {
+/** The cases for a shipper (in its account and Region) and the vault (in its own). */
+export type CaseStacks = Pick<DrillStacks, 'shipper' | 'vault'> & {
+  readonly databaseKey?: kms.IKey;
+  /** A database the shipper selects. @default 'orders' */
+  readonly database?: string;
+};
+
+export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
+  const { account: LIVE, region: LIVE_REGION } = Stack.of(s.shipper);
+  const { account: FAILSAFE, region: VAULT_REGION } = Stack.of(s.vault);
+  const liveSnapshot = (name: string) => snapshotArn(LIVE_REGION, LIVE, name);
+  const vaultSnapshot = (name: string) => snapshotArn(VAULT_REGION, FAILSAFE, name);
+  const liveVia = viaRds(LIVE, LIVE_REGION);
+  const vaultVia = viaRds(FAILSAFE, VAULT_REGION);
   const shipperRole: string = world.resolve(s.shipper, s.shipper.role.roleArn);
   const vaultRole: string = world.resolve(s.vault, s.vault.role.roleArn);
   const vaultKey: string = world.resolve(s.vault, s.vault.vaultKey.keyArn);
@@ -45,15 +57,18 @@ export function deniedCases(world: World, s: DrillStacks): DeniedCase[] {
   const shipperDlq: string = world.resolve(s.shipper, s.shipper.deadLetterQueue.queueArn);
   const shipperFunction: string = world.resolve(s.shipper, s.shipper.reconcileFunction.functionArn);
   const topicKey: string = world.resolve(s.shipper, s.shipper.topicKey!.keyArn);
-  const databaseKey: string = world.resolve(s.shipper, s.databaseKey.keyArn);
+  const databaseKey: string | undefined = s.databaseKey ? world.resolve(s.shipper, s.databaseKey.keyArn) : undefined;
   const shipperOwned = { [OWNER]: s.shipper.ownerId };
   const vaultOwned = { [OWNER]: s.vault.ownerId };
-  const vaultCopy = snapshot(FAILSAFE, `vault-${LIVE}-${REGION}-failsafe-orders-20261124-210941`);
-  const vaultClusterCopy = clusterSnapshot(FAILSAFE, 'vault-ledger-20261124-210941-4b5b2bb600');
-  const shippedCopy = snapshot(LIVE, 'failsafe-orders-20261124-210941');
+  const vaultCopy = vaultSnapshot(`vault-${LIVE}-${LIVE_REGION}-failsafe-orders-20261124-210941`);
+  const vaultClusterCopy = clusterSnapshotArn(VAULT_REGION, FAILSAFE, 'vault-ledger-20261124-210941-4b5b2bb600');
+  const shippedCopy = liveSnapshot('failsafe-orders-20261124-210941');
   const shipperCopyTags = { [TagKeys.OWNER]: s.shipper.ownerId, [TagKeys.SOURCE_DATABASE]: 'orders' };
   const vaultCopyTags = { [TagKeys.OWNER]: s.vault.ownerId, [TagKeys.SOURCE_ACCOUNT]: LIVE };
-  const r = (why: string, principal: string, action: string, resource: string, context: AuthzRequest['context'] = {}, extra: Partial<AuthzRequest> = {}): AuthzRequest => ({
+  type Context = AuthzRequest['context'];
+  const r = (
+    why: string, principal: string, action: string, resource: string, context: Context = {}, extra: Partial<AuthzRequest> = {},
+  ): AuthzRequest => ({
     why, principal, action, resource, context, ...extra,
   });
 
@@ -64,21 +79,36 @@ export function deniedCases(world: World, s: DrillStacks): DeniedCase[] {
     { request: r(`${who} removes a vault copy's tags`, who, 'rds:RemoveTagsFromResource', vaultCopy, { ...vaultOwned, 'aws:TagKeys': [TagKeys.OWNER] }) },
     { request: r(`${who} shares a vault copy`, who, 'rds:ModifyDBSnapshotAttribute', vaultCopy, vaultOwned) },
     { request: r(`${who} copies a vault copy out`, who, 'rds:CopyDBSnapshot', vaultCopy, vaultOwned) },
-    ...['kms:Decrypt', 'kms:ReEncryptFrom', 'kms:DescribeKey'].map((action) => ({ request: r(`${who} uses the vault key (${action}) through RDS`, who, action, vaultKey, viaRds(LIVE)) })),
-    { request: r(`${who} has RDS take a grant on the vault key`, who, 'kms:CreateGrant', vaultKey, { ...viaRds(LIVE), 'kms:GrantIsForAWSResource': 'true' }) },
+    ...['kms:Decrypt', 'kms:ReEncryptFrom', 'kms:DescribeKey'].map((action) => ({ request: r(`${who} uses the vault key (${action}) through RDS`, who, action, vaultKey, liveVia) })),
+    { request: r(`${who} has RDS take a grant on the vault key`, who, 'kms:CreateGrant', vaultKey, { ...liveVia, 'kms:GrantIsForAWSResource': 'true' }) },
     { request: r(`${who} schedules the deletion of the vault key`, who, 'kms:ScheduleKeyDeletion', vaultKey) },
   ]);
 
+  const databaseKeyCases = (key: string): DeniedCase[] => [
+    ...[
+      ['describes', 'kms:DescribeKey', {}],
+      ['takes a grant on', 'kms:CreateGrant', { 'kms:GrantIsForAWSResource': 'true' }],
+    ].map(([what, action, extra]) => ({
+      request: r(`the shipper ${what} the databases' key itself, not through RDS`, shipperRole, action as string, key, extra as Record<string, string>),
+      control: r(`the shipper has RDS use the databases' key (${action})`, shipperRole, action as string, key, { ...liveVia, ...extra as Record<string, string> }),
+    })),
+    {
+      request: r('the shipper takes a grant on the databases\' key through RDS, but not for an AWS resource', shipperRole, 'kms:CreateGrant', key,
+        { ...liveVia, 'kms:GrantIsForAWSResource': 'false' }),
+      control: r('the shipper has RDS take a grant on the databases\' key', shipperRole, 'kms:CreateGrant', key, { ...liveVia, 'kms:GrantIsForAWSResource': 'true' }),
+    },
+  ];
+
   const shipper: DeniedCase[] = [
     {
-      request: r('the shipper deletes a snapshot it does not own (no owner tag)', shipperRole, 'rds:DeleteDBSnapshot', snapshot(LIVE, 'before-migration')),
+      request: r('the shipper deletes a snapshot it does not own (no owner tag)', shipperRole, 'rds:DeleteDBSnapshot', liveSnapshot('before-migration')),
       control: r('the shipper deletes its own copy', shipperRole, 'rds:DeleteDBSnapshot', shippedCopy, shipperOwned),
     },
     {
       request: r('the shipper deletes a copy of another shipper', shipperRole, 'rds:DeleteDBSnapshot', shippedCopy, { [OWNER]: 'shipper-other' }),
       control: r('the shipper deletes its own copy', shipperRole, 'rds:DeleteDBSnapshot', shippedCopy, shipperOwned),
     },
-    { request: r('the shipper deletes an automated snapshot', shipperRole, 'rds:DeleteDBSnapshot', snapshot(LIVE, 'rds:orders-2026-11-24-21-09')) },
+    { request: r('the shipper deletes an automated snapshot', shipperRole, 'rds:DeleteDBSnapshot', liveSnapshot('rds:orders-2026-11-24-21-09')) },
     {
       request: r('the shipper shares a copy of another shipper', shipperRole, 'rds:ModifyDBSnapshotAttribute', shippedCopy, { [OWNER]: 'shipper-other' }),
       control: r('the shipper shares its own copy', shipperRole, 'rds:ModifyDBSnapshotAttribute', shippedCopy, shipperOwned),
@@ -106,16 +136,16 @@ export function deniedCases(world: World, s: DrillStacks): DeniedCase[] {
       control: r('the shipper copies with its owner tag', shipperRole, 'rds:CopyDBSnapshot', shippedCopy, requestTags(shipperCopyTags)),
     },
     {
-      request: r('the shipper copies a database that is not selected', shipperRole, 'rds:CopyDBSnapshot', snapshot(LIVE, 'rds:secrets-2026-11-24-21-09'), requestTags(shipperCopyTags)),
-      control: r('the shipper copies a selected database', shipperRole, 'rds:CopyDBSnapshot', snapshot(LIVE, 'rds:orders-2026-11-24-21-09'), requestTags(shipperCopyTags)),
+      request: r('the shipper copies a database that is not selected', shipperRole, 'rds:CopyDBSnapshot', liveSnapshot('rds:secrets-2026-11-24-21-09'), requestTags(shipperCopyTags)),
+      control: r('the shipper copies a selected database', shipperRole, 'rds:CopyDBSnapshot', liveSnapshot(`rds:${s.database ?? 'orders'}-2026-11-24-21-09`), requestTags(shipperCopyTags)),
     },
     {
       request: r('the shipper uses the shipping key itself, not through RDS', shipperRole, 'kms:CreateGrant', shippingKey, { 'kms:GrantIsForAWSResource': 'true' }),
-      control: r('the shipper has RDS take a grant on the shipping key', shipperRole, 'kms:CreateGrant', shippingKey, { ...viaRds(LIVE), 'kms:GrantIsForAWSResource': 'true' }),
+      control: r('the shipper has RDS take a grant on the shipping key', shipperRole, 'kms:CreateGrant', shippingKey, { ...liveVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
     {
-      request: r('the shipper takes a grant on the shipping key through RDS, but not for an AWS resource', shipperRole, 'kms:CreateGrant', shippingKey, { ...viaRds(LIVE), 'kms:GrantIsForAWSResource': 'false' }),
-      control: r('the shipper has RDS take a grant on the shipping key', shipperRole, 'kms:CreateGrant', shippingKey, { ...viaRds(LIVE), 'kms:GrantIsForAWSResource': 'true' }),
+      request: r('the shipper takes a grant on the shipping key through RDS, but not for an AWS resource', shipperRole, 'kms:CreateGrant', shippingKey, { ...liveVia, 'kms:GrantIsForAWSResource': 'false' }),
+      control: r('the shipper has RDS take a grant on the shipping key', shipperRole, 'kms:CreateGrant', shippingKey, { ...liveVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
     {
       request: r('the shipper publishes over plain HTTP', shipperRole, 'sns:Publish', topic, { 'aws:SecureTransport': 'false' }),
@@ -123,37 +153,26 @@ export function deniedCases(world: World, s: DrillStacks): DeniedCase[] {
     },
     {
       request: r('the shipper describes the shipping key itself, not through RDS', shipperRole, 'kms:DescribeKey', shippingKey),
-      control: r('the shipper has RDS describe the shipping key', shipperRole, 'kms:DescribeKey', shippingKey, viaRds(LIVE)),
+      control: r('the shipper has RDS describe the shipping key', shipperRole, 'kms:DescribeKey', shippingKey, liveVia),
     },
     {
       request: r('the shipper decrypts with the topic key itself, not through SNS', shipperRole, 'kms:Decrypt', topicKey),
-      control: r('SNS decrypts with the topic key for the shipper', shipperRole, 'kms:Decrypt', topicKey, { 'kms:ViaService': `sns.${REGION}.amazonaws.com`, 'kms:CallerAccount': LIVE }),
+      control: r('SNS decrypts with the topic key for the shipper', shipperRole, 'kms:Decrypt', topicKey, { 'kms:ViaService': `sns.${LIVE_REGION}.amazonaws.com`, 'kms:CallerAccount': LIVE }),
     },
     {
       request: r('the shipper tags its new copy with a key that is not its own', shipperRole, 'rds:AddTagsToResource', shippedCopy, requestTags({ ...shipperCopyTags, team: 'x' })),
       control: r('the shipper tags its new copy on creation', shipperRole, 'rds:AddTagsToResource', shippedCopy, requestTags(shipperCopyTags)),
     },
     {
-      request: r('the shipper marks a snapshot that no owner tag marks as announced', shipperRole, 'rds:AddTagsToResource', snapshot(LIVE, 'failsafe-imported'),
+      request: r('the shipper marks a snapshot that no owner tag marks as announced', shipperRole, 'rds:AddTagsToResource', liveSnapshot('failsafe-imported'),
         requestTags({ [TagKeys.ANNOUNCED]: 'now' })),
       control: r('the shipper marks its own copy announced', shipperRole, 'rds:AddTagsToResource', shippedCopy, { ...shipperOwned, ...requestTags({ [TagKeys.ANNOUNCED]: 'now' }) }),
     },
     {
-      request: r('the shipper copies a cluster snapshot without its owner tag', shipperRole, 'rds:CopyDBClusterSnapshot', clusterSnapshot(LIVE, 'failsafe-ledger-20261124-210941'),
+      request: r('the shipper copies a cluster snapshot without its owner tag', shipperRole, 'rds:CopyDBClusterSnapshot', clusterSnapshotArn(LIVE_REGION, LIVE, 'failsafe-ledger-20261124-210941'),
         requestTags({ [TagKeys.SOURCE_DATABASE]: 'ledger' })),
     },
-    ...[
-      ['describes', 'kms:DescribeKey', {}],
-      ['takes a grant on', 'kms:CreateGrant', { 'kms:GrantIsForAWSResource': 'true' }],
-    ].map(([what, action, extra]) => ({
-      request: r(`the shipper ${what} the databases' key itself, not through RDS`, shipperRole, action as string, databaseKey, extra as Record<string, string>),
-      control: r(`the shipper has RDS use the databases' key (${action})`, shipperRole, action as string, databaseKey, { ...viaRds(LIVE), ...extra as Record<string, string> }),
-    })),
-    {
-      request: r('the shipper takes a grant on the databases\' key through RDS, but not for an AWS resource', shipperRole, 'kms:CreateGrant', databaseKey,
-        { ...viaRds(LIVE), 'kms:GrantIsForAWSResource': 'false' }),
-      control: r('the shipper has RDS take a grant on the databases\' key', shipperRole, 'kms:CreateGrant', databaseKey, { ...viaRds(LIVE), 'kms:GrantIsForAWSResource': 'true' }),
-    },
+    ...(databaseKey ? databaseKeyCases(databaseKey) : []),
     {
       request: r('the Live administrator decrypts with the shipping key', adminOf(LIVE), 'kms:Decrypt', shippingKey),
       control: r('the Live administrator administers the shipping key', adminOf(LIVE), 'kms:ScheduleKeyDeletion', shippingKey),
@@ -168,7 +187,7 @@ export function deniedCases(world: World, s: DrillStacks): DeniedCase[] {
     { request: r('the vault shares its own copy', vaultRole, 'rds:ModifyDBSnapshotAttribute', vaultCopy, vaultOwned) },
     { request: r('the vault shares its own cluster copy', vaultRole, 'rds:ModifyDBClusterSnapshotAttribute', vaultClusterCopy, vaultOwned) },
     {
-      request: r('the vault deletes a snapshot it does not own', vaultRole, 'rds:DeleteDBSnapshot', snapshot(FAILSAFE, 'audit-archive')),
+      request: r('the vault deletes a snapshot it does not own', vaultRole, 'rds:DeleteDBSnapshot', vaultSnapshot('audit-archive')),
       control: r('the vault deletes its own copy', vaultRole, 'rds:DeleteDBSnapshot', vaultCopy, vaultOwned),
     },
     {
@@ -186,12 +205,12 @@ export function deniedCases(world: World, s: DrillStacks): DeniedCase[] {
       control: r('the vault tags its new copy on creation', vaultRole, 'rds:AddTagsToResource', vaultCopy, requestTags(vaultCopyTags)),
     },
     {
-      request: r('the vault copies from an account that is not a source', vaultRole, 'rds:CopyDBSnapshot', snapshot(OTHER, 'failsafe-orders-20261124-210941'), requestTags(vaultCopyTags), { sharedWith: [FAILSAFE] }),
+      request: r('the vault copies from an account that is not a source', vaultRole, 'rds:CopyDBSnapshot', snapshotArn(LIVE_REGION, OTHER, 'failsafe-orders-20261124-210941'), requestTags(vaultCopyTags), { sharedWith: [FAILSAFE] }),
       control: r('the vault copies from its source', vaultRole, 'rds:CopyDBSnapshot', shippedCopy, requestTags(vaultCopyTags), { sharedWith: [FAILSAFE] }),
     },
     {
       request: r('the vault copies from its source account in a region that is not a source', vaultRole, 'rds:CopyDBSnapshot',
-        snapshot(LIVE, 'failsafe-orders-20261124-210941', 'us-east-1'), requestTags(vaultCopyTags), { sharedWith: [FAILSAFE] }),
+        snapshotArn('ap-southeast-2', LIVE, 'failsafe-orders-20261124-210941'), requestTags(vaultCopyTags), { sharedWith: [FAILSAFE] }),
       control: r('the vault copies from its source', vaultRole, 'rds:CopyDBSnapshot', shippedCopy, requestTags(vaultCopyTags), { sharedWith: [FAILSAFE] }),
     },
     {
@@ -204,45 +223,45 @@ export function deniedCases(world: World, s: DrillStacks): DeniedCase[] {
     },
     {
       request: r('the vault uses the vault key itself, not through RDS', vaultRole, 'kms:CreateGrant', vaultKey, { 'kms:GrantIsForAWSResource': 'true' }),
-      control: r('the vault has RDS take a grant on the vault key', vaultRole, 'kms:CreateGrant', vaultKey, { ...viaRds(FAILSAFE), 'kms:GrantIsForAWSResource': 'true' }),
+      control: r('the vault has RDS take a grant on the vault key', vaultRole, 'kms:CreateGrant', vaultKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
     {
-      request: r('the vault takes a grant on the vault key through RDS, but not for an AWS resource', vaultRole, 'kms:CreateGrant', vaultKey, { ...viaRds(FAILSAFE), 'kms:GrantIsForAWSResource': 'false' }),
-      control: r('the vault has RDS take a grant on the vault key', vaultRole, 'kms:CreateGrant', vaultKey, { ...viaRds(FAILSAFE), 'kms:GrantIsForAWSResource': 'true' }),
+      request: r('the vault takes a grant on the vault key through RDS, but not for an AWS resource', vaultRole, 'kms:CreateGrant', vaultKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'false' }),
+      control: r('the vault has RDS take a grant on the vault key', vaultRole, 'kms:CreateGrant', vaultKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
     {
       request: r('the vault describes the vault key itself, not through RDS', vaultRole, 'kms:DescribeKey', vaultKey),
-      control: r('the vault has RDS describe the vault key', vaultRole, 'kms:DescribeKey', vaultKey, viaRds(FAILSAFE)),
+      control: r('the vault has RDS describe the vault key', vaultRole, 'kms:DescribeKey', vaultKey, vaultVia),
     },
     {
-      request: r('the vault uses a shipping key of an account that is not a source', vaultRole, 'kms:CreateGrant', `arn:aws:kms:${REGION}:${OTHER}:key/other`,
-        { ...viaRds(FAILSAFE), 'kms:GrantIsForAWSResource': 'true' }),
-      control: r('the vault has RDS take a grant on its source\'s shipping key', vaultRole, 'kms:CreateGrant', shippingKey, { ...viaRds(FAILSAFE), 'kms:GrantIsForAWSResource': 'true' }),
+      request: r('the vault uses a shipping key of an account that is not a source', vaultRole, 'kms:CreateGrant', `arn:aws:kms:${VAULT_REGION}:${OTHER}:key/other`,
+        { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
+      control: r('the vault has RDS take a grant on its source\'s shipping key', vaultRole, 'kms:CreateGrant', shippingKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
     {
       request: r('the vault uses its source\'s shipping key itself, not through RDS', vaultRole, 'kms:CreateGrant', shippingKey, { 'kms:GrantIsForAWSResource': 'true' }),
-      control: r('the vault has RDS take a grant on its source\'s shipping key', vaultRole, 'kms:CreateGrant', shippingKey, { ...viaRds(FAILSAFE), 'kms:GrantIsForAWSResource': 'true' }),
+      control: r('the vault has RDS take a grant on its source\'s shipping key', vaultRole, 'kms:CreateGrant', shippingKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
     {
       request: r('the vault takes a grant on its source\'s shipping key through RDS, but not for an AWS resource', vaultRole, 'kms:CreateGrant', shippingKey,
-        { ...viaRds(FAILSAFE), 'kms:GrantIsForAWSResource': 'false' }),
-      control: r('the vault has RDS take a grant on its source\'s shipping key', vaultRole, 'kms:CreateGrant', shippingKey, { ...viaRds(FAILSAFE), 'kms:GrantIsForAWSResource': 'true' }),
+        { ...vaultVia, 'kms:GrantIsForAWSResource': 'false' }),
+      control: r('the vault has RDS take a grant on its source\'s shipping key', vaultRole, 'kms:CreateGrant', shippingKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
     {
       request: r('the vault takes a grant, not for an AWS resource, on a shipping key whose policy allows any grant', vaultRole, 'kms:CreateGrant', GUIDE_KEY,
-        { ...viaRds(FAILSAFE), 'kms:GrantIsForAWSResource': 'false' }),
-      control: r('the vault has RDS take a grant on that key', vaultRole, 'kms:CreateGrant', GUIDE_KEY, { ...viaRds(FAILSAFE), 'kms:GrantIsForAWSResource': 'true' }),
+        { ...vaultVia, 'kms:GrantIsForAWSResource': 'false' }),
+      control: r('the vault has RDS take a grant on that key', vaultRole, 'kms:CreateGrant', GUIDE_KEY, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
     {
       request: r('the vault decrypts with its source\'s shipping key itself, not through RDS', vaultRole, 'kms:Decrypt', shippingKey),
-      control: r('the vault has RDS decrypt with its source\'s shipping key', vaultRole, 'kms:Decrypt', shippingKey, viaRds(FAILSAFE)),
+      control: r('the vault has RDS decrypt with its source\'s shipping key', vaultRole, 'kms:Decrypt', shippingKey, vaultVia),
     },
     {
       request: r('the vault tags its new copy with a key that is not its own', vaultRole, 'rds:AddTagsToResource', vaultCopy, requestTags({ ...vaultCopyTags, team: 'x' })),
       control: r('the vault tags its new copy on creation', vaultRole, 'rds:AddTagsToResource', vaultCopy, requestTags(vaultCopyTags)),
     },
     {
-      request: r('the vault records a snapshot that no owner tag marks as completed', vaultRole, 'rds:AddTagsToResource', snapshot(FAILSAFE, 'vault-imported'),
+      request: r('the vault records a snapshot that no owner tag marks as completed', vaultRole, 'rds:AddTagsToResource', vaultSnapshot('vault-imported'),
         requestTags({ [TagKeys.COMPLETED]: 'now' })),
       control: r('the vault records its copy completed', vaultRole, 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...requestTags({ [TagKeys.COMPLETED]: 'now' }) }),
     },
@@ -281,12 +300,12 @@ export function deniedCases(world: World, s: DrillStacks): DeniedCase[] {
   const deliveries: DeniedCase[] = [
     {
       request: r('an account that is not the vault\'s subscribes to the topic', deployerOf(OTHER), 'sns:Subscribe', topic,
-        { 'sns:Protocol': 'sqs', 'sns:Endpoint': `arn:aws:sqs:${REGION}:${OTHER}:listener` }),
+        { 'sns:Protocol': 'sqs', 'sns:Endpoint': `arn:aws:sqs:${VAULT_REGION}:${OTHER}:listener` }),
       control: r('the vault account subscribes its queue to the topic', deployerOf(FAILSAFE), 'sns:Subscribe', topic, { 'sns:Protocol': 'sqs', 'sns:Endpoint': queue }),
     },
     {
       request: r('the vault account subscribes a queue of another account to the topic', deployerOf(FAILSAFE), 'sns:Subscribe', topic,
-        { 'sns:Protocol': 'sqs', 'sns:Endpoint': `arn:aws:sqs:${REGION}:${OTHER}:listener` }),
+        { 'sns:Protocol': 'sqs', 'sns:Endpoint': `arn:aws:sqs:${VAULT_REGION}:${OTHER}:listener` }),
       control: r('the vault account subscribes its queue to the topic', deployerOf(FAILSAFE), 'sns:Subscribe', topic, { 'sns:Protocol': 'sqs', 'sns:Endpoint': queue }),
     },
     {
@@ -296,17 +315,17 @@ export function deniedCases(world: World, s: DrillStacks): DeniedCase[] {
     },
     {
       request: r('SNS delivers another account\'s topic to the announcement queue', 'sns.amazonaws.com', 'sqs:SendMessage', queue,
-        { 'aws:SourceArn': `arn:aws:sns:${REGION}:${OTHER}:rds-failsafe-shipper`, 'aws:SourceAccount': OTHER }),
+        { 'aws:SourceArn': `arn:aws:sns:${LIVE_REGION}:${OTHER}:rds-failsafe-shipper`, 'aws:SourceAccount': OTHER }),
       control: r('SNS delivers the source topic to the announcement queue', 'sns.amazonaws.com', 'sqs:SendMessage', queue, { 'aws:SourceArn': topic, 'aws:SourceAccount': LIVE }),
     },
     {
       request: r('SNS delivers another topic of the source account to the announcement queue', 'sns.amazonaws.com', 'sqs:SendMessage', queue,
-        { 'aws:SourceArn': `arn:aws:sns:${REGION}:${LIVE}:other-topic`, 'aws:SourceAccount': LIVE }),
+        { 'aws:SourceArn': `arn:aws:sns:${LIVE_REGION}:${LIVE}:other-topic`, 'aws:SourceAccount': LIVE }),
       control: r('SNS delivers the source topic to the announcement queue', 'sns.amazonaws.com', 'sqs:SendMessage', queue, { 'aws:SourceArn': topic, 'aws:SourceAccount': LIVE }),
     },
     {
       request: r('SNS from another account\'s topic invokes the vault function', 'sns.amazonaws.com', 'lambda:InvokeFunction', vaultFunction,
-        { 'aws:SourceArn': `arn:aws:sns:${REGION}:${OTHER}:rds-failsafe-shipper`, 'aws:SourceAccount': OTHER }),
+        { 'aws:SourceArn': `arn:aws:sns:${LIVE_REGION}:${OTHER}:rds-failsafe-shipper`, 'aws:SourceAccount': OTHER }),
     },
     {
       request: r('SNS from the source topic invokes the vault function directly, around the queue', 'sns.amazonaws.com', 'lambda:InvokeFunction', vaultFunction,
@@ -314,19 +333,19 @@ export function deniedCases(world: World, s: DrillStacks): DeniedCase[] {
     },
     {
       request: r('an EventBridge rule of another account invokes the vault function', 'events.amazonaws.com', 'lambda:InvokeFunction', vaultFunction,
-        { 'aws:SourceArn': `arn:aws:events:${REGION}:${OTHER}:rule/VaultSweep`, 'aws:SourceAccount': OTHER }),
+        { 'aws:SourceArn': `arn:aws:events:${VAULT_REGION}:${OTHER}:rule/VaultSweep`, 'aws:SourceAccount': OTHER }),
     },
     {
       request: r('an EventBridge rule of another account dead-letters into the vault\'s queue', 'events.amazonaws.com', 'sqs:SendMessage', vaultDlq,
-        { 'aws:SourceArn': `arn:aws:events:${REGION}:${OTHER}:rule/Any`, 'aws:SourceAccount': OTHER }),
+        { 'aws:SourceArn': `arn:aws:events:${VAULT_REGION}:${OTHER}:rule/Any`, 'aws:SourceAccount': OTHER }),
     },
     {
       request: r('an EventBridge rule of another account invokes the shipper function', 'events.amazonaws.com', 'lambda:InvokeFunction', shipperFunction,
-        { 'aws:SourceArn': `arn:aws:events:${REGION}:${OTHER}:rule/ShipperSweep`, 'aws:SourceAccount': OTHER }),
+        { 'aws:SourceArn': `arn:aws:events:${LIVE_REGION}:${OTHER}:rule/ShipperSweep`, 'aws:SourceAccount': OTHER }),
     },
     {
       request: r('an EventBridge rule of another account dead-letters into the shipper\'s queue', 'events.amazonaws.com', 'sqs:SendMessage', shipperDlq,
-        { 'aws:SourceArn': `arn:aws:events:${REGION}:${OTHER}:rule/Any`, 'aws:SourceAccount': OTHER }),
+        { 'aws:SourceArn': `arn:aws:events:${LIVE_REGION}:${OTHER}:rule/Any`, 'aws:SourceAccount': OTHER }),
     },
     ...[[vaultRole, vaultDlq], [shipperRole, shipperDlq]].map(([role, dlq]) => ({
       request: r(`${role} sends to its dead-letter queue over plain HTTP`, role, 'sqs:SendMessage', dlq, { 'aws:SecureTransport': 'false' }),

@@ -1,11 +1,12 @@
 /**
- * Authorization proven offline. The drill runs with the emulator recording
- * every call the handlers make; each call, each call AWS services make for
- * the constructs, and each case of the deny matrix is evaluated against the
- * policies synthesized from the constructs, across both accounts, with the
- * vault's SCP and without it. Then each statement of those policies, and
- * each condition of each statement, is removed in turn: some expectation
- * must stop holding every time.
+ * Authorization proven offline. The emulator records every call the bundled
+ * handlers make: in the drill (one source), and in a run of a vault with two
+ * sources in two accounts and two Regions. Each call, each call AWS services
+ * make for the constructs, and each case of the deny matrix is evaluated
+ * against the policies synthesized from the constructs, across the accounts,
+ * with the vault's SCP and without it. Then each statement of those
+ * policies, and each condition of each statement, is removed in turn: some
+ * expectation must stop holding every time.
  *
  * The figures (requests evaluated, mutants caught) are written to
  * `authorization-figures.json` in the system's temporary directory.
@@ -13,33 +14,49 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { deniedCases } from './denied';
+import { DeniedCase, deniedCases } from './denied';
 import { drillStacks, drillWorld, DrillResources } from './drill-world';
+import { AuthzRequest } from './evaluate';
 import { caught, expectations, mutants, unmet, worldsOf } from './matrix';
 import { readRecording, RecordedCall, requestsOfCalls } from './recorded';
 import { serviceRequests } from './services';
+import { runTwoSources, SOURCES, TwoSourceResources, twoSourceWorld, VAULT_ACCOUNT } from './two-sources';
+import { World } from './world';
 import { DRILL_DEFAULTS } from '../drill/defaults';
 import { runDrill } from '../drill/drill';
-import { startEmulator } from '../emulator/emulator';
+import { Emulator, EmulatorOptions, startEmulator } from '../emulator/emulator';
 
-let calls: RecordedCall[];
-let resources: DrillResources;
-const figures: Record<string, unknown> = {};
+const figures: Record<string, Record<string, unknown>> = {};
 
-beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authorization-'));
-  const file = path.join(dir, 'calls.jsonl');
-  const emulator = await startEmulator({ copyPendingDescribes: 2, recordCallsTo: file });
+async function recorded<T>(options: EmulatorOptions, run: (emulator: Emulator) => Promise<T>): Promise<{ result: T; calls: RecordedCall[] }> {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'authorization-')), 'calls.jsonl');
+  const emulator = await startEmulator({ ...options, recordCallsTo: file });
   try {
-    // The drill's handlers carry the owner ids of the synthesized constructs, which their policies name.
-    const { shipper, vault } = drillStacks(true);
-    const report = await runDrill(emulator, { ...DRILL_DEFAULTS, shipperOwnerId: shipper.ownerId, vaultOwnerId: vault.ownerId });
-    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
-    resources = report.resources;
+    const result = await run(emulator);
+    return { result, calls: readRecording(file) };
   } finally {
     await emulator.stop();
   }
-  calls = readRecording(file);
+}
+
+let drillCalls: RecordedCall[];
+let drillResources: DrillResources;
+let twoSourceCalls: RecordedCall[];
+let twoSourceResources: TwoSourceResources;
+
+beforeAll(async () => {
+  // The drill's handlers carry the owner ids of the synthesized constructs, which their policies name.
+  const { shipper, vault } = drillStacks(true);
+  const owners = { shipperOwnerId: shipper.ownerId, vaultOwnerId: vault.ownerId };
+  const drill = await recorded({ copyPendingDescribes: 2 }, (e) => runDrill(e, { ...DRILL_DEFAULTS, ...owners }));
+  expect(drill.result.checks.filter((c) => !c.ok)).toEqual([]);
+  drillCalls = drill.calls;
+  drillResources = drill.result.resources;
+  const two = await recorded({}, runTwoSources);
+  // Both sources reached the vault, the second across Regions.
+  expect([...two.result.vaultCopies].sort()).toEqual(SOURCES.map((s) => expect.stringMatching(new RegExp(`^vault-${s.account}-${s.region}-failsafe-${s.database}-`))));
+  twoSourceCalls = two.calls;
+  twoSourceResources = two.result.resources;
 }, 300_000);
 
 afterAll(() => {
@@ -50,44 +67,76 @@ afterAll(() => {
 const onClusters = (c: RecordedCall) => c.caller === 'shipper'
   && (/Cluster/.test(c.action) || Object.values(c.snapshots ?? {}).some((s) => s.arn.includes(':cluster-snapshot:')));
 
-describe.each([
-  ['a shipper of DB instances and its vault', false],
-  ['a shipper of DB instances and clusters and its vault', true],
-])('%s', (name, withClusters) => {
-  const setup = () => {
-    const { world, stacks } = drillWorld(withClusters, resources, true);
-    const made = withClusters ? calls : calls.filter((c) => !onClusters(c));
-    return { world, stacks, made, recorded: requestsOfCalls(made, world.bindings), services: world.deployments.flatMap(serviceRequests) };
-  };
+interface Configuration {
+  readonly world: World;
+  readonly calls: readonly RecordedCall[];
+  readonly denied: readonly DeniedCase[];
+}
 
-  test('every call the handlers made in the drill is allowed, with the SCP and without', async () => {
-    const { world, made, recorded } = setup();
-    expect(new Set(made.map((c) => c.caller))).toEqual(new Set(['shipper', 'vault']));
-    expect(await unmet(worldsOf(world.policies), expectations(recorded, []))).toEqual([]);
-    figures[name] = { ...figures[name] as object, callsRecorded: made.length, requestsOfCalls: recorded.length };
+const snapshotIn = (account: string, region: string) => `arn:aws:rds:${region}:${account}:snapshot:failsafe-orders-20261124-210941`;
+
+/** The two-source vault: its sources are pairs, and the vault may not copy across them. */
+function crossedPairs(world: World, vault: Parameters<typeof deniedCases>[1]['vault']): DeniedCase[] {
+  const role: string = world.resolve(vault, vault.role.roleArn);
+  const tags = { 'aws:RequestTag/cdk-rds-failsafe:owner': vault.ownerId, 'aws:TagKeys': ['cdk-rds-failsafe:owner'] };
+  const [a, b] = SOURCES;
+  const copy = (why: string, arn: string): AuthzRequest => ({ why, principal: role, action: 'rds:CopyDBSnapshot', resource: arn, context: tags, sharedWith: [VAULT_ACCOUNT] });
+  return [
+    { request: copy('the vault copies source B\'s account in source A\'s Region', snapshotIn(b.account, a.region)), control: copy('the vault copies source B', snapshotIn(b.account, b.region)) },
+    { request: copy('the vault copies source A\'s account in source B\'s Region', snapshotIn(a.account, b.region)), control: copy('the vault copies source A', snapshotIn(a.account, a.region)) },
+  ];
+}
+
+const CONFIGURATIONS: Array<[string, () => Configuration]> = [
+  ['a shipper of DB instances and its vault', () => {
+    const { world, stacks } = drillWorld(false, drillResources);
+    return { world, calls: drillCalls.filter((c) => !onClusters(c)), denied: deniedCases(world, stacks) };
+  }],
+  ['a shipper of DB instances and clusters and its vault', () => {
+    const { world, stacks } = drillWorld(true, drillResources);
+    return { world, calls: drillCalls, denied: deniedCases(world, stacks) };
+  }],
+  ['a vault with two sources in two accounts and two Regions', () => {
+    const { world, stacks } = twoSourceWorld(twoSourceResources);
+    // The deny matrix for each source's shipper, and the vault's own cases, with the pairs crossed.
+    const denied = stacks.lives.flatMap((l, i) => deniedCases(world, { ...l, database: SOURCES[i].database, vault: stacks.vault }));
+    return { world, calls: twoSourceCalls, denied: [...denied, ...crossedPairs(world, stacks.vault)] };
+  }],
+];
+
+describe.each(CONFIGURATIONS)('%s', (name, configuration) => {
+  const setup = () => {
+    const c = configuration();
+    return { ...c, requests: requestsOfCalls(c.calls, c.world.bindings), services: c.world.deployments.flatMap(serviceRequests) };
+  };
+  const note = (values: Record<string, unknown>) => { figures[name] = { ...figures[name], ...values }; };
+
+  test('every call the handlers made is allowed, with the SCP and without', async () => {
+    const { world, calls, requests } = setup();
+    expect(new Set(calls.map((c) => c.caller))).toEqual(new Set(['shipper', 'vault']));
+    expect(await unmet(worldsOf(world.policies), expectations(requests, []))).toEqual([]);
+    note({ callsRecorded: calls.length, requestsOfCalls: requests.length });
   });
 
   test('every call AWS services make for the constructs is allowed, with the SCP and without', async () => {
     const { world, services } = setup();
     expect(await unmet(worldsOf(world.policies), expectations(services, []))).toEqual([]);
-    figures[name] = { ...figures[name] as object, serviceRequests: services.length };
+    note({ serviceRequests: services.length });
+  });
+
+  test('every case of the deny matrix is denied, and its control allowed', async () => {
+    const { world, denied } = setup();
+    expect(await unmet(worldsOf(world.policies), expectations([], denied))).toEqual([]);
+    note({ deniedCases: denied.length });
   });
 
   test('removing any one statement or condition of the constructs\' policies breaks an expectation', async () => {
-    const { world, stacks, recorded, services } = setup();
-    const denied = deniedCases(world, stacks);
-    const all = expectations([...recorded, ...services], denied);
+    const { world, requests, services, denied } = setup();
+    const all = expectations([...requests, ...services], denied);
     const escaped: string[] = [];
     const list = mutants(worldsOf(world.policies));
     for (const m of list) if (!await caught(m, all)) escaped.push(m.name);
-    figures[name] = {
-      ...figures[name] as object,
-      deniedCases: denied.length,
-      expectations: all.length,
-      mutants: list.length,
-      caught: list.length - escaped.length,
-      escaped,
-    };
+    note({ expectations: all.length, mutants: list.length, caught: list.length - escaped.length, escaped });
     expect(list.length).toBeGreaterThan(50);
     expect(escaped).toEqual([]);
   }, 300_000);

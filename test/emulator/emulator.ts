@@ -26,8 +26,8 @@ export interface Emulator {
   readonly endpoint: string;
   /** Credentials that moto maps to the given account (via STS AssumeRole). */
   credentialsFor(account: string): Promise<Credentials>;
-  /** Client settings for the given account: endpoint, region and credentials. */
-  clientConfig(account: string): Promise<{ endpoint: string; region: string; credentials: Credentials }>;
+  /** Client settings for the given account (and region, by default REGION): endpoint, region and credentials. */
+  clientConfig(account: string, region?: string): Promise<{ endpoint: string; region: string; credentials: Credentials }>;
   /** Clears all state. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -113,7 +113,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     endpoint,
     credentialsFor,
-    clientConfig: async (account) => ({ endpoint, region: REGION, credentials: await credentialsFor(account) }),
+    clientConfig: async (account, region = REGION) => ({ endpoint, region, credentials: await credentialsFor(account) }),
     async reset() {
       const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);

@@ -43,6 +43,8 @@ export interface InvokeOptions {
   readonly environment: Record<string, string>;
   /** What `context.getRemainingTimeInMillis()` starts from. */
   readonly timeoutMs?: number;
+  /** The function's region. @default REGION */
+  readonly region?: string;
 }
 
 /** The handler's short name: `shipper` or `vault`. */
@@ -65,8 +67,8 @@ export function assetPath(handler: BundledHandler): string {
 export function lambdaEnvironment(handler: BundledHandler, opts: InvokeOptions): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
-    AWS_REGION: REGION,
-    AWS_DEFAULT_REGION: REGION,
+    AWS_REGION: opts.region ?? REGION,
+    AWS_DEFAULT_REGION: opts.region ?? REGION,
     AWS_ACCESS_KEY_ID: opts.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: opts.credentials.secretAccessKey,
     ...(opts.credentials.sessionToken ? { AWS_SESSION_TOKEN: opts.credentials.sessionToken } : {}),

@@ -87,8 +87,8 @@ export async function listClusterSnapshots(rds: RDSClient, type: 'manual' | 'aut
   return out.sort((a, b) => (a.DBClusterSnapshotIdentifier ?? '').localeCompare(b.DBClusterSnapshotIdentifier ?? ''));
 }
 
-export async function createLiveAccount(emulator: Emulator, account: string, topicName = 'rds-failsafe-shipper'): Promise<LiveAccount> {
-  const cfg = await emulator.clientConfig(account);
+export async function createLiveAccount(emulator: Emulator, account: string, topicName = 'rds-failsafe-shipper', region?: string): Promise<LiveAccount> {
+  const cfg = await emulator.clientConfig(account, region);
   const rds = new RDSClient(cfg);
   const kms = new KMSClient(cfg);
   const sns = new SNSClient(cfg);
