@@ -351,7 +351,9 @@ export class RdsSnapshotShipper extends Construct {
       this.topic.grantPublish(role);
     }
     // Keys this construct creates trust no IAM policy for use: the role's use of
-    // the topic key to publish is in the key policy, through SNS only.
+    // the topic key to publish is in the key policy, through SNS only. SNS
+    // Developer Guide, "Key management": "The publisher must have the
+    // kms:GenerateDataKey and kms:Decrypt permissions for the AWS KMS key."
     this.topicKey?.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'ShipperPublishesThroughSns',
       principals: [role],
