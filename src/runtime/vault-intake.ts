@@ -125,7 +125,7 @@ export async function takeInShared(
   if (total > 0) {
     const top = Object.entries(unlisted).sort(([, a], [, b]) => b - a).slice(0, 20);
     log.log('warn', `${total} shared snapshots come from accounts, or Regions of them, that are not sources of this vault; they are not copied`, {
-      event: 'shared-from-unlisted-accounts', total, accounts: Object.keys(unlisted).length, byAccount: Object.fromEntries(top),
+      event: 'shared-from-unlisted-accounts', total, accounts: new Set(Object.keys(unlisted).map((k) => k.split(' ')[0])).size, byAccount: Object.fromEntries(top),
     });
   }
   return { shipped, failedRegions, refused: refusals.counts, unlisted };

@@ -214,6 +214,7 @@ export class RdsSnapshotShipper extends Construct {
     ];
   }
 
+  /** The topic the shipper announces shipped snapshots on. The vault subscribes to it. */
   public readonly topic: sns.ITopic;
   /** The key the shipping copies are encrypted with. */
   public readonly shippingKey: kms.IKey;
@@ -287,9 +288,9 @@ export class RdsSnapshotShipper extends Construct {
       // The vault subscribes its announcement queue, in its own account. Vaults
       // of earlier releases subscribed their function: allowed too, so that the
       // two stacks may be upgraded in either order. The endpoint's ARN admits
-      // only queues and functions of the vault account, whatever the protocol
-      // says; a condition on sns:Protocol would deny nothing more (the
-      // authorization tests' mutation test shows it).
+      // only queues and functions of the vault account, and the endpoint of the
+      // sqs protocol is a queue's ARN, that of lambda a function's (SNS API
+      // Reference, Subscribe, Endpoint): no condition on sns:Protocol is needed.
       conditions: {
         StringLike: {
           'sns:Endpoint': [

@@ -131,7 +131,9 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
    * stack does not own, its key policy cannot be written here: add the
    * statements of `vaultKeyPolicyStatements()` to it yourself (the construct
    * warns at synth, with the statements), or RDS cannot encrypt the copies or
-   * restore them.
+   * restore them. Pass a key of another stack by its ARN
+   * (`kms.Key.fromKeyArn`): a `kms.Key` of another stack would have this
+   * stack add to its policy, which CDK refuses as a cycle between the stacks.
    *
    * @default - a new key, with rotation on, retained when the stack is deleted
    */
@@ -505,15 +507,6 @@ export class RdsSnapshotVault extends Construct {
   }
 
   /**
-   * Lets `grantee` restore DB instances and Aurora clusters from the vault's
-   * copies: RDS may use the vault key on its behalf (a statement in the key
-   * policy, when the vault created the key), and it may call
-   * RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot on them,
-   * and CreateDBInstance to add instances to a restored cluster.
-   * Nothing else can use the vault key; grant this to the few roles that run a
-   * recovery.
-   */
-  /**
    * The statements the vault key's policy must hold for the vault role, and
    * for each role given `grantRestore`, to have RDS use the key: the ones this
    * stack could not add itself because the key comes from outside it. Empty
@@ -523,6 +516,17 @@ export class RdsSnapshotVault extends Construct {
     return [...this.missingKeyPolicyStatements];
   }
 
+  /**
+   * Lets `grantee` restore DB instances and Aurora clusters from the vault's
+   * copies: RDS may use the vault key on its behalf (a statement in the key
+   * policy when the vault created the key; for a key from outside the stack,
+   * an IAM statement, and the key-policy statements to add are given in a
+   * synth warning and by `vaultKeyPolicyStatements()`), and it may call
+   * RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot on them,
+   * and CreateDBInstance to add instances to a restored cluster.
+   * Nothing else can use the vault key; grant this to the few roles that run a
+   * recovery.
+   */
   public grantRestore(grantee: iam.IGrantable): iam.Grant {
     this.useVaultKeyThroughRds(grantee.grantPrincipal, `Restore${this.restoreGrants++}`, (statement) => iam.Grant.addToPrincipal({
       grantee, actions: statement.actions, resourceArns: [this.vaultKey.keyArn], conditions: statement.conditions,
@@ -620,10 +624,18 @@ export class RdsSnapshotVault extends Construct {
     const statements = rdsUseStatements(this.vaultKey, principal, sid);
     statements.forEach(trustIam);
     this.missingKeyPolicyStatements.push(...statements);
+    // The warning gives the statements as text to paste into the key's policy:
+    // the role's ARN, known only once deployed, and an unknown Region, are named.
+    const stack = Stack.of(this);
+    const arn = Token.isUnresolved(principal.policyFragment.principalJson.AWS?.[0])
+      ? `<the ARN of ${Construct.isConstruct(principal) ? principal.node.path : 'the grantee'}>`
+      : principal.policyFragment.principalJson.AWS[0];
+    const region = Token.isUnresolved(stack.region) ? '<the Region of the vault>' : stack.region;
+    const text = rdsUseStatements(this.vaultKey, new iam.ArnPrincipal(arn), sid, region).map((st) => st.toStatementJson());
     Annotations.of(this).addWarningV2(`cdk-rds-failsafe:vaultKeyPolicy:${sid}`,
       `vaultKey ${this.vaultKey.node.path} is not in this stack, so its key policy cannot be changed here. Add these statements to it, `
       + `or RDS cannot ${sid === 'Vault' ? 'encrypt the vault\'s copies' : 'restore from them'} (vault.vaultKeyPolicyStatements() returns them): `
-      + JSON.stringify(statements.map((st) => Stack.of(this).resolve(st.toStatementJson()))));
+      + JSON.stringify(text));
   }
 
   private grantPermissions(role: iam.Role, stack: Stack, sources: ParsedSource[]): void {

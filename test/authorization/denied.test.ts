@@ -6,7 +6,6 @@
  */
 import { deniedCases } from './denied';
 import { drillWorld } from './drill-world';
-import { evaluate } from './evaluate';
 import { expectations, unmet, worldsOf } from './matrix';
 
 describe.each([
@@ -18,15 +17,5 @@ describe.each([
 
   test.each(cases.map((c) => [`${c.request.why}${c.underScp ? ' (under the SCP)' : ''}`, c] as const))('denied: %s', async (_why, c) => {
     expect(await unmet(worldsOf(world.policies), expectations([], [c]))).toEqual([]);
-  });
-
-  test('the matrix covers every kind of case the threat model names', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(60);
-    expect(cases.filter((c) => c.control || c.controlWithoutScp).length).toBeGreaterThanOrEqual(35);
-  });
-
-  test('a denial is not an accident of a malformed request: the same evaluator allows the controls', async () => {
-    const control = cases.find((c) => c.control)!.control!;
-    expect((await evaluate(world.policies, control)).decision).toBe('Allowed');
   });
 });

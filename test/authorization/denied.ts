@@ -9,7 +9,7 @@ import { Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { DrillStacks, GUIDE_KEY } from './drill-world';
 import { AuthzRequest } from './evaluate';
 import { deployerOf } from './services';
-import { adminOf, BREAK_GLASS, World } from './world';
+import { adminOf, BREAK_GLASS, OTHER, otherKeyIn, World } from './world';
 import { TagKeys } from '../../src/runtime/tags';
 
 export interface DeniedCase {
@@ -22,8 +22,6 @@ export interface DeniedCase {
   readonly controlWithoutScp?: boolean;
 }
 
-/** An account that is neither a source nor the vault. */
-const OTHER = '444444444444';
 const OWNER = `aws:ResourceTag/${TagKeys.OWNER}`;
 const snapshotArn = (region: string, account: string, name: string) => `arn:aws:rds:${region}:${account}:snapshot:${name}`;
 const clusterSnapshotArn = (region: string, account: string, name: string) => `arn:aws:rds:${region}:${account}:cluster-snapshot:${name}`;
@@ -100,9 +98,10 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
   ];
 
   const shipper: DeniedCase[] = [
+    { request: r('the shipper deletes a snapshot outside its name prefix', shipperRole, 'rds:DeleteDBSnapshot', liveSnapshot('before-migration'), shipperOwned) },
     {
-      request: r('the shipper deletes a snapshot it does not own (no owner tag)', shipperRole, 'rds:DeleteDBSnapshot', liveSnapshot('before-migration')),
-      control: r('the shipper deletes its own copy', shipperRole, 'rds:DeleteDBSnapshot', shippedCopy, shipperOwned),
+      request: r('the shipper deletes a snapshot named as its copy but with no owner tag', shipperRole, 'rds:DeleteDBSnapshot', liveSnapshot('failsafe-imported')),
+      control: r('the shipper deletes its own copy', shipperRole, 'rds:DeleteDBSnapshot', liveSnapshot('failsafe-imported'), shipperOwned),
     },
     {
       request: r('the shipper deletes a copy of another shipper', shipperRole, 'rds:DeleteDBSnapshot', shippedCopy, { [OWNER]: 'shipper-other' }),
@@ -186,9 +185,10 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
   const vault: DeniedCase[] = [
     { request: r('the vault shares its own copy', vaultRole, 'rds:ModifyDBSnapshotAttribute', vaultCopy, vaultOwned) },
     { request: r('the vault shares its own cluster copy', vaultRole, 'rds:ModifyDBClusterSnapshotAttribute', vaultClusterCopy, vaultOwned) },
+    { request: r('the vault deletes a snapshot outside its name prefix', vaultRole, 'rds:DeleteDBSnapshot', vaultSnapshot('audit-archive'), vaultOwned) },
     {
-      request: r('the vault deletes a snapshot it does not own', vaultRole, 'rds:DeleteDBSnapshot', vaultSnapshot('audit-archive')),
-      control: r('the vault deletes its own copy', vaultRole, 'rds:DeleteDBSnapshot', vaultCopy, vaultOwned),
+      request: r('the vault deletes a snapshot named as its copy but with no owner tag', vaultRole, 'rds:DeleteDBSnapshot', vaultSnapshot('vault-imported')),
+      control: r('the vault deletes its own copy', vaultRole, 'rds:DeleteDBSnapshot', vaultSnapshot('vault-imported'), vaultOwned),
     },
     {
       request: r('the vault deletes a vault copy of another vault', vaultRole, 'rds:DeleteDBSnapshot', vaultCopy, { [OWNER]: 'vault-other' }),
@@ -234,7 +234,7 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
       control: r('the vault has RDS describe the vault key', vaultRole, 'kms:DescribeKey', vaultKey, vaultVia),
     },
     {
-      request: r('the vault uses a shipping key of an account that is not a source', vaultRole, 'kms:CreateGrant', `arn:aws:kms:${VAULT_REGION}:${OTHER}:key/other`,
+      request: r('the vault uses a shipping key of an account that is not a source', vaultRole, 'kms:CreateGrant', otherKeyIn(LIVE_REGION),
         { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
       control: r('the vault has RDS take a grant on its source\'s shipping key', vaultRole, 'kms:CreateGrant', shippingKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
     },

@@ -5,7 +5,7 @@
  * them.
  */
 import { App, Stack, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
-import { bind, buildWorld, World } from './world';
+import { bind, buildWorld, OTHER, otherKeyIn, World } from './world';
 import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { DRILL_DEFAULTS } from '../drill/defaults';
 import { DrillReport } from '../drill/drill';
@@ -67,7 +67,8 @@ export function drillWorld(withClusters: boolean, resources: DrillResources = PL
       { stack: stacks.failsafe, bindings: bind([[stacks.vault.vaultKey, { arn: resources.vaultKeyArn }]]) },
     ],
     customerKeys: [resources.sourceKeyArn],
-    guideKeys: [{ arn: GUIDE_KEY, sharedWith: DRILL_DEFAULTS.failsafeAccount }],
+    outsiders: [OTHER],
+    guideKeys: [GUIDE_KEY, otherKeyIn(REGION)].map((arn) => ({ arn, sharedWith: DRILL_DEFAULTS.failsafeAccount })),
     scpOf: withScp ? stacks.vault : undefined,
   });
   return { world, stacks };

@@ -8,7 +8,7 @@
  */
 import { App, Stack, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { GUIDE_KEY } from './drill-world';
-import { bind, buildWorld, World } from './world';
+import { bind, buildWorld, OTHER, otherKeyIn, World } from './world';
 import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { Emulator } from '../emulator/emulator';
 import { createFailsafeAccount, queueEvent, runVault } from '../emulator/failsafe';
@@ -89,7 +89,8 @@ export function twoSourceWorld(resources: TwoSourceResources): { world: World; s
       { stack: stacks.failsafe, bindings: bind([[stacks.vault.vaultKey, { arn: resources.vaultKeyArn }]]) },
     ],
     customerKeys: resources.sources.filter((_, i) => SOURCES[i].encryption === 'cmk').map((r) => r.sourceKeyArn),
-    guideKeys: [{ arn: GUIDE_KEY, sharedWith: VAULT_ACCOUNT }],
+    outsiders: [OTHER],
+    guideKeys: [GUIDE_KEY, ...SOURCES.map((s) => otherKeyIn(s.region))].map((arn) => ({ arn, sharedWith: VAULT_ACCOUNT })),
     scpOf: stacks.vault,
   });
   return { world, stacks };

@@ -14,6 +14,10 @@ import { deployerOf } from './services';
 import { RdsSnapshotVault } from '../../src';
 
 export const adminOf = (account: string) => `arn:aws:iam::${account}:role/Admin`;
+/** An account that is neither a source nor the vault (the worlds give it an administrator, and a key shared with the vault). */
+export const OTHER = '444444444444';
+/** A key of OTHER whose policy, the RDS User Guide's, lets the vault account use it: only the vault's own IAM policy keeps it out. */
+export const otherKeyIn = (region: string) => `arn:aws:kms:${region}:${OTHER}:key/shared-with-the-vault`;
 export const BREAK_GLASS = 'arn:aws:iam::222222222222:role/break-glass';
 /** Where moto's placeholder for the AWS managed key aws/rds of an account and region stands. */
 export const awsRdsKeyOf = (account: string, region: string) => `arn:aws:kms:${region}:${account}:key/aws-rds-managed-key`;
@@ -109,6 +113,8 @@ export interface WorldOptions {
   readonly stacks: ReadonlyArray<{ readonly stack: Stack; readonly bindings?: Bindings }>;
   /** Customer managed keys outside the stacks, with the default key policy. */
   readonly customerKeys?: readonly string[];
+  /** Accounts with no stack of their own here, which have an administrator and a deployer all the same. */
+  readonly outsiders?: readonly string[];
   /** Keys outside the stacks with the RDS User Guide's key policy for sharing encrypted snapshots, and the account they are shared with. */
   readonly guideKeys?: ReadonlyArray<{ readonly arn: string; readonly sharedWith: string }>;
   /** The vault whose service control policy is attached to its account, with the break-glass role. */
@@ -126,7 +132,7 @@ export interface World {
 export function buildWorld(o: WorldOptions): World {
   const deployments = o.stacks.map((s) => deploy(s.stack, s.bindings));
   const deploymentOf = (c: Construct) => deployments[o.stacks.findIndex((s) => s.stack === Stack.of(c))];
-  const accounts = [...new Set(deployments.map((d) => d.account))];
+  const accounts = [...new Set([...deployments.map((d) => d.account), ...o.outsiders ?? []])];
   const regions = [...new Set(deployments.map((d) => `${d.account}/${d.region}`))];
   const policies: Policy[] = [
     ...deployments.flatMap(policiesOf),
@@ -158,7 +164,12 @@ export function buildWorld(o: WorldOptions): World {
       if (!role) throw new Error(`no ${caller} is deployed in account ${account}`);
       return role;
     },
-    keyArn: (key: KeyFacts, account, region) => (key.id.startsWith('arn:') ? key.id : awsRdsKeyOf(account, region)),
+    keyArn(key: KeyFacts, account, region) {
+      if (key.id.startsWith('arn:')) return key.id;
+      // moto gives a database encrypted with aws/rds a placeholder key id; any other id is a mistake of the harness.
+      if (key.manager !== 'AWS') throw new Error(`key ${key.id} of ${account} in ${region} is neither an ARN nor the AWS managed key`);
+      return awsRdsKeyOf(account, region);
+    },
     topicKeyOf: (topic) => topicKeys.get(topic),
   };
   return { deployments, policies, bindings, resolve: (c, v) => deploymentOf(c).resolve(v) };
