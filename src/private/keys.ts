@@ -71,7 +71,9 @@ export function allowRdsUseBy(key: kms.IKey, principal: iam.IPrincipal, sid: str
 }
 
 /** The key-policy statements of allowRdsUseBy: for a key whose policy is written elsewhere. */
-export function rdsUseStatements(key: kms.IKey, principal: iam.IPrincipal, sid: string, region: string = Stack.of(key).region): iam.PolicyStatement[] {
+export function rdsUseStatements(
+  key: kms.IKey, principal: iam.IPrincipal, sid: string, region: string = Stack.of(key).region,
+): iam.PolicyStatement[] {
   const viaRds = { 'kms:ViaService': `rds.${region}.amazonaws.com` };
   return [
     new iam.PolicyStatement({
