@@ -517,13 +517,14 @@ export class RdsSnapshotVault extends Construct {
   }
 
   /**
-   * Lets `grantee` restore DB instances and Aurora clusters from the vault's
-   * copies: RDS may use the vault key on its behalf (a statement in the key
-   * policy when the vault created the key; for a key from outside the stack,
-   * an IAM statement, and the key-policy statements to add are given in a
-   * synth warning and by `vaultKeyPolicyStatements()`), and it may call
-   * RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot on them,
-   * and CreateDBInstance to add instances to a restored cluster.
+   * Lets `grantee` restore DB instances and Aurora clusters from the vault's copies.
+   *
+   * RDS may use the vault key on its behalf: by a statement in the key policy
+   * when the vault created the key, or by an IAM statement for a key from
+   * outside the stack, whose policy then needs the statements that the synth
+   * warning and `vaultKeyPolicyStatements()` give. The grantee may call
+   * RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot on the
+   * copies, and CreateDBInstance to add instances to a restored cluster.
    * Nothing else can use the vault key; grant this to the few roles that run a
    * recovery.
    */
