@@ -93,7 +93,15 @@ function rdsRequests(c: RecordedCall, principal: string, b: CallBindings): Authz
         // condition key rds:TagsFromRequest of AddTagsToResource).
         { why: `${why}: tags on creation`, principal, action: 'rds:AddTagsToResource', resource: target.arn, context: tags },
       ];
-      if (source.key) out.push(...rdsKeyRequests(principal, b.keyArn(source.key, source.arn.split(':')[4], source.arn.split(':')[3]), c.region, c.account, `${why}: reads the source under its key`));
+      if (source.key) {
+        const [, , , sourceRegion, sourceAccount] = source.arn.split(':');
+        const key = b.keyArn(source.key, sourceAccount, sourceRegion);
+        // Which Region's RDS uses the source key of a copy across Regions is not
+        // documented: the copy must be allowed either way.
+        for (const region of new Set([c.region, sourceRegion])) {
+          out.push(...rdsKeyRequests(principal, key, region, c.account, `${why}: RDS in ${region} reads the source under its key`));
+        }
+      }
       if (c.params.kms_key_id) out.push(...rdsKeyRequests(principal, c.params.kms_key_id, c.region, c.account, `${why}: encrypts the copy under KmsKeyId`));
       return out;
     }
