@@ -1,4 +1,5 @@
 import {
+  Annotations,
   Duration,
   Names,
   Stack,
@@ -102,7 +103,9 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
   /**
    * The customer managed key the shipping copies are encrypted with. If you pass
    * a key that this stack does not own, add the statements of
-   * `RdsSnapshotShipper.vaultKeyPolicyStatements` to its key policy yourself.
+   * `RdsSnapshotShipper.vaultKeyPolicyStatements` to its key policy yourself
+   * (the construct warns at synth, with the statements), and let the shipper's
+   * role use it through RDS in that policy or in an IAM policy it trusts.
    *
    * @default - a new key, with rotation on, that the vault account may use for RDS
    */
@@ -262,7 +265,9 @@ export class RdsSnapshotShipper extends Construct {
     // Keys
     if (props.shippingKey) {
       this.shippingKey = props.shippingKey;
-      for (const s of RdsSnapshotShipper.vaultKeyPolicyStatements(props.vaultAccount)) this.shippingKey.addToResourcePolicy(s, true);
+      const statements = RdsSnapshotShipper.vaultKeyPolicyStatements(props.vaultAccount);
+      const added = statements.map((s) => this.shippingKey.addToResourcePolicy(s, true).statementAdded);
+      if (!added.every(Boolean)) this.warnShippingKeyPolicy(props.vaultAccount);
     } else {
       this.shippingKey = newLockedDownKey(this, 'ShippingKey', `Encrypts the RDS snapshot copies that ${this.node.path} shares with account ${props.vaultAccount}`);
       for (const s of RdsSnapshotShipper.vaultKeyPolicyStatements(props.vaultAccount)) this.shippingKey.addToResourcePolicy(s);
@@ -430,6 +435,22 @@ export class RdsSnapshotShipper extends Construct {
    * the databases-behind alarm's maxAge, or that were never shipped, as the
    * Maximum over an hour.
    */
+  /**
+   * A shipping key from outside the stack keeps the policy it has: say which
+   * statements it needs for the vault account, as text to paste.
+   */
+  private warnShippingKeyPolicy(vaultAccount: string): void {
+    const partition = Token.isUnresolved(Stack.of(this).partition) ? 'aws' : Stack.of(this).partition;
+    const text = RdsSnapshotShipper.vaultKeyPolicyStatements(vaultAccount).map((s) => {
+      const json = Stack.of(this).resolve(s.toStatementJson());
+      return { ...json, Principal: { AWS: `arn:${partition}:iam::${vaultAccount}:root` } };
+    });
+    Annotations.of(this).addWarningV2('cdk-rds-failsafe:shippingKeyPolicy',
+      `shippingKey ${this.shippingKey.node.path} is not in this stack, so its key policy cannot be changed here. Add these statements to it, `
+      + `or the vault account cannot copy the shipped snapshots (RdsSnapshotShipper.vaultKeyPolicyStatements('${vaultAccount}') returns them): `
+      + JSON.stringify(text));
+  }
+
   public metricDatabasesBehind(): cloudwatch.Metric {
     return failsafeMetric(this.ownerId, MetricName.DATABASES_BEHIND, 'Maximum', Duration.hours(1));
   }

@@ -341,3 +341,28 @@ describe('RdsSnapshotShipper props validation', () => {
     expect(() => build({}, stack)).not.toThrow();
   });
 });
+
+describe('a shipping key from outside the stack', () => {
+  test('warns at synth with the key-policy statements the vault account needs, as text to paste', () => {
+    const stack = liveStack();
+    const shippingKey = kms.Key.fromKeyArn(stack, 'Outside', `arn:aws:kms:eu-west-1:${LIVE}:key/outside`);
+    build({ shippingKey }, stack);
+    const texts = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('shippingKey .* is not in this stack')).map((w) => String(w.entry.data));
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).not.toMatch(/Fn::|"Ref"|\$\{Token/);
+    // CDK ends the message with the warning's id to acknowledge it by.
+    const statements = JSON.parse(texts[0].slice(texts[0].indexOf('['), texts[0].lastIndexOf(' [ack:')));
+    expect(statements.map((s: any) => [s.Sid, s.Principal.AWS])).toEqual([
+      ['AllowVaultAccountUseOfTheKey', `arn:aws:iam::${VAULT}:root`],
+      ['AllowVaultAccountAttachmentOfPersistentResources', `arn:aws:iam::${VAULT}:root`],
+    ]);
+  });
+
+  test('a shipping key of this stack, or the one the construct creates, needs no warning', () => {
+    const stack = liveStack();
+    build({ shippingKey: new kms.Key(stack, 'Own') }, stack);
+    const created = liveStack();
+    build({}, created);
+    for (const s of [stack, created]) expect(Annotations.fromStack(s).findWarning('*', Match.stringLikeRegexp('shippingKey'))).toEqual([]);
+  });
+});
