@@ -431,11 +431,6 @@ export class RdsSnapshotShipper extends Construct {
   }
 
   /**
-   * The number of selected databases whose newest shipped copy is older than
-   * the databases-behind alarm's maxAge, or that were never shipped, as the
-   * Maximum over an hour.
-   */
-  /**
    * A shipping key from outside the stack keeps the policy it has: say which
    * statements it needs for the vault account, as text to paste.
    */
@@ -451,6 +446,11 @@ export class RdsSnapshotShipper extends Construct {
       + JSON.stringify(text));
   }
 
+  /**
+   * The number of selected databases whose newest shipped copy is older than
+   * the databases-behind alarm's maxAge, or that were never shipped, as the
+   * Maximum over an hour.
+   */
   public metricDatabasesBehind(): cloudwatch.Metric {
     return failsafeMetric(this.ownerId, MetricName.DATABASES_BEHIND, 'Maximum', Duration.hours(1));
   }
