@@ -97,6 +97,13 @@ export function deploy(stack: Stack, bindings: Bindings = {}): Deployment {
   return { account, region, resources, physical, resolve: (v) => resolve(stack.resolve(v)) };
 }
 
+/** The ARN of the resource whose physical id (`Ref`) or ARN is `ref`: how templates name queues, roles and functions. */
+export function arnOfRef(d: Deployment, ref: string): string {
+  const found = Object.values(d.physical).find((p) => p.ref === ref || p.arn === ref);
+  if (!found?.arn) throw new Error(`no resource has the physical id ${ref}`);
+  return found.arn;
+}
+
 /** The logical id of the one resource of `type` whose id starts with `prefix`. */
 export function logicalId(d: Deployment, type: string, prefix: string): string {
   const ids = Object.keys(d.resources).filter((id) => d.resources[id].Type === type && id.startsWith(prefix));

@@ -8,6 +8,7 @@
 import { Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { DrillStacks, GUIDE_KEY } from './drill-world';
 import { AuthzRequest } from './evaluate';
+import { requestTagContext } from './recorded';
 import { deployerOf } from './services';
 import { adminOf, BREAK_GLASS, OTHER, otherKeyIn, World } from './world';
 import { TagKeys } from '../../src/runtime/tags';
@@ -26,9 +27,6 @@ const OWNER = `aws:ResourceTag/${TagKeys.OWNER}`;
 const snapshotArn = (region: string, account: string, name: string) => `arn:aws:rds:${region}:${account}:snapshot:${name}`;
 const clusterSnapshotArn = (region: string, account: string, name: string) => `arn:aws:rds:${region}:${account}:cluster-snapshot:${name}`;
 const viaRds = (account: string, region: string) => ({ 'kms:ViaService': `rds.${region}.amazonaws.com`, 'kms:CallerAccount': account });
-const requestTags = (tags: Record<string, string>) => ({
-  ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])), 'aws:TagKeys': Object.keys(tags),
-});
 
 /** The cases for a shipper (in its account and Region) and the vault (in its own). */
 export type CaseStacks = Pick<DrillStacks, 'shipper' | 'vault'> & {
@@ -73,7 +71,7 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
   const live: DeniedCase[] = [adminOf(LIVE), shipperRole].flatMap((who) => [
     { request: r(`${who} deletes a vault copy`, who, 'rds:DeleteDBSnapshot', vaultCopy, vaultOwned) },
     { request: r(`${who} deletes a vault cluster copy`, who, 'rds:DeleteDBClusterSnapshot', vaultClusterCopy, vaultOwned) },
-    { request: r(`${who} re-tags a vault copy`, who, 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...requestTags({ [TagKeys.OWNER]: 'attacker' }) }) },
+    { request: r(`${who} re-tags a vault copy`, who, 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...requestTagContext({ [TagKeys.OWNER]: 'attacker' }) }) },
     { request: r(`${who} removes a vault copy's tags`, who, 'rds:RemoveTagsFromResource', vaultCopy, { ...vaultOwned, 'aws:TagKeys': [TagKeys.OWNER] }) },
     { request: r(`${who} shares a vault copy`, who, 'rds:ModifyDBSnapshotAttribute', vaultCopy, vaultOwned) },
     { request: r(`${who} copies a vault copy out`, who, 'rds:CopyDBSnapshot', vaultCopy, vaultOwned) },
@@ -114,29 +112,29 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
     },
     {
       request: r('the shipper claims a copy of another shipper by tagging it as its own', shipperRole, 'rds:AddTagsToResource', shippedCopy, {
-        [OWNER]: 'shipper-other', ...requestTags(shipperCopyTags),
+        [OWNER]: 'shipper-other', ...requestTagContext(shipperCopyTags),
       }),
-      control: r('the shipper tags its new copy on creation', shipperRole, 'rds:AddTagsToResource', shippedCopy, requestTags(shipperCopyTags)),
+      control: r('the shipper tags its new copy on creation', shipperRole, 'rds:AddTagsToResource', shippedCopy, requestTagContext(shipperCopyTags)),
     },
     {
       request: r('the shipper changes what its own copy says it is a copy of', shipperRole, 'rds:AddTagsToResource', shippedCopy, {
-        ...shipperOwned, ...requestTags({ [TagKeys.SOURCE_DATABASE]: 'users' }),
+        ...shipperOwned, ...requestTagContext({ [TagKeys.SOURCE_DATABASE]: 'users' }),
       }),
-      control: r('the shipper marks its own copy announced', shipperRole, 'rds:AddTagsToResource', shippedCopy, { ...shipperOwned, ...requestTags({ [TagKeys.ANNOUNCED]: 'now' }) }),
+      control: r('the shipper marks its own copy announced', shipperRole, 'rds:AddTagsToResource', shippedCopy, { ...shipperOwned, ...requestTagContext({ [TagKeys.ANNOUNCED]: 'now' }) }),
     },
     {
       request: r('the shipper marks a copy of another shipper announced', shipperRole, 'rds:AddTagsToResource', shippedCopy, {
-        [OWNER]: 'shipper-other', ...requestTags({ [TagKeys.ANNOUNCED]: 'now' }),
+        [OWNER]: 'shipper-other', ...requestTagContext({ [TagKeys.ANNOUNCED]: 'now' }),
       }),
-      control: r('the shipper marks its own copy announced', shipperRole, 'rds:AddTagsToResource', shippedCopy, { ...shipperOwned, ...requestTags({ [TagKeys.ANNOUNCED]: 'now' }) }),
+      control: r('the shipper marks its own copy announced', shipperRole, 'rds:AddTagsToResource', shippedCopy, { ...shipperOwned, ...requestTagContext({ [TagKeys.ANNOUNCED]: 'now' }) }),
     },
     {
-      request: r('the shipper copies without its owner tag', shipperRole, 'rds:CopyDBSnapshot', shippedCopy, requestTags({ [TagKeys.SOURCE_DATABASE]: 'orders' })),
-      control: r('the shipper copies with its owner tag', shipperRole, 'rds:CopyDBSnapshot', shippedCopy, requestTags(shipperCopyTags)),
+      request: r('the shipper copies without its owner tag', shipperRole, 'rds:CopyDBSnapshot', shippedCopy, requestTagContext({ [TagKeys.SOURCE_DATABASE]: 'orders' })),
+      control: r('the shipper copies with its owner tag', shipperRole, 'rds:CopyDBSnapshot', shippedCopy, requestTagContext(shipperCopyTags)),
     },
     {
-      request: r('the shipper copies a database that is not selected', shipperRole, 'rds:CopyDBSnapshot', liveSnapshot('rds:secrets-2026-11-24-21-09'), requestTags(shipperCopyTags)),
-      control: r('the shipper copies a selected database', shipperRole, 'rds:CopyDBSnapshot', liveSnapshot(`rds:${s.database ?? 'orders'}-2026-11-24-21-09`), requestTags(shipperCopyTags)),
+      request: r('the shipper copies a database that is not selected', shipperRole, 'rds:CopyDBSnapshot', liveSnapshot('rds:secrets-2026-11-24-21-09'), requestTagContext(shipperCopyTags)),
+      control: r('the shipper copies a selected database', shipperRole, 'rds:CopyDBSnapshot', liveSnapshot(`rds:${s.database ?? 'orders'}-2026-11-24-21-09`), requestTagContext(shipperCopyTags)),
     },
     {
       request: r('the shipper uses the shipping key itself, not through RDS', shipperRole, 'kms:CreateGrant', shippingKey, { 'kms:GrantIsForAWSResource': 'true' }),
@@ -159,17 +157,17 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
       control: r('SNS decrypts with the topic key for the shipper', shipperRole, 'kms:Decrypt', topicKey, { 'kms:ViaService': `sns.${LIVE_REGION}.amazonaws.com`, 'kms:CallerAccount': LIVE }),
     },
     {
-      request: r('the shipper tags its new copy with a key that is not its own', shipperRole, 'rds:AddTagsToResource', shippedCopy, requestTags({ ...shipperCopyTags, team: 'x' })),
-      control: r('the shipper tags its new copy on creation', shipperRole, 'rds:AddTagsToResource', shippedCopy, requestTags(shipperCopyTags)),
+      request: r('the shipper tags its new copy with a key that is not its own', shipperRole, 'rds:AddTagsToResource', shippedCopy, requestTagContext({ ...shipperCopyTags, team: 'x' })),
+      control: r('the shipper tags its new copy on creation', shipperRole, 'rds:AddTagsToResource', shippedCopy, requestTagContext(shipperCopyTags)),
     },
     {
       request: r('the shipper marks a snapshot that no owner tag marks as announced', shipperRole, 'rds:AddTagsToResource', liveSnapshot('failsafe-imported'),
-        requestTags({ [TagKeys.ANNOUNCED]: 'now' })),
-      control: r('the shipper marks its own copy announced', shipperRole, 'rds:AddTagsToResource', shippedCopy, { ...shipperOwned, ...requestTags({ [TagKeys.ANNOUNCED]: 'now' }) }),
+        requestTagContext({ [TagKeys.ANNOUNCED]: 'now' })),
+      control: r('the shipper marks its own copy announced', shipperRole, 'rds:AddTagsToResource', shippedCopy, { ...shipperOwned, ...requestTagContext({ [TagKeys.ANNOUNCED]: 'now' }) }),
     },
     {
       request: r('the shipper copies a cluster snapshot without its owner tag', shipperRole, 'rds:CopyDBClusterSnapshot', clusterSnapshotArn(LIVE_REGION, LIVE, 'failsafe-ledger-20261124-210941'),
-        requestTags({ [TagKeys.SOURCE_DATABASE]: 'ledger' })),
+        requestTagContext({ [TagKeys.SOURCE_DATABASE]: 'ledger' })),
     },
     ...(databaseKey ? databaseKeyCases(databaseKey) : []),
     {
@@ -196,30 +194,30 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
     },
     {
       request: r('the vault changes what its own copy says it is a copy of', vaultRole, 'rds:AddTagsToResource', vaultCopy, {
-        ...vaultOwned, ...requestTags({ [TagKeys.SOURCE_ACCOUNT]: OTHER }),
+        ...vaultOwned, ...requestTagContext({ [TagKeys.SOURCE_ACCOUNT]: OTHER }),
       }),
-      control: r('the vault records its copy completed', vaultRole, 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...requestTags({ [TagKeys.COMPLETED]: 'now' }) }),
+      control: r('the vault records its copy completed', vaultRole, 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...requestTagContext({ [TagKeys.COMPLETED]: 'now' }) }),
     },
     {
-      request: r('the vault claims a copy of another vault', vaultRole, 'rds:AddTagsToResource', vaultCopy, { [OWNER]: 'vault-other', ...requestTags(vaultCopyTags) }),
-      control: r('the vault tags its new copy on creation', vaultRole, 'rds:AddTagsToResource', vaultCopy, requestTags(vaultCopyTags)),
+      request: r('the vault claims a copy of another vault', vaultRole, 'rds:AddTagsToResource', vaultCopy, { [OWNER]: 'vault-other', ...requestTagContext(vaultCopyTags) }),
+      control: r('the vault tags its new copy on creation', vaultRole, 'rds:AddTagsToResource', vaultCopy, requestTagContext(vaultCopyTags)),
     },
     {
-      request: r('the vault copies from an account that is not a source', vaultRole, 'rds:CopyDBSnapshot', snapshotArn(LIVE_REGION, OTHER, 'failsafe-orders-20261124-210941'), requestTags(vaultCopyTags), { sharedWith: [FAILSAFE] }),
-      control: r('the vault copies from its source', vaultRole, 'rds:CopyDBSnapshot', shippedCopy, requestTags(vaultCopyTags), { sharedWith: [FAILSAFE] }),
+      request: r('the vault copies from an account that is not a source', vaultRole, 'rds:CopyDBSnapshot', snapshotArn(LIVE_REGION, OTHER, 'failsafe-orders-20261124-210941'), requestTagContext(vaultCopyTags), { sharedWith: [FAILSAFE] }),
+      control: r('the vault copies from its source', vaultRole, 'rds:CopyDBSnapshot', shippedCopy, requestTagContext(vaultCopyTags), { sharedWith: [FAILSAFE] }),
     },
     {
       request: r('the vault copies from its source account in a region that is not a source', vaultRole, 'rds:CopyDBSnapshot',
-        snapshotArn('ap-southeast-2', LIVE, 'failsafe-orders-20261124-210941'), requestTags(vaultCopyTags), { sharedWith: [FAILSAFE] }),
-      control: r('the vault copies from its source', vaultRole, 'rds:CopyDBSnapshot', shippedCopy, requestTags(vaultCopyTags), { sharedWith: [FAILSAFE] }),
+        snapshotArn('ap-southeast-2', LIVE, 'failsafe-orders-20261124-210941'), requestTagContext(vaultCopyTags), { sharedWith: [FAILSAFE] }),
+      control: r('the vault copies from its source', vaultRole, 'rds:CopyDBSnapshot', shippedCopy, requestTagContext(vaultCopyTags), { sharedWith: [FAILSAFE] }),
     },
     {
-      request: r('the vault copies a snapshot that was not shared with it', vaultRole, 'rds:CopyDBSnapshot', shippedCopy, requestTags(vaultCopyTags), { sharedWith: [] }),
-      control: r('the vault copies from its source', vaultRole, 'rds:CopyDBSnapshot', shippedCopy, requestTags(vaultCopyTags), { sharedWith: [FAILSAFE] }),
+      request: r('the vault copies a snapshot that was not shared with it', vaultRole, 'rds:CopyDBSnapshot', shippedCopy, requestTagContext(vaultCopyTags), { sharedWith: [] }),
+      control: r('the vault copies from its source', vaultRole, 'rds:CopyDBSnapshot', shippedCopy, requestTagContext(vaultCopyTags), { sharedWith: [FAILSAFE] }),
     },
     {
-      request: r('the vault copies without its owner tag', vaultRole, 'rds:CopyDBSnapshot', vaultCopy, requestTags({ [TagKeys.SOURCE_ACCOUNT]: LIVE })),
-      control: r('the vault copies with its owner tag', vaultRole, 'rds:CopyDBSnapshot', vaultCopy, requestTags(vaultCopyTags)),
+      request: r('the vault copies without its owner tag', vaultRole, 'rds:CopyDBSnapshot', vaultCopy, requestTagContext({ [TagKeys.SOURCE_ACCOUNT]: LIVE })),
+      control: r('the vault copies with its owner tag', vaultRole, 'rds:CopyDBSnapshot', vaultCopy, requestTagContext(vaultCopyTags)),
     },
     {
       request: r('the vault uses the vault key itself, not through RDS', vaultRole, 'kms:CreateGrant', vaultKey, { 'kms:GrantIsForAWSResource': 'true' }),
@@ -257,17 +255,17 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
       control: r('the vault has RDS decrypt with its source\'s shipping key', vaultRole, 'kms:Decrypt', shippingKey, vaultVia),
     },
     {
-      request: r('the vault tags its new copy with a key that is not its own', vaultRole, 'rds:AddTagsToResource', vaultCopy, requestTags({ ...vaultCopyTags, team: 'x' })),
-      control: r('the vault tags its new copy on creation', vaultRole, 'rds:AddTagsToResource', vaultCopy, requestTags(vaultCopyTags)),
+      request: r('the vault tags its new copy with a key that is not its own', vaultRole, 'rds:AddTagsToResource', vaultCopy, requestTagContext({ ...vaultCopyTags, team: 'x' })),
+      control: r('the vault tags its new copy on creation', vaultRole, 'rds:AddTagsToResource', vaultCopy, requestTagContext(vaultCopyTags)),
     },
     {
       request: r('the vault records a snapshot that no owner tag marks as completed', vaultRole, 'rds:AddTagsToResource', vaultSnapshot('vault-imported'),
-        requestTags({ [TagKeys.COMPLETED]: 'now' })),
-      control: r('the vault records its copy completed', vaultRole, 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...requestTags({ [TagKeys.COMPLETED]: 'now' }) }),
+        requestTagContext({ [TagKeys.COMPLETED]: 'now' })),
+      control: r('the vault records its copy completed', vaultRole, 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...requestTagContext({ [TagKeys.COMPLETED]: 'now' }) }),
     },
     {
-      request: r('the vault copies a cluster snapshot without its owner tag', vaultRole, 'rds:CopyDBClusterSnapshot', vaultClusterCopy, requestTags({ [TagKeys.SOURCE_ACCOUNT]: LIVE })),
-      control: r('the vault copies a cluster snapshot with its owner tag', vaultRole, 'rds:CopyDBClusterSnapshot', vaultClusterCopy, requestTags(vaultCopyTags)),
+      request: r('the vault copies a cluster snapshot without its owner tag', vaultRole, 'rds:CopyDBClusterSnapshot', vaultClusterCopy, requestTagContext({ [TagKeys.SOURCE_ACCOUNT]: LIVE })),
+      control: r('the vault copies a cluster snapshot with its owner tag', vaultRole, 'rds:CopyDBClusterSnapshot', vaultClusterCopy, requestTagContext(vaultCopyTags)),
     },
     {
       request: r('a Failsafe administrator takes a grant on the shipping key that is not for an AWS resource', adminOf(FAILSAFE), 'kms:CreateGrant', shippingKey,
@@ -286,7 +284,7 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
     ...underScp('deletes a vault copy', 'rds:DeleteDBSnapshot', vaultCopy, vaultOwned),
     ...underScp('deletes a vault cluster copy', 'rds:DeleteDBClusterSnapshot', vaultClusterCopy, vaultOwned),
     ...underScp('shares a vault copy', 'rds:ModifyDBSnapshotAttribute', vaultCopy, vaultOwned),
-    ...underScp('re-tags a vault copy', 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...requestTags({ [TagKeys.OWNER]: 'someone' }) }),
+    ...underScp('re-tags a vault copy', 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...requestTagContext({ [TagKeys.OWNER]: 'someone' }) }),
     ...underScp('removes a vault copy\'s tags', 'rds:RemoveTagsFromResource', vaultCopy, { ...vaultOwned, 'aws:TagKeys': [TagKeys.OWNER] }),
     ...underScp('disables the vault key', 'kms:DisableKey', vaultKey),
     ...underScp('schedules the deletion of the vault key', 'kms:ScheduleKeyDeletion', vaultKey),

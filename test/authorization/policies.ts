@@ -3,7 +3,7 @@
  * identity policies to their role, key, topic and queue policies, function
  * permissions and role trust policies to their resource.
  */
-import { Deployment } from './cloudformation';
+import { arnOfRef, Deployment } from './cloudformation';
 
 export interface Policy {
   readonly kind: 'identity' | 'resource' | 'scp';
@@ -29,11 +29,6 @@ function permissionStatement(id: string, p: any): any {
 
 export function policiesOf(d: Deployment): Policy[] {
   const out: Policy[] = [];
-  const arnOfRef = (ref: string): string => {
-    const found = Object.values(d.physical).find((p) => p.ref === ref || p.arn === ref);
-    if (!found?.arn) throw new Error(`no resource has the physical id ${ref}`);
-    return found.arn;
-  };
   const add = (kind: Policy['kind'], attachedTo: string, name: string, document: any) => {
     out.push({ kind, attachedTo, name, statements: [document.Statement].flat(), fromConstructs: true });
   };
@@ -42,7 +37,7 @@ export function policiesOf(d: Deployment): Policy[] {
     const p = r.Properties ?? {};
     switch (r.Type) {
       case 'AWS::IAM::Policy':
-        for (const role of p.Roles ?? []) add('identity', arnOfRef(role), id, p.PolicyDocument);
+        for (const role of p.Roles ?? []) add('identity', arnOfRef(d, role), id, p.PolicyDocument);
         break;
       case 'AWS::IAM::Role':
         if (p.ManagedPolicyArns?.length) throw new Error(`${id} has managed policies, which are not modelled`);
@@ -51,9 +46,9 @@ export function policiesOf(d: Deployment): Policy[] {
         break;
       case 'AWS::KMS::Key': add('resource', d.physical[id].arn!, id, p.KeyPolicy); break;
       case 'AWS::SNS::TopicPolicy': for (const t of p.Topics) add('resource', t, id, p.PolicyDocument); break;
-      case 'AWS::SQS::QueuePolicy': for (const q of p.Queues) add('resource', arnOfRef(q), id, p.PolicyDocument); break;
+      case 'AWS::SQS::QueuePolicy': for (const q of p.Queues) add('resource', arnOfRef(d, q), id, p.PolicyDocument); break;
       case 'AWS::Lambda::Permission': {
-        const fn = arnOfRef(p.FunctionName);
+        const fn = arnOfRef(d, p.FunctionName);
         permissions.set(fn, [...permissions.get(fn) ?? [], { ...permissionStatement(id, p), Resource: fn }]);
         break;
       }

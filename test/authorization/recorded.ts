@@ -47,12 +47,15 @@ export interface CallBindings {
 const tagContext = (prefix: string, tags: Record<string, string> | undefined) =>
   Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [`${prefix}/${k}`, v]));
 
-/** The request tags of a create call, as aws:RequestTag/* and aws:TagKeys. */
-function requestTags(params: any): Record<string, string | string[]> {
-  const tags: Array<{ key: string; value: string }> = params.tags ?? [];
-  if (tags.length === 0) return {};
-  return { ...tagContext('aws:RequestTag', Object.fromEntries(tags.map((t) => [t.key, t.value]))), 'aws:TagKeys': tags.map((t) => t.key) };
+/** Tags a request sets, as aws:RequestTag/* and aws:TagKeys. */
+export function requestTagContext(tags: Record<string, string>): Record<string, string | string[]> {
+  if (Object.keys(tags).length === 0) return {};
+  return { ...tagContext('aws:RequestTag', tags), 'aws:TagKeys': Object.keys(tags) };
 }
+
+/** The request tags of a recorded call. */
+const requestTags = (params: { tags?: Array<{ key: string; value: string }> }) =>
+  requestTagContext(Object.fromEntries((params.tags ?? []).map((t) => [t.key, t.value])));
 
 const resourceTags = (s: SnapshotFacts | undefined) => tagContext('aws:ResourceTag', s?.tags);
 

@@ -7,17 +7,11 @@
  * from the deployed templates, so that each resource the constructs wire up
  * is exercised.
  */
-import { Deployment } from './cloudformation';
+import { arnOfRef, Deployment } from './cloudformation';
 import { AuthzRequest } from './evaluate';
 
 /** The role that deploys the stacks of an account (CloudFormation's execution role): an administrator. */
 export const deployerOf = (account: string) => `arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}`;
-
-const arnOfRef = (d: Deployment, ref: string): string => {
-  const found = Object.values(d.physical).find((p) => p.ref === ref || p.arn === ref);
-  if (!found?.arn) throw new Error(`no resource has the physical id ${ref}`);
-  return found.arn;
-};
 
 function lambdaRequests(d: Deployment, fn: any): AuthzRequest[] {
   const role = fn.Role;
