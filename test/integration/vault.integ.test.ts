@@ -134,6 +134,9 @@ describe('bundled vault against the emulator', () => {
     // Times are set through the shipped names, not the wall clock.
     const today = new Date();
     today.setUTCHours(3, 0, 0, 0);
+    // Before 04:00 UTC, today's 03:00 is not yet an hour old (or still to come, and
+    // refused as dated in the future): the newest recovery point is then yesterday's.
+    if (today.getTime() > Date.now() - 3_600_000) today.setTime(today.getTime() - DAY);
     const times = Array.from({ length: 35 }, (_, d) => new Date(today.getTime() - (34 - d) * DAY));
     const config = vaultConfig(failsafe, live, { retentionMs: 31 * DAY, minimumCopies: 3 });
     const days = [];
