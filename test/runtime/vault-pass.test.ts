@@ -6,7 +6,7 @@ import {
   DescribeDBSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { mockClient } from 'aws-sdk-client-mock';
+import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { DAY, LIVE, NOW, REGION } from './fixtures';
 import { parseVaultConfig, VaultConfig } from '../../src/runtime/config';
 import { parseShippedName } from '../../src/runtime/naming';
@@ -239,20 +239,25 @@ function sweepDeps(write: (line: string) => void = () => undefined): VaultDeps {
   };
 }
 
+/** A sweep's RDS that holds nothing, has no cluster snapshots, shares in each region what `sharedIn` gives, and copies. */
+function mockSharedByRegion(rdsMock: AwsClientStub<RDSClient>, sharedIn: (region: string) => object[]): void {
+  rdsMock.reset();
+  rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+  rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [] });
+  rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared', IncludeShared: true })
+    .callsFake(async (_input, getClient) => ({ DBSnapshots: sharedIn(await getClient().config.region()) }));
+  rdsMock.on(CopyDBSnapshotCommand).resolves({});
+}
+
 describe('runVaultPass sweep across regions', () => {
   const rdsMock = mockClient(RDSClient);
   afterAll(() => rdsMock.restore());
 
   test('lists what each source region shares, with a client in that region, and copies from both', async () => {
-    rdsMock.reset();
-    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
     const shared = (region: string, name: string) => sharedMeta(`arn:aws:rds:${region}:${LIVE}:snapshot:${name}`);
-    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [] });
-    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared', IncludeShared: true }).callsFake(async (_input, getClient) => {
-      const region = await getClient().config.region();
-      return { DBSnapshots: [region === 'eu-central-1' ? shared(region, 'failsafe-users-20261120-110000') : shared(region, 'failsafe-orders-20261120-110000')] };
-    });
-    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    mockSharedByRegion(rdsMock, (region) => [
+      region === 'eu-central-1' ? shared(region, 'failsafe-users-20261120-110000') : shared(region, 'failsafe-orders-20261120-110000'),
+    ]);
     const twoRegions = { ...config, sources: [{ topicArn: TOPIC }, { topicArn: `arn:aws:sns:eu-central-1:${LIVE}:rds-failsafe-shipper` }] };
     const out = await runVaultPass(sweepDeps(), twoRegions);
     expect(out.copiesStarted).toBe(2);
@@ -269,16 +274,9 @@ describe('runVaultPass sweep: sources are (account, Region) pairs, as IAM grants
 
   test('a source account\'s share in the Region of another source is not copied, and is named with its Region', async () => {
     const OTHER = '333333333333';
-    rdsMock.reset();
-    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
-    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [] });
     const shared = (region: string, account: string) => sharedMeta(`arn:aws:rds:${region}:${account}:snapshot:failsafe-orders-20261120-110000`);
     // LIVE is a source in eu-west-1 and OTHER in eu-central-1; each also shares in the other's Region.
-    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared', IncludeShared: true }).callsFake(async (_input, getClient) => {
-      const region = await getClient().config.region();
-      return { DBSnapshots: [shared(region, LIVE), shared(region, OTHER)] };
-    });
-    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    mockSharedByRegion(rdsMock, (region) => [shared(region, LIVE), shared(region, OTHER)]);
     const lines: any[] = [];
     const crossed = {
       ...config,
