@@ -12,7 +12,7 @@ import { describeError, Logger } from './log';
 import { parseSnapshotArn } from './schema';
 import { DbSnapshot } from './shipper-plan';
 import { listDbClusterSnapshots, listDbSnapshots, toClusterSnapshot, toSnapshot } from './snapshots';
-import { isSourcePair, sourcePairsOf } from './source-pairs';
+import { isSourcePair, SourcePair, sourcePairsOf } from './source-pairs';
 import { parseShippedName, ShippedSnapshot } from './vault-plan';
 import { Claim, CLOCK_SKEW_MS, verifyShared } from './verification';
 
@@ -56,8 +56,8 @@ export class RefusalLog {
 }
 
 /** Lists what each source region shares with the vault; a region that cannot be listed is logged and counted. */
-async function listSharedByRegion(rdsIn: (region: string) => RDSClient, vaultRegion: string, config: VaultConfig, log: Logger) {
-  const regions = [...new Set(sourcePairsOf(config.sources.map((s) => s.topicArn)).map((p) => p.region))].sort();
+async function listSharedByRegion(rdsIn: (region: string) => RDSClient, vaultRegion: string, pairs: readonly SourcePair[], log: Logger) {
+  const regions = [...new Set(pairs.map((p) => p.region))].sort();
   const listRegion = async (region: string) => [
     ...await listDbSnapshots(rdsIn(region), 'shared'),
     // Shared cluster snapshots can be copied only in their own region: only the vault's region is listed.
@@ -94,8 +94,8 @@ export function claimOfName(s: DbSnapshot): ShippedSnapshot | undefined {
 export async function takeInShared(
   rdsIn: (region: string) => RDSClient, vaultRegion: string, config: VaultConfig, log: Logger, now: Date,
 ): Promise<Intake> {
-  const { shared, failedRegions } = await listSharedByRegion(rdsIn, vaultRegion, config, log);
   const pairs = sourcePairsOf(config.sources.map((s) => s.topicArn));
+  const { shared, failedRegions } = await listSharedByRegion(rdsIn, vaultRegion, pairs, log);
   const refusals = new RefusalLog(log);
   const unlisted: Record<string, number> = {};
   const shipped: ShippedSnapshot[] = [];
