@@ -481,6 +481,58 @@ def shared_snapshot_by_identifier() -> None:
     rds_models.RDSBackend.describe_db_cluster_snapshots = describe_db_cluster_snapshots  # type: ignore[method-assign]
 
 
+# The RDS API Reference, CopyDBSnapshot, KmsKeyId: "If you copy an encrypted
+# snapshot to a different Amazon Web Services Region, then you must specify an
+# Amazon Web Services KMS key identifier for the destination Amazon Web Services
+# Region" (CopyDBClusterSnapshot: the same). RDS answers InvalidParameterValue,
+# "Must specify new KMS key for cross region encrypted snapshot copy." DBSnapshot,
+# SourceRegion: "The Amazon Web Services Region that the DB snapshot was created
+# in or copied from"; SourceDBSnapshotIdentifier; DBClusterSnapshot,
+# SourceDBClusterSnapshotArn. moto already finds an ARN's snapshot in the ARN's
+# Region (RDSBackend.get_snapshot), refuses a KMS key ARN of another Region
+# (KMSKeyNotAccessibleFault, RDSBackend._validate_kms_key) and stores the copy in
+# the Region called: the patch adds only what it lacks.
+CROSS_REGION_KEY_MESSAGE = "Must specify new KMS key for cross region encrypted snapshot copy."
+
+
+def cross_region_copy_rules() -> None:
+    """RDS refuses to copy an encrypted snapshot into another Region without a
+    KmsKeyId of that Region, and records where a copy came from. moto copies it
+    under the source Region's key, which no restore in the destination could
+    use, and leaves SourceRegion out."""
+    copy = rds_models.RDSBackend.copy_db_snapshot
+    copy_cluster = rds_models.RDSBackend.copy_db_cluster_snapshot
+
+    def other_region(self, identifier):  # type: ignore[no-untyped-def]
+        if identifier.startswith("arn:"):
+            region = split_arn(identifier)[0]
+            if region != self.region_name:
+                return region
+        return None
+
+    def copy_db_snapshot(self, source_db_snapshot_identifier, target_db_snapshot_identifier, kms_key_id=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        region = other_region(self, source_db_snapshot_identifier)
+        if region and not kms_key_id and self.get_db_snapshot(source_db_snapshot_identifier).encrypted:
+            raise RDSClientError("InvalidParameterValue", CROSS_REGION_KEY_MESSAGE)
+        out = copy(self, source_db_snapshot_identifier, target_db_snapshot_identifier, kms_key_id, *args, **kwargs)
+        if region:
+            out.source_region = region
+            out.source_db_snapshot_identifier = source_db_snapshot_identifier
+        return out
+
+    def copy_db_cluster_snapshot(self, source_db_cluster_snapshot_identifier, target_db_cluster_snapshot_identifier, kms_key_id=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        region = other_region(self, source_db_cluster_snapshot_identifier)
+        if region and not kms_key_id and self.get_db_cluster_snapshot(source_db_cluster_snapshot_identifier).encrypted:
+            raise RDSClientError("InvalidParameterValue", CROSS_REGION_KEY_MESSAGE)
+        out = copy_cluster(self, source_db_cluster_snapshot_identifier, target_db_cluster_snapshot_identifier, kms_key_id, *args, **kwargs)
+        if region:
+            out.source_db_cluster_snapshot_arn = source_db_cluster_snapshot_identifier
+        return out
+
+    rds_models.RDSBackend.copy_db_snapshot = copy_db_snapshot  # type: ignore[method-assign]
+    rds_models.RDSBackend.copy_db_cluster_snapshot = copy_db_cluster_snapshot  # type: ignore[method-assign]
+
+
 PATCHES = {
     "cross-account-snapshot-by-arn": cross_account_snapshot_by_arn,
     "creating-phase": creating_phase,
@@ -493,6 +545,7 @@ PATCHES = {
     "automated-snapshots-on-demand": automated_snapshots_on_demand,
     "unique-resource-ids": unique_resource_ids,
     "shared-snapshot-by-identifier": shared_snapshot_by_identifier,
+    "cross-region-copy-rules": cross_region_copy_rules,
 }
 
 

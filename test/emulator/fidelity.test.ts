@@ -492,3 +492,65 @@ describe('patch shared-snapshot-by-identifier', () => {
     });
   });
 });
+
+describe('patch cross-region-copy-rules', () => {
+  const HOME = 'eu-west-1';
+  const DR = 'eu-central-1';
+
+  /** An encrypted DB instance and an encrypted Aurora cluster in the home Region, a key in the DR Region, and RDS there. */
+  async function twoRegions(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE, 'rds-failsafe-shipper', HOME);
+    await live.createDatabase('orders', 'cmk');
+    await live.createCluster('ledger', 'cmk');
+    const [automated] = await live.automatedSnapshots();
+    const [automatedCluster] = await live.automatedClusterSnapshots();
+    const cfg = await emulator.clientConfig(LIVE, DR);
+    const drKeyArn = (await new KMSClient(cfg).send(new CreateKeyCommand({ Description: 'shipping key in the DR Region' }))).KeyMetadata!.Arn!;
+    const dr = new RDSClient(cfg);
+    const copy = (kmsKeyId?: string) => dr.send(new CopyDBSnapshotCommand({
+      SourceDBSnapshotIdentifier: automated.DBSnapshotArn, TargetDBSnapshotIdentifier: 'dr-copy', KmsKeyId: kmsKeyId,
+    }));
+    const copyCluster = (kmsKeyId?: string) => dr.send(new CopyDBClusterSnapshotCommand({
+      SourceDBClusterSnapshotIdentifier: automatedCluster.DBClusterSnapshotArn, TargetDBClusterSnapshotIdentifier: 'dr-cluster-copy', KmsKeyId: kmsKeyId,
+    }));
+    return { live, dr, drKeyArn, automated, automatedCluster, copy, copyCluster };
+  }
+
+  test('on: a copy called in the DR Region takes the source by its ARN in the home Region, lands in the DR Region under its key, and says where it came from', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { drKeyArn, automated, automatedCluster, copy, copyCluster } = await twoRegions(emulator);
+      expect(automated.DBSnapshotArn).toMatch(/^arn:aws:rds:eu-west-1:/);
+      expect((await copy(drKeyArn)).DBSnapshot).toMatchObject({
+        DBSnapshotArn: `arn:aws:rds:${DR}:${LIVE}:snapshot:dr-copy`, KmsKeyId: drKeyArn, SourceRegion: HOME, SourceDBSnapshotIdentifier: automated.DBSnapshotArn,
+      });
+      expect((await copyCluster(drKeyArn)).DBClusterSnapshot).toMatchObject({
+        DBClusterSnapshotArn: `arn:aws:rds:${DR}:${LIVE}:cluster-snapshot:dr-cluster-copy`, KmsKeyId: drKeyArn, SourceDBClusterSnapshotArn: automatedCluster.DBClusterSnapshotArn,
+      });
+    });
+  });
+
+  test('on: an encrypted snapshot is not copied into another Region without a key of that Region (InvalidParameterValue), nor under a key of the home Region (KMSKeyNotAccessibleFault)', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { live, copy, copyCluster } = await twoRegions(emulator);
+      await expect(copy()).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringMatching(/Must specify new KMS key for cross region/) });
+      await expect(copyCluster()).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringMatching(/Must specify new KMS key for cross region/) });
+      await expect(copy(live.shippingKeyArn)).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
+      await expect(copyCluster(live.shippingKeyArn)).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
+    });
+  });
+
+  test('off (the gap): moto copies an encrypted snapshot into another Region under the home Region\'s key, and does not say where a copy came from', async () => {
+    await withEmulator({ patchesOff: ['cross-region-copy-rules'] }, async (emulator) => {
+      const { live, dr, drKeyArn, automated, copy, copyCluster } = await twoRegions(emulator);
+      // moto itself refuses a key of another Region: the patch does not have to.
+      await expect(copy(live.shippingKeyArn)).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
+      expect((await copy()).DBSnapshot!.KmsKeyId).toBe(live.sourceKeyArn);
+      expect((await copyCluster()).DBClusterSnapshot!.KmsKeyId).toBe(live.sourceKeyArn);
+      const withKey = await dr.send(new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: automated.DBSnapshotArn, TargetDBSnapshotIdentifier: 'dr-copy-2', KmsKeyId: drKeyArn,
+      }));
+      expect(withKey.DBSnapshot).toMatchObject({ DBSnapshotArn: `arn:aws:rds:${DR}:${LIVE}:snapshot:dr-copy-2`, KmsKeyId: drKeyArn });
+      expect(withKey.DBSnapshot!.SourceRegion).toBeUndefined();
+    });
+  });
+});
