@@ -476,9 +476,10 @@ export class RdsSnapshotVault extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Oldest recovery point per source (hours)',
-        left: sources.map((s) => new cloudwatch.MathExpression({
-          expression: 'age / 3600',
-          usingMetrics: { age: this.metricOldestRecoveryPointAge(s.account, s.region) },
+        // Each source's expression names its metric apart: one graph may not use one id for two metrics.
+        left: sources.map((s, i) => new cloudwatch.MathExpression({
+          expression: `age${i} / 3600`,
+          usingMetrics: { [`age${i}`]: this.metricOldestRecoveryPointAge(s.account, s.region) },
           label: `${s.account} ${s.region}`,
           period: Duration.hours(1),
         })),

@@ -214,7 +214,7 @@ describe('vault alarms', () => {
 
   test('one recovery-point alarm per source, so a silent source breaches on its own', () => {
     const second = `arn:aws:sns:us-east-1:${OTHER}:rds-failsafe-shipper`;
-    const { template, construct } = vault({ sources: [{ topicArn: TOPIC }, { topicArn: second }] });
+    const { template, construct } = vault({ sources: [{ topicArn: TOPIC }, { topicArn: second }], dashboard: true });
     const alarms = alarmOn(template, 'OldestRecoveryPointAge').map(dimensionsOf);
     expect(alarms).toEqual(expect.arrayContaining([
       { service: construct.ownerId, SourceAccount: LIVE, SourceRegion: 'eu-west-1' },
