@@ -106,6 +106,11 @@ export class CopyStarter {
 
   public async start(r: CopyRequest): Promise<'started' | 'exists' | 'refused' | 'deferred'> {
     if (this.stopped.has(r.kind)) return 'deferred';
+    // A source in another Region is named by its ARN; the copy is made in the
+    // client's Region (RDS API Reference, CopyDBSnapshot). The SDK signs the
+    // request in the source's Region (PreSignedUrl) from that ARN by itself
+    // (@aws-sdk/middleware-sdk-rds), and RDS reads it in the AWS GovCloud (US)
+    // Regions only; the SDK takes no SourceRegion.
     try {
       if (r.kind === 'cluster') {
         await this.rds.send(new CopyDBClusterSnapshotCommand({

@@ -4,7 +4,9 @@
  * imports no AWS SDK: the constructs load it at synth time, where the SDK is
  * not a dependency.
  */
+import { REGION } from './naming';
 import { ShipperPlanConfig } from './shipper-plan';
+import { SourceTopic } from './source-pairs';
 import { VaultPlanConfig } from './vault-plan';
 
 /** Retention below a day is refused at synth, and again when a handler reads its configuration. */
@@ -30,6 +32,13 @@ export interface ShipperConfig extends ShipperPlanConfig {
   readonly vaultAccount: string;
   readonly shippingKeyArn: string;
   readonly topicArn: string;
+  /**
+   * The Region of the databases, when it is not the function's: the shipper
+   * reads them and their automated snapshots there, and copies the snapshots
+   * across Regions into its own.
+   * @default - the function's Region
+   */
+  readonly sourceRegion?: string;
   /**
    * A selected database whose newest shipped recovery point is older than
    * this, or that has none, counts as behind (the DatabasesBehind metric).
@@ -61,6 +70,7 @@ export function parseShipperConfig(raw: string | undefined): ShipperConfig {
   if (typeof c.vaultAccount !== 'string' || !/^\d{12}$/.test(c.vaultAccount)) fail('vaultAccount must be a 12-digit account id');
   if (typeof c.shippingKeyArn !== 'string' || !c.shippingKeyArn.startsWith('arn:')) fail('shippingKeyArn must be an ARN');
   if (typeof c.topicArn !== 'string' || !c.topicArn.startsWith('arn:')) fail('topicArn must be an ARN');
+  if (c.sourceRegion !== undefined && !(typeof c.sourceRegion === 'string' && REGION.test(c.sourceRegion))) fail('sourceRegion must be a Region name');
   if (!isWholeNumberAtLeast(c.retentionMs, 1)) fail('retentionMs must be a whole number of at least 1');
   checkBudget(c, fail);
   if (c.retentionMs < MIN_RETENTION_MS) fail('retentionMs must be at least one day');
@@ -78,9 +88,8 @@ export function parseShipperConfig(raw: string | undefined): ShipperConfig {
 export const VAULT_CONFIG_VERSION = 1;
 const TOPIC_ARN = /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/;
 
-export interface VaultSource {
-  readonly topicArn: string;
-}
+/** A source topic, and the Regions of the databases shipped on it (source-pairs.ts). */
+export type VaultSource = SourceTopic;
 
 export interface VaultConfig extends VaultPlanConfig {
   readonly version: typeof VAULT_CONFIG_VERSION;
@@ -117,6 +126,10 @@ export function parseVaultConfig(raw: string | undefined): VaultConfig {
   if (!Array.isArray(c.sources) || c.sources.length === 0) fail('sources must be a non-empty list');
   for (const s of c.sources) {
     if (typeof s?.topicArn !== 'string' || !TOPIC_ARN.test(s.topicArn)) fail(`source topic ${JSON.stringify(s?.topicArn)} is not an SNS topic ARN`);
+    const regions = s.databaseRegions;
+    if (regions !== undefined && !(Array.isArray(regions) && regions.length > 0 && regions.every((r: unknown) => typeof r === 'string' && REGION.test(r)))) {
+      fail(`databaseRegions of source ${s.topicArn} must be a non-empty list of Region names`);
+    }
   }
   if (!Array.isArray(c.sourceAccounts) || !c.sourceAccounts.every((a: unknown) => typeof a === 'string' && /^\d{12}$/.test(a))) fail('sourceAccounts must be 12-digit account ids');
   for (const n of ['retentionMs', 'minimumCopies']) {

@@ -18,10 +18,18 @@ export interface EventFocus {
 }
 
 /**
+ * The events that say a DB snapshot copy has finished: RDS-EVENT-0197 for a
+ * copy within a Region, RDS-EVENT-0060 for a copy across Regions (RDS User
+ * Guide, "Amazon RDS event categories and event messages"). RDS has none for
+ * DB cluster snapshot copies.
+ */
+export const COPY_FINISHED_EVENTS: readonly string[] = ['RDS-EVENT-0197', 'RDS-EVENT-0060'];
+
+/**
  * The shipper's events: a new automated snapshot of a DB instance
  * (RDS-EVENT-0091) or of a DB cluster (RDS-EVENT-0169), and a finished copy
- * of the shipper's (RDS-EVENT-0197; RDS has no such event for cluster copies).
- * Undefined for anything else, which then wakes a full sweep.
+ * of the shipper's (COPY_FINISHED_EVENTS). Undefined for anything else, which
+ * then wakes a full sweep.
  */
 export function shipperFocusOf(event: unknown): EventFocus | undefined {
   const e = event as { source?: unknown; detail?: { EventID?: unknown; SourceIdentifier?: unknown } } | undefined;
@@ -32,7 +40,9 @@ export function shipperFocusOf(event: unknown): EventFocus | undefined {
   switch (eventId) {
     case 'RDS-EVENT-0091': return focus('instance', parseAutomatedName(snapshot));
     case 'RDS-EVENT-0169': return focus('cluster', parseAutomatedName(snapshot));
-    case 'RDS-EVENT-0197': return focus('instance', parseShippedName(snapshot)?.database);
+    case 'RDS-EVENT-0197':
+    case 'RDS-EVENT-0060':
+      return focus('instance', parseShippedName(snapshot)?.database);
     default: return undefined;
   }
 }

@@ -26,9 +26,13 @@ export function manifestDue(now: Date, windowMs: number): boolean {
   return now.getTime() % DAY_MS < windowMs;
 }
 
-/** The manifest of the selected databases, in as many parts as SNS's message size needs. */
+/**
+ * The manifest of the selected databases, in as many parts as SNS's message
+ * size needs. `source` is the topic's account and Region; `databaseRegion`,
+ * the databases' Region when the shipper copies them out of it.
+ */
 export function buildManifest(
-  source: { readonly account: string; readonly region: string },
+  source: { readonly account: string; readonly region: string; readonly databaseRegion?: string },
   now: Date,
   selected: ReadonlyArray<{ readonly kind: DbKind; readonly identifier: string }>,
   newestShipped: ReadonlyMap<string, Date>,
@@ -42,6 +46,7 @@ export function buildManifest(
     version: MANIFEST_VERSION,
     sourceAccount: source.account,
     sourceRegion: source.region,
+    ...(source.databaseRegion !== undefined && source.databaseRegion !== source.region ? { sourceDatabaseRegion: source.databaseRegion } : {}),
     publishedAt: now.toISOString(),
     part: i,
     parts: n,
@@ -54,7 +59,10 @@ export function buildManifest(
   return chunks.map((c, i) => part(c, i + 1, chunks.length));
 }
 
-/** What the vault finds of one manifest part: how many databases it lists, and which are missing or too old in the vault. */
+/**
+ * What the vault finds of one manifest part: how many databases it lists, and
+ * which are missing or too old in the vault. `region` is the databases' Region.
+ */
 export interface ManifestVerdict {
   readonly account: string;
   readonly region: string;
@@ -62,13 +70,17 @@ export interface ManifestVerdict {
   readonly behind: Behind;
 }
 
+/** The Region of the databases a manifest lists. */
+export const databaseRegionOf = (m: ManifestMessage): string => m.sourceDatabaseRegion ?? m.sourceRegion;
+
 /**
  * Judges a manifest part against the vault's recovery points: a listed
- * database is behind when the vault holds no copy of it from that source, or
- * only copies older than `maxAgeMs`.
+ * database is behind when the vault holds no copy of it from that account and
+ * its Region, or only copies older than `maxAgeMs`.
  */
 export function manifestVerdict(m: ManifestMessage, points: readonly RecoveryPoint[], now: Date, maxAgeMs: number): ManifestVerdict {
-  const newest = new Map(points.filter((p) => p.account === m.sourceAccount && p.region === m.sourceRegion).map((p) => [p.database, p.time]));
+  const region = databaseRegionOf(m);
+  const newest = new Map(points.filter((p) => p.account === m.sourceAccount && p.region === region).map((p) => [p.database, p.time]));
   const listed = [...new Set(m.databases.map((d) => d.identifier.toLowerCase()))];
-  return { account: m.sourceAccount, region: m.sourceRegion, listed: listed.length, behind: databasesBehind(listed, newest, now, maxAgeMs) };
+  return { account: m.sourceAccount, region, listed: listed.length, behind: databasesBehind(listed, newest, now, maxAgeMs) };
 }

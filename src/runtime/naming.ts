@@ -19,6 +19,35 @@ export const SHIPPER_SNAPSHOT_PREFIX = 'failsafe-';
  */
 export const MAX_CLUSTER_IDENTIFIER_LENGTH = 63 - SHIPPER_SNAPSHOT_PREFIX.length - '-yyyymmdd-hhmmss'.length;
 
+/** A Region name, for example `eu-west-1` or `us-gov-west-1`. */
+export const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
+
+/** The compass words of Region names, as Region codes abbreviate them. */
+const COMPASS: Readonly<Record<string, string>> = {
+  north: 'n', south: 's', east: 'e', west: 'w', central: 'c', northeast: 'ne', northwest: 'nw', southeast: 'se', southwest: 'sw',
+};
+
+/**
+ * A Region's short code: `eu-west-1` is `euw1`, `ap-southeast-2` is `apse2`,
+ * `us-gov-west-1` is `usgovw1`. A shipper that copies across Regions ends its
+ * copies' names with its databases' Region's code, so that two shippers of
+ * databases of the same name in two Regions never make copies of the same
+ * name in the Region they ship into.
+ */
+export function regionCode(region: string): string {
+  if (!REGION.test(region)) throw new Error(`not a Region name: ${JSON.stringify(region)}`);
+  return region.split('-').map((part) => COMPASS[part] ?? part).join('');
+}
+
+/**
+ * The longest DB cluster identifier whose shipper copy name fits, for a
+ * shipper of databases in `homeRegion` that copies them across Regions:
+ * `failsafe-<cluster>-<yyyymmdd-hhmmss>-<code>` (see `regionCode`).
+ */
+export function maxClusterIdentifierLength(homeRegion?: string): number {
+  return MAX_CLUSTER_IDENTIFIER_LENGTH - (homeRegion === undefined ? 0 : 1 + regionCode(homeRegion).length);
+}
+
 const DB_IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$/;
 
 export function isValidDbIdentifier(id: string): boolean {
@@ -32,28 +61,43 @@ export function compactTimestamp(time: Date): string {
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
 }
 
-/** The identifier of the shipper's copy of a database's automated snapshot. */
-export function shippingCopyIdentifier(dbIdentifier: string, sourceSnapshotTime: Date): string {
+/**
+ * The identifier of the shipper's copy of a database's automated snapshot:
+ * `failsafe-<database>-<yyyymmdd-hhmmss>`, and for a copy across Regions, of
+ * a database in `homeRegion`, `failsafe-<database>-<yyyymmdd-hhmmss>-<code>`.
+ */
+export function shippingCopyIdentifier(dbIdentifier: string, sourceSnapshotTime: Date, homeRegion?: string): string {
   if (!isValidDbIdentifier(dbIdentifier)) {
     throw new Error(`not a valid RDS DB identifier: ${JSON.stringify(dbIdentifier)}`);
   }
-  return `${SHIPPER_SNAPSHOT_PREFIX}${dbIdentifier.toLowerCase()}-${compactTimestamp(sourceSnapshotTime)}`;
+  const region = homeRegion === undefined ? '' : `-${regionCode(homeRegion)}`;
+  return `${SHIPPER_SNAPSHOT_PREFIX}${dbIdentifier.toLowerCase()}-${compactTimestamp(sourceSnapshotTime)}${region}`;
 }
 
-const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6})$/;
+const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6})(?:-([a-z][a-z0-9]*\d))?$/;
+
+/** What a shipper copy's name says. */
+export interface ShippedName {
+  readonly database: string;
+  readonly time: Date;
+  /** The code of the database's Region (`regionCode`), in the name of a copy made across Regions only. */
+  readonly regionCode?: string;
+}
 
 /**
- * Reads database and time from a shipper copy's name
- * (`failsafe-<database>-<yyyymmdd>-<hhmmss>`), or undefined if it is not one.
+ * Reads database, time and, for a copy across Regions, the code of the
+ * database's Region from a shipper copy's name
+ * (`failsafe-<database>-<yyyymmdd>-<hhmmss>[-<code>]`), or undefined if it is
+ * not one.
  */
-export function parseShippedName(identifier: string): { database: string; time: Date } | undefined {
+export function parseShippedName(identifier: string): ShippedName | undefined {
   const m = SHIPPED_NAME.exec(identifier.toLowerCase());
   if (!m) return undefined;
-  const [, database, d, t] = m;
+  const [, database, d, t, code] = m;
   if (!isValidDbIdentifier(database)) return undefined;
   const time = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`);
   if (Number.isNaN(time.getTime()) || compactTimestamp(time) !== `${d}-${t}`) return undefined;
-  return { database, time };
+  return code === undefined ? { database, time } : { database, time, regionCode: code };
 }
 
 /**

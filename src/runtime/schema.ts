@@ -18,11 +18,14 @@
  * | engine                   | string                   | for example `postgres` |
  * | engineVersion            | string, optional         | for example `16.4` |
  * | sourceDatabaseResourceId | string, optional         | the database's immutable resource id (`DbiResourceId`, `DbClusterResourceId`); added in 1.x |
+ * | sourceDatabaseRegion     | string, optional         | the database's Region, when the shipper copied the snapshot out of it into `sourceRegion`; absent when it is `sourceRegion`; added in 1.x |
  * | snapshotCreateTime       | ISO 8601                 | creation time of the original automated snapshot: the recovery point |
  * | encrypted                | boolean                  | whether the shared copy is encrypted |
  * | kmsKeyArn                | string, optional         | the key of the shared copy |
  * | shippedAt                | ISO 8601                 | when the shipper announced it |
  */
+import { REGION } from './naming';
+
 export const MESSAGE_SCHEMA = 'cdk-rds-failsafe/snapshot-shipped';
 export const MESSAGE_VERSION = 1;
 /** Largest message body accepted, in bytes. A v1 message is well under 2 KiB. */
@@ -42,6 +45,8 @@ export interface SnapshotShippedMessage {
   readonly engine: string;
   readonly engineVersion?: string;
   readonly sourceDatabaseResourceId?: string;
+  /** The database's Region, when it is not `sourceRegion`: the shipper copied the snapshot across Regions. */
+  readonly sourceDatabaseRegion?: string;
   readonly snapshotCreateTime: string;
   readonly encrypted: boolean;
   readonly kmsKeyArn?: string;
@@ -65,7 +70,8 @@ export type RejectionCode =
   | 'unsupported-kind'
   | 'not-a-shipper-copy'
   | 'name-mismatch'
-  | 'future-time';
+  | 'future-time'
+  | 'undeclared-region';
 
 export interface Rejection {
   readonly ok: false;
@@ -82,7 +88,6 @@ function reject(code: RejectionCode, reason: string): Rejection {
 }
 
 const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const IDENT = /^[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
 const SNAPSHOT_ARN =
   /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):rds:([a-z0-9-]+):(\d{12}):(snapshot|cluster-snapshot):([a-zA-Z][a-zA-Z0-9-]{0,254})$/;
@@ -148,6 +153,9 @@ export function parseMessage(body: string): ParseResult {
   if (m.sourceDatabaseResourceId !== undefined && !(typeof m.sourceDatabaseResourceId === 'string' && /^[A-Za-z0-9-]{1,128}$/.test(m.sourceDatabaseResourceId))) {
     return reject('malformed', 'field "sourceDatabaseResourceId" must be a resource id');
   }
+  if (m.sourceDatabaseRegion !== undefined && !(typeof m.sourceDatabaseRegion === 'string' && REGION.test(m.sourceDatabaseRegion))) {
+    return reject('malformed', 'field "sourceDatabaseRegion" must be a region name');
+  }
   if (m.kmsKeyArn !== undefined && !(typeof m.kmsKeyArn === 'string' && /^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/.test(m.kmsKeyArn))) {
     return reject('malformed', 'field "kmsKeyArn" must be a KMS key ARN');
   }
@@ -179,7 +187,8 @@ export function serializeMessage(message: SnapshotShippedMessage): string {
  * | schema         | "cdk-rds-failsafe/manifest" | fixed |
  * | version        | 1                    | schema version |
  * | sourceAccount  | 12 digits            | the Live account |
- * | sourceRegion   | string               | its region |
+ * | sourceRegion   | string               | its region: the topic's |
+ * | sourceDatabaseRegion | string, optional | the Region of the databases listed, when the shipper copies them out of it into `sourceRegion`; absent when it is `sourceRegion`; added in 1.x |
  * | publishedAt    | ISO 8601             | when the shipper published it |
  * | part, parts    | whole numbers        | this part and how many: a long list is split to fit SNS's 256 KiB |
  * | databases      | list                 | `{ kind, identifier, newestRecoveryPoint? }` per selected database; no recovery point if never shipped |
@@ -201,6 +210,8 @@ export interface ManifestMessage {
   readonly version: typeof MANIFEST_VERSION;
   readonly sourceAccount: string;
   readonly sourceRegion: string;
+  /** The Region of the databases listed, when it is not `sourceRegion`. */
+  readonly sourceDatabaseRegion?: string;
   readonly publishedAt: string;
   readonly part: number;
   readonly parts: number;
@@ -241,6 +252,9 @@ export function parseManifest(body: string): { readonly ok: true; readonly manif
   for (const [field, valid, what] of checks) {
     if (!(field in m)) return reject('malformed', `missing field "${field}"`);
     if (!valid(m[field])) return reject('malformed', `field "${field}" must be ${what}`);
+  }
+  if (m.sourceDatabaseRegion !== undefined && !(typeof m.sourceDatabaseRegion === 'string' && REGION.test(m.sourceDatabaseRegion))) {
+    return reject('malformed', 'field "sourceDatabaseRegion" must be a region name');
   }
   for (const [i, d] of (m.databases as unknown[]).entries()) {
     const e = d as Record<string, unknown>;

@@ -6,22 +6,22 @@
  */
 import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { addOutcomes, baseCode, CopyStarter, REFUSED_IN_FLIGHT, deleteSnapshot, PassDeps, passOutcome, runIsolated, shareSnapshot } from './actions';
+import { addOutcomes, baseCode, CopyStarter, REFUSED_IN_FLIGHT, deleteSnapshot, passOutcome, runIsolated, shareSnapshot } from './actions';
 import { errorCode, parseArnAccount } from './aws';
 import { ShipperConfig } from './config';
-import { EventFocus } from './events';
+import { COPY_FINISHED_EVENTS, EventFocus } from './events';
 import { describeError, Logger } from './log';
 import { buildManifest, manifestDue } from './manifest';
 import { ShipperOutcome } from './metric-names';
 import { SHIPPER_SNAPSHOT_PREFIX } from './naming';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
 import { DbSnapshot, Finding, isOwnedBy, planShipper, ShipperAction, ShipperPlan, ShipperPlanConfig, sourceTimeOf } from './shipper-plan';
-import { gatherAccount, gatherDatabase } from './shipper-state';
+import { GatherDeps, gatherAccount, gatherDatabase } from './shipper-state';
 import { Behind, databasesBehind, DEFAULT_BEHIND_AFTER_MS } from './staleness';
 import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES } from './successors';
 import { TagKeys, toTagList } from './tags';
 
-export interface ShipperDeps extends PassDeps {
+export interface ShipperDeps extends GatherDeps {
   readonly sns: SNSClient;
 }
 
@@ -52,7 +52,7 @@ function logFinding(log: Logger, f: Finding): void {
   log.log(f.level, f.message, { event: 'finding', code: f.code, database: f.database, snapshot: f.snapshot, snapshotCorrelationId: f.snapshotCorrelationId });
 }
 
-function buildMessage(snapshot: DbSnapshot, now: Date): SnapshotShippedMessage {
+function buildMessage(snapshot: DbSnapshot, config: ShipperConfig, now: Date): SnapshotShippedMessage {
   const { account, region } = parseArnAccount(snapshot.arn);
   return {
     schema: MESSAGE_SCHEMA,
@@ -66,6 +66,7 @@ function buildMessage(snapshot: DbSnapshot, now: Date): SnapshotShippedMessage {
     engine: snapshot.engine,
     ...(snapshot.engineVersion ? { engineVersion: snapshot.engineVersion } : {}),
     ...(snapshot.resourceId ? { sourceDatabaseResourceId: snapshot.resourceId } : {}),
+    ...(config.sourceRegion !== undefined && config.sourceRegion !== region ? { sourceDatabaseRegion: config.sourceRegion } : {}),
     snapshotCreateTime: (sourceTimeOf(snapshot) ?? now).toISOString(),
     encrypted: snapshot.encrypted,
     ...(snapshot.kmsKeyId?.startsWith('arn:') ? { kmsKeyArn: snapshot.kmsKeyId } : {}),
@@ -171,7 +172,7 @@ export async function runShipperPass(
         await shareSnapshot(rds, s, config.vaultAccount);
         counts.shared += 1;
         actionLog.log('info', 'copy shared with the vault account', { event: 'shared', database: action.database, snapshot: s.identifier, vaultAccount: config.vaultAccount });
-        const message = buildMessage(s, deps.now());
+        const message = buildMessage(s, config, deps.now());
         const published = await sns.send(new PublishCommand({
           TopicArn: config.topicArn,
           Message: serializeMessage(message),
@@ -244,7 +245,7 @@ export async function runShipperPass(
     ...addFailure(passOutcome(plan.findings, run, counts.deferred), manifestParts < 0),
     shippedCopies: [...shipped.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([database, time]) => ({ database, time })),
   };
-  const finished = focus?.eventId === 'RDS-EVENT-0197'
+  const finished = focus && COPY_FINISHED_EVENTS.includes(focus.eventId)
     ? gathered.state.manualSnapshots.find((c) => c.identifier === focus.snapshot && c.status === 'available' && isOwnedBy(c, config.ownerId))
     : undefined;
   return finished ? (await handOnSlot(deps, config, finished)).reduce(addOutcomes, summary) : summary;
@@ -259,7 +260,7 @@ async function publishManifest(
   deps: ShipperDeps, config: ShipperConfig, selected: ShipperPlan['selectedDatabases'], shipped: ReadonlyMap<string, Date>,
 ): Promise<number> {
   const { account, region } = parseArnAccount(config.topicArn);
-  const parts = buildManifest({ account, region }, deps.now(), selected, shipped);
+  const parts = buildManifest({ account, region, databaseRegion: config.sourceRegion }, deps.now(), selected, shipped);
   try {
     for (const part of parts) {
       await deps.sns.send(new PublishCommand({

@@ -12,7 +12,7 @@
  *   database exists.
  */
 import { AccountQuotas, Budget, BudgetConfig, budgetOf, DbKind, kindOf, refusalMessage, refusalOf, take } from './budget';
-import { isValidDbIdentifier, MAX_CLUSTER_IDENTIFIER_LENGTH, shippingCopyIdentifier } from './naming';
+import { isValidDbIdentifier, maxClusterIdentifierLength, shippingCopyIdentifier } from './naming';
 import { byStaleness } from './staleness';
 import { planHandOn } from './successors';
 import { TagKeys, TagMap } from './tags';
@@ -34,6 +34,12 @@ export interface ShipperPlanConfig extends BudgetConfig {
   readonly selection: DatabaseSelection;
   /** How long shipped copies are kept, in milliseconds. */
   readonly retentionMs: number;
+  /**
+   * The Region of the databases, when the shipper copies their snapshots out
+   * of it into its own: the copies' names end with its code (naming.ts).
+   * @default - the shipper's own Region
+   */
+  readonly sourceRegion?: string;
 }
 
 /** A DB instance or a DB cluster: a database the shipper can ship. */
@@ -70,6 +76,12 @@ export interface DbSnapshot {
    * on every copy.
    */
   readonly resourceId?: string;
+  /**
+   * The Region RDS says the snapshot was copied from: a DB snapshot's
+   * `SourceRegion` ("created in or copied from"), the Region of a DB cluster
+   * snapshot's `SourceDBClusterSnapshotArn`. Absent where RDS reports none.
+   */
+  readonly originRegion?: string;
   /** When RDS took the original snapshot; a copy keeps it (DB snapshots only: `OriginalSnapshotCreateTime`). */
   readonly originalCreateTime?: Date;
 }
@@ -319,13 +331,14 @@ function selectDatabases(kind: DbKind, config: ShipperPlanConfig, state: Shipper
         });
       continue;
     }
-    if (kind === 'cluster' && instance.identifier.length > MAX_CLUSTER_IDENTIFIER_LENGTH) {
+    const maxLength = maxClusterIdentifierLength(config.sourceRegion);
+    if (kind === 'cluster' && instance.identifier.length > maxLength) {
       findings.push({
         level: 'error',
         code: 'cluster-name-too-long',
         database: instance.identifier,
         message: `cluster ${instance.identifier} has a name of ${instance.identifier.length} characters; the names of its snapshot copies would pass RDS's limit of 63 `
-          + `for cluster snapshots, so it is not shipped (at most ${MAX_CLUSTER_IDENTIFIER_LENGTH} characters)`,
+          + `for cluster snapshots, so it is not shipped (at most ${maxLength} characters)`,
       });
       continue;
     }
@@ -518,7 +531,7 @@ function copyCandidates(
       findings.push(unshareable);
       continue;
     }
-    const target = shippingCopyIdentifier(db.identifier, newest.createTime!);
+    const target = shippingCopyIdentifier(db.identifier, newest.createTime!, config.sourceRegion);
     const existing = manualByName.get(target);
     if (existing) {
       if (!isOwnedBy(existing, config.ownerId)) {

@@ -2,6 +2,11 @@
  * What the shipper reads before it plans. A sweep lists the whole account in
  * pages of 100. A pass woken by an RDS event about one database reads only
  * that database: a handful of calls, whatever the size of the account.
+ *
+ * A shipper that copies across Regions reads its databases, their automated
+ * snapshots and their option groups in their own Region (`databases`), and its
+ * copies and the manual snapshot quota in its own (`rds`), where the copies
+ * are made.
  */
 import {
   DBClusterNotFoundFault,
@@ -99,6 +104,15 @@ async function readOptionGroups(rds: RDSClient, snapshots: readonly DbSnapshot[]
   return out;
 }
 
+/** What gathering needs: the shipper's own RDS client, and one in its databases' Region when that is another. */
+export interface GatherDeps extends PassDeps {
+  /**
+   * RDS in the databases' Region, when the shipper copies across Regions.
+   * @default - `rds`
+   */
+  readonly databasesRds?: RDSClient;
+}
+
 /** The planner's state, and how long listing took. */
 export interface Gathered {
   readonly state: Omit<ShipperState, 'now'>;
@@ -109,18 +123,19 @@ export interface Gathered {
  * The whole account: every DB instance, their automated and manual snapshots,
  * and (when the selection can name one) the DB clusters and theirs.
  */
-export async function gatherAccount(deps: PassDeps, config: ShipperConfig): Promise<Gathered> {
+export async function gatherAccount(deps: GatherDeps, config: ShipperConfig): Promise<Gathered> {
   const { rds, log } = deps;
+  const databases = deps.databasesRds ?? rds;
   // DB clusters are read only when the selection can name one: a shipper of
   // instances makes no more calls than it did before clusters were supported.
   const withClusters = (config.selection.clusterIdentifiers?.length ?? 0) > 0 || config.selection.tag !== undefined;
   const none = Promise.resolve([] as never[]);
   const gathered = await gatherWithinBudget(deps, 'listing the account', Promise.all([
-    listInstances(rds),
-    listDbSnapshots(rds, 'automated'),
+    listInstances(databases),
+    listDbSnapshots(databases, 'automated'),
     listDbSnapshots(rds, 'manual'),
-    withClusters ? listClusters(rds) : none,
-    withClusters ? listDbClusterSnapshots(rds, 'automated') : none,
+    withClusters ? listClusters(databases) : none,
+    withClusters ? listDbClusterSnapshots(databases, 'automated') : none,
     withClusters ? listDbClusterSnapshots(rds, 'manual') : none,
     readAccountQuotas(rds, log),
   ]));
@@ -131,7 +146,7 @@ export async function gatherAccount(deps: PassDeps, config: ShipperConfig): Prom
       instances: [...instances, ...clusters],
       automatedSnapshots: [...automatedSnapshots, ...automatedClusterSnapshots],
       manualSnapshots: [...manualSnapshots, ...manualClusterSnapshots],
-      optionGroups: await readOptionGroups(rds, automatedSnapshots, log),
+      optionGroups: await readOptionGroups(databases, automatedSnapshots, log),
       quotas,
     },
   };
@@ -144,12 +159,13 @@ export async function gatherAccount(deps: PassDeps, config: ShipperConfig): Prom
  * group. The copies in flight of the whole account are unknown: RDS enforces
  * that limit.
  */
-export async function gatherDatabase(deps: PassDeps, focus: EventFocus): Promise<Gathered> {
+export async function gatherDatabase(deps: GatherDeps, focus: EventFocus): Promise<Gathered> {
   const { rds, log } = deps;
+  const databases = deps.databasesRds ?? rds;
   const list = focus.kind === 'cluster' ? listDbClusterSnapshots : listDbSnapshots;
   const gathered = await gatherWithinBudget(deps, `reading ${focus.database}`, Promise.all([
-    describeDatabase(rds, focus.kind, focus.database),
-    list(rds, 'automated', focus.database),
+    describeDatabase(databases, focus.kind, focus.database),
+    list(databases, 'automated', focus.database),
     list(rds, 'manual', focus.database),
     readAccountQuotas(rds, log),
   ]));
@@ -160,7 +176,7 @@ export async function gatherDatabase(deps: PassDeps, focus: EventFocus): Promise
       instances,
       automatedSnapshots,
       manualSnapshots,
-      optionGroups: await readOptionGroups(rds, automatedSnapshots, log),
+      optionGroups: await readOptionGroups(databases, automatedSnapshots, log),
       quotas,
       partial: true,
     },

@@ -26,6 +26,7 @@ export function toSnapshot(s: SdkSnapshot): DbSnapshot {
     tags: toTagMap(s.TagList),
     resourceId: s.DbiResourceId,
     originalCreateTime: s.OriginalSnapshotCreateTime,
+    ...(s.SourceRegion ? { originRegion: s.SourceRegion } : {}),
   };
 }
 
@@ -64,6 +65,7 @@ export function toClusterSnapshot(s: SdkClusterSnapshot): DbSnapshot {
     engineVersion: s.EngineVersion,
     tags: toTagMap(s.TagList),
     resourceId: s.DbClusterResourceId,
+    ...(s.SourceDBClusterSnapshotArn?.startsWith('arn:') ? { originRegion: s.SourceDBClusterSnapshotArn.split(':')[3] } : {}),
   };
 }
 

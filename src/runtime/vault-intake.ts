@@ -14,7 +14,7 @@ import { DbSnapshot } from './shipper-plan';
 import { listDbClusterSnapshots, listDbSnapshots, toClusterSnapshot, toSnapshot } from './snapshots';
 import { isSourcePair, SourcePair, sourcePairsOf } from './source-pairs';
 import { parseShippedName, ShippedSnapshot } from './vault-plan';
-import { Claim, CLOCK_SKEW_MS, verifyShared } from './verification';
+import { Claim, CLOCK_SKEW_MS, fromDeclaredRegion, verifyShared } from './verification';
 
 export { CLOCK_SKEW_MS } from './verification';
 
@@ -94,7 +94,7 @@ export function claimOfName(s: DbSnapshot): ShippedSnapshot | undefined {
 export async function takeInShared(
   rdsIn: (region: string) => RDSClient, vaultRegion: string, config: VaultConfig, log: Logger, now: Date,
 ): Promise<Intake> {
-  const pairs = sourcePairsOf(config.sources.map((s) => s.topicArn));
+  const pairs = sourcePairsOf(config.sources);
   const { shared, failedRegions } = await listSharedByRegion(rdsIn, vaultRegion, pairs, log);
   const refusals = new RefusalLog(log);
   const unlisted: Record<string, number> = {};
@@ -116,7 +116,7 @@ export async function takeInShared(
       refusals.refuse('future-time', `${s.arn} is dated in the future by its name`, s.arn);
       continue;
     }
-    const verified = verifyShared({ snapshot: claim }, s);
+    const verified = fromDeclaredRegion(pairs, verifyShared({ snapshot: claim }, s));
     if (!verified.ok) refusals.refuse(verified.code, verified.reason, s.arn);
     else shipped.push(verified.snapshot);
   }
@@ -149,7 +149,7 @@ export async function describeShared(rds: RDSClient, arn: string): Promise<DbSna
   }
 }
 
-/** Verifies an announced snapshot against RDS's description of it. */
-export async function verifyAnnounced(rds: RDSClient, claim: Claim) {
-  return verifyShared(claim, await describeShared(rds, claim.snapshot.arn));
+/** Verifies an announced snapshot against RDS's description of it, and its database's Region against its source's. */
+export async function verifyAnnounced(rds: RDSClient, claim: Claim, config: VaultConfig) {
+  return fromDeclaredRegion(sourcePairsOf(config.sources), verifyShared(claim, await describeShared(rds, claim.snapshot.arn)));
 }

@@ -6,9 +6,10 @@
  */
 import { gatherWithinBudget } from './actions';
 import { VaultConfig } from './config';
-import { manifestVerdict, ManifestVerdict } from './manifest';
+import { databaseRegionOf, manifestVerdict, ManifestVerdict } from './manifest';
 import { ManifestMessage, parseManifest, Rejection } from './schema';
 import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
+import { shipsDatabasesOf, sourcePairsOf } from './source-pairs';
 import { DEFAULT_BEHIND_AFTER_MS } from './staleness';
 import { CLOCK_SKEW_MS, isSourceTopic, reject, sourceRejection, VaultDeps } from './vault-pass';
 import { heldRecoveryPoints } from './vault-plan';
@@ -24,6 +25,10 @@ export function validateManifest(config: VaultConfig, topicArn: unknown, body: u
   const m = parsed.manifest;
   const wrongSource = sourceRejection(config, topicArn, m.sourceAccount, m.sourceRegion);
   if (wrongSource) return wrongSource;
+  const region = databaseRegionOf(m);
+  if (!shipsDatabasesOf(sourcePairsOf(config.sources), m.sourceAccount, m.sourceRegion, region)) {
+    return reject('undeclared-region', `manifest lists databases in ${region}, which no source topic of ${m.sourceAccount} in ${m.sourceRegion} declares (the databaseRegions of its source)`);
+  }
   if (Date.parse(m.publishedAt) > now.getTime() + CLOCK_SKEW_MS) return reject('future-time', `manifest time ${m.publishedAt} is in the future`);
   const late = m.databases.find((d) => d.newestRecoveryPoint !== undefined && Date.parse(d.newestRecoveryPoint) > now.getTime() + CLOCK_SKEW_MS);
   if (late) return reject('future-time', `recovery point ${late.newestRecoveryPoint} of ${late.identifier} is in the future`);
@@ -50,10 +55,10 @@ export async function runManifestPass(deps: VaultDeps, config: VaultConfig, mani
   const verdict = manifestVerdict(manifest, points, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS);
   const { behind } = verdict;
   if (behind.oldest) {
-    deps.log.log('warn', `${behind.databases.length} of the ${verdict.listed} databases in the manifest of ${manifest.sourceAccount} ${manifest.sourceRegion} `
+    deps.log.log('warn', `${behind.databases.length} of the ${verdict.listed} databases in the manifest of ${verdict.account} ${verdict.region} `
       + `are missing from the vault or too old there; the furthest behind is ${behind.oldest.database}`, {
       event: 'databases-behind',
-      source: `${manifest.sourceAccount}/${manifest.sourceRegion}`,
+      source: `${verdict.account}/${verdict.region}`,
       count: behind.databases.length,
       databases: behind.databases.slice(0, 50),
       oldest: behind.oldest.database,
@@ -61,7 +66,7 @@ export async function runManifestPass(deps: VaultDeps, config: VaultConfig, mani
     });
   } else {
     deps.log.log('info', `all ${verdict.listed} databases in the manifest are in the vault, none older than the limit`, {
-      event: 'manifest-checked', source: `${manifest.sourceAccount}/${manifest.sourceRegion}`, databases: verdict.listed,
+      event: 'manifest-checked', source: `${verdict.account}/${verdict.region}`, databases: verdict.listed,
     });
   }
   return { verdict, listingMs: gathered.ms };

@@ -86,7 +86,7 @@ function explain(code: string | undefined, action: string, config: VaultConfig):
 }
 
 /** An announcement that passed validation: what it claims, to be verified against RDS before anything is copied. */
-export type Validation = { readonly ok: true; readonly snapshot: ShippedSnapshot; readonly engine: string; readonly resourceId?: string } | Rejection;
+export type Validation = ({ readonly ok: true; readonly engine: string } & Claim) | Rejection;
 
 export function reject(code: RejectionCode, reason: string): Rejection {
   return { ok: false, code, reason };
@@ -157,6 +157,7 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
     },
     engine: m.engine,
     ...(m.sourceDatabaseResourceId ? { resourceId: m.sourceDatabaseResourceId } : {}),
+    ...(m.sourceDatabaseRegion ? { databaseRegion: m.sourceDatabaseRegion } : {}),
   };
 }
 
@@ -166,7 +167,7 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
  */
 export type VaultScope =
   | { readonly kind: 'sweep' }
-  | { readonly kind: 'announcement'; readonly snapshot: ShippedSnapshot; readonly engine?: string; readonly resourceId?: string }
+  | ({ readonly kind: 'announcement' } & Claim)
   | { readonly kind: 'database'; readonly focus: EventFocus };
 
 /** The database a scope is about, with its kind, or undefined for a sweep. */
@@ -194,12 +195,12 @@ const NOTHING_SHARED: Intake = { shipped: [], failedRegions: [], refused: {}, un
  * An announcement's intake: the announced snapshot, if RDS's description of
  * it bears the announcement out (verification.ts); else a refusal, logged.
  */
-async function takeInAnnounced(deps: VaultDeps, scope: Extract<VaultScope, { kind: 'announcement' }>): Promise<Intake> {
-  const claim: Claim = { snapshot: scope.snapshot, engine: scope.engine, resourceId: scope.resourceId };
+async function takeInAnnounced(deps: VaultDeps, config: VaultConfig, scope: Extract<VaultScope, { kind: 'announcement' }>): Promise<Intake> {
+  const { kind: _announcement, ...claim } = scope;
   // A cluster snapshot from another region is never copied (planVault reports why): there is nothing to verify.
   if (kindOf(scope.snapshot) === 'cluster' && scope.snapshot.region !== deps.region) return { ...NOTHING_SHARED, shipped: [scope.snapshot] };
   // A snapshot is shared in its own region: RDS describes it there.
-  const verified = await verifyAnnounced(deps.rdsIn?.(scope.snapshot.region) ?? deps.rds, claim);
+  const verified = await verifyAnnounced(deps.rdsIn?.(scope.snapshot.region) ?? deps.rds, claim, config);
   if (verified.ok) return { ...NOTHING_SHARED, shipped: [verified.snapshot] };
   const refusals = new RefusalLog(deps.log);
   refusals.refuse(verified.code, verified.reason, scope.snapshot.arn);
@@ -229,7 +230,7 @@ export async function runVaultPass(
   const announced = scope.kind === 'announcement' ? scope.snapshot : undefined;
   const what = scope.kind === 'sweep' ? 'listing the vault' : `listing the copies of ${databaseOf(scope)!.database}`;
   // An announcement is verified first: one that RDS does not bear out costs one call, and lists nothing.
-  const announcedIntake = scope.kind === 'announcement' ? await takeInAnnounced(deps, scope) : undefined;
+  const announcedIntake = scope.kind === 'announcement' ? await takeInAnnounced(deps, config, scope) : undefined;
   const refusedOnly = announcedIntake !== undefined && announcedIntake.shipped.length === 0;
   const gathered = await gatherWithinBudget(deps, what, Promise.all([
     announcedIntake ?? (scope.kind === 'sweep' ? takeInShared(deps.rdsIn ?? (() => rds), deps.region, config, log, deps.now()) : NOTHING_SHARED),
@@ -354,7 +355,7 @@ async function handOnVaultSlot(deps: VaultDeps, config: VaultConfig, finished: D
     event: 'slot-handed-on', snapshot: finished.identifier, successors: refs,
   });
   const { partition } = parseArnAccount(config.vaultKeyArn);
-  const pairs = sourcePairsOf(config.sources.map((s) => s.topicArn));
+  const pairs = sourcePairsOf(config.sources);
   const out: VaultPassSummary[] = [];
   for (const [i, ref] of refs.slice(0, MAX_SUCCESSOR_TRIES).entries()) {
     const parts = parseShippedRef(ref);

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AccountQuotas, Budget, BudgetConfig, budgetOf, DbKind, kindOf, refusalMessage, refusalOf, take } from './budget';
-import { LineageSource, lineageKeyOf, lineageOfCopy, lineagesByName, sourceKeyOf, sourceKeyOfCopy } from './lineage';
+import { lineageKeyOf, lineageOfCopy, lineagesByName, sourceKeyOf, sourceKeyOfCopy } from './lineage';
 import { RecoveryPoint } from './metric-names';
 import { compactTimestamp, parseShippedName } from './naming';
 
@@ -55,7 +55,16 @@ export interface ShippedSnapshot {
    * (verification.ts checks it before planning): the snapshot's lineage.
    */
   readonly resourceId?: string;
+  /**
+   * The database's Region, when the shipper copied the snapshot out of it
+   * into `region`. A database is known by its account and its own Region.
+   * @default - `region`
+   */
+  readonly databaseRegion?: string;
 }
+
+/** The Region of the database a shipped snapshot is a backup of. */
+export const databaseRegionOf = (s: ShippedSnapshot): string => s.databaseRegion ?? s.region;
 
 export interface VaultState {
   readonly now: Date;
@@ -218,8 +227,9 @@ function heldCopiesOf(own: readonly DbSnapshot[], keyOf: (s: DbSnapshot) => stri
   return held;
 }
 
-const sourceKeyOfShipped = (s: ShippedSnapshot) => sourceKeyOf(s.account, s.region, s.database);
-const lineageOfShipped = (s: ShippedSnapshot) => lineageKeyOf(s as LineageSource);
+const sourceKeyOfShipped = (s: ShippedSnapshot) => sourceKeyOf(s.account, databaseRegionOf(s), s.database);
+const lineageOfShipped = (s: ShippedSnapshot) =>
+  lineageKeyOf({ account: s.account, region: databaseRegionOf(s), resourceId: s.resourceId, database: s.database });
 
 /** What one kind's plan builds up, step by step. */
 interface KindPlan {
@@ -537,7 +547,7 @@ function allocateVaultCopy(source: ShippedSnapshot, budget: Budget, config: Vaul
     tags: {
       [TagKeys.OWNER]: config.ownerId,
       [TagKeys.SOURCE_ACCOUNT]: source.account,
-      [TagKeys.SOURCE_REGION]: source.region,
+      [TagKeys.SOURCE_REGION]: databaseRegionOf(source),
       [TagKeys.SOURCE_DATABASE]: source.database,
       [TagKeys.SOURCE_SNAPSHOT]: source.arn,
       [TagKeys.SOURCE_TIME]: source.time.toISOString(),

@@ -5,7 +5,9 @@
  * fields) are checked against what `DescribeDBSnapshots` or
  * `DescribeDBClusterSnapshots` report for it. Pure.
  */
+import { parseShippedName, regionCode } from './naming';
 import { DbSnapshot } from './shipper-plan';
+import { shipsDatabasesOf, SourcePair } from './source-pairs';
 import { ShippedSnapshot } from './vault-plan';
 
 /** Why a shared snapshot is refused: the `Reason` dimension of the SnapshotsRefused metric. */
@@ -15,7 +17,9 @@ export type VerificationCode =
   | 'database-mismatch'
   | 'resource-id-mismatch'
   | 'engine-mismatch'
-  | 'time-mismatch';
+  | 'time-mismatch'
+  | 'region-mismatch'
+  | 'undeclared-region';
 
 export type Verification =
   | { readonly ok: true; readonly snapshot: ShippedSnapshot }
@@ -28,6 +32,8 @@ export interface Claim {
   readonly engine?: string;
   /** The announced resource id of the source database. */
   readonly resourceId?: string;
+  /** The announced Region of the source database, when it is not the snapshot's. */
+  readonly databaseRegion?: string;
 }
 
 /**
@@ -66,6 +72,26 @@ function timeRefusal(claimed: Date, meta: DbSnapshot): string | undefined {
 }
 
 /**
+ * The database's Region: where RDS says the shipped copy was copied from
+ * (`originRegion`), else the announced one, else the snapshot's own Region;
+ * or a refusal when a claim (the announcement, or the Region code that ends
+ * the name of a copy made across Regions) says otherwise.
+ */
+function databaseRegionOf(claim: Claim, meta: DbSnapshot): { readonly region: string } | { readonly refusal: string } {
+  const s = claim.snapshot;
+  const region = meta.originRegion ?? claim.databaseRegion ?? s.region;
+  if (claim.databaseRegion !== undefined && claim.databaseRegion !== region) {
+    return { refusal: `${s.arn} was announced as a snapshot of a database in ${claim.databaseRegion}, but RDS copied it from ${region}` };
+  }
+  const named = parseShippedName(s.identifier)?.regionCode;
+  const expected = region === s.region ? undefined : regionCode(region);
+  if (named !== expected) {
+    return { refusal: `${s.arn} is named for ${named === undefined ? 'a database in its own Region' : `the Region code ${named}`}, but RDS copied it from ${region}` };
+  }
+  return { region };
+}
+
+/**
  * Checks a claim against the shared snapshot's metadata. What passes is the
  * shipped snapshot as RDS describes it: its resource id, status and
  * encryption are RDS's, not the claim's.
@@ -85,8 +111,33 @@ export function verifyShared(claim: Claim, meta: DbSnapshot | undefined): Verifi
   }
   const time = timeRefusal(s.time, meta);
   if (time) return refuse('time-mismatch', `${s.arn}: ${time}`);
+  const where = databaseRegionOf(claim, meta);
+  if ('refusal' in where) return refuse('region-mismatch', where.refusal);
+  const { databaseRegion: _announced, ...rest } = s;
   return {
     ok: true,
-    snapshot: { ...s, resourceId: meta.resourceId, status: meta.status, encrypted: meta.encrypted, kind: meta.kind ?? 'instance' },
+    snapshot: {
+      ...rest,
+      resourceId: meta.resourceId,
+      status: meta.status,
+      encrypted: meta.encrypted,
+      kind: meta.kind ?? 'instance',
+      ...(where.region !== s.region ? { databaseRegion: where.region } : {}),
+    },
   };
+}
+
+/**
+ * A verified snapshot, if its source ships databases of its Region: the
+ * topics of its account and Region declare that Region (`databaseRegions`).
+ * The vault's alarms watch only the Regions declared, so a database of
+ * another Region would be held unwatched; it is refused instead, loudly.
+ */
+export function fromDeclaredRegion(pairs: readonly SourcePair[], v: Verification): Verification {
+  if (!v.ok) return v;
+  const s = v.snapshot;
+  const region = s.databaseRegion ?? s.region;
+  if (shipsDatabasesOf(pairs, s.account, s.region, region)) return v;
+  return refuse('undeclared-region', `${s.arn} is a snapshot of a database in ${region}, which no source topic of ${s.account} in ${s.region} declares `
+    + '(the databaseRegions of its source)');
 }

@@ -12,7 +12,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import type { Context } from 'aws-lambda';
 import { addCounts } from '../runtime/actions';
 import { ApiCallCounter } from '../runtime/api-counter';
-import { SDK_CLIENT_CONFIG, parseArnAccount } from '../runtime/aws';
+import { SDK_CLIENT_CONFIG } from '../runtime/aws';
 import { parseVaultConfig, VaultConfig } from '../runtime/config';
 import { deliveriesOf, Delivery, isQueueBatch } from '../runtime/deliveries';
 import { vaultFocusOf } from '../runtime/events';
@@ -20,6 +20,7 @@ import { describeError, Logger } from '../runtime/log';
 import { ManifestVerdict } from '../runtime/manifest';
 import { vaultMetrics } from '../runtime/metric-names';
 import { MANIFEST_SCHEMA, schemaOf } from '../runtime/schema';
+import { databaseSourcesOf, sourcePairsOf } from '../runtime/source-pairs';
 import { createTelemetry, publishMetrics, startPass } from '../runtime/telemetry';
 import { runManifestPass, validateManifest } from '../runtime/vault-manifest';
 import { runVaultPass, validateAnnouncement, VaultDeps, VaultPassSummary, VaultScope } from '../runtime/vault-pass';
@@ -106,8 +107,8 @@ async function handleRecords(deliveries: readonly Delivery[], config: VaultConfi
     seen.add(validation.snapshot.arn);
     child.log('info', 'announcement accepted', { event: 'message-accepted', database: validation.snapshot.database });
     try {
-      const { snapshot, engine, resourceId } = validation;
-      summaries.push(await runVaultPass({ ...deps, log: child }, config, { kind: 'announcement', snapshot, engine, resourceId }));
+      const { ok: _valid, ...claim } = validation;
+      summaries.push(await runVaultPass({ ...deps, log: child }, config, { kind: 'announcement', ...claim }));
     } catch (e) {
       failed.push({ delivery, error: e });
       const summary = (e as { summary?: VaultPassSummary }).summary;
@@ -145,7 +146,7 @@ function outcomeOf(out: Handled) {
 }
 
 function metricsConfigOf(config: VaultConfig) {
-  return { sources: config.sources.map((s) => parseArnAccount(s.topicArn)), retireAfterMs: config.retireAfterMs ?? config.retentionMs };
+  return { sources: databaseSourcesOf(sourcePairsOf(config.sources)), retireAfterMs: config.retireAfterMs ?? config.retentionMs };
 }
 
 export async function handler(event: unknown, context?: Context): Promise<VaultResult> {

@@ -106,6 +106,21 @@ describe('planShipper with DB clusters', () => {
     expect(plan.findings.map((f) => f.code)).toEqual(['copy-deferred-in-flight-limit', 'copy-in-progress']);
   });
 
+  test('a shipper across Regions ends its copies\' names with the Region code: a 33-character cluster of eu-west-1 is shipped, a 34-character one is reported', () => {
+    const fits = `l${'o'.repeat(31)}g`;
+    const long = `l${'o'.repeat(32)}g`;
+    const across = { ...clusters([fits, long]), sourceRegion: 'eu-west-1' };
+    const plan = planShipper(across, state({
+      instances: [cluster(fits), cluster(long)], automatedSnapshots: [clusterSnapshot(fits, 0), clusterSnapshot(long, 0)],
+    }));
+    const copy = plan.actions.find((a) => a.type === 'copy');
+    expect(copy).toMatchObject({ database: fits, targetIdentifier: expect.stringMatching(/-euw1$/) });
+    expect(copy?.type === 'copy' && copy.targetIdentifier).toHaveLength(63);
+    expect(plan.findings).toEqual([
+      expect.objectContaining({ level: 'error', code: 'cluster-name-too-long', database: long, message: expect.stringMatching(/at most 33 characters/) }),
+    ]);
+  });
+
   test('a cluster name too long for its copies\' names (over 38 characters) is reported and not shipped', () => {
     const long = `l${'o'.repeat(37)}g`;
     const plan = planShipper(clusters([long]), state({ instances: [cluster(long)], automatedSnapshots: [clusterSnapshot(long, 0)] }));

@@ -70,6 +70,30 @@ describe('the vault\'s verdict on a manifest', () => {
   });
 });
 
+describe('the manifest of a shipper that copies across Regions', () => {
+  const DR = 'eu-central-1';
+  const drTopic = `arn:aws:sns:${DR}:${LIVE}:rds-failsafe-shipper`;
+  const drManifest = () => buildManifest({ account: LIVE, region: DR, databaseRegion: REGION }, NOW, [{ kind: 'instance', identifier: 'orders' }], new Map())[0];
+
+  test('names the databases\' Region, and is judged against the copies of databases of that Region', () => {
+    const m = drManifest();
+    expect(m).toMatchObject({ sourceRegion: DR, sourceDatabaseRegion: REGION });
+    expect(buildManifest({ account: LIVE, region: DR, databaseRegion: DR }, NOW, [], new Map())[0].sourceDatabaseRegion).toBeUndefined();
+    const copyOf = (region: string) => ({ account: LIVE, region, database: 'orders', time: new Date(NOW.getTime() - HOUR) });
+    expect(manifestVerdict(m, [copyOf(REGION)], NOW, 26 * HOUR)).toMatchObject({ region: REGION, behind: { databases: [] } });
+    // A copy of a database of the same name in the DR Region is another database.
+    expect(manifestVerdict(m, [copyOf(DR)], NOW, 26 * HOUR)).toMatchObject({ region: REGION, behind: { databases: ['orders'] } });
+  });
+
+  test('is taken only from a source that declares the databases\' Region', () => {
+    const declared: VaultConfig = { ...config, sources: [{ topicArn: drTopic, databaseRegions: [REGION] }] };
+    expect(validateManifest(declared, drTopic, JSON.stringify(drManifest()), NOW)).toMatchObject({ ok: true });
+    expect(validateManifest({ ...config, sources: [{ topicArn: drTopic }] }, drTopic, JSON.stringify(drManifest()), NOW))
+      .toMatchObject({ ok: false, code: 'undeclared-region' });
+    expect(validateManifest(declared, drTopic, JSON.stringify({ ...drManifest(), sourceDatabaseRegion: 'nowhere' }), NOW)).toMatchObject({ ok: false, code: 'malformed' });
+  });
+});
+
 describe('validateManifest', () => {
   const body = (patch: Record<string, unknown> = {}) => JSON.stringify({ ...buildManifest(source, NOW, [{ kind: 'instance', identifier: 'orders' }], new Map())[0], ...patch });
 

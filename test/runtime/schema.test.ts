@@ -1,4 +1,4 @@
-import { compactTimestamp, isValidDbIdentifier, shippingCopyIdentifier } from '../../src/runtime/naming';
+import { compactTimestamp, isValidDbIdentifier, maxClusterIdentifierLength, parseShippedName, regionCode, shippingCopyIdentifier } from '../../src/runtime/naming';
 import { MAX_MESSAGE_BYTES, MESSAGE_SCHEMA, parseMessage, parseSnapshotArn, serializeMessage, SnapshotShippedMessage } from '../../src/runtime/schema';
 
 const valid: SnapshotShippedMessage = {
@@ -22,6 +22,11 @@ const body = (patch: Record<string, unknown>) => JSON.stringify({ ...valid, ...p
 describe('message schema v1', () => {
   test('a valid message round-trips', () => {
     expect(parseMessage(serializeMessage(valid))).toEqual({ ok: true, message: valid });
+  });
+
+  test('a copy across Regions names its database\'s Region', () => {
+    const across = { ...valid, sourceDatabaseRegion: 'us-east-1' };
+    expect(parseMessage(serializeMessage(across))).toEqual({ ok: true, message: across });
   });
 
   test('optional fields may be absent', () => {
@@ -49,6 +54,7 @@ describe('message schema v1', () => {
     ['encrypted as a string', body({ encrypted: 'true' }), /"encrypted" must be a boolean/],
     ['a bad key ARN', body({ kmsKeyArn: 'alias/aws/rds' }), /"kmsKeyArn" must be a KMS key ARN/],
     ['a bad engine version', body({ engineVersion: 16 }), /"engineVersion" must be/],
+    ['a database Region that is not a Region', body({ sourceDatabaseRegion: 'Europe' }), /"sourceDatabaseRegion" must be a region name/],
     ['an oversized body', body({ padding: 'x'.repeat(MAX_MESSAGE_BYTES) }), /over the limit/],
   ])('rejects %s with a reason', (_name, input, reason) => {
     const result = parseMessage(input);
@@ -77,5 +83,28 @@ describe('naming', () => {
 
   test('rejects an invalid date', () => {
     expect(() => compactTimestamp(new Date('nope'))).toThrow(/invalid date/);
+  });
+
+  test('a copy across Regions ends with the code of the database\'s Region, so that databases of one name in two Regions never share a copy name', () => {
+    const t = new Date('2026-01-02T03:04:05Z');
+    expect(['eu-west-1', 'ap-southeast-2', 'us-gov-west-1', 'cn-northwest-1', 'eu-central-2', 'eusc-de-east-1'].map(regionCode))
+      .toEqual(['euw1', 'apse2', 'usgovw1', 'cnnw1', 'euc2', 'euscdee1']);
+    expect(shippingCopyIdentifier('Orders', t, 'eu-west-1')).toBe('failsafe-orders-20260102-030405-euw1');
+    expect(shippingCopyIdentifier('orders', t, 'eu-west-1')).not.toBe(shippingCopyIdentifier('orders', t, 'us-east-1'));
+    expect(parseShippedName('failsafe-orders-20260102-030405-euw1')).toEqual({ database: 'orders', time: t, regionCode: 'euw1' });
+    // A database whose name ends like a date is still read from the end.
+    expect(parseShippedName('failsafe-db-20250101-000000-20260102-030405-use1')).toEqual({ database: 'db-20250101-000000', time: t, regionCode: 'use1' });
+    expect(parseShippedName('failsafe-orders-20260102-030405')).toEqual({ database: 'orders', time: t });
+    expect(parseShippedName('failsafe-orders-20260102-030405-1abc')).toBeUndefined();
+    expect(() => regionCode('Europe')).toThrow(/not a Region name/);
+  });
+
+  test('the longest cluster name of a shipper across Regions leaves room for the Region code within RDS\'s 63 characters', () => {
+    const t = new Date('2026-01-02T03:04:05Z');
+    for (const region of [undefined, 'eu-west-1', 'us-gov-west-1', 'eusc-de-east-1']) {
+      const max = maxClusterIdentifierLength(region);
+      expect(shippingCopyIdentifier('c'.repeat(max), t, region)).toHaveLength(63);
+    }
+    expect(maxClusterIdentifierLength('eu-west-1')).toBe(33);
   });
 });

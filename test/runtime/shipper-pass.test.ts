@@ -241,6 +241,68 @@ describe('runShipperPass', () => {
   });
 });
 
+describe('a shipper that copies across Regions', () => {
+  const DR = 'eu-central-1';
+  const across: ShipperConfig = {
+    ...config, sourceRegion: REGION, shippingKeyArn: `arn:aws:kms:${DR}:${LIVE}:key/shipping`, topicArn: `arn:aws:sns:${DR}:${LIVE}:rds-failsafe-shipper`,
+  };
+  const passAcross = () => runShipperPass({
+    rds: new RDSClient({ region: DR }),
+    databasesRds: new RDSClient({ region: REGION }),
+    sns: new SNSClient({ region: DR }),
+    now: () => NOW,
+    remainingMs: () => 600_000,
+    log: createLogger({ passId: 'test' }, (l) => lines.push(l)),
+  }, across);
+  /** The Regions of the clients each call of a command went through. */
+  const regionsOf = async (command: any, input?: Record<string, unknown>) =>
+    Promise.all(rdsMock.commandCalls(command, input).map((c) => (c.thisValue as RDSClient).config.region()));
+
+  test('reads the databases in their Region and its own copies in its own, copies from the ARN there into its own Region, and announces the databases\' Region', async () => {
+    const first = await passAcross();
+    expect(first).toMatchObject({ selected: 3, copiesStarted: 3, failures: 0 });
+    expect(await regionsOf(DescribeDBInstancesCommand)).toEqual([REGION]);
+    expect(await regionsOf(DescribeDBSnapshotsCommand, { SnapshotType: 'automated' })).toEqual([REGION]);
+    expect(await regionsOf(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' })).toEqual([DR]);
+    expect([...new Set(await regionsOf(CopyDBSnapshotCommand))]).toEqual([DR]);
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand)[0].args[0].input).toMatchObject({
+      SourceDBSnapshotIdentifier: arn('rds:a-2026-11-20-11-00'), TargetDBSnapshotIdentifier: `${copyName('a')}-euw1`, KmsKeyId: across.shippingKeyArn,
+    });
+    // The copies live in the DR Region.
+    manual.forEach((m) => { m.DBSnapshotArn = m.DBSnapshotArn!.replace(`:${REGION}:`, `:${DR}:`); });
+    finishCopies();
+    expect(await passAcross()).toMatchObject({ shared: 3, announced: 3, failures: 0 });
+    expect([...new Set(await regionsOf(ModifyDBSnapshotAttributeCommand))]).toEqual([DR]);
+    const message = parseMessage(snsMock.commandCalls(PublishCommand)[0].args[0].input.Message!);
+    expect(message).toMatchObject({ ok: true, message: { sourceRegion: DR, sourceDatabaseRegion: REGION, snapshotIdentifier: `${copyName('a')}-euw1` } });
+  });
+
+  test('keeps its previous copy of a database until the next one is shared, so that the next copy across Regions is incremental', async () => {
+    await passAcross();
+    manual.forEach((m) => { m.DBSnapshotArn = m.DBSnapshotArn!.replace(`:${REGION}:`, `:${DR}:`); });
+    finishCopies();
+    await passAcross();
+    // Three days later, a new automated snapshot: its copy starts while the old copy, past the retention, is kept.
+    const later = new Date(NOW.getTime() + 3 * DAY);
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'automated' }).resolves({
+      DBSnapshots: ['a', 'b', 'c'].map((db) => ({
+        ...autoSnap(db), DBSnapshotIdentifier: `rds:${db}-2026-11-23-11-00`, DBSnapshotArn: arn(`rds:${db}-2026-11-23-11-00`), SnapshotCreateTime: later,
+      })),
+    });
+    rdsMock.resetHistory();
+    const run = (now: Date) => runShipperPass({
+      rds: new RDSClient({ region: DR }),
+      databasesRds: new RDSClient({ region: REGION }),
+      sns: new SNSClient({ region: DR }),
+      now: () => now,
+      remainingMs: () => 600_000,
+      log: createLogger({}, () => undefined),
+    }, across);
+    expect(await run(new Date(later.getTime() + 60_000))).toMatchObject({ copiesStarted: 3, deleted: 0 });
+    expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
+  });
+});
+
 describe('parseShipperConfig', () => {
   const raw = (patch: Record<string, unknown>) => JSON.stringify({ ...config, ...patch });
   test('accepts what the construct writes', () => {
@@ -254,6 +316,7 @@ describe('parseShipperConfig', () => {
     ['a zero retention', raw({ retentionMs: 0 }), /retentionMs must be a whole number of at least 1/],
     ['an empty selection', raw({ selection: {} }), /names no database and no tag/],
     ['identifiers that are not strings', raw({ selection: { identifiers: [1] } }), /identifiers must be a list of strings/],
+    ['a source Region that is not a Region', raw({ sourceRegion: 'Ireland' }), /sourceRegion must be a Region name/],
   ])('rejects %s', (_name, input, message) => {
     expect(() => parseShipperConfig(input as string | undefined)).toThrow(message);
   });

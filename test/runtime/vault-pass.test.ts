@@ -219,11 +219,71 @@ describe('runVaultPass with an announcement', () => {
     const inOtherRegion = heldCopy('orders', 1);
     inOtherRegion.TagList = inOtherRegion.TagList.map((t) => (t.Key === 'cdk-rds-failsafe:source-region' ? { ...t, Value: 'eu-central-1' } : t));
     rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [inOtherRegion] });
-    await runVaultPass(deps(), config, asAnnouncement({ ...announced(), region: 'eu-central-1', arn: otherArn }));
+    const withSourceThere = { ...config, sources: [...config.sources, { topicArn: TOPIC.replace(REGION, 'eu-central-1') }] };
+    await runVaultPass(deps(), withSourceThere, asAnnouncement({ ...announced(), region: 'eu-central-1', arn: otherArn }));
     expect(rdsMock.commandCalls(CopyDBSnapshotCommand)[0].args[0].input).toMatchObject({
       SourceDBSnapshotIdentifier: otherArn,
       TargetDBSnapshotIdentifier: `vault-${LIVE}-eu-central-1-failsafe-orders-20261120-120000`,
     });
+  });
+});
+
+describe('a shipper that copies across Regions: the database\'s Region is RDS\'s fact, and must be declared', () => {
+  const DR = 'eu-central-1';
+  const HOME = 'eu-west-1';
+  const drTopic = TOPIC.replace(REGION, DR);
+  const drArn = `arn:aws:rds:${DR}:${LIVE}:snapshot:failsafe-orders-20261120-120000-euw1`;
+  const drConfig: VaultConfig = {
+    ...config, vaultKeyArn: config.vaultKeyArn.replace(REGION, DR), sources: [{ topicArn: drTopic, databaseRegions: [HOME] }],
+  };
+  const drBody = (patch: Record<string, unknown> = {}) => body({
+    snapshotArn: drArn, snapshotIdentifier: 'failsafe-orders-20261120-120000-euw1', sourceRegion: DR, sourceDatabaseRegion: HOME, ...patch,
+  });
+  const rdsMock = mockClient(RDSClient);
+  beforeEach(() => {
+    rdsMock.reset();
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [] });
+    // The vault holds yesterday's copy of orders of the home Region: the announcement is of a known lineage.
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [heldCopy('orders', 1)] });
+  });
+  const deps = () => ({
+    rds: new RDSClient({ region: DR }), now: () => NOW, remainingMs: () => 600_000, region: DR, log: createLogger({}, () => undefined),
+  });
+  const run = async (cfg: VaultConfig, origin: string | undefined, patch: Record<string, unknown> = {}) => {
+    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' }).callsFake(async (input) => ({
+      DBSnapshots: [sharedMeta(input.DBSnapshotIdentifier, origin ? { SourceRegion: origin } : {})],
+    }));
+    const v = validateAnnouncement(cfg, drTopic, drBody(patch), NOW);
+    if (!v.ok) throw new Error(v.reason);
+    const { ok: _ok, ...claim } = v;
+    return runVaultPass(deps(), cfg, { kind: 'announcement', ...claim });
+  };
+
+  test('a copy of a database in its home Region is copied, and its copy is tagged with that Region: its lineage and metrics are the database\'s own', async () => {
+    const out = await run(drConfig, HOME);
+    expect(out).toMatchObject({ copiesStarted: 1, refused: {} });
+    const tags = rdsMock.commandCalls(CopyDBSnapshotCommand)[0].args[0].input.Tags!;
+    expect(tags).toContainEqual({ Key: 'cdk-rds-failsafe:source-region', Value: HOME });
+  });
+
+  test('RDS\'s SourceRegion decides; an announcement or a name that says otherwise is refused (region-mismatch)', async () => {
+    expect((await run(drConfig, 'us-east-1')).refused).toEqual({ 'region-mismatch': 1 });
+    // A copy made within the DR Region, announced and named as a copy from the home Region.
+    expect((await run(drConfig, DR)).refused).toEqual({ 'region-mismatch': 1 });
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
+  });
+
+  test('where RDS reports no SourceRegion, the announced Region is taken, checked against the name', async () => {
+    expect(await run(drConfig, undefined)).toMatchObject({ copiesStarted: 1, refused: {} });
+    expect((await run(drConfig, undefined, { sourceDatabaseRegion: 'us-east-1' })).refused).toEqual({ 'region-mismatch': 1 });
+  });
+
+  test('a database Region that the source does not declare is refused (undeclared-region), so that nothing is held unwatched', async () => {
+    const undeclared = { ...drConfig, sources: [{ topicArn: drTopic }] };
+    expect((await run(undeclared, HOME)).refused).toEqual({ 'undeclared-region': 1 });
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
   });
 });
 
@@ -355,11 +415,15 @@ describe('parseVaultConfig', () => {
   test('accepts a valid configuration', () => {
     expect(parseVaultConfig(JSON.stringify(config))).toEqual(config);
     expect(parseVaultConfig(JSON.stringify({ ...config, retireAfterMs: 38 * 86_400_000 })).retireAfterMs).toBe(38 * 86_400_000);
+    const across = { ...config, sources: [{ topicArn: TOPIC, databaseRegions: ['eu-west-1', 'us-east-1'] }] };
+    expect(parseVaultConfig(JSON.stringify(across))).toEqual(across);
   });
   test.each([
     ['no configuration', undefined, /VAULT_CONFIG is not set/],
     ['no sources', JSON.stringify({ ...config, sources: [] }), /sources must be a non-empty list/],
     ['a source that is not a topic ARN', JSON.stringify({ ...config, sources: [{ topicArn: 'arn:aws:sqs:eu-west-1:111111111111:q' }] }), /is not an SNS topic ARN/],
+    ['no database Regions', JSON.stringify({ ...config, sources: [{ topicArn: TOPIC, databaseRegions: [] }] }), /databaseRegions of source .* must be a non-empty list of Region names/],
+    ['a database Region that is not a Region', JSON.stringify({ ...config, sources: [{ topicArn: TOPIC, databaseRegions: ['Ireland'] }] }), /must be a non-empty list of Region names/],
     ['minimumCopies of 0', JSON.stringify({ ...config, minimumCopies: 0 }), /minimumCopies must be a whole number of at least 1/],
     ['a fractional minimumCopies, which would keep nothing', JSON.stringify({ ...config, minimumCopies: 0.5 }), /minimumCopies must be a whole number of at least 1/],
     ['a retention of one millisecond', JSON.stringify({ ...config, retentionMs: 1 }), /retentionMs must be at least one day/],
