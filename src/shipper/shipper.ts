@@ -35,7 +35,7 @@ import {
 } from '../private/reconciler';
 import { SHIPPER_CONFIG_VERSION } from '../runtime/config';
 import { Dimension, MetricName } from '../runtime/metric-names';
-import { isValidDbIdentifier, MAX_CLUSTER_IDENTIFIER_LENGTH, SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
+import { isValidDbIdentifier, maxClusterIdentifierLength, REGION, SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
 import { SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
 
 /**
@@ -88,6 +88,31 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
    * @default - none; `instances` or `clusters` must then be set
    */
   readonly selectByTag?: DatabaseTagSelector;
+
+  /**
+   * The Region of the databases to ship, when it is not this stack's: the
+   * shipper then copies their snapshots across Regions. Deploy its stack in
+   * the Region to ship into (the disaster recovery Region) of the Live
+   * account. It reads the databases and their automated snapshots in
+   * `sourceRegion`, copies each snapshot into this stack's Region under the
+   * shipping key, keeps the previous copy so that the next one is
+   * incremental, and shares and announces the copy here, where the vault
+   * takes it in its own Region. The vault then survives the loss of the
+   * databases' Region as well as of the Live account.
+   *
+   * One shipper ships one Region: for databases in several Regions, add a
+   * shipper per Region to this stack, each with its own shipping key; they
+   * may share the topic. Its copies' names end with the Region's code
+   * (`failsafe-<database>-<yyyymmdd-hhmmss>-euw1`), so that databases of the
+   * same name in two Regions never collide. A cross-Region shipper is woken
+   * by its schedule for new automated snapshots (their RDS events stay in
+   * their own Region) and by RDS-EVENT-0060 when its copies finish. Name its
+   * databases with `instances` and `clusters` imported by attributes
+   * (`DatabaseInstance.fromDatabaseInstanceAttributes`), or select them by tag.
+   *
+   * @default - this stack's Region: the shipper copies within the Region
+   */
+  readonly sourceRegion?: string;
 
   /**
    * When the reconcile sweep runs. RDS events make shipping fast; the sweep is
@@ -253,11 +278,20 @@ export class RdsSnapshotShipper extends Construct {
   public readonly alarms: cloudwatch.IAlarm[];
   /** The dashboard, if `dashboard` is true. */
   public readonly dashboard?: cloudwatch.Dashboard;
+  /**
+   * The Region of the databases this shipper ships: `sourceRegion`, or the
+   * stack's. Give it to the vault's source as `databaseRegions` when it is
+   * not the topic's Region.
+   */
+  public readonly databaseRegion: string;
 
   constructor(scope: Construct, id: string, props: RdsSnapshotShipperProps) {
     super(scope, id);
     const stack = Stack.of(this);
     validateProps(props, stack);
+    this.databaseRegion = props.sourceRegion ?? stack.region;
+    // The Region the snapshots are copied out of, when it is not the stack's.
+    const crossRegionFrom = props.sourceRegion !== undefined && props.sourceRegion !== stack.region ? props.sourceRegion : undefined;
 
     this.ownerId = `shipper-${Names.uniqueResourceName(this, { maxLength: 64 })}`;
     const retention = props.retention ?? Duration.days(2);
@@ -327,6 +361,7 @@ export class RdsSnapshotShipper extends Construct {
           vaultAccount: props.vaultAccount,
           shippingKeyArn: this.shippingKey.keyArn,
           topicArn: this.topic.topicArn,
+          ...(crossRegionFrom ? { sourceRegion: crossRegionFrom } : {}),
           retentionMs: retention.toMilliseconds(),
           ...budgetConfigOf(props),
           behindAfterMs: (props.alarms?.databasesBehind?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds(),
@@ -344,12 +379,21 @@ export class RdsSnapshotShipper extends Construct {
     this.reconcileFunction = fn;
     suppressNistFindings(fn, parts.logGroup, parts.role);
 
-    this.grantSnapshotPermissions(role, stack, identifiers, clusterIdentifiers, props.selectByTag !== undefined);
+    this.grantSnapshotPermissions(role, stack, identifiers, clusterIdentifiers, props.selectByTag !== undefined, crossRegionFrom);
     // The databases' own keys trust IAM policies; so does a shipping key from
     // outside the stack, whose policy this construct cannot write.
     const shippingKeyTrustsIam = !allowRdsUseBy(this.shippingKey, role, 'Shipper');
-    const keysTrustingIam = [...(shippingKeyTrustsIam ? [this.shippingKey] : []), ...(props.sourceKeys ?? [])];
-    grantKeyUseThroughRds(role, keysTrustingIam.map((k) => k.keyArn), [stack.region]);
+    const shippingKeys = shippingKeyTrustsIam ? [this.shippingKey.keyArn] : [];
+    const databaseKeys = (props.sourceKeys ?? []).map((k) => k.keyArn);
+    if (crossRegionFrom) {
+      // The copy is made under the shipping key by RDS in this Region. Which
+      // Region's RDS uses the source snapshot's key in a copy across Regions
+      // is not documented: RDS in either of the two may.
+      grantKeyUseThroughRds(role, shippingKeys, [stack.region]);
+      grantKeyUseThroughRds(role, databaseKeys, [crossRegionFrom, stack.region], 'DatabaseKeys');
+    } else {
+      grantKeyUseThroughRds(role, [...shippingKeys, ...databaseKeys], [stack.region]);
+    }
     if (this.topicKey) {
       // The topic key's policy names the role (below): no IAM policy for the key.
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishAnnouncements', actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
@@ -380,24 +424,38 @@ export class RdsSnapshotShipper extends Construct {
       ],
     );
 
-    // Triggers: the schedule is the safety net; RDS events make it fast.
+    // Triggers: the schedule is the safety net; RDS events make it fast. RDS
+    // events reach EventBridge in the Region of their resource: a shipper that
+    // copies across Regions hears of its copies here, but not of new
+    // automated snapshots, which its sweeps find.
     addTriggers(this, fn, this.deadLetterQueue, schedule, {
-      AutomatedSnapshotCreated: {
-        description: 'Ship a new automated RDS snapshot (RDS-EVENT-0091)',
-        eventPattern: { source: ['aws.rds'], detailType: ['RDS DB Snapshot Event'], detail: { EventID: ['RDS-EVENT-0091'] } },
-      },
-      CopyFinished: {
-        description: 'Share and announce a finished shipping copy (RDS-EVENT-0197)',
-        eventPattern: {
-          source: ['aws.rds'],
-          detailType: ['RDS DB Snapshot Event'],
-          detail: { EventID: ['RDS-EVENT-0197'], SourceIdentifier: events.Match.prefix(SHIPPER_SNAPSHOT_PREFIX) },
+      ...(crossRegionFrom ? {} : {
+        AutomatedSnapshotCreated: {
+          description: 'Ship a new automated RDS snapshot (RDS-EVENT-0091)',
+          eventPattern: { source: ['aws.rds'], detailType: ['RDS DB Snapshot Event'], detail: { EventID: ['RDS-EVENT-0091'] } },
         },
-      },
+      }),
+      CopyFinished: crossRegionFrom
+        ? {
+          description: 'Share and announce a finished shipping copy made across Regions (RDS-EVENT-0060)',
+          eventPattern: {
+            source: ['aws.rds'],
+            detailType: ['RDS DB Snapshot Event'],
+            detail: { EventID: ['RDS-EVENT-0060'], SourceIdentifier: events.Match.prefix(SHIPPER_SNAPSHOT_PREFIX) },
+          },
+        }
+        : {
+          description: 'Share and announce a finished shipping copy (RDS-EVENT-0197)',
+          eventPattern: {
+            source: ['aws.rds'],
+            detailType: ['RDS DB Snapshot Event'],
+            detail: { EventID: ['RDS-EVENT-0197'], SourceIdentifier: events.Match.prefix(SHIPPER_SNAPSHOT_PREFIX) },
+          },
+        },
       // RDS emits no event when a cluster snapshot copy finishes (Aurora User
       // Guide, "Amazon RDS event categories and event messages"): the hourly
       // sweep shares and announces finished cluster copies.
-      ...(clusterIdentifiers.length > 0 || props.selectByTag ? {
+      ...(!crossRegionFrom && (clusterIdentifiers.length > 0 || props.selectByTag) ? {
         AutomatedClusterSnapshotCreated: {
           description: 'Ship a new automated DB cluster snapshot (RDS-EVENT-0169)',
           eventPattern: { source: ['aws.rds'], detailType: ['RDS DB Cluster Snapshot Event'], detail: { EventID: ['RDS-EVENT-0169'] } },
@@ -492,14 +550,20 @@ export class RdsSnapshotShipper extends Construct {
     return dashboard;
   }
 
-  private grantSnapshotPermissions(role: iam.Role, stack: Stack, identifiers: string[], clusterIdentifiers: string[], byTag: boolean): void {
+  private grantSnapshotPermissions(
+    role: iam.Role, stack: Stack, identifiers: string[], clusterIdentifiers: string[], byTag: boolean, crossRegionFrom: string | undefined,
+  ): void {
     const ownCopies = snapshotArn(stack, `${SHIPPER_SNAPSHOT_PREFIX}*`);
     const ownClusterCopies = clusterSnapshotArn(stack, `${SHIPPER_SNAPSHOT_PREFIX}*`);
-    // Automated snapshots are named `rds:<instance or cluster>-<time>`.
-    // RDS names automated snapshots in lower case, and IAM matches ARNs case-sensitively.
-    const automated = (arn: (stack: Stack, name: string) => string, ids: string[]) => (byTag
-      ? [arn(stack, 'rds:*')]
-      : ids.map((i) => arn(stack, `rds:${Token.isUnresolved(i) ? i : i.toLowerCase()}-*`)));
+    // Automated snapshots are named `rds:<instance or cluster>-<time>`, in the
+    // databases' Region. RDS names automated snapshots in lower case, and IAM
+    // matches ARNs case-sensitively. A copy across Regions needs the copy
+    // action on both ARNs, each in its Region (RDS User Guide, "Copying a DB
+    // snapshot").
+    const where = crossRegionFrom ? { region: crossRegionFrom } : {};
+    const automated = (arn: typeof snapshotArn, ids: string[]) => (byTag
+      ? [arn(stack, 'rds:*', where)]
+      : ids.map((i) => arn(stack, `rds:${Token.isUnresolved(i) ? i : i.toLowerCase()}-*`, where)));
     const withClusters = byTag || clusterIdentifiers.length > 0;
     const owner = `aws:ResourceTag/${TagKeys.OWNER}`;
 
@@ -558,6 +622,14 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
   }
   const instances = props.instances ?? [];
   const clusters = props.clusters ?? [];
+  if (props.sourceRegion !== undefined) {
+    if (Token.isUnresolved(props.sourceRegion) || !REGION.test(props.sourceRegion)) fail(`sourceRegion must be a literal Region name, got ${JSON.stringify(props.sourceRegion)}`);
+    if (Token.isUnresolved(stack.region)) {
+      fail('sourceRegion needs a stack with a Region (env.region): the shipper copies from sourceRegion into the stack\'s Region, and its IAM policy names both');
+    }
+  }
+  const crossRegionFrom = props.sourceRegion !== undefined && props.sourceRegion !== stack.region ? props.sourceRegion : undefined;
+  const maxClusterLength = maxClusterIdentifierLength(crossRegionFrom);
   if (instances.length === 0 && clusters.length === 0 && !props.selectByTag) {
     fail('select at least one database: pass `instances`, `clusters`, `selectByTag`, or any of them together');
   }
@@ -566,9 +638,9 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
     if (!Token.isUnresolved(id) && !isValidDbIdentifier(id)) {
       fail(`clusters: ${JSON.stringify(id)} is not a valid DB cluster identifier`);
     }
-    if (!Token.isUnresolved(id) && id.length > MAX_CLUSTER_IDENTIFIER_LENGTH) {
+    if (!Token.isUnresolved(id) && id.length > maxClusterLength) {
       fail(`clusters: ${JSON.stringify(id)} has ${id.length} characters; the names of its snapshot copies would pass RDS's limit of 63 for cluster `
-        + `snapshots (at most ${MAX_CLUSTER_IDENTIFIER_LENGTH} characters)`);
+        + `snapshots (at most ${maxClusterLength} characters${crossRegionFrom ? `, as they end with the code of ${crossRegionFrom}` : ''})`);
     }
   }
   for (const instance of instances) {

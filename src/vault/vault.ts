@@ -40,7 +40,8 @@ import {
 } from '../private/reconciler';
 import { VAULT_CONFIG_VERSION } from '../runtime/config';
 import { Dimension, MetricName } from '../runtime/metric-names';
-import { sourcePairsOf } from '../runtime/source-pairs';
+import { REGION } from '../runtime/naming';
+import { DatabaseSource, databaseSourcesOf, sourcePairsOf } from '../runtime/source-pairs';
 import { TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
 import { SHIPPED_SNAPSHOT_PREFIX, VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
 
@@ -56,6 +57,18 @@ export interface SnapshotSource {
    * from this topic.
    */
   readonly topicArn: string;
+
+  /**
+   * The Regions of the databases shipped on this topic, when its shipper
+   * copies them out of their own Region into the topic's (the shipper's
+   * `sourceRegion`). The vault watches each source account and database
+   * Region with its own alarms, and refuses a shipped copy of a database in
+   * a Region that no topic of its account and Region declares. List the
+   * topic's own Region too if a shipper of that Region also announces on it.
+   *
+   * @default - the topic's own Region
+   */
+  readonly databaseRegions?: string[];
 }
 
 /**
@@ -304,7 +317,7 @@ export class RdsSnapshotVault extends Construct {
           version: VAULT_CONFIG_VERSION,
           ownerId: this.ownerId,
           vaultKeyArn: this.vaultKey.keyArn,
-          sources: sources.map((s) => ({ topicArn: s.topicArn })),
+          sources: sources.map((s) => ({ topicArn: s.topicArn, ...(s.databaseRegions ? { databaseRegions: s.databaseRegions } : {}) })),
           sourceAccounts: this.sourceAccounts,
           retentionMs: (props.retention ?? Duration.days(31)).toMilliseconds(),
           // A database that stops being shipped alarms for at least a week
@@ -383,7 +396,8 @@ export class RdsSnapshotVault extends Construct {
       new PropsValidator('RdsSnapshotVault').fail('schedule must sweep at least weekly while the recovery-point alarm is on: CloudWatch evaluates at most 7 days');
     }
     // The metric is per account and region: two topics there are one source.
-    const regionalSources = [...new Map(sources.map((s) => [`${s.account}/${s.region}`, s])).values()];
+    // The metrics are per account and database Region: two topics there are one source.
+    const regionalSources = databaseSourcesOf(sourcePairsOf(sources));
     this.recoveryPointAlarms = regionalSources.flatMap((source) => alarms.age(
       `RecoveryPointAlarm-${source.account}-${source.region}`,
       o.recoveryPoint,
@@ -462,7 +476,7 @@ export class RdsSnapshotVault extends Construct {
     });
   }
 
-  private createDashboard(sources: ParsedSource[], maxAge: Duration, dashboardName?: string): cloudwatch.Dashboard {
+  private createDashboard(sources: DatabaseSource[], maxAge: Duration, dashboardName?: string): cloudwatch.Dashboard {
     const count = (name: string, label: string) => failsafeMetric(this.ownerId, name, 'Sum', Duration.hours(1)).with({ label });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName, defaultInterval: Duration.days(7) });
     dashboard.addWidgets(...alarmStatusRow(`RDS snapshot vault: ${this.node.path}`, this.alarms));
@@ -644,7 +658,7 @@ export class RdsSnapshotVault extends Construct {
     const ownCopies = snapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
     const ownClusterCopies = clusterSnapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
     // The (account, Region) pairs of the source topics: the handler takes shares from exactly these (source-pairs.ts).
-    const pairs = sourcePairsOf(sources.map((s) => s.topicArn));
+    const pairs = sourcePairsOf(sources);
     const shipped = pairs.map((p) => snapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, p));
     // Shared cluster snapshots are copied only in their own region, which must be the vault's.
     const shippedClusters = pairs.filter((p) => Token.isUnresolved(stack.region) || p.region === stack.region)
@@ -711,6 +725,7 @@ interface ParsedSource {
   readonly topicArn: string;
   readonly account: string;
   readonly region: string;
+  readonly databaseRegions?: string[];
 }
 
 function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource[] {
@@ -727,7 +742,14 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
     if (!Token.isUnresolved(stack.account) && arn.account === stack.account) {
       v.fail(`sources[${i}].topicArn is in this stack's own account (${stack.account}); the vault must be a separate Failsafe account`);
     }
-    return { topicArn: s.topicArn, account: arn.account!, region: arn.region! };
+    if (s.databaseRegions !== undefined) {
+      if (s.databaseRegions.length === 0) v.fail(`sources[${i}].databaseRegions must name at least one Region, or be left out`);
+      for (const r of s.databaseRegions) {
+        if (Token.isUnresolved(r) || !REGION.test(r)) v.fail(`sources[${i}].databaseRegions must be literal Region names, got ${JSON.stringify(r)}`);
+      }
+    }
+    const databaseRegions = s.databaseRegions ? { databaseRegions: [...s.databaseRegions] } : {};
+    return { topicArn: s.topicArn, account: arn.account!, region: arn.region!, ...databaseRegions };
   });
   v.atLeastOneDay('retention', props.retention);
   v.wholeNumber('minimumCopies', props.minimumCopies, 1, 1000);

@@ -229,6 +229,18 @@ describe('vault alarms', () => {
     expect(alarmOn(template, 'OldestRecoveryPointAge').map(dimensionsOf)).toEqual([{ service: construct.ownerId, SourceAccount: LIVE, SourceRegion: 'eu-west-1' }]);
   });
 
+  test('a source that ships databases of other Regions into its topic\'s has the alarms of each database Region, and none of its own unless it declares it', () => {
+    const dr = `arn:aws:sns:eu-central-1:${LIVE}:rds-failsafe-shipper`;
+    const { template, construct } = vault({ sources: [{ topicArn: dr, databaseRegions: ['eu-west-1', 'us-east-1'] }], dashboard: true });
+    for (const metric of ['OldestRecoveryPointAge', 'DatabasesBehind', 'ManifestsReceived']) {
+      expect(alarmOn(template, metric).map(dimensionsOf)).toEqual([
+        { service: construct.ownerId, SourceAccount: LIVE, SourceRegion: 'eu-west-1' },
+        { service: construct.ownerId, SourceAccount: LIVE, SourceRegion: 'us-east-1' },
+      ]);
+    }
+    expect(construct.recoveryPointAlarms).toHaveLength(2);
+  });
+
   test('a slower sweep widens the silence the recovery-point alarm tolerates', () => {
     const alarm = (schedule: events.Schedule) => alarmOn(vault({ schedule }).template, 'OldestRecoveryPointAge')[0];
     expect(alarm(events.Schedule.rate(Duration.hours(6)))).toMatchObject({ EvaluationPeriods: 7, DatapointsToAlarm: 7 });

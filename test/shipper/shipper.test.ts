@@ -291,6 +291,71 @@ describe('RdsSnapshotShipper', () => {
   });
 });
 
+describe('a shipper that copies across Regions (sourceRegion)', () => {
+  const DR = { account: LIVE, region: 'eu-central-1' };
+  const acrossRegions = (props: Partial<RdsSnapshotShipperProps> = {}) => {
+    const stack = liveStack(DR);
+    const sourceKey = kms.Key.fromKeyArn(stack, 'OrdersKey', `arn:aws:kms:eu-west-1:${LIVE}:key/orders`);
+    return build({ sourceRegion: 'eu-west-1', instances: [importDb(stack, 'billing')], sourceKeys: [sourceKey], ...props }, stack);
+  };
+
+  test('copies from the automated snapshots of the databases\' Region into its own copies here, and tells its handler which Region to read', () => {
+    const { template, shipper } = acrossRegions();
+    expect(shipper.databaseRegion).toBe('eu-west-1');
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as any;
+    expect(JSON.stringify(fn.Properties.Environment.Variables.SHIPPER_CONFIG)).toContain('\\"sourceRegion\\":\\"eu-west-1\\"');
+    const copy = JSON.stringify(roleStatements(template).CopyAutomatedSnapshotsAsOwnedCopies.Resource);
+    expect(copy).toContain(':rds:eu-west-1:111111111111:snapshot:rds:billing-*');
+    expect(copy).not.toContain(':rds:eu-central-1:111111111111:snapshot:rds:');
+    expect(copy).toMatch(/:rds:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":snapshot:failsafe-\*|:rds:eu-central-1:111111111111:snapshot:failsafe-\*/);
+  });
+
+  test('RDS may use the databases\' keys in either Region, and the shipping key in its own only', () => {
+    const { template } = acrossRegions();
+    const statements = roleStatements(template);
+    expect(statements.DatabaseKeysGrantKeysToRds.Condition.StringEquals['kms:ViaService']).toEqual(['rds.eu-west-1.amazonaws.com', 'rds.eu-central-1.amazonaws.com']);
+    expect(statements.DatabaseKeysGrantKeysToRds.Resource).toBe(`arn:aws:kms:eu-west-1:${LIVE}:key/orders`);
+    const keyPolicy = JSON.stringify(Object.values<any>(template.findResources('AWS::KMS::Key')).map((k) => k.Properties.KeyPolicy));
+    expect(keyPolicy).toContain('rds.eu-central-1.amazonaws.com');
+    expect(keyPolicy).not.toContain('rds.eu-west-1.amazonaws.com');
+  });
+
+  test('is woken by RDS-EVENT-0060 for its finished copies; the events of new automated snapshots stay in their Region', () => {
+    const { template } = acrossRegions({ selectByTag: { key: 'dr', value: 'on' } });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.rds'], 'detail-type': ['RDS DB Snapshot Event'], 'detail': { EventID: ['RDS-EVENT-0060'], SourceIdentifier: [{ prefix: 'failsafe-' }] } },
+    });
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/RDS-EVENT-0091|RDS-EVENT-0169|RDS-EVENT-0197/);
+  });
+
+  test('a sourceRegion equal to the stack\'s is a shipper within its Region', () => {
+    const { template } = build({ sourceRegion: 'eu-west-1' });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as any;
+    expect(JSON.stringify(fn.Properties.Environment.Variables.SHIPPER_CONFIG)).not.toContain('sourceRegion');
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { EventID: ['RDS-EVENT-0091'] } } });
+  });
+
+  test('cdk-nag AwsSolutions finds nothing unsuppressed', () => {
+    const { stack } = acrossRegions({ selectByTag: { key: 'dr', value: 'on' } });
+    Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+    const annotations = Annotations.fromStack(stack);
+    const findings = [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))];
+    expect(findings.map((f) => `${f.id}: ${f.entry.data}`)).toEqual([]);
+  });
+
+  test.each<[string, () => unknown, RegExp]>([
+    ['a sourceRegion that is not a Region name', () => acrossRegions({ sourceRegion: 'Ireland' }), /sourceRegion must be a literal Region name, got "Ireland"/],
+    ['a stack without a Region', () => build({ sourceRegion: 'eu-west-1' }, new Stack(new App(), 'Agnostic')), /sourceRegion needs a stack with a Region/],
+    ['a cluster name with no room left for the Region code', () => {
+      const stack = liveStack(DR);
+      const long = rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, 'Long', { clusterIdentifier: `l${'o'.repeat(32)}g` });
+      return build({ sourceRegion: 'eu-west-1', instances: undefined, clusters: [long] }, stack);
+    }, /has 34 characters; .* \(at most 33 characters, as they end with the code of eu-west-1\)/],
+  ])('rejects %s', (_name, make, message) => {
+    expect(make).toThrow(message);
+  });
+});
+
 describe('RdsSnapshotShipper props validation', () => {
   test.each<[string, Partial<RdsSnapshotShipperProps>, RegExp]>([
     ['a vault account that is not 12 digits', { vaultAccount: '12345' }, /vaultAccount must be a 12-digit AWS account id, got "12345"/],

@@ -169,6 +169,18 @@ describe('RdsSnapshotVault', () => {
   });
 });
 
+describe('a source that ships databases of other Regions (databaseRegions)', () => {
+  test('its handler takes the Regions from its configuration; the IAM policy copies from the topic\'s Region, where the shipped copies are', () => {
+    const dr = `arn:aws:sns:eu-central-1:${LIVE}:rds-failsafe-shipper`;
+    const { template } = build({ sources: [{ topicArn: dr, databaseRegions: ['eu-west-1'] }] }, { account: FAILSAFE, region: 'eu-central-1' });
+    const fn = Object.values<any>(template.findResources('AWS::Lambda::Function'))[0];
+    expect(JSON.stringify(fn.Properties.Environment.Variables.VAULT_CONFIG)).toContain(`{\\"topicArn\\":\\"${dr}\\",\\"databaseRegions\\":[\\"eu-west-1\\"]}`);
+    const copy = JSON.stringify(statements(template).CopyShippedSnapshotsAsOwnedCopies.Resource);
+    expect(copy).toContain(`:rds:eu-central-1:${LIVE}:snapshot:failsafe-*`);
+    expect(copy).not.toContain('eu-west-1');
+  });
+});
+
 describe('RdsSnapshotVault props validation', () => {
   test.each<[string, Partial<RdsSnapshotVaultProps>, RegExp]>([
     ['no sources', { sources: [] }, /RdsSnapshotVault: sources must name at least one shipper topic/],
@@ -182,6 +194,8 @@ describe('RdsSnapshotVault props validation', () => {
     ['maxCopiesInFlight above 20', { maxCopiesInFlight: 50 }, /maxCopiesInFlight must be a whole number from 1 to 20, got 50/],
     ['maxClusterCopiesInFlight above 5', { maxClusterCopiesInFlight: 10 }, /RdsSnapshotVault: maxClusterCopiesInFlight must be a whole number from 1 to 5, got 10/],
     ['a timeout under a minute', { timeout: Duration.seconds(30) }, /RdsSnapshotVault: timeout must be from 1 minute to 15 minutes, got 30 seconds/],
+    ['no database Regions', { sources: [{ topicArn: TOPIC, databaseRegions: [] }] }, /sources\[0\].databaseRegions must name at least one Region, or be left out/],
+    ['a database Region that is not a Region', { sources: [{ topicArn: TOPIC, databaseRegions: ['Ireland'] }] }, /sources\[0\].databaseRegions must be literal Region names, got "Ireland"/],
   ])('rejects %s', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
   });
