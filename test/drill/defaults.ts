@@ -1,4 +1,5 @@
 import { DrillOptions } from './drill';
+import { RegionDrillOptions } from './regions';
 
 /** The drill the tests and the demo run: three DB instances and an Aurora cluster over six simulated days. */
 export const DRILL_DEFAULTS: DrillOptions = {
@@ -17,4 +18,25 @@ export const DRILL_DEFAULTS: DrillOptions = {
   lostOn: { day: 5, database: 'orders' },
   behindDatabase: 'archive',
   junkOn: { day: 3, database: 'orders', from: 'payments' },
+};
+
+/**
+ * The drill across Regions the tests and the demo run: two DB instances and an
+ * Aurora cluster in eu-west-1, shipped into eu-central-1, where the vault is,
+ * for three days; then eu-west-1 is down for two.
+ */
+export const REGION_DRILL_DEFAULTS: RegionDrillOptions = {
+  liveAccount: '111111111111',
+  failsafeAccount: '222222222222',
+  homeRegion: 'eu-west-1',
+  drRegion: 'eu-central-1',
+  databases: { orders: 'cmk', users: 'aws/rds' },
+  clusters: { ledger: 'cmk' },
+  days: 5,
+  outageFromDay: 4,
+  shipperOwnerId: 'shipper-drill-dr',
+  vaultOwnerId: 'vault-drill-dr',
+  shipperRetentionDays: 2,
+  vaultRetentionDays: 7,
+  minimumCopies: 2,
 };

@@ -3,8 +3,9 @@
  * DB instances and an Aurora cluster, six simulated days, copies that take passes to finish, a lost and a duplicate
  * announcement, and copies that fail once. Every check must hold.
  */
-import { DRILL_DEFAULTS } from './defaults';
+import { DRILL_DEFAULTS, REGION_DRILL_DEFAULTS } from './defaults';
 import { DrillEvent, DrillReport, runDrill } from './drill';
+import { RegionDrillReport, runRegionDrill } from './regions';
 import { Emulator, startEmulator } from '../emulator/emulator';
 
 let emulator: Emulator;
@@ -62,4 +63,30 @@ test('an attack from Live: a snapshot of another database shipped under a databa
   expect(events.some((e) => e.actor === 'attacker' && /shares a snapshot of payments as failsafe-orders-/.test(e.text))).toBe(true);
   expect(events.some((e) => e.actor === 'vault' && /^forged message for orders: REFUSED failsafe-orders-.*RDS took it of payments/.test(e.text))).toBe(true);
   expect(events.some((e) => e.actor === 'vault' && /^sweep: REFUSED failsafe-orders-/.test(e.text))).toBe(true);
+});
+
+describe('across Regions: databases in eu-west-1, the shipper\'s copies and the vault in eu-central-1', () => {
+  let regional: Emulator;
+  let regionReport: RegionDrillReport;
+  const regionEvents: DrillEvent[] = [];
+
+  beforeAll(async () => {
+    regional = await startEmulator({ copyPendingDescribes: 2 });
+    regionReport = await runRegionDrill(regional, { ...REGION_DRILL_DEFAULTS, onEvent: (e) => regionEvents.push(e) });
+  }, 300_000);
+  afterAll(async () => { await regional?.stop(); });
+
+  test('every check of the drill across Regions holds', () => {
+    expect(regionReport.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(regionReport.checks.length).toBeGreaterThanOrEqual(9);
+  });
+
+  test('the home Region went down, the shipper failed there, and the vault\'s alarm shows the recovery points it no longer gets', () => {
+    expect(regionEvents.some((e) => e.actor === 'drill' && /eu-west-1 goes down/.test(e.text))).toBe(true);
+    expect(regionReport.figures.outageShipperSweeps).toEqual({ runs: 2, failed: 2 });
+    expect(regionReport.figures.outageVaultSweeps).toEqual({ runs: 2, failed: 0 });
+    // Day 3's copies are the newest: 2 days and 1 hour old when the drill ends.
+    expect(regionReport.figures.oldestRecoveryPointHours['111111111111 eu-west-1']).toBeGreaterThanOrEqual(49);
+    expect(regionEvents.some((e) => e.actor === 'alarm' && /recovery-point alarm for 111111111111 eu-west-1 goes to ALARM/.test(e.text))).toBe(true);
+  });
 });

@@ -104,12 +104,12 @@ export interface DrillReport {
 }
 
 /** The default maxAge of the recovery-point alarm. */
-const ALARM_MAX_AGE_HOURS = 26;
+export const ALARM_MAX_AGE_HOURS = 26;
 
-const SCHEDULED = { 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} };
-const tagsOf = (s: DBSnapshot) => Object.fromEntries((s.TagList ?? []).map((t) => [t.Key, t.Value]));
+export const SCHEDULED = { 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} };
+export const tagsOf = (s: DBSnapshot) => Object.fromEntries((s.TagList ?? []).map((t) => [t.Key, t.Value]));
 /** A cluster snapshot in the shape of an instance snapshot, so that the checks read both alike. */
-const asSnapshot = (s: DBClusterSnapshot): DBSnapshot => ({
+export const asSnapshot = (s: DBClusterSnapshot): DBSnapshot => ({
   DBSnapshotIdentifier: `cluster:${s.DBClusterSnapshotIdentifier}`,
   DBInstanceIdentifier: s.DBClusterIdentifier,
   Status: s.Status,

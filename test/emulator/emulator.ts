@@ -7,6 +7,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
@@ -28,6 +29,12 @@ export interface Emulator {
   credentialsFor(account: string): Promise<Credentials>;
   /** Client settings for the given account (and region, by default REGION): endpoint, region and credentials. */
   clientConfig(account: string, region?: string): Promise<{ endpoint: string; region: string; credentials: Credentials }>;
+  /**
+   * Takes Regions down: every request to them, of any service, is refused
+   * with 503 ServiceUnavailable (outages.py) until the next call. No Region
+   * is down at the start; `setRegionOutage([])` ends every outage.
+   */
+  setRegionOutage(regions: readonly string[]): void;
   /** Clears all state. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -81,6 +88,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
+  const outageFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'failsafe-emulator-')), 'regions-down');
   let log = '';
   const proc = spawn(VENV_PYTHON, [SERVER, '-H', '127.0.0.1', '-p', String(port)], {
     env: {
@@ -90,6 +98,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       FAILSAFE_EMULATOR_PATCHES_OFF: (options.patchesOff ?? []).join(','),
       ...(options.manualSnapshotLimit !== undefined ? { MOTO_RDS_SNAPSHOT_LIMIT: String(options.manualSnapshotLimit) } : {}),
       ...(options.recordCallsTo ? { FAILSAFE_EMULATOR_RECORD: options.recordCallsTo } : {}),
+      FAILSAFE_EMULATOR_OUTAGE_FILE: outageFile,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -114,12 +123,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     endpoint,
     credentialsFor,
     clientConfig: async (account, region = REGION) => ({ endpoint, region, credentials: await credentialsFor(account) }),
+    setRegionOutage(regions) {
+      fs.writeFileSync(outageFile, regions.map((r) => `${r}\n`).join(''));
+    },
     async reset() {
       const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
       cache.clear();
     },
     async stop() {
+      fs.rmSync(path.dirname(outageFile), { recursive: true, force: true });
       if (proc.exitCode !== null) return;
       await new Promise<void>((resolve) => {
         proc.once('exit', () => resolve());

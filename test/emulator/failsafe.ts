@@ -5,12 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DBClusterSnapshot, DBSnapshot, RDSClient } from '@aws-sdk/client-rds';
-import { Emulator } from './emulator';
+import { Emulator, REGION } from './emulator';
 import { invokeBundled, Invocation } from './invoke';
 import { listClusterSnapshots, listSnapshots } from './live';
 
 export interface FailsafeAccount {
   readonly account: string;
+  /** The vault's Region. */
+  readonly region: string;
   readonly rds: RDSClient;
   readonly vaultKeyArn: string;
   manualSnapshots(): Promise<DBSnapshot[]>;
@@ -19,12 +21,13 @@ export interface FailsafeAccount {
   sharedClusterSnapshots(): Promise<DBClusterSnapshot[]>;
 }
 
-export async function createFailsafeAccount(emulator: Emulator, account: string): Promise<FailsafeAccount> {
-  const cfg = await emulator.clientConfig(account);
+export async function createFailsafeAccount(emulator: Emulator, account: string, region = REGION): Promise<FailsafeAccount> {
+  const cfg = await emulator.clientConfig(account, region);
   const rds = new RDSClient(cfg);
   const vaultKeyArn = (await new KMSClient(cfg).send(new CreateKeyCommand({ Description: 'vault key' }))).KeyMetadata!.Arn!;
   return {
     account,
+    region,
     rds,
     vaultKeyArn,
     manualSnapshots: () => listSnapshots(rds, 'manual'),
@@ -87,5 +90,6 @@ export async function runVault(emulator: Emulator, failsafe: FailsafeAccount, co
     endpoint: emulator.endpoint,
     credentials: await emulator.credentialsFor(failsafe.account),
     environment: { VAULT_CONFIG: JSON.stringify(config) },
+    region: failsafe.region,
   });
 }
