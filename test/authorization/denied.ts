@@ -6,11 +6,11 @@
  * request was malformed.
  */
 import { Stack, aws_kms as kms } from 'aws-cdk-lib';
-import { DrillStacks, GUIDE_KEY } from './drill-world';
+import { DrillStacks } from './drill-world';
 import { AuthzRequest } from './evaluate';
 import { requestTagContext } from './recorded';
 import { deployerOf } from './services';
-import { adminOf, BREAK_GLASS, OTHER, otherKeyIn, World } from './world';
+import { adminOf, BREAK_GLASS, guideKeyIn, OTHER, otherKeyIn, World } from './world';
 import { TagKeys } from '../../src/runtime/tags';
 
 export interface DeniedCase {
@@ -39,6 +39,13 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
   const { account: LIVE, region: LIVE_REGION } = Stack.of(s.shipper);
   const { account: FAILSAFE, region: VAULT_REGION } = Stack.of(s.vault);
   const liveSnapshot = (name: string) => snapshotArn(LIVE_REGION, LIVE, name);
+  // The databases, and so their automated snapshots, are in the shipper's
+  // source Region: its own, or another it copies out of (sourceRegion).
+  const DATABASE_REGION = s.shipper.databaseRegion;
+  const automatedSnapshot = (name: string) => snapshotArn(DATABASE_REGION, LIVE, name);
+  // A shipping key of the source from outside its stack, whose key policy follows the RDS User Guide's example.
+  const guideKey = guideKeyIn(LIVE, LIVE_REGION);
+  const elsewhere = [LIVE_REGION, DATABASE_REGION].includes('us-west-2') ? 'ap-south-1' : 'us-west-2';
   const vaultSnapshot = (name: string) => snapshotArn(VAULT_REGION, FAILSAFE, name);
   const liveVia = viaRds(LIVE, LIVE_REGION);
   const vaultVia = viaRds(FAILSAFE, VAULT_REGION);
@@ -89,6 +96,12 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
       control: r(`the shipper has RDS use the databases' key (${action})`, shipperRole, action as string, key, { ...liveVia, ...extra as Record<string, string> }),
     })),
     {
+      request: r('the shipper has RDS in a Region that is neither its own nor its databases\' take a grant on the databases\' key', shipperRole, 'kms:CreateGrant', key,
+        { ...viaRds(LIVE, elsewhere), 'kms:GrantIsForAWSResource': 'true' }),
+      control: r('the shipper has RDS in its databases\' Region take a grant on their key', shipperRole, 'kms:CreateGrant', key,
+        { ...viaRds(LIVE, DATABASE_REGION), 'kms:GrantIsForAWSResource': 'true' }),
+    },
+    {
       request: r('the shipper takes a grant on the databases\' key through RDS, but not for an AWS resource', shipperRole, 'kms:CreateGrant', key,
         { ...liveVia, 'kms:GrantIsForAWSResource': 'false' }),
       control: r('the shipper has RDS take a grant on the databases\' key', shipperRole, 'kms:CreateGrant', key, { ...liveVia, 'kms:GrantIsForAWSResource': 'true' }),
@@ -105,7 +118,7 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
       request: r('the shipper deletes a copy of another shipper', shipperRole, 'rds:DeleteDBSnapshot', shippedCopy, { [OWNER]: 'shipper-other' }),
       control: r('the shipper deletes its own copy', shipperRole, 'rds:DeleteDBSnapshot', shippedCopy, shipperOwned),
     },
-    { request: r('the shipper deletes an automated snapshot', shipperRole, 'rds:DeleteDBSnapshot', liveSnapshot('rds:orders-2026-11-24-21-09')) },
+    { request: r('the shipper deletes an automated snapshot', shipperRole, 'rds:DeleteDBSnapshot', automatedSnapshot('rds:orders-2026-11-24-21-09')) },
     {
       request: r('the shipper shares a copy of another shipper', shipperRole, 'rds:ModifyDBSnapshotAttribute', shippedCopy, { [OWNER]: 'shipper-other' }),
       control: r('the shipper shares its own copy', shipperRole, 'rds:ModifyDBSnapshotAttribute', shippedCopy, shipperOwned),
@@ -133,11 +146,26 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
       control: r('the shipper copies with its owner tag', shipperRole, 'rds:CopyDBSnapshot', shippedCopy, requestTagContext(shipperCopyTags)),
     },
     {
-      request: r('the shipper copies a database that is not selected', shipperRole, 'rds:CopyDBSnapshot', liveSnapshot('rds:secrets-2026-11-24-21-09'), requestTagContext(shipperCopyTags)),
-      control: r('the shipper copies a selected database', shipperRole, 'rds:CopyDBSnapshot', liveSnapshot(`rds:${s.database ?? 'orders'}-2026-11-24-21-09`), requestTagContext(shipperCopyTags)),
+      request: r('the shipper copies a database that is not selected', shipperRole, 'rds:CopyDBSnapshot', automatedSnapshot('rds:secrets-2026-11-24-21-09'), requestTagContext(shipperCopyTags)),
+      control: r('the shipper copies a selected database', shipperRole, 'rds:CopyDBSnapshot', automatedSnapshot(`rds:${s.database ?? 'orders'}-2026-11-24-21-09`), requestTagContext(shipperCopyTags)),
+    },
+    {
+      request: r('the shipper copies a selected database\'s name from a Region that is not its databases\'', shipperRole, 'rds:CopyDBSnapshot',
+        snapshotArn(elsewhere, LIVE, `rds:${s.database ?? 'orders'}-2026-11-24-21-09`), requestTagContext(shipperCopyTags)),
+      control: r('the shipper copies a selected database', shipperRole, 'rds:CopyDBSnapshot', automatedSnapshot(`rds:${s.database ?? 'orders'}-2026-11-24-21-09`), requestTagContext(shipperCopyTags)),
+    },
+    {
+      request: r('the shipper copies into a Region that is not its own', shipperRole, 'rds:CopyDBSnapshot', snapshotArn(elsewhere, LIVE, 'failsafe-orders-20261124-210941'),
+        requestTagContext(shipperCopyTags)),
+      control: r('the shipper copies with its owner tag', shipperRole, 'rds:CopyDBSnapshot', shippedCopy, requestTagContext(shipperCopyTags)),
     },
     {
       request: r('the shipper uses the shipping key itself, not through RDS', shipperRole, 'kms:CreateGrant', shippingKey, { 'kms:GrantIsForAWSResource': 'true' }),
+      control: r('the shipper has RDS take a grant on the shipping key', shipperRole, 'kms:CreateGrant', shippingKey, { ...liveVia, 'kms:GrantIsForAWSResource': 'true' }),
+    },
+    {
+      request: r('the shipper has RDS in another Region take a grant on the shipping key', shipperRole, 'kms:CreateGrant', shippingKey,
+        { ...viaRds(LIVE, elsewhere), 'kms:GrantIsForAWSResource': 'true' }),
       control: r('the shipper has RDS take a grant on the shipping key', shipperRole, 'kms:CreateGrant', shippingKey, { ...liveVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
     {
@@ -246,9 +274,9 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
       control: r('the vault has RDS take a grant on its source\'s shipping key', vaultRole, 'kms:CreateGrant', shippingKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
     {
-      request: r('the vault takes a grant, not for an AWS resource, on a shipping key whose policy allows any grant', vaultRole, 'kms:CreateGrant', GUIDE_KEY,
+      request: r('the vault takes a grant, not for an AWS resource, on a shipping key whose policy allows any grant', vaultRole, 'kms:CreateGrant', guideKey,
         { ...vaultVia, 'kms:GrantIsForAWSResource': 'false' }),
-      control: r('the vault has RDS take a grant on that key', vaultRole, 'kms:CreateGrant', GUIDE_KEY, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
+      control: r('the vault has RDS take a grant on that key', vaultRole, 'kms:CreateGrant', guideKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
     {
       request: r('the vault decrypts with its source\'s shipping key itself, not through RDS', vaultRole, 'kms:Decrypt', shippingKey),

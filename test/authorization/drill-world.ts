@@ -5,7 +5,7 @@
  * them.
  */
 import { App, Stack, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
-import { bind, buildWorld, OTHER, otherKeyIn, World } from './world';
+import { bind, buildWorld, guideKeyIn, OTHER, otherKeyIn, World } from './world';
 import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { DRILL_DEFAULTS } from '../drill/defaults';
 import { DrillReport } from '../drill/drill';
@@ -14,7 +14,7 @@ import { REGION } from '../emulator/emulator';
 export type DrillResources = DrillReport['resources'];
 
 /** A shipping key of the Live account from outside the stack, whose policy follows the RDS User Guide's example. */
-export const GUIDE_KEY = `arn:aws:kms:${REGION}:${DRILL_DEFAULTS.liveAccount}:key/rds-user-guide-example`;
+export const GUIDE_KEY = guideKeyIn(DRILL_DEFAULTS.liveAccount, REGION);
 
 const PLACEHOLDERS: DrillResources = {
   topicArn: `arn:aws:sns:${REGION}:${DRILL_DEFAULTS.liveAccount}:rds-failsafe-shipper`,

@@ -19,11 +19,13 @@ import { drillStacks, drillWorld, DrillResources } from './drill-world';
 import { AuthzRequest } from './evaluate';
 import { caught, expectations, mutants, unmet, worldsOf } from './matrix';
 import { readRecording, RecordedCall, requestsOfCalls } from './recorded';
+import { RegionDrillResources, regionStacks, regionWorld } from './regions-world';
 import { serviceRequests } from './services';
 import { runTwoSources, SOURCES, TwoSourceResources, twoSourceWorld, VAULT_ACCOUNT } from './two-sources';
 import { World } from './world';
-import { DRILL_DEFAULTS } from '../drill/defaults';
+import { DRILL_DEFAULTS, REGION_DRILL_DEFAULTS } from '../drill/defaults';
 import { runDrill } from '../drill/drill';
+import { runRegionDrill } from '../drill/regions';
 import { Emulator, EmulatorOptions, startEmulator } from '../emulator/emulator';
 
 const figures: Record<string, Record<string, unknown>> = {};
@@ -43,6 +45,8 @@ let drillCalls: RecordedCall[];
 let drillResources: DrillResources;
 let twoSourceCalls: RecordedCall[];
 let twoSourceResources: TwoSourceResources;
+let regionCalls: RecordedCall[];
+let regionResources: RegionDrillResources;
 
 beforeAll(async () => {
   // The drill's handlers carry the owner ids of the synthesized constructs, which their policies name.
@@ -57,7 +61,15 @@ beforeAll(async () => {
   expect([...two.result.vaultCopies].sort()).toEqual(SOURCES.map((s) => expect.stringMatching(new RegExp(`^vault-${s.account}-${s.region}-failsafe-${s.database}-`))));
   twoSourceCalls = two.calls;
   twoSourceResources = two.result.resources;
-}, 300_000);
+  // The drill across Regions, with the owner ids of its synthesized constructs. Calls refused by the outage are not recorded.
+  const across = regionStacks();
+  const regionDrill = await recorded({ copyPendingDescribes: 2 }, (e) => runRegionDrill(e, {
+    ...REGION_DRILL_DEFAULTS, shipperOwnerId: across.shipper.ownerId, vaultOwnerId: across.vault.ownerId,
+  }));
+  expect(regionDrill.result.checks.filter((c) => !c.ok)).toEqual([]);
+  regionCalls = regionDrill.calls;
+  regionResources = regionDrill.result.resources;
+}, 400_000);
 
 afterAll(() => {
   fs.writeFileSync(path.join(os.tmpdir(), 'authorization-figures.json'), JSON.stringify(figures, null, 2));
@@ -101,6 +113,10 @@ const CONFIGURATIONS: Array<[string, () => Configuration]> = [
     // The deny matrix for each source's shipper, and the vault's own cases, with the pairs crossed.
     const denied = stacks.lives.flatMap((l, i) => deniedCases(world, { ...l, database: SOURCES[i].database, vault: stacks.vault }));
     return { world, calls: twoSourceCalls, denied: [...denied, ...crossedPairs(world, stacks.vault)] };
+  }],
+  ['a shipper that copies across Regions and its vault in the DR Region', () => {
+    const { world, stacks } = regionWorld(regionResources);
+    return { world, calls: regionCalls, denied: deniedCases(world, stacks) };
   }],
 ];
 

@@ -100,10 +100,11 @@ function rdsRequests(c: RecordedCall, principal: string, b: CallBindings): Authz
         const [, , , sourceRegion, sourceAccount] = source.arn.split(':');
         const key = b.keyArn(source.key, sourceAccount, sourceRegion);
         // Which Region's RDS uses the source key of a copy across Regions is not
-        // documented: the copy must be allowed either way.
-        for (const region of new Set([c.region, sourceRegion])) {
-          out.push(...rdsKeyRequests(principal, key, region, c.account, `${why}: RDS in ${region} reads the source under its key`));
-        }
+        // documented. It is the source's: RDS copies snapshots encrypted with
+        // the AWS managed key aws/rds across Regions, and AWS writes that key's
+        // policy to allow its use through RDS in its own Region only
+        // (kms:ViaService rds.<its Region>.amazonaws.com).
+        out.push(...rdsKeyRequests(principal, key, sourceRegion, c.account, `${why}: RDS in ${sourceRegion} reads the source under its key`));
       }
       if (c.params.kms_key_id) out.push(...rdsKeyRequests(principal, c.params.kms_key_id, c.region, c.account, `${why}: encrypts the copy under KmsKeyId`));
       return out;

@@ -7,8 +7,7 @@
  * the emulator created.
  */
 import { App, Stack, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
-import { GUIDE_KEY } from './drill-world';
-import { bind, buildWorld, OTHER, otherKeyIn, World } from './world';
+import { bind, buildWorld, guideKeyIn, OTHER, otherKeyIn, World } from './world';
 import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { Emulator } from '../emulator/emulator';
 import { createFailsafeAccount, queueEvent, runVault } from '../emulator/failsafe';
@@ -90,7 +89,7 @@ export function twoSourceWorld(resources: TwoSourceResources): { world: World; s
     ],
     customerKeys: resources.sources.filter((_, i) => SOURCES[i].encryption === 'cmk').map((r) => r.sourceKeyArn),
     outsiders: [OTHER],
-    guideKeys: [GUIDE_KEY, ...SOURCES.map((s) => otherKeyIn(s.region))].map((arn) => ({ arn, sharedWith: VAULT_ACCOUNT })),
+    guideKeys: SOURCES.flatMap((s) => [guideKeyIn(s.account, s.region), otherKeyIn(s.region)]).map((arn) => ({ arn, sharedWith: VAULT_ACCOUNT })),
     scpOf: stacks.vault,
   });
   return { world, stacks };

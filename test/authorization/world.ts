@@ -18,6 +18,9 @@ export const adminOf = (account: string) => `arn:aws:iam::${account}:role/Admin`
 export const OTHER = '444444444444';
 /** A key of OTHER whose policy, the RDS User Guide's, lets the vault account use it: only the vault's own IAM policy keeps it out. */
 export const otherKeyIn = (region: string) => `arn:aws:kms:${region}:${OTHER}:key/shared-with-the-vault`;
+
+/** A shipping key of a Live account from outside its stacks, whose policy follows the RDS User Guide's example. */
+export const guideKeyIn = (account: string, region: string) => `arn:aws:kms:${region}:${account}:key/rds-user-guide-example`;
 export const BREAK_GLASS = 'arn:aws:iam::222222222222:role/break-glass';
 /** Where moto's placeholder for the AWS managed key aws/rds of an account and region stands. */
 export const awsRdsKeyOf = (account: string, region: string) => `arn:aws:kms:${region}:${account}:key/aws-rds-managed-key`;
@@ -119,6 +122,11 @@ export interface WorldOptions {
   readonly guideKeys?: ReadonlyArray<{ readonly arn: string; readonly sharedWith: string }>;
   /** The vault whose service control policy is attached to its account, with the break-glass role. */
   readonly scpOf?: RdsSnapshotVault;
+  /**
+   * Regions with databases but no stack (the databases' Region of a shipper
+   * that copies across Regions), where the account's aws/rds key is too.
+   */
+  readonly databaseRegions?: ReadonlyArray<{ readonly account: string; readonly region: string }>;
 }
 
 export interface World {
@@ -133,7 +141,7 @@ export function buildWorld(o: WorldOptions): World {
   const deployments = o.stacks.map((s) => deploy(s.stack, s.bindings));
   const deploymentOf = (c: Construct) => deployments[o.stacks.findIndex((s) => s.stack === Stack.of(c))];
   const accounts = [...new Set([...deployments.map((d) => d.account), ...o.outsiders ?? []])];
-  const regions = [...new Set(deployments.map((d) => `${d.account}/${d.region}`))];
+  const regions = [...new Set([...deployments, ...o.databaseRegions ?? []].map((d) => `${d.account}/${d.region}`))];
   const policies: Policy[] = [
     ...deployments.flatMap(policiesOf),
     ...accounts.flatMap((a) => [everything('AdministratorAccess', adminOf(a)), everything('AdministratorAccess', deployerOf(a))]),

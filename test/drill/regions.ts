@@ -44,6 +44,13 @@ export interface RegionDrillOptions {
 
 export interface RegionDrillReport {
   readonly checks: DrillCheck[];
+  /** What the emulator named the resources the constructs would create, and the databases' own key in their Region. */
+  readonly resources: {
+    readonly topicArn: string;
+    readonly shippingKeyArn: string;
+    readonly sourceKeyArn: string;
+    readonly vaultKeyArn: string;
+  };
   readonly figures: {
     readonly copiesShipped: number;
     readonly copiesVaulted: number;
@@ -230,6 +237,7 @@ export async function runRegionDrill(emulator: Emulator, o: RegionDrillOptions):
   if (homeSource > ALARM_MAX_AGE_HOURS) say(o.days, 'alarm', `the vault's recovery-point alarm for ${o.liveAccount} ${o.homeRegion} goes to ALARM: the newest recovery point is ${homeSource} hours old`);
   return {
     checks,
+    resources: { topicArn: live.dr.topicArn, shippingKeyArn: live.dr.shippingKeyArn, sourceKeyArn: live.home.sourceKeyArn, vaultKeyArn: failsafe.vaultKeyArn },
     figures: { ...figures, oldestRecoveryPointHours, outageShipperSweeps: outage.shipper, outageVaultSweeps: outage.vault },
   };
 }
