@@ -66,7 +66,8 @@ export function regionWorld(resources: RegionDrillResources): { world: World; st
     ],
     customerKeys: [resources.sourceKeyArn],
     outsiders: [OTHER],
-    guideKeys: [guideKeyIn(o.liveAccount, o.drRegion), otherKeyIn(o.drRegion), otherKeyIn(o.homeRegion)].map((arn) => ({ arn, sharedWith: o.failsafeAccount })),
+    guideKeys: [guideKeyIn(o.liveAccount, o.drRegion), otherKeyIn(o.drRegion), otherKeyIn(o.homeRegion)]
+      .map((arn) => ({ arn, sharedWith: o.failsafeAccount })),
     scpOf: stacks.vault,
     databaseRegions: [{ account: o.liveAccount, region: o.homeRegion }],
   });

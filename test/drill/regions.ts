@@ -237,7 +237,9 @@ export async function runRegionDrill(emulator: Emulator, o: RegionDrillOptions):
   if (homeSource > ALARM_MAX_AGE_HOURS) say(o.days, 'alarm', `the vault's recovery-point alarm for ${o.liveAccount} ${o.homeRegion} goes to ALARM: the newest recovery point is ${homeSource} hours old`);
   return {
     checks,
-    resources: { topicArn: live.dr.topicArn, shippingKeyArn: live.dr.shippingKeyArn, sourceKeyArn: live.home.sourceKeyArn, vaultKeyArn: failsafe.vaultKeyArn },
+    resources: {
+      topicArn: live.dr.topicArn, shippingKeyArn: live.dr.shippingKeyArn, sourceKeyArn: live.home.sourceKeyArn, vaultKeyArn: failsafe.vaultKeyArn,
+    },
     figures: { ...figures, oldestRecoveryPointHours, outageShipperSweeps: outage.shipper, outageVaultSweeps: outage.vault },
   };
 }
