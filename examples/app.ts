@@ -1,7 +1,10 @@
 /**
  * The example two-account app: a Live stack whose three databases and Aurora
- * cluster are shipped to a vault in a Failsafe stack, in another account. `npx projen demo`
- * synthesizes it into cdk.out.
+ * cluster are shipped to a vault in a Failsafe stack, in another account; and
+ * the same for a vault in another Region: a LiveDr stack in the Live
+ * account's disaster recovery Region ships two of the databases and the
+ * cluster out of their Region, to a vault in a FailsafeDr stack there.
+ * `npx projen demo` synthesizes it into cdk.out.
  */
 import { App, Duration, Stack, StackProps, aws_rds as rds, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -14,6 +17,9 @@ export const REGION = 'eu-west-1';
 export const DATABASES = ['orders', 'users', 'payments'] as const;
 /** The Aurora cluster of the example. */
 export const CLUSTERS = ['ledger'] as const;
+/** The Region the DR stacks ship into, and the databases they ship there. */
+export const DR_REGION = 'eu-central-1';
+export const DR_DATABASES = ['orders', 'users'] as const;
 
 export class LiveStack extends Stack {
   public readonly shipper: RdsSnapshotShipper;
@@ -44,6 +50,8 @@ export class LiveStack extends Stack {
 export interface FailsafeStackProps extends StackProps {
   /** The ARN of the Live shipper's topic. */
   readonly shipperTopicArn: string;
+  /** The Region of the databases, when the shipper copies them out of it into the topic's. @default the topic's */
+  readonly databaseRegions?: string[];
 }
 
 export class FailsafeStack extends Stack {
@@ -52,7 +60,7 @@ export class FailsafeStack extends Stack {
   constructor(scope: Construct, id: string, props: FailsafeStackProps) {
     super(scope, id, props);
     this.vault = new RdsSnapshotVault(this, 'Vault', {
-      sources: [{ topicArn: props.shipperTopicArn }],
+      sources: [{ topicArn: props.shipperTopicArn, databaseRegions: props.databaseRegions }],
       retention: Duration.days(31),
       minimumCopies: 3,
       alarmTopic: new sns.Topic(this, 'Alarms', { enforceSSL: true }),
@@ -61,7 +69,39 @@ export class FailsafeStack extends Stack {
   }
 }
 
-export function buildApp(outdir = 'cdk.out'): { app: App; live: LiveStack; failsafe: FailsafeStack } {
+/**
+ * The Live account in the DR Region: a shipper that copies the databases'
+ * snapshots out of their Region (`sourceRegion`) into this one.
+ */
+export class LiveDrStack extends Stack {
+  public readonly shipper: RdsSnapshotShipper;
+
+  constructor(scope: Construct, id: string, props: StackProps) {
+    super(scope, id, props);
+    // Databases of another Region are named by their identifiers: a stack can refer to no resource of another Region.
+    const instances = DR_DATABASES.map((name) => rds.DatabaseInstance.fromDatabaseInstanceAttributes(this, name, {
+      instanceIdentifier: name, instanceEndpointAddress: `${name}.example.internal`, port: 5432, securityGroups: [],
+    }));
+    const clusters = CLUSTERS.map((name) => rds.DatabaseCluster.fromDatabaseClusterAttributes(this, name, { clusterIdentifier: name }));
+    this.shipper = new RdsSnapshotShipper(this, 'Shipper', {
+      vaultAccount: FAILSAFE_ACCOUNT,
+      sourceRegion: REGION,
+      instances,
+      clusters,
+      alarmTopic: new sns.Topic(this, 'Alarms', { enforceSSL: true }),
+    });
+  }
+}
+
+export interface ExampleApp {
+  readonly app: App;
+  readonly live: LiveStack;
+  readonly failsafe: FailsafeStack;
+  readonly liveDr: LiveDrStack;
+  readonly failsafeDr: FailsafeStack;
+}
+
+export function buildApp(outdir = 'cdk.out'): ExampleApp {
   const app = new App({ outdir });
   const live = new LiveStack(app, 'Live', { env: { account: LIVE_ACCOUNT, region: REGION } });
   // The shipper's topic has a stable name, so the vault can be given its ARN.
@@ -69,7 +109,15 @@ export function buildApp(outdir = 'cdk.out'): { app: App; live: LiveStack; fails
     env: { account: FAILSAFE_ACCOUNT, region: REGION },
     shipperTopicArn: `arn:aws:sns:${REGION}:${LIVE_ACCOUNT}:rds-failsafe-shipper`,
   });
-  return { app, live, failsafe };
+  // A vault in the DR Region too: it survives the loss of the databases' Region as well as of the Live account.
+  const liveDr = new LiveDrStack(app, 'LiveDr', { env: { account: LIVE_ACCOUNT, region: DR_REGION } });
+  const failsafeDr = new FailsafeStack(app, 'FailsafeDr', {
+    env: { account: FAILSAFE_ACCOUNT, region: DR_REGION },
+    // The shipper announces in the DR Region; its databases are in REGION.
+    shipperTopicArn: `arn:aws:sns:${DR_REGION}:${LIVE_ACCOUNT}:rds-failsafe-shipper`,
+    databaseRegions: [REGION],
+  });
+  return { app, live, failsafe, liveDr, failsafeDr };
 }
 
 if (require.main === module) {

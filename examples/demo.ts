@@ -1,14 +1,17 @@
 /**
  * The demo: synthesize the example two-account app into cdk.out, then run the
  * DR drill (test/drill) against the local AWS emulator, which this script
- * starts and stops itself. Exit status 0 means every check of the drill held.
+ * starts and stops itself, and then the drill across Regions: a vault in
+ * another Region, and the loss of the databases' Region. Exit status 0 means
+ * every check of both drills held.
  *
  *   npx projen demo
  */
 import * as path from 'node:path';
-import { buildApp } from './app';
-import { DRILL_DEFAULTS } from '../test/drill/defaults';
-import { DrillEvent, runDrill } from '../test/drill/drill';
+import { buildApp, ExampleApp } from './app';
+import { DRILL_DEFAULTS, REGION_DRILL_DEFAULTS } from '../test/drill/defaults';
+import { DrillCheck, DrillEvent, runDrill } from '../test/drill/drill';
+import { runRegionDrill } from '../test/drill/regions';
 import { startEmulator } from '../test/emulator/emulator';
 
 // The AWS SDK warns, once per process, that it will need Node.js 22 from 2027.
@@ -42,12 +45,13 @@ async function main() {
 
   // 1. Synthesize the example app.
   const outdir = path.resolve(__dirname, '..', 'cdk.out');
-  const { app, live, failsafe } = await step('synthesizing the example app (Live and Failsafe stacks) into cdk.out', async () => buildApp(outdir));
+  const example = await step('synthesizing the example app (Live and Failsafe stacks, and their pair in the DR Region) into cdk.out', async () => buildApp(outdir));
+  const { app, live, failsafe } = example;
   const assembly = app.synth();
   for (const stack of assembly.stacks) {
     const resources = Object.values<any>(stack.template.Resources ?? {});
     const count = (type: string) => resources.filter((r) => r.Type === type).length;
-    say(`  stack ${stack.stackName.padEnd(8)} account ${stack.environment.account}: ${String(resources.length).padStart(2)} resources `
+    say(`  stack ${stack.stackName.padEnd(10)} account ${stack.environment.account} ${stack.environment.region.padEnd(12)}: ${String(resources.length).padStart(2)} resources `
       + `(${count('AWS::Lambda::Function')} function, ${count('AWS::KMS::Key')} keys, ${count('AWS::SNS::Topic')} topic, `
       + `${count('AWS::SNS::Subscription')} subscription, ${count('AWS::Events::Rule')} rules)`);
   }
@@ -103,7 +107,55 @@ async function main() {
   say('shared it and announced it; the vault copied each one into a snapshot it owns under its own key, recovered the lost');
   say('announcement with its sweep, ignored the duplicate, retried the failed copies, refused the snapshot an attacker in Live shipped');
   say('under another database\'s name, and expired only its own old copies.');
-  say(`All ${report.checks.length} checks held. The synthesized CloudFormation is in ${path.relative(process.cwd(), outdir) || outdir}/.`);
+  say(`All ${report.checks.length} checks held.`);
+
+  const across = await regionDemo(example);
+  if (across.some((c) => !c.ok)) {
+    process.exitCode = 1;
+    return;
+  }
+  say(`The synthesized CloudFormation is in ${path.relative(process.cwd(), outdir) || outdir}/.`);
+}
+
+/** The drill across Regions, with the owner ids of the example's DR stacks. Returns its checks. */
+async function regionDemo(example: ExampleApp): Promise<DrillCheck[]> {
+  const o = REGION_DRILL_DEFAULTS;
+  say('');
+  say(`The drill across Regions: ${[...Object.keys(o.databases), ...Object.keys(o.clusters)].join(', ')} in ${o.homeRegion}; the shipper (stack LiveDr) copies them`);
+  say(`into ${o.drRegion}, where the vault is (stack FailsafeDr). ${o.outageFromDay - 1} days as usual, then ${o.homeRegion} is down for the last ${o.days - o.outageFromDay + 1}.`);
+  const emulator = await step('starting a fresh emulator', () => startEmulator({ copyPendingDescribes: 2 }));
+  let report;
+  try {
+    let lastDay = 0;
+    report = await runRegionDrill(emulator, {
+      ...o,
+      shipperOwnerId: example.liveDr.shipper.ownerId,
+      vaultOwnerId: example.failsafeDr.vault.ownerId,
+      onEvent: (e) => {
+        if (e.day !== lastDay) {
+          lastDay = e.day;
+          say('');
+          say(`Day ${e.day}${e.day >= o.outageFromDay ? ` (${o.homeRegion} is down)` : ''}`);
+        }
+        say(`  ${ACTORS[e.actor]}  ${e.text}`);
+      },
+    });
+  } finally {
+    await step('stopping the emulator', () => emulator.stop());
+  }
+  say('');
+  say('Checks');
+  for (const c of report.checks) say(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name} (${c.detail})`);
+  const failed = report.checks.filter((c) => !c.ok);
+  say('');
+  if (failed.length > 0) {
+    say(`DEMO FAILED: ${failed.length} of ${report.checks.length} checks of the drill across Regions did not hold`);
+    return report.checks;
+  }
+  say(`Summary: the vault in ${o.drRegion} holds every database's recovery points up to the outage, lost none of them when ${o.homeRegion}`);
+  say('went down, and its recovery-point alarm says that no newer one arrives.');
+  say(`All ${report.checks.length} checks held.`);
+  return report.checks;
 }
 
 main().catch((e) => {
