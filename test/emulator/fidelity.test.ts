@@ -554,3 +554,20 @@ describe('patch cross-region-copy-rules', () => {
     });
   });
 });
+
+describe('region outages (a fault the tests inject, not a patch)', () => {
+  test('a Region taken down refuses every call, of every service, with 503 until the outage ends; other Regions answer throughout', async () => {
+    await withEmulator({}, async (emulator) => {
+      const down = new RDSClient({ ...await emulator.clientConfig(LIVE, 'eu-west-1'), maxAttempts: 1 });
+      const downKms = new KMSClient({ ...await emulator.clientConfig(LIVE, 'eu-west-1'), maxAttempts: 1 });
+      const up = new RDSClient({ ...await emulator.clientConfig(LIVE, 'eu-central-1'), maxAttempts: 1 });
+      await expect(down.send(new DescribeDBSnapshotsCommand({}))).resolves.toBeDefined();
+      emulator.setRegionOutage(['eu-west-1']);
+      await expect(down.send(new DescribeDBSnapshotsCommand({}))).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+      await expect(downKms.send(new CreateKeyCommand({}))).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+      await expect(up.send(new DescribeDBSnapshotsCommand({}))).resolves.toBeDefined();
+      emulator.setRegionOutage([]);
+      await expect(down.send(new DescribeDBSnapshotsCommand({}))).resolves.toBeDefined();
+    });
+  });
+});
