@@ -37,6 +37,19 @@ async function step<T>(label: string, fn: () => Promise<T>): Promise<T> {
 
 const ACTORS: Record<DrillEvent['actor'], string> = { rds: 'RDS    ', shipper: 'shipper', sns: 'SNS    ', vault: 'vault  ', drill: 'drill  ', alarm: 'alarm  ', attacker: 'ATTACK ' };
 
+/** Prints a drill's events as a timeline, under a heading for each day. */
+function timeline(heading: (day: number) => string): (e: DrillEvent) => void {
+  let lastDay = 0;
+  return (e) => {
+    if (e.day !== lastDay) {
+      lastDay = e.day;
+      say('');
+      say(heading(e.day));
+    }
+    say(`  ${ACTORS[e.actor]}  ${e.text}`);
+  };
+}
+
 async function main() {
   if (Number(process.versions.node.split('.')[0]) < 22) {
     console.log(`note: Node.js ${process.versions.node} is past its end of life; AWS SDK releases from 2027 need Node.js 22 or later.`);
@@ -67,20 +80,12 @@ async function main() {
   const emulator = await step('starting the AWS emulator (moto server) on 127.0.0.1', () => startEmulator({ copyPendingDescribes: 2 }));
   let report;
   try {
-    let lastDay = 0;
     report = await runDrill(emulator, {
       ...o,
       shipperOwnerId: live.shipper.ownerId,
       vaultOwnerId: failsafe.vault.ownerId,
-      onEvent: (e) => {
-        if (e.day !== lastDay) {
-          lastDay = e.day;
-          say('');
-          say(e.day > o.days + 1 ? 'A database falls behind: selected late, with a backup three days old'
-            : e.day > o.days ? 'After the last day: sweeps settle, then one idle pass of each handler' : `Day ${e.day}`);
-        }
-        say(`  ${ACTORS[e.actor]}  ${e.text}`);
-      },
+      onEvent: timeline((day) => (day > o.days + 1 ? 'A database falls behind: selected late, with a backup three days old'
+        : day > o.days ? 'After the last day: sweeps settle, then one idle pass of each handler' : `Day ${day}`)),
     });
   } finally {
     await step('stopping the emulator', () => emulator.stop());
@@ -126,19 +131,11 @@ async function regionDemo(example: ExampleApp): Promise<DrillCheck[]> {
   const emulator = await step('starting a fresh emulator', () => startEmulator({ copyPendingDescribes: 2 }));
   let report;
   try {
-    let lastDay = 0;
     report = await runRegionDrill(emulator, {
       ...o,
       shipperOwnerId: example.liveDr.shipper.ownerId,
       vaultOwnerId: example.failsafeDr.vault.ownerId,
-      onEvent: (e) => {
-        if (e.day !== lastDay) {
-          lastDay = e.day;
-          say('');
-          say(`Day ${e.day}${e.day >= o.outageFromDay ? ` (${o.homeRegion} is down)` : ''}`);
-        }
-        say(`  ${ACTORS[e.actor]}  ${e.text}`);
-      },
+      onEvent: timeline((day) => `Day ${day}${day >= o.outageFromDay ? ` (${o.homeRegion} is down)` : ''}`),
     });
   } finally {
     await step('stopping the emulator', () => emulator.stop());

@@ -5,7 +5,7 @@
  * them.
  */
 import { App, Stack, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
-import { bind, buildWorld, guideKeyIn, OTHER, otherKeyIn, World } from './world';
+import { buildWorld, guideKeyIn, OTHER, otherKeyIn, shipperStack, vaultStack, World } from './world';
 import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { DRILL_DEFAULTS } from '../drill/defaults';
 import { DrillReport } from '../drill/drill';
@@ -56,16 +56,7 @@ export function drillStacks(withClusters: boolean, resources: DrillResources = P
 export function drillWorld(withClusters: boolean, resources: DrillResources = PLACEHOLDERS, withScp = true): { world: World; stacks: DrillStacks } {
   const stacks = drillStacks(withClusters, resources);
   const world = buildWorld({
-    stacks: [
-      {
-        stack: stacks.live,
-        bindings: bind([
-          [stacks.shipper.shippingKey, { arn: resources.shippingKeyArn }],
-          [stacks.shipper.topic, { ref: resources.topicArn, arn: resources.topicArn }],
-        ]),
-      },
-      { stack: stacks.failsafe, bindings: bind([[stacks.vault.vaultKey, { arn: resources.vaultKeyArn }]]) },
-    ],
+    stacks: [shipperStack(stacks.live, stacks.shipper, resources), vaultStack(stacks.failsafe, stacks.vault, resources.vaultKeyArn)],
     customerKeys: [resources.sourceKeyArn],
     outsiders: [OTHER],
     guideKeys: [GUIDE_KEY, otherKeyIn(REGION)].map((arn) => ({ arn, sharedWith: DRILL_DEFAULTS.failsafeAccount })),

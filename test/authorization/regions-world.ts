@@ -6,7 +6,7 @@
  * Region (`databaseRegions`). Bound to what the emulator created for them.
  */
 import { App, Stack, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
-import { bind, buildWorld, guideKeyIn, OTHER, otherKeyIn, World } from './world';
+import { buildWorld, guideKeyIn, OTHER, otherKeyIn, shipperStack, vaultStack, World } from './world';
 import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { REGION_DRILL_DEFAULTS } from '../drill/defaults';
 import { RegionDrillReport } from '../drill/regions';
@@ -54,16 +54,7 @@ export function regionStacks(resources: RegionDrillResources = PLACEHOLDERS): Re
 export function regionWorld(resources: RegionDrillResources): { world: World; stacks: RegionStacks } {
   const stacks = regionStacks(resources);
   const world = buildWorld({
-    stacks: [
-      {
-        stack: stacks.live,
-        bindings: bind([
-          [stacks.shipper.shippingKey, { arn: resources.shippingKeyArn }],
-          [stacks.shipper.topic, { ref: resources.topicArn, arn: resources.topicArn }],
-        ]),
-      },
-      { stack: stacks.failsafe, bindings: bind([[stacks.vault.vaultKey, { arn: resources.vaultKeyArn }]]) },
-    ],
+    stacks: [shipperStack(stacks.live, stacks.shipper, resources), vaultStack(stacks.failsafe, stacks.vault, resources.vaultKeyArn)],
     customerKeys: [resources.sourceKeyArn],
     outsiders: [OTHER],
     guideKeys: [guideKeyIn(o.liveAccount, o.drRegion), otherKeyIn(o.drRegion), otherKeyIn(o.homeRegion)]

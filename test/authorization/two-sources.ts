@@ -7,7 +7,7 @@
  * the emulator created.
  */
 import { App, Stack, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
-import { bind, buildWorld, guideKeyIn, OTHER, otherKeyIn, World } from './world';
+import { buildWorld, guideKeyIn, OTHER, otherKeyIn, shipperStack, vaultStack, World } from './world';
 import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { Emulator } from '../emulator/emulator';
 import { createFailsafeAccount, queueEvent, runVault } from '../emulator/failsafe';
@@ -78,14 +78,8 @@ export function twoSourceWorld(resources: TwoSourceResources): { world: World; s
   const stacks = twoSourceStacks(resources);
   const world = buildWorld({
     stacks: [
-      ...stacks.lives.map(({ stack, shipper }, i) => ({
-        stack,
-        bindings: bind([
-          [shipper.shippingKey, { arn: resources.sources[i].shippingKeyArn }],
-          [shipper.topic, { ref: resources.sources[i].topicArn, arn: resources.sources[i].topicArn }],
-        ]),
-      })),
-      { stack: stacks.failsafe, bindings: bind([[stacks.vault.vaultKey, { arn: resources.vaultKeyArn }]]) },
+      ...stacks.lives.map(({ stack, shipper }, i) => shipperStack(stack, shipper, resources.sources[i])),
+      vaultStack(stacks.failsafe, stacks.vault, resources.vaultKeyArn),
     ],
     customerKeys: resources.sources.filter((_, i) => SOURCES[i].encryption === 'cmk').map((r) => r.sourceKeyArn),
     outsiders: [OTHER],

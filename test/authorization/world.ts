@@ -11,7 +11,7 @@ import { Bindings, Deployment, deploy } from './cloudformation';
 import { Policy, policiesOf } from './policies';
 import { CallBindings, KeyFacts } from './recorded';
 import { deployerOf } from './services';
-import { RdsSnapshotVault } from '../../src';
+import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 
 export const adminOf = (account: string) => `arn:aws:iam::${account}:role/Admin`;
 /** An account that is neither a source nor the vault (the worlds give it an administrator, and a key shared with the vault). */
@@ -110,6 +110,22 @@ export function guideKeyPolicy(keyArn: string, sharedWith: string): Policy {
       },
     ],
   };
+}
+
+/** What the emulator created for a shipper's key and topic, and a vault's key. */
+export interface BoundResources {
+  readonly shippingKeyArn: string;
+  readonly topicArn: string;
+}
+
+/** A shipper's stack, its key and topic bound to what the emulator created. */
+export function shipperStack(stack: Stack, shipper: RdsSnapshotShipper, r: BoundResources) {
+  return { stack, bindings: bind([[shipper.shippingKey, { arn: r.shippingKeyArn }], [shipper.topic, { ref: r.topicArn, arn: r.topicArn }]]) };
+}
+
+/** A vault's stack, its key bound to what the emulator created. */
+export function vaultStack(stack: Stack, vault: RdsSnapshotVault, vaultKeyArn: string) {
+  return { stack, bindings: bind([[vault.vaultKey, { arn: vaultKeyArn }]]) };
 }
 
 export interface WorldOptions {

@@ -20,7 +20,8 @@ import { pointsOf } from '../helpers/emf';
 
 export const DAY_MS = 86_400_000;
 
-export interface DrillOptions {
+/** What every drill is given: the two accounts, their databases, the days, the owners and the retention. */
+export interface DrillBaseOptions {
   readonly liveAccount: string;
   readonly failsafeAccount: string;
   /** Databases (DB instances) and how each is encrypted. */
@@ -33,6 +34,10 @@ export interface DrillOptions {
   readonly shipperRetentionDays: number;
   readonly vaultRetentionDays: number;
   readonly minimumCopies: number;
+  readonly onEvent?: (e: DrillEvent) => void;
+}
+
+export interface DrillOptions extends DrillBaseOptions {
   /** The day on which the vault key is disabled for one delivery, so that copies fail and succeed on the retry. */
   readonly failCopiesOnDay: number;
   /** The day and database whose announcement is delivered twice. */
@@ -51,7 +56,6 @@ export interface DrillOptions {
    * topic. The vault must refuse it and keep `database`'s real copies.
    */
   readonly junkOn: { readonly day: number; readonly database: string; readonly from: string };
-  readonly onEvent?: (e: DrillEvent) => void;
 }
 
 export interface DrillEvent {
@@ -66,16 +70,18 @@ export interface DrillCheck {
   readonly detail: string;
 }
 
+/** What the emulator named the resources the constructs would create, and the databases' own key. */
+export interface DrillResources {
+  readonly topicArn: string;
+  readonly shippingKeyArn: string;
+  /** The customer managed key of the `cmk` databases, in their Region. */
+  readonly sourceKeyArn: string;
+  readonly vaultKeyArn: string;
+}
+
 export interface DrillReport {
   readonly checks: DrillCheck[];
-  /** What the emulator named the resources the constructs would create, and the databases' own key. */
-  readonly resources: {
-    readonly topicArn: string;
-    readonly shippingKeyArn: string;
-    /** The customer managed key of the `cmk` databases. */
-    readonly sourceKeyArn: string;
-    readonly vaultKeyArn: string;
-  };
+  readonly resources: DrillResources;
   readonly figures: {
     readonly shipperPasses: number;
     readonly vaultInvocations: number;

@@ -12,45 +12,28 @@
  * so the outage of the last days has lasted that long when the drill ends.
  */
 import { DBClusterSnapshot, DBSnapshot } from '@aws-sdk/client-rds';
-import { ALARM_MAX_AGE_HOURS, asSnapshot, DAY_MS, DrillCheck, DrillEvent, SCHEDULED, tagsOf } from './drill';
+import { ALARM_MAX_AGE_HOURS, asSnapshot, DAY_MS, DrillBaseOptions, DrillCheck, DrillEvent, DrillResources, SCHEDULED, tagsOf } from './drill';
 import { regionCode } from '../../src/runtime/naming';
 import { parseMessage } from '../../src/runtime/schema';
 import { TagKeys } from '../../src/runtime/tags';
 import { Emulator } from '../emulator/emulator';
 import { createFailsafeAccount, FailsafeAccount, queueEvent, runVault } from '../emulator/failsafe';
 import { invokeBundled, Invocation } from '../emulator/invoke';
-import { createLiveAccount, Encryption, LiveAccount } from '../emulator/live';
+import { createLiveAccount, LiveAccount } from '../emulator/live';
 import { pointsOf } from '../helpers/emf';
 
-export interface RegionDrillOptions {
-  readonly liveAccount: string;
-  readonly failsafeAccount: string;
+export interface RegionDrillOptions extends DrillBaseOptions {
   /** Where the databases are. */
   readonly homeRegion: string;
   /** Where the shipper copies them to, and the vault holds its copies. */
   readonly drRegion: string;
-  readonly databases: Readonly<Record<string, Encryption>>;
-  readonly clusters: Readonly<Record<string, Encryption>>;
-  readonly days: number;
   /** The first day of the home Region's outage, which lasts to the end. */
   readonly outageFromDay: number;
-  readonly shipperOwnerId: string;
-  readonly vaultOwnerId: string;
-  readonly shipperRetentionDays: number;
-  readonly vaultRetentionDays: number;
-  readonly minimumCopies: number;
-  readonly onEvent?: (e: DrillEvent) => void;
 }
 
 export interface RegionDrillReport {
   readonly checks: DrillCheck[];
-  /** What the emulator named the resources the constructs would create, and the databases' own key in their Region. */
-  readonly resources: {
-    readonly topicArn: string;
-    readonly shippingKeyArn: string;
-    readonly sourceKeyArn: string;
-    readonly vaultKeyArn: string;
-  };
+  readonly resources: DrillResources;
   readonly figures: {
     readonly copiesShipped: number;
     readonly copiesVaulted: number;
