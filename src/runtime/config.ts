@@ -139,6 +139,7 @@ export function parseVaultConfig(raw: string | undefined): VaultConfig {
   for (const n of ['weeklyCopies', 'monthlyCopies']) {
     if (c[n] !== undefined && !isWholeNumberAtLeast(c[n], 0)) fail(`${n} must be a whole number of at least 0`);
   }
+  if (c.copyClustersAcrossRegions !== undefined && typeof c.copyClustersAcrossRegions !== 'boolean') fail('copyClustersAcrossRegions must be a boolean');
   for (const n of ['maxSnapshotsPerSource', 'maxLineagesPerSource']) {
     if (c[n] !== undefined && !isWholeNumberAtLeast(c[n], 1)) fail(`${n} must be a whole number of at least 1`);
   }

@@ -50,16 +50,18 @@ export function shipperFocusOf(event: unknown): EventFocus | undefined {
 const VAULT_INSTANCE_COPY = /^vault-(\d{12})-([a-z]{2}(?:-[a-z]+)+-\d+)-(failsafe-.+)$/;
 
 /**
- * The vault's event: one of its DB snapshot copies finished (RDS-EVENT-0197;
- * RDS has none for cluster copies). The copy is named
- * `vault-<account>-<region>-<shipped name>`, and the shipped name names the
- * database. Undefined for anything else, which then wakes a sweep.
+ * The vault's event: one of its DB snapshot copies finished (COPY_FINISHED_EVENTS:
+ * within its Region, or across Regions from a source in another; RDS has none
+ * for cluster copies). The copy is named `vault-<account>-<region>-<shipped name>`,
+ * and the shipped name names the database. Undefined for anything else, which
+ * then wakes a sweep.
  */
 export function vaultFocusOf(event: unknown): EventFocus | undefined {
   const e = event as { source?: unknown; detail?: { EventID?: unknown; SourceIdentifier?: unknown } } | undefined;
   const snapshot = e?.detail?.SourceIdentifier;
-  if (e?.source !== 'aws.rds' || e.detail?.EventID !== 'RDS-EVENT-0197' || typeof snapshot !== 'string') return undefined;
+  const eventId = e?.detail?.EventID;
+  if (e?.source !== 'aws.rds' || typeof eventId !== 'string' || !COPY_FINISHED_EVENTS.includes(eventId) || typeof snapshot !== 'string') return undefined;
   const shipped = VAULT_INSTANCE_COPY.exec(snapshot.toLowerCase())?.[3];
   const database = shipped === undefined ? undefined : parseShippedName(shipped)?.database;
-  return database === undefined ? undefined : { kind: 'instance', database, eventId: 'RDS-EVENT-0197', snapshot };
+  return database === undefined ? undefined : { kind: 'instance', database, eventId, snapshot };
 }

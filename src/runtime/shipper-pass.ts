@@ -43,9 +43,13 @@ export interface ShipperPassSummary extends ShipperOutcome {
   readonly findings: Readonly<Record<string, number>>;
 }
 
-/** The ARN of a snapshot of the same kind, account and region as `arn`. */
-function siblingArn(arn: string, identifier: string): string {
-  return arn.replace(/:(snapshot|cluster-snapshot):[^:]*(:[^:]*)?$/, `:$1:${identifier}`);
+/**
+ * The ARN of the copy named `identifier` of the snapshot `source`: of the
+ * same kind and account, in `region`, where the shipper makes its copies (the
+ * source's own, or another for a shipper that copies across Regions).
+ */
+function copyArnOf(source: string, identifier: string, region: string): string {
+  return source.replace(/^(arn:[^:]+:rds:)[^:]*:/, `$1${region}:`).replace(/:(snapshot|cluster-snapshot):[^:]*(:[^:]*)?$/, `:$1:${identifier}`);
 }
 
 function logFinding(log: Logger, f: Finding): void {
@@ -101,9 +105,13 @@ function explain(code: string | undefined, action: string, config: ShipperConfig
   }
 }
 
-/** The ARN of the shipper copy an action is about: its correlation id in every log line, here and in the vault. */
-function correlationIdOf(action: ShipperAction): string {
-  return action.type === 'copy' ? siblingArn(action.source.arn, action.targetIdentifier) : action.snapshot.arn;
+/**
+ * The ARN of the shipper copy an action is about: its correlation id in every
+ * log line, here and in the vault. Copies are made in the Region of the
+ * shipping key (a copy's key is of the Region it is made in).
+ */
+function correlationIdOf(action: ShipperAction, config: ShipperConfig): string {
+  return action.type === 'copy' ? copyArnOf(action.source.arn, action.targetIdentifier, parseArnAccount(config.shippingKeyArn).region) : action.snapshot.arn;
 }
 
 /**
@@ -143,7 +151,7 @@ export async function runShipperPass(
   const copies = new CopyStarter(rds);
 
   const execute = async (action: ShipperAction): Promise<void> => {
-    const actionLog = deps.log.child({ snapshotCorrelationId: correlationIdOf(action) });
+    const actionLog = deps.log.child({ snapshotCorrelationId: correlationIdOf(action, config) });
     switch (action.type) {
       case 'copy': {
         const outcome = await copies.start({
@@ -217,7 +225,7 @@ export async function runShipperPass(
   const run = await runIsolated(
     plan.actions,
     deps,
-    (a) => ({ action: a.type, database: a.database, snapshot: a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier, snapshotCorrelationId: correlationIdOf(a) }),
+    (a) => ({ action: a.type, database: a.database, snapshot: a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier, snapshotCorrelationId: correlationIdOf(a, config) }),
     execute,
     (code, label) => explain(code, label.action, config),
   );

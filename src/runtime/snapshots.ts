@@ -65,7 +65,7 @@ export function toClusterSnapshot(s: SdkClusterSnapshot): DbSnapshot {
     engineVersion: s.EngineVersion,
     tags: toTagMap(s.TagList),
     resourceId: s.DbClusterResourceId,
-    ...(s.SourceDBClusterSnapshotArn?.startsWith('arn:') ? { originRegion: s.SourceDBClusterSnapshotArn.split(':')[3] } : {}),
+    ...(s.SourceDBClusterSnapshotArn?.startsWith('arn:') ? { originRegion: s.SourceDBClusterSnapshotArn.split(':')[3] ?? '' } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, RDSClien
 import { errorCode } from './aws';
 import { VaultConfig } from './config';
 import { describeError, Logger } from './log';
+import { regionCode } from './naming';
 import { parseSnapshotArn } from './schema';
 import { DbSnapshot } from './shipper-plan';
 import { listDbClusterSnapshots, listDbSnapshots, toClusterSnapshot, toSnapshot } from './snapshots';
@@ -55,13 +56,18 @@ export class RefusalLog {
   }
 }
 
-/** Lists what each source region shares with the vault; a region that cannot be listed is logged and counted. */
-async function listSharedByRegion(rdsIn: (region: string) => RDSClient, vaultRegion: string, pairs: readonly SourcePair[], log: Logger) {
+/**
+ * Lists what each source region shares with the vault; a region that cannot be
+ * listed is logged and counted. Shared cluster snapshots are listed in the
+ * vault's own Region only, unless the vault copies them across Regions.
+ */
+async function listSharedByRegion(
+  rdsIn: (region: string) => RDSClient, clustersIn: (region: string) => boolean, pairs: readonly SourcePair[], log: Logger,
+) {
   const regions = [...new Set(pairs.map((p) => p.region))].sort();
   const listRegion = async (region: string) => [
     ...await listDbSnapshots(rdsIn(region), 'shared'),
-    // Shared cluster snapshots can be copied only in their own region: only the vault's region is listed.
-    ...(region === vaultRegion || vaultRegion === undefined ? await listDbClusterSnapshots(rdsIn(region), 'shared') : []),
+    ...(clustersIn(region) ? await listDbClusterSnapshots(rdsIn(region), 'shared') : []),
   ];
   const listed = await Promise.allSettled(regions.map(listRegion));
   const failedRegions: string[] = [];
@@ -74,6 +80,21 @@ async function listSharedByRegion(rdsIn: (region: string) => RDSClient, vaultReg
     return [];
   });
   return { shared, failedRegions };
+}
+
+/**
+ * The database Region a shipper copy's name claims: of the Regions its source
+ * declares, the one whose code ends the name (naming.ts), if exactly one has
+ * it. RDS's own record of where the copy came from is checked against it
+ * (verification.ts); where RDS reports none, this is what the sweep has, as
+ * an announcement has its `sourceDatabaseRegion`.
+ */
+export function regionClaimedByName(pairs: readonly SourcePair[], s: ShippedSnapshot): string | undefined {
+  const code = parseShippedName(s.identifier)?.regionCode;
+  if (code === undefined) return undefined;
+  const declared = pairs.filter((p) => p.account === s.account && p.region === s.region).flatMap((p) => p.databaseRegions);
+  const named = declared.filter((r) => regionCode(r) === code);
+  return named.length === 1 ? named[0] : undefined;
 }
 
 /** The claim a shared snapshot's name makes: a shipper copy of a database, at a recovery point. */
@@ -95,7 +116,8 @@ export async function takeInShared(
   rdsIn: (region: string) => RDSClient, vaultRegion: string, config: VaultConfig, log: Logger, now: Date,
 ): Promise<Intake> {
   const pairs = sourcePairsOf(config.sources);
-  const { shared, failedRegions } = await listSharedByRegion(rdsIn, vaultRegion, pairs, log);
+  const clustersIn = (region: string) => config.copyClustersAcrossRegions === true || region === vaultRegion || vaultRegion === undefined;
+  const { shared, failedRegions } = await listSharedByRegion(rdsIn, clustersIn, pairs, log);
   const refusals = new RefusalLog(log);
   const unlisted: Record<string, number> = {};
   const shipped: ShippedSnapshot[] = [];
@@ -116,7 +138,7 @@ export async function takeInShared(
       refusals.refuse('future-time', `${s.arn} is dated in the future by its name`, s.arn);
       continue;
     }
-    const verified = fromDeclaredRegion(pairs, verifyShared({ snapshot: claim }, s));
+    const verified = fromDeclaredRegion(pairs, verifyShared({ snapshot: claim, databaseRegion: regionClaimedByName(pairs, claim) }, s));
     if (!verified.ok) refusals.refuse(verified.code, verified.reason, s.arn);
     else shipped.push(verified.snapshot);
   }

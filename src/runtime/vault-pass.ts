@@ -7,17 +7,17 @@ import { addOutcomes, baseCode, CopyStarter, gatherWithinBudget, REFUSED_IN_FLIG
 import { parseArnAccount } from './aws';
 import { AccountQuotas, DbKind, kindOf } from './budget';
 import { VaultConfig } from './config';
-import { EventFocus } from './events';
+import { COPY_FINISHED_EVENTS, EventFocus } from './events';
 import { describeError } from './log';
 import { PassCounts, RecoveryPoint } from './metric-names';
 import { readAccountQuotas } from './quotas';
 import { parseMessage, Rejection, RejectionCode } from './schema';
 import { DbSnapshot, isOwnedBy } from './shipper-plan';
 import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
-import { isSourcePair, sourcePairsOf } from './source-pairs';
+import { isSourcePair, shipsDatabasesOf, sourcePairsOf } from './source-pairs';
 import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES, parseShippedRef } from './successors';
 import { TagKeys, toTagList } from './tags';
-import { CLOCK_SKEW_MS, Intake, RefusalLog, takeInShared, verifyAnnounced } from './vault-intake';
+import { CLOCK_SKEW_MS, Intake, RefusalLog, regionClaimedByName, takeInShared, verifyAnnounced } from './vault-intake';
 import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction, VAULT_SNAPSHOT_PREFIX } from './vault-plan';
 import { Claim } from './verification';
 
@@ -127,6 +127,10 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
   const m = parsed.message;
   const wrongSource = sourceRejection(config, topicArn, m.sourceAccount, m.sourceRegion);
   if (wrongSource) return wrongSource;
+  const databaseRegion = m.sourceDatabaseRegion ?? m.sourceRegion;
+  if (!shipsDatabasesOf(sourcePairsOf(config.sources), m.sourceAccount, m.sourceRegion, databaseRegion)) {
+    return reject('undeclared-region', `message announces a database in ${databaseRegion}, which no source topic of ${m.sourceAccount} in ${m.sourceRegion} declares (the databaseRegions of its source)`);
+  }
   if (m.kind !== 'instance' && m.kind !== 'cluster') return reject('unsupported-kind', `snapshot kind "${m.kind}" is not supported by this version of the vault`);
   if (!m.snapshotIdentifier.toLowerCase().startsWith(SHIPPED_SNAPSHOT_PREFIX)) {
     return reject('not-a-shipper-copy', `snapshot ${m.snapshotIdentifier} is not a shipper copy (its name does not start with ${SHIPPED_SNAPSHOT_PREFIX})`);
@@ -197,8 +201,8 @@ const NOTHING_SHARED: Intake = { shipped: [], failedRegions: [], refused: {}, un
  */
 async function takeInAnnounced(deps: VaultDeps, config: VaultConfig, scope: Extract<VaultScope, { kind: 'announcement' }>): Promise<Intake> {
   const { kind: _announcement, ...claim } = scope;
-  // A cluster snapshot from another region is never copied (planVault reports why): there is nothing to verify.
-  if (kindOf(scope.snapshot) === 'cluster' && scope.snapshot.region !== deps.region) return { ...NOTHING_SHARED, shipped: [scope.snapshot] };
+  // A cluster snapshot from another region is not copied unless the vault copies clusters across Regions (planVault reports why): there is nothing to verify.
+  if (kindOf(scope.snapshot) === 'cluster' && scope.snapshot.region !== deps.region && !config.copyClustersAcrossRegions) return { ...NOTHING_SHARED, shipped: [scope.snapshot] };
   // A snapshot is shared in its own region: RDS describes it there.
   const verified = await verifyAnnounced(deps.rdsIn?.(scope.snapshot.region) ?? deps.rds, claim, config);
   if (verified.ok) return { ...NOTHING_SHARED, shipped: [verified.snapshot] };
@@ -334,14 +338,14 @@ export async function runVaultPass(
   // An announcement whose copy could not be started is retried by Lambda and,
   // if it keeps failing, ends in the dead-letter queue.
   if (announced && run.failures > 0) throw Object.assign(new Error(`the vault copy of ${announced.arn} could not be started`), { cause: run.lastError, summary });
-  const finished = scope.kind === 'database' && scope.focus.eventId === 'RDS-EVENT-0197'
+  const finished = scope.kind === 'database' && COPY_FINISHED_EVENTS.includes(scope.focus.eventId)
     ? manualSnapshots.find((c) => c.identifier === scope.focus.snapshot && c.status === 'available' && isOwnedBy(c, config.ownerId))
     : undefined;
   return finished ? (await handOnVaultSlot(deps, config, finished)).reduce(addOutcomes, summary) : summary;
 }
 
 /**
- * After RDS-EVENT-0197: the finished vault copy's slot goes to the first of
+ * After a copy-finished event (COPY_FINISHED_EVENTS): the finished vault copy's slot goes to the first of
  * its successors that still needs a copy (successors.ts), as if it had just
  * been announced. Its list is cleared first, so that a repeated event hands
  * nothing on twice. A successor that is gone or cannot be copied is logged
@@ -365,7 +369,9 @@ async function handOnVaultSlot(deps: VaultDeps, config: VaultConfig, finished: D
       ...parts, arn: `arn:${partition}:rds:${parts.region}:${parts.account}:snapshot:${parts.identifier}`, database: named.database, time: named.time, kind: 'instance',
     };
     try {
-      const pass = await runVaultPass(deps, config, { kind: 'announcement', snapshot }, encodeSuccessors(refs.slice(i + 1)));
+      const claimed = regionClaimedByName(pairs, snapshot);
+      const scope: VaultScope = { kind: 'announcement', snapshot, ...(claimed ? { databaseRegion: claimed } : {}) };
+      const pass = await runVaultPass(deps, config, scope, encodeSuccessors(refs.slice(i + 1)));
       out.push(pass);
       if (pass.copiesStarted + pass.copiesAlreadyThere + pass.deferred > 0) break;
     } catch (e) {

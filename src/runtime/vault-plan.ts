@@ -34,6 +34,14 @@ export interface VaultPlanConfig extends BudgetConfig, SourceBudgetConfig, Reten
   readonly ownerId: string;
   /** Accounts the vault takes snapshots from. */
   readonly sourceAccounts: readonly string[];
+  /**
+   * Whether DB cluster snapshots shared from another Region are copied into
+   * the vault's in one step (RDS and Aurora User Guides, "Cross-Region and
+   * cross-account copy in a single step"). Off, they are reported as
+   * `cluster-cross-region` and not copied.
+   * @default false
+   */
+  readonly copyClustersAcrossRegions?: boolean;
 }
 
 /** A shipped snapshot the vault should hold a copy of. */
@@ -494,14 +502,14 @@ function vaultCopyCandidates(
       });
       continue;
     }
-    if (kind === 'cluster' && state.region !== undefined && source.region !== state.region) {
+    if (kind === 'cluster' && !config.copyClustersAcrossRegions && state.region !== undefined && source.region !== state.region) {
       findings.push({
         snapshotCorrelationId: source.arn,
         level: 'error',
         code: 'cluster-cross-region',
         snapshot: source.identifier,
-        message: `${source.arn} is a cluster snapshot shared from ${source.region}, and the vault is in ${state.region}: RDS copies a shared cluster snapshot `
-          + 'across accounts only within its region, so it is not copied; deploy a vault in that region for its clusters',
+        message: `${source.arn} is a cluster snapshot shared from ${source.region}, and the vault is in ${state.region}: it copies shared cluster snapshots `
+          + 'within its Region only, unless copyClustersAcrossRegions is on; give the source\'s shipper sourceRegion to copy its clusters into this Region first',
       });
       continue;
     }

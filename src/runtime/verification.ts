@@ -5,7 +5,7 @@
  * fields) are checked against what `DescribeDBSnapshots` or
  * `DescribeDBClusterSnapshots` report for it. Pure.
  */
-import { parseShippedName, regionCode } from './naming';
+import { parseShippedName, REGION, regionCode } from './naming';
 import { DbSnapshot } from './shipper-plan';
 import { shipsDatabasesOf, SourcePair } from './source-pairs';
 import { ShippedSnapshot } from './vault-plan';
@@ -73,20 +73,23 @@ function timeRefusal(claimed: Date, meta: DbSnapshot): string | undefined {
 
 /**
  * The database's Region: where RDS says the shipped copy was copied from
- * (`originRegion`), else the announced one, else the snapshot's own Region;
- * or a refusal when a claim (the announcement, or the Region code that ends
- * the name of a copy made across Regions) says otherwise.
+ * (`originRegion`), else the claimed one (an announcement's, or the declared
+ * Region the name's code stands for), else the snapshot's own Region; or a
+ * refusal when a claim, or the Region code that ends the name of a copy made
+ * across Regions, says otherwise.
  */
-function databaseRegionOf(claim: Claim, meta: DbSnapshot): { readonly region: string } | { readonly refusal: string } {
+function verifiedDatabaseRegion(claim: Claim, meta: DbSnapshot): { readonly region: string } | { readonly refusal: string } {
   const s = claim.snapshot;
   const region = meta.originRegion ?? claim.databaseRegion ?? s.region;
+  const source = meta.originRegion !== undefined ? `RDS copied it from ${region}` : `RDS does not say where it was copied from, and nothing claims another Region than ${region}`;
+  if (!REGION.test(region)) return { refusal: `${s.arn}: RDS reports ${JSON.stringify(region)} as the Region it was copied from, which is not a Region name` };
   if (claim.databaseRegion !== undefined && claim.databaseRegion !== region) {
-    return { refusal: `${s.arn} was announced as a snapshot of a database in ${claim.databaseRegion}, but RDS copied it from ${region}` };
+    return { refusal: `${s.arn} is claimed to be a snapshot of a database in ${claim.databaseRegion}, but ${source}` };
   }
   const named = parseShippedName(s.identifier)?.regionCode;
   const expected = region === s.region ? undefined : regionCode(region);
   if (named !== expected) {
-    return { refusal: `${s.arn} is named for ${named === undefined ? 'a database in its own Region' : `the Region code ${named}`}, but RDS copied it from ${region}` };
+    return { refusal: `${s.arn} is named for ${named === undefined ? 'a database in its own Region' : `the Region code ${named}`}, but ${source}` };
   }
   return { region };
 }
@@ -111,7 +114,7 @@ export function verifyShared(claim: Claim, meta: DbSnapshot | undefined): Verifi
   }
   const time = timeRefusal(s.time, meta);
   if (time) return refuse('time-mismatch', `${s.arn}: ${time}`);
-  const where = databaseRegionOf(claim, meta);
+  const where = verifiedDatabaseRegion(claim, meta);
   if ('refusal' in where) return refuse('region-mismatch', where.refusal);
   const { databaseRegion: _announced, ...rest } = s;
   return {

@@ -56,7 +56,9 @@ export async function handler(event: unknown, context?: Context): Promise<Shippe
   counter.take();
   log.log('info', 'pass started', { event: 'pass-started', ...triggerOf(event) });
   try {
-    const config = parseShipperConfig(process.env.SHIPPER_CONFIG);
+    const parsed = parseShipperConfig(process.env.SHIPPER_CONFIG);
+    // A source Region that is the function's own is no copy across Regions.
+    const config = parsed.sourceRegion === process.env.AWS_REGION ? { ...parsed, sourceRegion: undefined } : parsed;
     // An RDS event about one database wakes a pass over that database alone;
     // anything else (the schedule, a retry) wakes a sweep of the account.
     const focus = shipperFocusOf(event);

@@ -288,10 +288,9 @@ export class RdsSnapshotShipper extends Construct {
   constructor(scope: Construct, id: string, props: RdsSnapshotShipperProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    validateProps(props, stack);
-    this.databaseRegion = props.sourceRegion ?? stack.region;
     // The Region the snapshots are copied out of, when it is not the stack's.
-    const crossRegionFrom = props.sourceRegion !== undefined && props.sourceRegion !== stack.region ? props.sourceRegion : undefined;
+    const crossRegionFrom = validateProps(props, stack);
+    this.databaseRegion = props.sourceRegion ?? stack.region;
 
     this.ownerId = `shipper-${Names.uniqueResourceName(this, { maxLength: 64 })}`;
     const retention = props.retention ?? Duration.days(2);
@@ -610,7 +609,8 @@ export class RdsSnapshotShipper extends Construct {
   }
 }
 
-function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
+/** Checks the props; returns the Region the snapshots are copied out of, when it is not the stack's. */
+function validateProps(props: RdsSnapshotShipperProps, stack: Stack): string | undefined {
   const v = new PropsValidator('RdsSnapshotShipper');
   validateAlarmOptions(v, 'alarms', props.alarms);
   const fail = (message: string): never => v.fail(message);
@@ -662,4 +662,5 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): void {
     fail(`topicName must be 1 to 256 letters, digits, hyphens or underscores, got ${JSON.stringify(props.topicName)}`);
   }
   v.budgetAndSizing(props);
+  return crossRegionFrom;
 }

@@ -153,6 +153,21 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
   readonly vaultKey?: kms.IKey;
 
   /**
+   * Whether to copy DB cluster snapshots that a source in another Region
+   * shares straight into this Region, in one step. The RDS and Aurora User
+   * Guides document it since September 2025 ("Cross-Region and cross-account
+   * copy in a single step"); an older Aurora page still says that cluster
+   * snapshots are copied across accounts only within their Region. Aurora
+   * copies are always full copies. Off, such a snapshot is reported as
+   * `cluster-cross-region` and not copied: give its shipper `sourceRegion`
+   * instead, the path every source supports. DB instance snapshots of a
+   * source in another Region are always copied in one step.
+   *
+   * @default false
+   */
+  readonly copyClustersAcrossRegions?: boolean;
+
+  /**
    * How many batches of announcements the function handles at once, at most
    * (2 to 1,000). Announcements come through the vault's announcement queue,
    * whose event source mapping holds to this: however many a source publishes,
@@ -332,6 +347,7 @@ export class RdsSnapshotVault extends Construct {
           ...(props.monthlyCopies ? { monthlyCopies: props.monthlyCopies } : {}),
           ...(props.maxSnapshotsPerSource ? { maxSnapshotsPerSource: props.maxSnapshotsPerSource } : {}),
           ...(props.maxLineagesPerSource ? { maxLineagesPerSource: props.maxLineagesPerSource } : {}),
+          ...(props.copyClustersAcrossRegions ? { copyClustersAcrossRegions: true } : {}),
           behindAfterMs: (props.alarms?.databasesBehind?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds(),
           ...budgetConfigOf(props),
         }),
@@ -365,7 +381,7 @@ export class RdsSnapshotVault extends Construct {
       reportBatchItemFailures: true,
     }));
 
-    this.grantPermissions(parts.role, stack, sources);
+    this.grantPermissions(parts.role, stack, sources, props.copyClustersAcrossRegions ?? false);
 
     if (props.breakGlassRoleArns) {
       new CfnOutput(this, 'ServiceControlPolicy', {
@@ -377,11 +393,11 @@ export class RdsSnapshotVault extends Construct {
     const schedule = props.schedule ?? events.Schedule.rate(DEFAULT_SWEEP);
     addTriggers(this, fn, this.deadLetterQueue, schedule, {
       CopyFinished: {
-        description: 'Record a finished vault copy and hand its copy slot on (RDS-EVENT-0197)',
+        description: 'Record a finished vault copy and hand its copy slot on (RDS-EVENT-0197, or RDS-EVENT-0060 for a copy across Regions)',
         eventPattern: {
           source: ['aws.rds'],
           detailType: ['RDS DB Snapshot Event'],
-          detail: { EventID: ['RDS-EVENT-0197'], SourceIdentifier: events.Match.prefix(VAULT_SNAPSHOT_PREFIX) },
+          detail: { EventID: ['RDS-EVENT-0197', 'RDS-EVENT-0060'], SourceIdentifier: events.Match.prefix(VAULT_SNAPSHOT_PREFIX) },
         },
       },
     });
@@ -654,14 +670,14 @@ export class RdsSnapshotVault extends Construct {
       + JSON.stringify(text));
   }
 
-  private grantPermissions(role: iam.Role, stack: Stack, sources: ParsedSource[]): void {
+  private grantPermissions(role: iam.Role, stack: Stack, sources: ParsedSource[], clustersAcrossRegions: boolean): void {
     const ownCopies = snapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
     const ownClusterCopies = clusterSnapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`);
     // The (account, Region) pairs of the source topics: the handler takes shares from exactly these (source-pairs.ts).
     const pairs = sourcePairsOf(sources);
     const shipped = pairs.map((p) => snapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, p));
-    // Shared cluster snapshots are copied only in their own region, which must be the vault's.
-    const shippedClusters = pairs.filter((p) => Token.isUnresolved(stack.region) || p.region === stack.region)
+    // Shared cluster snapshots are copied only in their own region, which must be the vault's, unless the vault copies them across Regions.
+    const shippedClusters = pairs.filter((p) => clustersAcrossRegions || Token.isUnresolved(stack.region) || p.region === stack.region)
       .map((p) => clusterSnapshotArn(stack, `${SHIPPED_SNAPSHOT_PREFIX}*`, p));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadState',

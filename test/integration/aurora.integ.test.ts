@@ -220,4 +220,32 @@ describe('Aurora clusters against the emulator', () => {
     // Reported as a failure, so the failures alarm fires.
     expect(out.emf.find((d) => d.Failures !== undefined)?.Failures).toBe(1);
   });
+
+  test('with copyClustersAcrossRegions, the vault copies a cluster snapshot that a source in another Region shares, in one step, under its own key', async () => {
+    const east = 'us-east-1';
+    const live = await createLiveAccount(emulator, LIVE, 'rds-failsafe-shipper', east);
+    const failsafe = await createFailsafeAccount(emulator, FAILSAFE);
+    await live.createCluster('ledger', 'cmk');
+    for (let i = 0; i < 5; i++) {
+      const out = await invokeBundled('shipper/shipper.lambda', scheduled, {
+        endpoint: emulator.endpoint,
+        credentials: await emulator.credentialsFor(LIVE),
+        region: east,
+        environment: { SHIPPER_CONFIG: JSON.stringify(shipperConfig(live, { clusterIdentifiers: ['ledger'] })) },
+      });
+      if (out.error) throw new Error(`shipper failed: ${out.error}`);
+      if (out.result.announced > 0) break;
+    }
+    const [body] = await live.takeAnnouncements();
+    expect(parseMessage(body)).toMatchObject({ ok: true, message: { kind: 'cluster', sourceRegion: east } });
+    const vault = { ...vaultConfig(failsafe, [live.topicArn]), copyClustersAcrossRegions: true };
+    const out = await deliverFirst(failsafe, vault, live.topicArn, body);
+    expect(out.error).toBeUndefined();
+    expect(out.result).toMatchObject({ summaries: [{ copiesStarted: 1, failures: 0 }] });
+    const [vaultCopy] = await failsafe.manualClusterSnapshots();
+    expect(vaultCopy.DBClusterSnapshotArn).toMatch(new RegExp(`^arn:aws:rds:eu-west-1:${FAILSAFE}:cluster-snapshot:vault-ledger-`));
+    expect(vaultCopy.KmsKeyId).toBe(failsafe.vaultKeyArn);
+    expect(vaultCopy.SourceDBClusterSnapshotArn).toMatch(new RegExp(`^arn:aws:rds:${east}:${LIVE}:cluster-snapshot:failsafe-ledger-`));
+    expect(tagsOf(vaultCopy)).toMatchObject({ [TagKeys.SOURCE_REGION]: east, [TagKeys.SOURCE_DATABASE]: 'ledger' });
+  });
 });

@@ -185,6 +185,12 @@ describe('planVault with DB cluster snapshots', () => {
     expect(plan.findings).toEqual([expect.objectContaining({ level: 'error', code: 'cluster-cross-region' })]);
   });
 
+  test('with copyClustersAcrossRegions, a cluster snapshot shared from another region is copied under the vault key, in one step', () => {
+    const plan = planVault({ ...vaultConfig, copyClustersAcrossRegions: true }, { now: NOW, region: 'eu-central-1', shipped: [shipped('ledger', 0)], manualSnapshots: [] });
+    expect(plan.actions.map((a) => a.type === 'copy' && [a.source.database, a.source.region, a.encrypt])).toEqual([['ledger', REGION, true]]);
+    expect(plan.findings).toEqual([]);
+  });
+
   test('an instance and a cluster of the same name are retained apart: one kind\'s copies never count for the other\'s minimumCopies', () => {
     // Three new cluster copies of "orders" and three old instance copies of "orders".
     const clusterCopies = [3, 2, 1].map((d) => vaultCopy(shipped('orders', d)));

@@ -26,4 +26,10 @@ describe('vaultFocusOf', () => {
     const snapshot = 'vault-111111111111-eu-central-1-failsafe-orders-20261120-030000-euw1';
     expect(vaultFocusOf(rdsEvent('RDS-EVENT-0197', snapshot))).toEqual({ kind: 'instance', database: 'orders', eventId: 'RDS-EVENT-0197', snapshot });
   });
+
+  test('a vault copy of a source in another Region, made across Regions, finishes with RDS-EVENT-0060', () => {
+    const snapshot = 'vault-333333333333-us-east-1-failsafe-billing-20261120-030000';
+    expect(vaultFocusOf(rdsEvent('RDS-EVENT-0060', snapshot))).toEqual({ kind: 'instance', database: 'billing', eventId: 'RDS-EVENT-0060', snapshot });
+    expect(vaultFocusOf(rdsEvent('RDS-EVENT-0059', snapshot))).toBeUndefined();
+  });
 });

@@ -268,6 +268,8 @@ describe('a shipper that copies across Regions', () => {
     expect(rdsMock.commandCalls(CopyDBSnapshotCommand)[0].args[0].input).toMatchObject({
       SourceDBSnapshotIdentifier: arn('rds:a-2026-11-20-11-00'), TargetDBSnapshotIdentifier: `${copyName('a')}-euw1`, KmsKeyId: across.shippingKeyArn,
     });
+    // The correlation id is the copy's ARN, in the Region it is made in: the same id as in the vault's logs.
+    expect(logged().find((l) => l.event === 'copy-started')?.snapshotCorrelationId).toBe(`arn:aws:rds:${DR}:${LIVE}:snapshot:${copyName('a')}-euw1`);
     // The copies live in the DR Region.
     manual.forEach((m) => { m.DBSnapshotArn = m.DBSnapshotArn!.replace(`:${REGION}:`, `:${DR}:`); });
     finishCopies();

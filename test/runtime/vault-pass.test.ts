@@ -277,13 +277,32 @@ describe('a shipper that copies across Regions: the database\'s Region is RDS\'s
 
   test('where RDS reports no SourceRegion, the announced Region is taken, checked against the name', async () => {
     expect(await run(drConfig, undefined)).toMatchObject({ copiesStarted: 1, refused: {} });
-    expect((await run(drConfig, undefined, { sourceDatabaseRegion: 'us-east-1' })).refused).toEqual({ 'region-mismatch': 1 });
+    const both = { ...drConfig, sources: [{ topicArn: drTopic, databaseRegions: [HOME, 'us-east-1'] }] };
+    expect((await run(both, undefined, { sourceDatabaseRegion: 'us-east-1' })).refused).toEqual({ 'region-mismatch': 1 });
   });
 
   test('a database Region that the source does not declare is refused (undeclared-region), so that nothing is held unwatched', async () => {
     const undeclared = { ...drConfig, sources: [{ topicArn: drTopic }] };
-    expect((await run(undeclared, HOME)).refused).toEqual({ 'undeclared-region': 1 });
+    // An announcement that says so is rejected before any call; a copy found by the sweep or named without the field, after RDS's description.
+    expect(validateAnnouncement(undeclared, drTopic, drBody(), NOW)).toMatchObject({ ok: false, code: 'undeclared-region' });
+    expect((await run(undeclared, HOME, { sourceDatabaseRegion: undefined })).refused).toEqual({ 'undeclared-region': 1 });
     expect(rdsMock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
+  });
+
+  test('the sweep takes the Region from RDS, or where RDS reports none, from the name\'s code among the Regions the source declares', async () => {
+    const sweep = (origin: string | undefined, cfg: VaultConfig = drConfig) => {
+      rdsMock.on(CopyDBSnapshotCommand).resolves({});
+      rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' }).resolves({ DBSnapshots: [sharedMeta(drArn, origin ? { SourceRegion: origin } : {})] });
+      return runVaultPass(deps(), cfg, { kind: 'sweep' });
+    };
+    const copiedFrom = () => rdsMock.commandCalls(CopyDBSnapshotCommand).map((c) => c.args[0].input.Tags!.find((t) => t.Key === 'cdk-rds-failsafe:source-region')?.Value);
+    expect(await sweep(HOME)).toMatchObject({ copiesStarted: 1, refused: {} });
+    expect(await sweep(undefined)).toMatchObject({ copiesStarted: 1, refused: {} });
+    expect(copiedFrom()).toEqual([HOME, HOME]);
+    // A name whose code no declared Region has, with nothing from RDS, is refused.
+    expect((await sweep(undefined, { ...drConfig, sources: [{ topicArn: drTopic, databaseRegions: ['us-east-1'] }] })).refused).toEqual({ 'region-mismatch': 1 });
+    expect((await sweep('us-east-1')).refused).toEqual({ 'region-mismatch': 1 });
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(2);
   });
 });
 
@@ -422,6 +441,7 @@ describe('parseVaultConfig', () => {
     ['no configuration', undefined, /VAULT_CONFIG is not set/],
     ['no sources', JSON.stringify({ ...config, sources: [] }), /sources must be a non-empty list/],
     ['a source that is not a topic ARN', JSON.stringify({ ...config, sources: [{ topicArn: 'arn:aws:sqs:eu-west-1:111111111111:q' }] }), /is not an SNS topic ARN/],
+    ['copyClustersAcrossRegions that is not a boolean', JSON.stringify({ ...config, copyClustersAcrossRegions: 'yes' }), /copyClustersAcrossRegions must be a boolean/],
     ['no database Regions', JSON.stringify({ ...config, sources: [{ topicArn: TOPIC, databaseRegions: [] }] }), /databaseRegions of source .* must be a non-empty list of Region names/],
     ['a database Region that is not a Region', JSON.stringify({ ...config, sources: [{ topicArn: TOPIC, databaseRegions: ['Ireland'] }] }), /must be a non-empty list of Region names/],
     ['minimumCopies of 0', JSON.stringify({ ...config, minimumCopies: 0 }), /minimumCopies must be a whole number of at least 1/],

@@ -181,6 +181,36 @@ describe('a source that ships databases of other Regions (databaseRegions)', () 
   });
 });
 
+test('a finished vault copy wakes a pass about its database, within the Region (RDS-EVENT-0197) or across Regions (RDS-EVENT-0060)', () => {
+  build().template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: { 'source': ['aws.rds'], 'detail-type': ['RDS DB Snapshot Event'], 'detail': { EventID: ['RDS-EVENT-0197', 'RDS-EVENT-0060'], SourceIdentifier: [{ prefix: 'vault-' }] } },
+  });
+});
+
+describe('copyClustersAcrossRegions', () => {
+  const other = `arn:aws:sns:us-east-1:${LIVE}:rds-failsafe-shipper`;
+  const clusterCopySources = (on: boolean) => {
+    const { template } = build({ sources: [{ topicArn: TOPIC }, { topicArn: other }], ...(on ? { copyClustersAcrossRegions: true } : {}) });
+    const fn = Object.values<any>(template.findResources('AWS::Lambda::Function'))[0];
+    return {
+      copy: JSON.stringify(statements(template).CopyShippedClusterSnapshotsAsOwnedCopies.Resource),
+      config: JSON.stringify(fn.Properties.Environment.Variables.VAULT_CONFIG),
+    };
+  };
+
+  test('on, the role may copy the cluster snapshots of a source in another Region, and the handler is told to', () => {
+    const on = clusterCopySources(true);
+    expect(on.copy).toContain(`:rds:us-east-1:${LIVE}:cluster-snapshot:failsafe-*`);
+    expect(on.config).toContain('copyClustersAcrossRegions\\":true');
+  });
+
+  test('off (the default), only those of sources in the vault\'s own Region', () => {
+    const off = clusterCopySources(false);
+    expect(off.copy).not.toContain('us-east-1');
+    expect(off.config).not.toContain('copyClustersAcrossRegions');
+  });
+});
+
 describe('RdsSnapshotVault props validation', () => {
   test.each<[string, Partial<RdsSnapshotVaultProps>, RegExp]>([
     ['no sources', { sources: [] }, /RdsSnapshotVault: sources must name at least one shipper topic/],
