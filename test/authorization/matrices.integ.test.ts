@@ -21,7 +21,7 @@ import { caught, expectations, mutants, unmet, worldsOf } from './matrix';
 import { readRecording, RecordedCall, requestsOfCalls } from './recorded';
 import { RegionDrillResources, regionStacks, regionWorld } from './regions-world';
 import { serviceRequests } from './services';
-import { runTwoSources, SOURCES, TwoSourceResources, twoSourceWorld, VAULT_ACCOUNT } from './two-sources';
+import { runTwoSources, SOURCES, TwoSourceResources, twoSourceWorld, VAULT_ACCOUNT, VAULT_REGION } from './two-sources';
 import { World } from './world';
 import { DRILL_DEFAULTS, REGION_DRILL_DEFAULTS } from '../drill/defaults';
 import { runDrill } from '../drill/drill';
@@ -59,6 +59,8 @@ beforeAll(async () => {
   const two = await recorded({}, runTwoSources);
   // Both sources reached the vault, the second across Regions.
   expect([...two.result.vaultCopies].sort()).toEqual(SOURCES.map((s) => expect.stringMatching(new RegExp(`^vault-${s.account}-${s.region}-failsafe-${s.database}-`))));
+  // Source B's cluster too, across Regions in one step.
+  expect(two.result.vaultClusterCopies).toEqual([expect.stringMatching(new RegExp(`^arn:aws:rds:${VAULT_REGION}:${VAULT_ACCOUNT}:cluster-snapshot:vault-invoices-`))]);
   twoSourceCalls = two.calls;
   twoSourceResources = two.result.resources;
   // The drill across Regions, with the owner ids of its synthesized constructs. Calls refused by the outage are not recorded.
@@ -93,9 +95,15 @@ function crossedPairs(world: World, vault: Parameters<typeof deniedCases>[1]['va
   const tags = { 'aws:RequestTag/cdk-rds-failsafe:owner': vault.ownerId, 'aws:TagKeys': ['cdk-rds-failsafe:owner'] };
   const [a, b] = SOURCES;
   const copy = (why: string, arn: string): AuthzRequest => ({ why, principal: role, action: 'rds:CopyDBSnapshot', resource: arn, context: tags, sharedWith: [VAULT_ACCOUNT] });
+  const copyCluster = (why: string, arn: string): AuthzRequest => ({ ...copy(why, arn), action: 'rds:CopyDBClusterSnapshot' });
+  const clusterIn = (account: string, region: string) => snapshotIn(account, region).replace(':snapshot:failsafe-orders-', ':cluster-snapshot:failsafe-invoices-');
   return [
     { request: copy('the vault copies source B\'s account in source A\'s Region', snapshotIn(b.account, a.region)), control: copy('the vault copies source B', snapshotIn(b.account, b.region)) },
     { request: copy('the vault copies source A\'s account in source B\'s Region', snapshotIn(a.account, b.region)), control: copy('the vault copies source A', snapshotIn(a.account, a.region)) },
+    {
+      request: copyCluster('the vault copies a cluster snapshot of source A\'s account in source B\'s Region', clusterIn(a.account, b.region)),
+      control: copyCluster('the vault copies a cluster snapshot of source B, across Regions', clusterIn(b.account, b.region)),
+    },
   ];
 }
 

@@ -2,9 +2,10 @@
  * A vault with two sources in two accounts and two Regions, run against the
  * emulator: Live A (111111111111) in eu-west-1 ships `orders` (a customer
  * managed key), Live B (333333333333) in us-east-1 ships `billing` (the AWS
- * managed key aws/rds), and the vault in eu-west-1 copies both, B's across
- * Regions. The stacks are synthesized from the constructs and bound to what
- * the emulator created.
+ * managed key aws/rds) and the Aurora cluster `invoices`, and the vault in
+ * eu-west-1 copies them all, B's across Regions in one step (the cluster
+ * with `copyClustersAcrossRegions`). The stacks are synthesized from the
+ * constructs and bound to what the emulator created.
  */
 import { App, Stack, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { buildWorld, guideKeyIn, OTHER, otherKeyIn, shipperStack, vaultStack, World } from './world';
@@ -23,11 +24,13 @@ export interface Source {
   readonly region: string;
   readonly database: string;
   readonly encryption: Encryption;
+  /** An Aurora cluster it ships too, under the same encryption. */
+  readonly cluster?: string;
 }
 
 export const SOURCES: readonly Source[] = [
   { account: '111111111111', region: 'eu-west-1', database: 'orders', encryption: 'cmk' },
-  { account: '333333333333', region: 'us-east-1', database: 'billing', encryption: 'aws/rds' },
+  { account: '333333333333', region: 'us-east-1', database: 'billing', encryption: 'aws/rds', cluster: 'invoices' },
 ];
 
 export interface SourceResources {
@@ -62,6 +65,7 @@ export function twoSourceStacks(resources?: TwoSourceResources): TwoSourceStacks
     const shipper = new RdsSnapshotShipper(stack, 'Shipper', {
       vaultAccount: VAULT_ACCOUNT,
       instances: [rds.DatabaseInstance.fromDatabaseInstanceAttributes(stack, 'Db', { instanceIdentifier: s.database, instanceEndpointAddress: 'x', port: 5432, securityGroups: [] })],
+      clusters: s.cluster ? [rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, 'Cluster', { clusterIdentifier: s.cluster })] : [],
       sourceKeys: databaseKey ? [databaseKey] : [],
     });
     return { stack, shipper, databaseKey };
@@ -69,6 +73,7 @@ export function twoSourceStacks(resources?: TwoSourceResources): TwoSourceStacks
   const failsafe = new Stack(app, 'Failsafe', { env: { account: VAULT_ACCOUNT, region: VAULT_REGION } });
   const vault = new RdsSnapshotVault(failsafe, 'Vault', {
     sources: SOURCES.map((s, i) => ({ topicArn: (resources?.sources[i] ?? placeholder(s)).topicArn })),
+    copyClustersAcrossRegions: true,
   });
   return { lives, failsafe, vault };
 }
@@ -93,6 +98,8 @@ export interface TwoSourceRun {
   readonly resources: TwoSourceResources;
   /** The vault's copies at the end, by name. */
   readonly vaultCopies: readonly string[];
+  /** The vault's cluster copies at the end, by ARN. */
+  readonly vaultClusterCopies: readonly string[];
 }
 
 /** The handler configuration a deployed function gets (SHIPPER_CONFIG or VAULT_CONFIG), as deployed. */
@@ -118,6 +125,7 @@ export async function runTwoSources(emulator: Emulator): Promise<TwoSourceRun> {
   for (const s of SOURCES) {
     const live = await createLiveAccount(emulator, s.account, 'rds-failsafe-shipper', s.region);
     await live.createDatabase(s.database, s.encryption, yesterday);
+    if (s.cluster) await live.createCluster(s.cluster, s.encryption, { firstSnapshotAt: yesterday });
     lives.push(live);
   }
   // Source B's account also shares a shipper-named snapshot from source A's Region, which is not one of
@@ -156,5 +164,9 @@ export async function runTwoSources(emulator: Emulator): Promise<TwoSourceRun> {
     const out = await runVault(emulator, failsafe, vaultConfig);
     if (out.error) throw new Error(`the vault's sweep failed: ${out.error}`);
   }
-  return { resources, vaultCopies: (await failsafe.manualSnapshots()).map((x) => x.DBSnapshotIdentifier!) };
+  return {
+    resources,
+    vaultCopies: (await failsafe.manualSnapshots()).map((x) => x.DBSnapshotIdentifier!),
+    vaultClusterCopies: (await failsafe.manualClusterSnapshots()).map((x) => x.DBClusterSnapshotArn!),
+  };
 }

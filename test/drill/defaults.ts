@@ -23,7 +23,8 @@ export const DRILL_DEFAULTS: DrillOptions = {
 /**
  * The drill across Regions the tests and the demo run: two DB instances and an
  * Aurora cluster in eu-west-1, shipped into eu-central-1, where the vault is,
- * for three days; then eu-west-1 is down for two.
+ * for three days, with one announcement lost; then eu-west-1 is down for two.
+ * Retention is compressed to fit: the vault keeps 2 days and 2 copies.
  */
 export const REGION_DRILL_DEFAULTS: RegionDrillOptions = {
   liveAccount: '111111111111',
@@ -37,6 +38,7 @@ export const REGION_DRILL_DEFAULTS: RegionDrillOptions = {
   shipperOwnerId: 'shipper-drill-dr',
   vaultOwnerId: 'vault-drill-dr',
   shipperRetentionDays: 2,
-  vaultRetentionDays: 7,
+  vaultRetentionDays: 2,
   minimumCopies: 2,
+  lostOn: { day: 3, database: 'users' },
 };

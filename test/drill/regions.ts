@@ -29,6 +29,8 @@ export interface RegionDrillOptions extends DrillBaseOptions {
   readonly drRegion: string;
   /** The first day of the home Region's outage, which lasts to the end. */
   readonly outageFromDay: number;
+  /** The day and database whose announcement is lost: the vault's sweep must find the copy from what is shared. */
+  readonly lostOn: { readonly day: number; readonly database: string };
 }
 
 export interface RegionDrillReport {
@@ -84,6 +86,8 @@ function configsOf(o: RegionDrillOptions, live: LiveRegions, failsafe: FailsafeA
     sources: [{ topicArn: live.dr.topicArn, databaseRegions: [o.homeRegion] }],
     sourceAccounts: [o.liveAccount],
     retentionMs: o.vaultRetentionDays * DAY_MS,
+    // As the construct writes it: a database is taken as retired a week past the recovery-point alarm's maxAge at the earliest.
+    retireAfterMs: Math.max(o.vaultRetentionDays * DAY_MS, (ALARM_MAX_AGE_HOURS + 7 * 24) * 3_600_000),
     minimumCopies: o.minimumCopies,
     maxCopiesInFlight: 10,
     manualSnapshotQuota: 100,
@@ -136,16 +140,18 @@ export async function runRegionDrill(emulator: Emulator, o: RegionDrillOptions):
   const shipperCopiesOf = () => ownedBy(o.shipperOwnerId, live.dr);
   const vaultCopiesOf = () => ownedBy(o.vaultOwnerId, failsafe);
 
+  /** The simulated day a copy's recovery point is of. */
+  const dayOf = (s: DBSnapshot) => o.days - Math.round((now - Date.parse(tagsOf(s)[TagKeys.SOURCE_TIME])) / DAY_MS);
   const checks: DrillCheck[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const previousKept: string[] = [];
-  let vaultBeforeOutage: string[] = [];
+  let vaultBeforeOutage: Array<{ readonly id: string; readonly day: number }> = [];
   const outage = { shipper: { runs: 0, failed: 0 }, vault: { runs: 0, failed: 0 } };
   let lastSweep: Invocation | undefined;
 
   for (let day = 1; day <= o.days; day++) {
     if (day === o.outageFromDay) {
-      vaultBeforeOutage = (await vaultCopiesOf()).map((s) => s.DBSnapshotIdentifier!).sort();
+      vaultBeforeOutage = (await vaultCopiesOf()).map((s) => ({ id: s.DBSnapshotIdentifier!, day: dayOf(s) }));
       emulator.setRegionOutage([o.homeRegion]);
       say(day, 'drill', `${o.homeRegion} goes down: its endpoint refuses every call, of every service, from here to the end`);
     }
@@ -168,7 +174,8 @@ export async function runRegionDrill(emulator: Emulator, o: RegionDrillOptions):
       if (pass === 0 && day > 1) {
         // The day's copies have started: the previous day's are still there, so RDS can make the new ones incremental.
         const held = await shipperCopiesOf();
-        for (const db of databases) {
+        // DB instances only: Aurora copies are always full copies.
+        for (const db of Object.keys(o.databases)) {
           const days = held.filter((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE] === db).map((s) => tagsOf(s)[TagKeys.SOURCE_TIME]);
           if (days.includes(dayTime(day - 1).toISOString()) && days.includes(t.toISOString())) previousKept.push(`${db}@${day}`);
         }
@@ -179,6 +186,10 @@ export async function runRegionDrill(emulator: Emulator, o: RegionDrillOptions):
     for (const body of await live.dr.takeAnnouncements()) {
       const parsed = parseMessage(body);
       const db = parsed.ok ? parsed.message.sourceDatabaseIdentifier : '?';
+      if (day === o.lostOn.day && db === o.lostOn.database) {
+        say(day, 'sns', `the announcement of ${db} is lost and never delivered`);
+        continue;
+      }
       const out = await vaultRun(day, queueEvent(live.dr.topicArn, [body]), `message for ${db}`);
       if (out.error || out.result?.batchItemFailures?.length > 0) throw new Error(`the announcement of ${db} failed on day ${day}: ${out.error ?? 'reported as a failure'}`);
     }
@@ -188,14 +199,19 @@ export async function runRegionDrill(emulator: Emulator, o: RegionDrillOptions):
   emulator.setRegionOutage([]);
 
   const shipped = Array.from({ length: o.outageFromDay - 1 }, (_, i) => i + 1);
+  // Day k is (days - k) days and 1 hour old at the end: within the retention when days - k < retention; the newest minimumCopies stay whatever their age.
+  const inRetention = shipped.filter((k) => o.days - k < o.vaultRetentionDays);
+  const expected = shipped.slice(-Math.max(inRetention.length, o.minimumCopies));
   const vaultCopies = await vaultCopiesOf();
+  const heldDays = (db: string) => vaultCopies.filter((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE] === db).map(dayOf).sort((a, b) => a - b);
   for (const db of databases) {
-    const held = vaultCopies.filter((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE] === db)
-      .map((s) => o.days - Math.round((now - Date.parse(tagsOf(s)[TagKeys.SOURCE_TIME])) / DAY_MS)).sort((a, b) => a - b);
-    check(`the vault in ${o.drRegion} holds days ${shipped.join(', ')} of ${db} of ${o.homeRegion}`, JSON.stringify(held) === JSON.stringify(shipped), `holds days ${held.join(', ')}`);
+    check(`the vault in ${o.drRegion} holds days ${expected.join(', ')} of ${db} of ${o.homeRegion}: past its retention, the newest ${o.minimumCopies} stay`,
+      JSON.stringify(heldDays(db)) === JSON.stringify(expected), `holds days ${heldDays(db).join(', ')}`);
   }
+  check(`the lost announcement of ${o.lostOn.database} on day ${o.lostOn.day} was recovered by the sweep, which took the database's Region from RDS or the name`,
+    !expected.includes(o.lostOn.day) || heldDays(o.lostOn.database).includes(o.lostOn.day), 'copied from what is shared with the vault');
   check(`every vault copy is in ${o.drRegion}, under the vault key, and tagged with its database's Region, ${o.homeRegion}`,
-    vaultCopies.length === databases.length * shipped.length
+    vaultCopies.length === databases.length * expected.length
       && vaultCopies.every((s) => s.KmsKeyId === failsafe.vaultKeyArn && tagsOf(s)[TagKeys.SOURCE_REGION] === o.homeRegion),
     `${vaultCopies.length} copies`);
   const shipperCopies = await shipperCopiesOf();
@@ -203,13 +219,17 @@ export async function runRegionDrill(emulator: Emulator, o: RegionDrillOptions):
     shipperCopies.length > 0 && shipperCopies.every((s) => s.KmsKeyId === live.dr.shippingKeyArn && (s.DBSnapshotIdentifier ?? '').endsWith(`-${regionCode(o.homeRegion)}`)),
     shipperCopies.map((s) => s.DBSnapshotIdentifier).join(', '));
   check('each new copy across Regions started while the previous copy of its database was kept, so that RDS can make it incremental',
-    previousKept.length === databases.length * (shipped.length - 1), `${previousKept.length} of ${databases.length * (shipped.length - 1)} copies`);
+    previousKept.length === Object.keys(o.databases).length * (shipped.length - 1), `${previousKept.length} of ${Object.keys(o.databases).length * (shipped.length - 1)} DB instance copies`);
   check(`while ${o.homeRegion} is down, every shipper sweep fails (its handler-errors alarm fires) and every vault sweep succeeds`,
     outage.shipper.runs > 0 && outage.shipper.failed === outage.shipper.runs && outage.vault.failed === 0,
     `shipper ${outage.shipper.failed} of ${outage.shipper.runs} failed, vault ${outage.vault.failed} of ${outage.vault.runs}`);
-  const vaultAfter = vaultCopies.map((s) => s.DBSnapshotIdentifier!).sort();
-  check(`the loss of ${o.homeRegion} takes nothing from the vault`, vaultBeforeOutage.length > 0 && JSON.stringify(vaultAfter) === JSON.stringify(vaultBeforeOutage),
-    `${vaultBeforeOutage.length} copies before the outage, ${vaultAfter.length} after`);
+  // What went during the outage went by retention alone: never one of the newest minimumCopies, and nothing came in.
+  const vaultAfter = new Set(vaultCopies.map((s) => s.DBSnapshotIdentifier!));
+  const gone = vaultBeforeOutage.filter((c) => !vaultAfter.has(c.id));
+  check(`the loss of ${o.homeRegion} takes none of the vault's last good recovery points: in the outage, only copies past the retention and outside the newest ${o.minimumCopies} went`,
+    vaultBeforeOutage.length > 0 && gone.every((c) => !expected.includes(c.day))
+      && [...vaultAfter].every((id) => vaultBeforeOutage.some((c) => c.id === id)),
+    `${vaultBeforeOutage.length} copies before the outage, ${vaultAfter.size} after; gone by retention: days ${[...new Set(gone.map((c) => c.day))].join(', ') || 'none'}`);
   const oldest = pointsOf(lastSweep?.emf ?? [], 'OldestRecoveryPointAge');
   const hours = (seconds: number) => Math.round((seconds / 3600) * 10) / 10;
   const oldestRecoveryPointHours = Object.fromEntries(oldest.map((p) => [`${p.dimensions.SourceAccount} ${p.dimensions.SourceRegion}`, hours(p.value)]));

@@ -80,6 +80,12 @@ export interface EmulatorOptions {
    * @default no recording
    */
   readonly recordCallsTo?: string;
+  /**
+   * Report where a copy came from (SourceRegion, SourceDBSnapshotIdentifier,
+   * SourceDBClusterSnapshotArn) to its owner only, not to the accounts it is
+   * shared with: RDS documents neither. @default false
+   */
+  readonly hideCopySourceFromShared?: boolean;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -99,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ...(options.manualSnapshotLimit !== undefined ? { MOTO_RDS_SNAPSHOT_LIMIT: String(options.manualSnapshotLimit) } : {}),
       ...(options.recordCallsTo ? { FAILSAFE_EMULATOR_RECORD: options.recordCallsTo } : {}),
       FAILSAFE_EMULATOR_OUTAGE_FILE: outageFile,
+      ...(options.hideCopySourceFromShared ? { FAILSAFE_EMULATOR_SHARED_COPY_SOURCE: 'hidden' } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,6 +8,7 @@ show the gap it closes.
 """
 import os
 import string
+from copy import copy as shallow_copy
 import threading
 from datetime import datetime
 
@@ -531,6 +532,44 @@ def cross_region_copy_rules() -> None:
 
     rds_models.RDSBackend.copy_db_snapshot = copy_db_snapshot  # type: ignore[method-assign]
     rds_models.RDSBackend.copy_db_cluster_snapshot = copy_db_cluster_snapshot  # type: ignore[method-assign]
+    if os.environ.get("FAILSAFE_EMULATOR_SHARED_COPY_SOURCE") == "hidden":
+        _hide_copy_source_from_shared()
+
+
+# Where a copy came from, for the accounts it is shared with. Whether RDS
+# reports SourceRegion, SourceDBSnapshotIdentifier and SourceDBClusterSnapshotArn
+# when another account describes a shared snapshot is not documented either
+# way: with FAILSAFE_EMULATOR_SHARED_COPY_SOURCE=hidden the emulator reports
+# them to the owner only, so that the tests can run the vault both ways.
+SOURCE_FIELDS = ("source_region", "source_db_snapshot_identifier", "source_db_cluster_snapshot_arn")
+
+
+def _hide_copy_source_from_shared() -> None:
+    describe = rds_models.RDSBackend.describe_db_snapshots
+    describe_cluster = rds_models.RDSBackend.describe_db_cluster_snapshots
+
+    def without_source(snapshot):  # type: ignore[no-untyped-def]
+        hidden = shallow_copy(snapshot)
+        for field in SOURCE_FIELDS:
+            if hasattr(hidden, field):
+                setattr(hidden, field, None)
+        return hidden
+
+    def describe_db_snapshots(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        found = describe(self, *args, **kwargs)
+        return [without_source(s) for s in found] if _shared(args, kwargs) else found
+
+    def describe_db_cluster_snapshots(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        found = describe_cluster(self, *args, **kwargs)
+        return [without_source(s) for s in found] if _shared(args, kwargs) else found
+
+    rds_models.RDSBackend.describe_db_snapshots = describe_db_snapshots  # type: ignore[method-assign]
+    rds_models.RDSBackend.describe_db_cluster_snapshots = describe_db_cluster_snapshots  # type: ignore[method-assign]
+
+
+def _shared(args, kwargs) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a describe call asks for the snapshots shared with the account (its third argument, snapshot_type)."""
+    return kwargs.get("snapshot_type", args[2] if len(args) > 2 else None) == "shared"
 
 
 PATCHES = {

@@ -555,6 +555,29 @@ describe('patch cross-region-copy-rules', () => {
   });
 });
 
+describe('where a copy came from, for the accounts it is shared with', () => {
+  /** A copy across Regions in Live's DR Region, shared with Failsafe; what each account is told of where it came from. */
+  async function sourceAsSeenBy(options: EmulatorOptions) {
+    return withEmulator(options, async (emulator) => {
+      const live = await createLiveAccount(emulator, LIVE, 'rds-failsafe-shipper', 'eu-west-1');
+      await live.createDatabase('orders', 'none');
+      const [automated] = await live.automatedSnapshots();
+      const dr = new RDSClient(await emulator.clientConfig(LIVE, 'eu-central-1'));
+      await dr.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: automated.DBSnapshotArn, TargetDBSnapshotIdentifier: 'failsafe-orders-copy' }));
+      await dr.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'failsafe-orders-copy', AttributeName: 'restore', ValuesToAdd: [FAILSAFE] }));
+      const owner = (await dr.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'failsafe-orders-copy' }))).DBSnapshots![0];
+      const failsafe = new RDSClient(await emulator.clientConfig(FAILSAFE, 'eu-central-1'));
+      const [shared] = (await failsafe.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'shared', IncludeShared: true }))).DBSnapshots!;
+      return { owner: owner.SourceRegion, shared: shared.SourceRegion, sharedIdentifier: shared.SourceDBSnapshotIdentifier };
+    });
+  }
+
+  test('by default every account is told (cross-region-copy-rules); with hideCopySourceFromShared, the owner only: RDS documents neither', async () => {
+    expect(await sourceAsSeenBy({})).toEqual({ owner: 'eu-west-1', shared: 'eu-west-1', sharedIdentifier: expect.stringMatching(/^arn:aws:rds:eu-west-1:/) });
+    expect(await sourceAsSeenBy({ hideCopySourceFromShared: true })).toEqual({ owner: 'eu-west-1', shared: undefined, sharedIdentifier: undefined });
+  });
+});
+
 describe('region outages (a fault the tests inject, not a patch)', () => {
   test('a Region taken down refuses every call, of every service, with 503 until the outage ends; other Regions answer throughout', async () => {
     await withEmulator({}, async (emulator) => {

@@ -3,8 +3,8 @@ patch, a fault the tests inject.
 
 With FAILSAFE_EMULATOR_OUTAGE_FILE=<file>, every request to a Region named in
 that file (one per line) is refused with 503 ServiceUnavailable, whatever the
-service, as an endpoint that is down answers. The file is read again whenever
-it changes, so a test starts and ends an outage by writing it
+service, as an endpoint that is down answers. The file is read on every
+request, so a test starts and ends an outage by writing it
 (`emulator.setRegionOutage()`); without the variable nothing changes.
 """
 import os
@@ -22,18 +22,13 @@ def install() -> bool:
     path = os.environ.get("FAILSAFE_EMULATOR_OUTAGE_FILE")
     if not path:
         return False
-    seen: dict[str, object] = {"mtime": None, "regions": frozenset()}
 
     def regions_down() -> frozenset:
         try:
-            mtime = os.stat(path).st_mtime_ns
+            with open(path, encoding="utf-8") as f:
+                return frozenset(line.strip() for line in f if line.strip())
         except FileNotFoundError:
             return frozenset()
-        if mtime != seen["mtime"]:
-            with open(path, encoding="utf-8") as f:
-                seen["regions"] = frozenset(line.strip() for line in f if line.strip())
-            seen["mtime"] = mtime
-        return seen["regions"]  # type: ignore[return-value]
 
     original = BaseResponse.call_action
 
