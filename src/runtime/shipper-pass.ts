@@ -235,13 +235,15 @@ export async function runShipperPass(
   for (const [database, time] of shippedNow) {
     if (plan.selected.includes(database) && time.getTime() > (shipped.get(database)?.getTime() ?? -Infinity)) shipped.set(database, time);
   }
-  const behind = focus ? undefined : databasesBehind(plan.selected, shipped, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS);
+  // Who is behind, and the manifest, need the databases: not known while their Region cannot be read.
+  const unreachable = gathered.state.databasesUnreachable !== undefined;
+  const behind = focus || unreachable ? undefined : databasesBehind(plan.selected, shipped, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS);
   if (behind?.oldest) {
     log.log('warn', `${behind.databases.length} selected databases are behind; the furthest behind is ${behind.oldest.database}`, {
       event: 'databases-behind', count: behind.databases.length, oldest: behind.oldest.database, oldestRecoveryPoint: behind.oldest.time?.toISOString() ?? 'never shipped',
     });
   }
-  const manifestParts = !focus && config.manifestWindowMs !== undefined && manifestDue(now, config.manifestWindowMs)
+  const manifestParts = !focus && !unreachable && config.manifestWindowMs !== undefined && manifestDue(now, config.manifestWindowMs)
     ? await publishManifest(deps, config, plan.selectedDatabases, shipped)
     : 0;
   const summary: ShipperPassSummary = {

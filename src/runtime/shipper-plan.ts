@@ -113,6 +113,12 @@ export interface ShipperState {
    * waiting after this one, for its copy to hand on in turn (successors.ts).
    */
   readonly inheritedSuccessors?: string;
+  /**
+   * Why the databases' Region could not be read, for a shipper that copies out
+   * of another Region: no database is selected or copied, and the shipper's
+   * own copies are still shared, announced and trimmed.
+   */
+  readonly databasesUnreachable?: string;
 }
 
 export type ShipperAction =
@@ -157,7 +163,8 @@ export type FindingCode =
   | 'cluster-unencrypted'
   | 'cannot-copy-multi-az-cluster'
   | 'cluster-name-too-long'
-  | 'unsupported-engine';
+  | 'unsupported-engine'
+  | 'databases-unreachable';
 
 export interface Finding {
   readonly level: 'info' | 'warn' | 'error';
@@ -290,6 +297,8 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
 
 /** Resolves the selection of one kind against the databases of that kind that exist. */
 function selectDatabases(kind: DbKind, config: ShipperPlanConfig, state: ShipperState, findings: Finding[]): DbInstance[] {
+  // The databases cannot be read: none is missing, none is selected (planShipper reports why).
+  if (state.databasesUnreachable) return [];
   const what = kind === 'cluster' ? 'DB cluster' : 'DB instance';
   const byId = new Map(state.instances.map((i) => [i.identifier.toLowerCase(), i]));
   const chosen = new Map<string, DbInstance>();
@@ -373,7 +382,15 @@ export function planShipper(config: ShipperPlanConfig, state: ShipperState): Shi
   // matched anything (a match that is then left out has its own finding).
   const findings = [...instances.findings, ...clusters.findings].filter((f) => f.code !== 'no-database-selected');
   const none = (p: ShipperPlan) => p.findings.find((f) => f.code === 'no-database-selected');
-  if (none(instances) && none(clusters)) findings.push(none(instances)!);
+  if (state.databasesUnreachable) {
+    findings.push({
+      level: 'error',
+      code: 'databases-unreachable',
+      message: `the databases' Region cannot be read (${state.databasesUnreachable}): nothing is copied; the copies already made are shared, announced and trimmed`,
+    });
+  } else if (none(instances) && none(clusters)) {
+    findings.push(none(instances)!);
+  }
   return {
     actions: [...instances.actions, ...clusters.actions],
     findings,

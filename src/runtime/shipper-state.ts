@@ -21,6 +21,7 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { gatherWithinBudget, PassDeps } from './actions';
+import { errorCode } from './aws';
 import { DbKind } from './budget';
 import { ShipperConfig } from './config';
 import { EventFocus } from './events';
@@ -119,37 +120,65 @@ export interface Gathered {
   readonly listingMs: number;
 }
 
+/** The databases, and their automated snapshots, as read in their Region. */
+interface DatabasesRead {
+  readonly instances: DbInstance[];
+  readonly automatedSnapshots: DbSnapshot[];
+  /** Why the databases' Region could not be read, for a shipper that copies out of another Region. */
+  readonly unreachable?: string;
+}
+
+/**
+ * Reads the databases in their Region. A shipper that copies out of another
+ * Region goes on without them when that Region cannot be read (an outage):
+ * its own copies, in its own Region, are still shared, announced and
+ * trimmed, and the planner reports the databases' Region unreachable. A
+ * shipper within its Region has nothing to go on with: the error is thrown.
+ */
+async function readDatabases(deps: GatherDeps, read: (rds: RDSClient) => Promise<[DbInstance[], DbSnapshot[]]>): Promise<DatabasesRead> {
+  const across = deps.databasesRds;
+  if (!across) {
+    const [instances, automatedSnapshots] = await read(deps.rds);
+    return { instances, automatedSnapshots };
+  }
+  try {
+    const [instances, automatedSnapshots] = await read(across);
+    return { instances, automatedSnapshots };
+  } catch (e) {
+    const region = await across.config.region();
+    deps.log.log('error', `the databases' Region ${region} cannot be read; the pass goes on with the copies in this Region`, {
+      event: 'databases-unreachable', region, errorCode: errorCode(e), ...describeError(e),
+    });
+    return { instances: [], automatedSnapshots: [], unreachable: `${region}: ${errorCode(e) ?? describeError(e).errorMessage}` };
+  }
+}
+
 /**
  * The whole account: every DB instance, their automated and manual snapshots,
  * and (when the selection can name one) the DB clusters and theirs.
  */
 export async function gatherAccount(deps: GatherDeps, config: ShipperConfig): Promise<Gathered> {
   const { rds, log } = deps;
-  const databases = deps.databasesRds ?? rds;
   // DB clusters are read only when the selection can name one: a shipper of
   // instances makes no more calls than it did before clusters were supported.
   const withClusters = (config.selection.clusterIdentifiers?.length ?? 0) > 0 || config.selection.tag !== undefined;
   const none = Promise.resolve([] as never[]);
   const gathered = await gatherWithinBudget(deps, 'listing the account', Promise.all([
-    listInstances(databases),
-    listDbSnapshots(databases, 'automated'),
+    readDatabases(deps, async (databases) => {
+      const [instances, automated, clusters, automatedClusters] = await Promise.all([
+        listInstances(databases),
+        listDbSnapshots(databases, 'automated'),
+        withClusters ? listClusters(databases) : none,
+        withClusters ? listDbClusterSnapshots(databases, 'automated') : none,
+      ]);
+      return [[...instances, ...clusters], [...automated, ...automatedClusters]];
+    }),
     listDbSnapshots(rds, 'manual'),
-    withClusters ? listClusters(databases) : none,
-    withClusters ? listDbClusterSnapshots(databases, 'automated') : none,
     withClusters ? listDbClusterSnapshots(rds, 'manual') : none,
     readAccountQuotas(rds, log),
   ]));
-  const [instances, automatedSnapshots, manualSnapshots, clusters, automatedClusterSnapshots, manualClusterSnapshots, quotas] = gathered.value;
-  return {
-    listingMs: gathered.ms,
-    state: {
-      instances: [...instances, ...clusters],
-      automatedSnapshots: [...automatedSnapshots, ...automatedClusterSnapshots],
-      manualSnapshots: [...manualSnapshots, ...manualClusterSnapshots],
-      optionGroups: await readOptionGroups(databases, automatedSnapshots, log),
-      quotas,
-    },
-  };
+  const [databases, manualSnapshots, manualClusterSnapshots, quotas] = gathered.value;
+  return { listingMs: gathered.ms, state: await stateOf(deps, databases, [...manualSnapshots, ...manualClusterSnapshots], quotas) };
 }
 
 /**
@@ -161,24 +190,26 @@ export async function gatherAccount(deps: GatherDeps, config: ShipperConfig): Pr
  */
 export async function gatherDatabase(deps: GatherDeps, focus: EventFocus): Promise<Gathered> {
   const { rds, log } = deps;
-  const databases = deps.databasesRds ?? rds;
   const list = focus.kind === 'cluster' ? listDbClusterSnapshots : listDbSnapshots;
   const gathered = await gatherWithinBudget(deps, `reading ${focus.database}`, Promise.all([
-    describeDatabase(databases, focus.kind, focus.database),
-    list(databases, 'automated', focus.database),
+    readDatabases(deps, (databases) => Promise.all([describeDatabase(databases, focus.kind, focus.database), list(databases, 'automated', focus.database)])),
     list(rds, 'manual', focus.database),
     readAccountQuotas(rds, log),
   ]));
-  const [instances, automatedSnapshots, manualSnapshots, quotas] = gathered.value;
+  const [databases, manualSnapshots, quotas] = gathered.value;
+  return { listingMs: gathered.ms, state: { ...await stateOf(deps, databases, manualSnapshots, quotas), partial: true } };
+}
+
+/** The planner's state from what was read; the option groups are read in the databases' Region, when it could be read. */
+async function stateOf(
+  deps: GatherDeps, databases: DatabasesRead, manualSnapshots: DbSnapshot[], quotas: ShipperState['quotas'],
+): Promise<Omit<ShipperState, 'now'>> {
   return {
-    listingMs: gathered.ms,
-    state: {
-      instances,
-      automatedSnapshots,
-      manualSnapshots,
-      optionGroups: await readOptionGroups(databases, automatedSnapshots, log),
-      quotas,
-      partial: true,
-    },
+    instances: databases.instances,
+    automatedSnapshots: databases.automatedSnapshots,
+    manualSnapshots,
+    optionGroups: await readOptionGroups(deps.databasesRds ?? deps.rds, databases.automatedSnapshots, deps.log),
+    quotas,
+    ...(databases.unreachable ? { databasesUnreachable: databases.unreachable } : {}),
   };
 }

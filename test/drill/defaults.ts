@@ -40,5 +40,5 @@ export const REGION_DRILL_DEFAULTS: RegionDrillOptions = {
   shipperRetentionDays: 2,
   vaultRetentionDays: 2,
   minimumCopies: 2,
-  lostOn: { day: 3, database: 'users' },
+  lostOn: { day: 2, database: 'users' },
 };

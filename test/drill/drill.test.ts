@@ -82,10 +82,10 @@ describe('across Regions: databases in eu-west-1, the shipper\'s copies and the 
     expect(regionReport.checks.length).toBeGreaterThanOrEqual(9);
   });
 
-  test('the home Region went down, the shipper failed there, and the vault\'s alarm shows the recovery points it no longer gets', () => {
+  test('the home Region went down, the shipper said so and shipped what had finished, and the vault\'s alarm shows the recovery points it no longer gets', () => {
     expect(regionEvents.some((e) => e.actor === 'drill' && /eu-west-1 goes down/.test(e.text))).toBe(true);
-    expect(regionReport.figures.outageShipperSweeps).toEqual({ runs: 2, failed: 2 });
-    expect(regionReport.figures.outageVaultSweeps).toEqual({ runs: 2, failed: 0 });
+    expect(regionReport.figures.outageShipperSweeps).toEqual({ runs: 2, failed: 0, unreachable: 2, announced: 3 });
+    expect(regionReport.figures.outageVaultSweeps).toEqual({ runs: 5, failed: 0 });
     // Day 3's copies are the newest: 2 days and 1 hour old when the drill ends.
     expect(regionReport.figures.oldestRecoveryPointHours['111111111111 eu-west-1']).toBeGreaterThanOrEqual(49);
     expect(regionEvents.some((e) => e.actor === 'alarm' && /recovery-point alarm for 111111111111 eu-west-1 goes to ALARM/.test(e.text))).toBe(true);

@@ -42,7 +42,8 @@ export interface RegionDrillReport {
     /** What the vault's last sweep published: OldestRecoveryPointAge per source (account and database Region), in hours. */
     readonly oldestRecoveryPointHours: Record<string, number>;
     /** Shipper sweeps in the outage, and how many failed. */
-    readonly outageShipperSweeps: { readonly runs: number; readonly failed: number };
+    /** Shipper sweeps in the outage, how many failed, and how many reported the databases' Region unreachable. */
+    readonly outageShipperSweeps: { readonly runs: number; readonly failed: number; readonly unreachable: number; readonly announced: number };
     /** Vault sweeps in the outage, and how many failed or had a failed action. */
     readonly outageVaultSweeps: { readonly runs: number; readonly failed: number };
   };
@@ -118,6 +119,9 @@ export async function runRegionDrill(emulator: Emulator, o: RegionDrillOptions):
       if (l.event === 'deleted') say(day, 'shipper', `expired its copy ${l.snapshot}`);
     }
     if (out.error) say(day, 'shipper', `pass FAILED: ${out.error.slice(0, 160)}`);
+    if (out.result?.findings?.['databases-unreachable']) {
+      say(day, 'shipper', `${o.homeRegion} cannot be read: nothing is copied; the pass goes on with its copies in ${o.drRegion} (the failures alarm fires)`);
+    }
     return out;
   };
   const vaultRun = async (day: number, event: unknown, label: string): Promise<Invocation> => {
@@ -146,43 +150,44 @@ export async function runRegionDrill(emulator: Emulator, o: RegionDrillOptions):
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const previousKept: string[] = [];
   let vaultBeforeOutage: Array<{ readonly id: string; readonly day: number }> = [];
-  const outage = { shipper: { runs: 0, failed: 0 }, vault: { runs: 0, failed: 0 } };
+  const outage = { shipper: { runs: 0, failed: 0, unreachable: 0, announced: 0 }, vault: { runs: 0, failed: 0 } };
   let lastSweep: Invocation | undefined;
 
-  for (let day = 1; day <= o.days; day++) {
-    if (day === o.outageFromDay) {
-      vaultBeforeOutage = (await vaultCopiesOf()).map((s) => ({ id: s.DBSnapshotIdentifier!, day: dayOf(s) }));
-      emulator.setRegionOutage([o.homeRegion]);
-      say(day, 'drill', `${o.homeRegion} goes down: its endpoint refuses every call, of every service, from here to the end`);
-    }
-    if (day >= o.outageFromDay) {
-      const pass = await shipperPass(day);
-      outage.shipper.runs += 1;
-      if (pass.error) outage.shipper.failed += 1;
-      lastSweep = await vaultRun(day, SCHEDULED, 'sweep');
-      outage.vault.runs += 1;
-      if (lastSweep.error || (lastSweep.result?.failures ?? 0) > 0) outage.vault.failed += 1;
-      continue;
-    }
+  /** RDS's automated snapshots of the day, in the databases' Region. */
+  const takeSnapshots = async (day: number) => {
     const t = dayTime(day);
     for (const db of Object.keys(o.databases)) await live.home.createAutomatedSnapshot(db, t);
     for (const c of Object.keys(o.clusters)) await live.home.createAutomatedClusterSnapshot(c, t);
     say(day, 'rds', `automated snapshots taken in ${o.homeRegion} of ${databases.join(', ')} at ${t.toISOString().slice(0, 16)}Z`);
+  };
+  /** Once the day's copies have started, the previous day's must still be there, so that RDS can make the new ones incremental (DB instances: Aurora copies are always full). */
+  const checkPreviousKept = async (day: number) => {
+    if (day === 1) return;
+    const held = await shipperCopiesOf();
+    for (const db of Object.keys(o.databases)) {
+      const times = held.filter((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE] === db).map((s) => tagsOf(s)[TagKeys.SOURCE_TIME]);
+      if (times.includes(dayTime(day - 1).toISOString()) && times.includes(dayTime(day).toISOString())) previousKept.push(`${db}@${day}`);
+    }
+  };
+  /** Shipper sweeps until the day's copies are shipped. */
+  const shipDay = async (day: number) => {
     for (let pass = 0; pass < 8; pass++) {
       const r = await shipperPass(day);
       if (r.error) throw new Error(`shipper pass failed on day ${day}: ${r.error}`);
-      if (pass === 0 && day > 1) {
-        // The day's copies have started: the previous day's are still there, so RDS can make the new ones incremental.
-        const held = await shipperCopiesOf();
-        // DB instances only: Aurora copies are always full copies.
-        for (const db of Object.keys(o.databases)) {
-          const days = held.filter((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE] === db).map((s) => tagsOf(s)[TagKeys.SOURCE_TIME]);
-          if (days.includes(dayTime(day - 1).toISOString()) && days.includes(t.toISOString())) previousKept.push(`${db}@${day}`);
-        }
-      }
-      const inProgress = r.result.findings['copy-in-progress'] ?? 0;
-      if (r.result.copiesStarted === 0 && r.result.announced === 0 && inProgress === 0) break;
+      if (pass === 0) await checkPreviousKept(day);
+      if (r.result.copiesStarted === 0 && r.result.announced === 0 && !(r.result.findings['copy-in-progress'] > 0)) break;
     }
+  };
+  /** The last day before the outage: the copies start and finish in the DR Region, and the Region goes down before a sweep shares them. */
+  const copyButDoNotShare = async (day: number) => {
+    const r = await shipperPass(day);
+    if (r.error) throw new Error(`shipper pass failed on day ${day}: ${r.error}`);
+    await checkPreviousKept(day);
+    while ((await shipperCopiesOf()).some((s) => s.Status !== 'available'));
+    say(day, 'rds', `the day's copies have finished in ${o.drRegion}; no sweep has shared them yet`);
+  };
+  /** SNS delivers the announcements to the vault, but for the lost one. */
+  const deliver = async (day: number) => {
     for (const body of await live.dr.takeAnnouncements()) {
       const parsed = parseMessage(body);
       const db = parsed.ok ? parsed.message.sourceDatabaseIdentifier : '?';
@@ -193,8 +198,42 @@ export async function runRegionDrill(emulator: Emulator, o: RegionDrillOptions):
       const out = await vaultRun(day, queueEvent(live.dr.topicArn, [body]), `message for ${db}`);
       if (out.error || out.result?.batchItemFailures?.length > 0) throw new Error(`the announcement of ${db} failed on day ${day}: ${out.error ?? 'reported as a failure'}`);
     }
+  };
+  /** A day of the outage: the shipper's sweep, what it announces, and the vault's sweep. */
+  const outageDay = async (day: number) => {
+    const pass = await shipperPass(day);
+    outage.shipper.runs += 1;
+    if (pass.error) outage.shipper.failed += 1;
+    if (pass.result?.findings?.['databases-unreachable'] === 1) outage.shipper.unreachable += 1;
+    outage.shipper.announced += pass.result?.announced ?? 0;
+    await deliver(day);
+    lastSweep = await vaultRun(day, SCHEDULED, 'sweep');
+    outage.vault.runs += 1;
+    if (lastSweep.error || (lastSweep.result?.failures ?? 0) > 0) outage.vault.failed += 1;
+  };
+
+  for (let day = 1; day <= o.days; day++) {
+    if (day === o.outageFromDay) {
+      vaultBeforeOutage = (await vaultCopiesOf()).map((s) => ({ id: s.DBSnapshotIdentifier!, day: dayOf(s) }));
+      emulator.setRegionOutage([o.homeRegion]);
+      say(day, 'drill', `${o.homeRegion} goes down: its endpoint refuses every call, of every service, from here to the end`);
+    }
+    if (day >= o.outageFromDay) {
+      await outageDay(day);
+      continue;
+    }
+    await takeSnapshots(day);
+    if (day === o.outageFromDay - 1) await copyButDoNotShare(day);
+    else await shipDay(day);
+    await deliver(day);
     const sweep = await vaultRun(day, SCHEDULED, 'sweep');
     if (sweep.error) throw new Error(`vault sweep failed on day ${day}: ${sweep.error}`);
+  }
+  // The vault's sweeps go on in the outage: its last copies finish (in the emulator, after a few reads) and retention applies.
+  for (let i = 0; i < 3; i++) {
+    lastSweep = await vaultRun(o.days, SCHEDULED, 'sweep');
+    outage.vault.runs += 1;
+    if (lastSweep.error || (lastSweep.result?.failures ?? 0) > 0) outage.vault.failed += 1;
   }
   emulator.setRegionOutage([]);
 
@@ -220,15 +259,17 @@ export async function runRegionDrill(emulator: Emulator, o: RegionDrillOptions):
     shipperCopies.map((s) => s.DBSnapshotIdentifier).join(', '));
   check('each new copy across Regions started while the previous copy of its database was kept, so that RDS can make it incremental',
     previousKept.length === Object.keys(o.databases).length * (shipped.length - 1), `${previousKept.length} of ${Object.keys(o.databases).length * (shipped.length - 1)} DB instance copies`);
-  check(`while ${o.homeRegion} is down, every shipper sweep fails (its handler-errors alarm fires) and every vault sweep succeeds`,
-    outage.shipper.runs > 0 && outage.shipper.failed === outage.shipper.runs && outage.vault.failed === 0,
-    `shipper ${outage.shipper.failed} of ${outage.shipper.runs} failed, vault ${outage.vault.failed} of ${outage.vault.runs}`);
-  // What went during the outage went by retention alone: never one of the newest minimumCopies, and nothing came in.
+  check(`while ${o.homeRegion} is down, every shipper sweep reports it unreachable (its failures alarm fires) and goes on in ${o.drRegion}; every vault sweep succeeds`,
+    outage.shipper.runs > 0 && outage.shipper.unreachable === outage.shipper.runs && outage.shipper.failed === 0 && outage.vault.failed === 0,
+    `shipper: ${outage.shipper.unreachable} of ${outage.shipper.runs} reported it, ${outage.shipper.failed} failed; vault: ${outage.vault.failed} of ${outage.vault.runs} failed`);
+  const lastDay = o.outageFromDay - 1;
+  check(`the copies of day ${lastDay}, finished in ${o.drRegion} but not yet shared when ${o.homeRegion} went down, were shared, announced and vaulted in the outage`,
+    outage.shipper.announced === databases.length && databases.every((db) => heldDays(db).includes(lastDay)), `${outage.shipper.announced} announced in the outage`);
+  // What went during the outage went by retention alone: never one of the newest minimumCopies.
   const vaultAfter = new Set(vaultCopies.map((s) => s.DBSnapshotIdentifier!));
   const gone = vaultBeforeOutage.filter((c) => !vaultAfter.has(c.id));
   check(`the loss of ${o.homeRegion} takes none of the vault's last good recovery points: in the outage, only copies past the retention and outside the newest ${o.minimumCopies} went`,
-    vaultBeforeOutage.length > 0 && gone.every((c) => !expected.includes(c.day))
-      && [...vaultAfter].every((id) => vaultBeforeOutage.some((c) => c.id === id)),
+    vaultBeforeOutage.length > 0 && gone.every((c) => !expected.includes(c.day)),
     `${vaultBeforeOutage.length} copies before the outage, ${vaultAfter.size} after; gone by retention: days ${[...new Set(gone.map((c) => c.day))].join(', ') || 'none'}`);
   const oldest = pointsOf(lastSweep?.emf ?? [], 'OldestRecoveryPointAge');
   const hours = (seconds: number) => Math.round((seconds / 3600) * 10) / 10;

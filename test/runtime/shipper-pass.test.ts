@@ -279,6 +279,36 @@ describe('a shipper that copies across Regions', () => {
     expect(message).toMatchObject({ ok: true, message: { sourceRegion: DR, sourceDatabaseRegion: REGION, snapshotIdentifier: `${copyName('a')}-euw1` } });
   });
 
+  test('while the databases\' Region cannot be read, it still shares and announces the copies that finished here, and reports that Region unreachable', async () => {
+    await passAcross();
+    manual.forEach((m) => { m.DBSnapshotArn = m.DBSnapshotArn!.replace(`:${REGION}:`, `:${DR}:`); });
+    finishCopies();
+    // The home Region goes down: every call there fails.
+    const down = Object.assign(new Error('the Region is down'), { name: 'ServiceUnavailable' });
+    const inHome = async (client: RDSClient) => (await client.config.region()) === REGION;
+    rdsMock.on(DescribeDBInstancesCommand).callsFake(async (_input, getClient) => {
+      if (await inHome(getClient() as RDSClient)) throw down;
+      return { DBInstances: [] };
+    });
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'automated' }).callsFake(async (_input, getClient) => {
+      if (await inHome(getClient() as RDSClient)) throw down;
+      return { DBSnapshots: [] };
+    });
+    lines = [];
+    const out = await passAcross();
+    expect(out).toMatchObject({ selected: 0, copiesStarted: 0, shared: 3, announced: 3, findings: { 'databases-unreachable': 1 } });
+    expect(out.behind).toBeUndefined();
+    expect(logged()).toContainEqual(expect.objectContaining({ event: 'databases-unreachable', region: REGION }));
+    // Nothing is taken for missing: no database-not-found, and nothing deleted.
+    expect(Object.keys(out.findings)).toEqual(['databases-unreachable']);
+    expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
+  });
+
+  test('a shipper within its Region that cannot read it fails the pass, as before', async () => {
+    rdsMock.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('the Region is down'), { name: 'ServiceUnavailable' }));
+    await expect(pass()).rejects.toThrow(/the Region is down/);
+  });
+
   test('keeps its previous copy of a database until the next one is shared, so that the next copy across Regions is incremental', async () => {
     await passAcross();
     manual.forEach((m) => { m.DBSnapshotArn = m.DBSnapshotArn!.replace(`:${REGION}:`, `:${DR}:`); });
