@@ -46,6 +46,29 @@ describe('verifyShared: what Live claims, against what RDS says', () => {
   });
 });
 
+describe('verifyShared: the database\'s Region', () => {
+  const DR = 'eu-central-1';
+  const drArn = `arn:aws:rds:${DR}:${LIVE}:snapshot:failsafe-orders-20261120-030000-euw1`;
+  const across: ShippedSnapshot = { ...claim, arn: drArn, region: DR, identifier: 'failsafe-orders-20261120-030000-euw1' };
+  const verify = (snapshot: ShippedSnapshot, described: DbSnapshot, databaseRegion?: string) =>
+    verifyShared({ snapshot, ...(databaseRegion ? { databaseRegion } : {}) }, { ...described, arn: snapshot.arn, identifier: snapshot.arn });
+  const regionOf = (out: ReturnType<typeof verifyShared>) => (out.ok ? out.snapshot.databaseRegion ?? out.snapshot.region : out.code);
+
+  test.each<[string, ShippedSnapshot, Partial<DbSnapshot>, string | undefined, string]>([
+    ['a copy within its Region, as RDS says', claim, { originRegion: REGION }, undefined, REGION],
+    ['a copy within its Region, RDS saying nothing', claim, {}, undefined, REGION],
+    ['a copy across Regions, as RDS says', across, { originRegion: REGION }, undefined, REGION],
+    ['a copy across Regions, RDS saying nothing, claimed', across, {}, REGION, REGION],
+    ['a copy across Regions, RDS saying nothing, nothing claimed: its name claims what nothing bears out', across, {}, undefined, 'region-mismatch'],
+    ['a copy across Regions that RDS says came from elsewhere', across, { originRegion: 'us-east-1' }, REGION, 'region-mismatch'],
+    ['a copy within its Region named as a copy across Regions', across, { originRegion: DR }, undefined, 'region-mismatch'],
+    ['a copy across Regions named as a copy within its Region', claim, { originRegion: 'us-east-1' }, undefined, 'region-mismatch'],
+    ['a Region from RDS that is no Region name', across, { originRegion: 'Ireland' }, undefined, 'region-mismatch'],
+  ])('%s', (_name, snapshot, described, claimed, expected) => {
+    expect(regionOf(verify(snapshot, meta(described), claimed))).toBe(expected);
+  });
+});
+
 describe('per-source budgets', () => {
   const policy = { retentionMs: 31 * DAY, minimumCopies: 3 };
 
