@@ -149,8 +149,8 @@ async function regionDemo(example: ExampleApp): Promise<DrillCheck[]> {
     say(`DEMO FAILED: ${failed.length} of ${report.checks.length} checks of the drill across Regions did not hold`);
     return report.checks;
   }
-  say(`Summary: the vault in ${o.drRegion} holds every database's recovery points up to the outage, lost none of them when ${o.homeRegion}`);
-  say('went down, and its recovery-point alarm says that no newer one arrives.');
+  say(`Summary: the vault in ${o.drRegion} took every database's recovery points up to the outage, the last of them shared after ${o.homeRegion}`);
+  say('went down; it kept each database\'s newest copies through the outage, and its recovery-point alarm says that no newer one arrives.');
   say(`All ${report.checks.length} checks held.`);
   return report.checks;
 }
