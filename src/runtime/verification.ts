@@ -32,7 +32,10 @@ export interface Claim {
   readonly engine?: string;
   /** The announced resource id of the source database. */
   readonly resourceId?: string;
-  /** The announced Region of the source database, when it is not the snapshot's. */
+  /**
+   * The claimed Region of the source database, when it is not the snapshot's:
+   * an announcement's, or the declared Region whose code ends the name.
+   */
   readonly databaseRegion?: string;
 }
 
