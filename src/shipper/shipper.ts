@@ -425,8 +425,10 @@ export class RdsSnapshotShipper extends Construct {
 
     // Triggers: the schedule is the safety net; RDS events make it fast. RDS
     // events reach EventBridge in the Region of their resource: a shipper that
-    // copies across Regions hears of its copies here, but not of new
-    // automated snapshots, which its sweeps find.
+    // copies across Regions hears of its copies here (a copy across Regions
+    // finishes with RDS-EVENT-0060), but not of new automated snapshots, which
+    // its sweeps find.
+    const copyFinished = crossRegionFrom ? 'RDS-EVENT-0060' : 'RDS-EVENT-0197';
     addTriggers(this, fn, this.deadLetterQueue, schedule, {
       ...(crossRegionFrom ? {} : {
         AutomatedSnapshotCreated: {
@@ -434,23 +436,14 @@ export class RdsSnapshotShipper extends Construct {
           eventPattern: { source: ['aws.rds'], detailType: ['RDS DB Snapshot Event'], detail: { EventID: ['RDS-EVENT-0091'] } },
         },
       }),
-      CopyFinished: crossRegionFrom
-        ? {
-          description: 'Share and announce a finished shipping copy made across Regions (RDS-EVENT-0060)',
-          eventPattern: {
-            source: ['aws.rds'],
-            detailType: ['RDS DB Snapshot Event'],
-            detail: { EventID: ['RDS-EVENT-0060'], SourceIdentifier: events.Match.prefix(SHIPPER_SNAPSHOT_PREFIX) },
-          },
-        }
-        : {
-          description: 'Share and announce a finished shipping copy (RDS-EVENT-0197)',
-          eventPattern: {
-            source: ['aws.rds'],
-            detailType: ['RDS DB Snapshot Event'],
-            detail: { EventID: ['RDS-EVENT-0197'], SourceIdentifier: events.Match.prefix(SHIPPER_SNAPSHOT_PREFIX) },
-          },
+      CopyFinished: {
+        description: `Share and announce a finished shipping copy (${copyFinished})`,
+        eventPattern: {
+          source: ['aws.rds'],
+          detailType: ['RDS DB Snapshot Event'],
+          detail: { EventID: [copyFinished], SourceIdentifier: events.Match.prefix(SHIPPER_SNAPSHOT_PREFIX) },
         },
+      },
       // RDS emits no event when a cluster snapshot copy finishes (Aurora User
       // Guide, "Amazon RDS event categories and event messages"): the hourly
       // sweep shares and announces finished cluster copies.
