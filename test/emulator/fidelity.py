@@ -572,6 +572,119 @@ def _shared(args, kwargs) -> bool:  # type: ignore[no-untyped-def]
     return kwargs.get("snapshot_type", args[2] if len(args) > 2 else None) == "shared"
 
 
+# moto's placeholders for the AWS managed key aws/rds: not KMS keys, never checked.
+DEFAULT_KEYS = ("default_kms_key_id", "alias/aws/rds")
+
+
+def restore_creating_phase() -> None:
+    """RDS restores take minutes: the new DB instance or cluster is `creating`
+    (in the Restore answer and in DescribeDBInstances / DescribeDBClusters)
+    before it is `available`, a snapshot that is not available cannot be
+    restored (InvalidDBSnapshotState / InvalidDBClusterSnapshotStateFault), and
+    an instance that is not available cannot be modified (InvalidDBInstanceState).
+    moto makes a restored instance available at once (a cluster reads
+    `creating` exactly once, in the Restore answer). With
+    FAILSAFE_EMULATOR_RESTORE_PENDING_DESCRIBES=N each restored instance or
+    cluster reads `creating` in the next N describe calls that return it."""
+    from moto.rds.responses import RDSResponse
+
+    pending = int(os.environ.get("FAILSAFE_EMULATOR_RESTORE_PENDING_DESCRIBES", "0"))
+    restore = rds_models.RDSBackend.restore_db_instance_from_db_snapshot
+    restore_cluster = rds_models.RDSBackend.restore_db_cluster_from_snapshot
+    modify = rds_models.RDSBackend.modify_db_instance
+    describe = RDSResponse.describe_db_instances
+    describe_clusters = RDSResponse.describe_db_clusters
+
+    def start_creating(resource):  # type: ignore[no-untyped-def]
+        if pending > 0:
+            resource.status = "creating"
+            resource.failsafe_pending_describes = pending
+        return resource
+
+    def advance(resources):  # type: ignore[no-untyped-def]
+        for r in resources:
+            left = getattr(r, "failsafe_pending_describes", None)
+            if left is None:
+                continue
+            if left > 0:
+                r.status = "creating"  # DBCluster.status is a property: this re-arms moto's one-read flip
+                r.failsafe_pending_describes = left - 1
+            else:
+                r.status = "available"
+                del r.failsafe_pending_describes
+        return resources
+
+    def require_available(snapshot, name, code):  # type: ignore[no-untyped-def]
+        if snapshot.status != "available":
+            raise RDSClientError(code, f"Cannot restore from snapshot {name}: it is {snapshot.status}, not available.")
+
+    def restore_db_instance_from_db_snapshot(self, from_snapshot_id, overrides):  # type: ignore[no-untyped-def]
+        # Checked before moto's own lookup, which goes through describe_db_snapshots
+        # (and would advance a copy's creating-phase count); once the snapshot is
+        # available that lookup changes nothing.
+        require_available(self.get_db_snapshot(from_snapshot_id), from_snapshot_id, "InvalidDBSnapshotState")
+        return start_creating(restore(self, from_snapshot_id, overrides))
+
+    def restore_db_cluster_from_snapshot(self, from_snapshot_id, overrides):  # type: ignore[no-untyped-def]
+        require_available(self.get_db_cluster_snapshot(from_snapshot_id), from_snapshot_id, "InvalidDBClusterSnapshotStateFault")
+        return start_creating(restore_cluster(self, from_snapshot_id, overrides))
+
+    def modify_db_instance(self, db_instance_identifier, db_kwargs):  # type: ignore[no-untyped-def]
+        database = self.databases.get(db_instance_identifier)
+        if database is not None and database.status != "available":
+            raise RDSClientError("InvalidDBInstanceState", "Database instance is not in available state.")
+        return modify(self, db_instance_identifier, db_kwargs)
+
+    # Counted in the response layer, not in RDSBackend.describe_db_instances:
+    # moto calls that internally (modify, reboot, stop, start, ...), which would
+    # use up the count without a caller seeing it.
+    def describe_db_instances(self):  # type: ignore[no-untyped-def]
+        out = describe(self)
+        advance(out.result["DBInstances"])
+        return out
+
+    def describe_db_clusters(self):  # type: ignore[no-untyped-def]
+        out = describe_clusters(self)
+        advance(out.result["DBClusters"])
+        return out
+
+    rds_models.RDSBackend.restore_db_instance_from_db_snapshot = restore_db_instance_from_db_snapshot  # type: ignore[method-assign]
+    rds_models.RDSBackend.restore_db_cluster_from_snapshot = restore_db_cluster_from_snapshot  # type: ignore[method-assign]
+    rds_models.RDSBackend.modify_db_instance = modify_db_instance  # type: ignore[method-assign]
+    RDSResponse.describe_db_instances = describe_db_instances  # type: ignore[method-assign]
+    RDSResponse.describe_db_clusters = describe_db_clusters  # type: ignore[method-assign]
+
+
+def restore_disabled_keys_refused() -> None:
+    """RDS refuses to restore an encrypted snapshot whose KMS key is not enabled
+    (RestoreDBInstanceFromDBSnapshot / RestoreDBClusterFromSnapshot:
+    KMSKeyNotAccessibleFault), and a RestoreDBClusterFromSnapshot KmsKeyId
+    that does not exist or is not enabled. moto never looks at the key on a
+    restore. The check is the project's `_validate_kms_key` (with
+    disabled-keys-refused applied it refuses keys that are not Enabled);
+    moto's placeholder for the default key is not a KMS key and is skipped."""
+    restore = rds_models.RDSBackend.restore_db_instance_from_db_snapshot
+    restore_cluster = rds_models.RDSBackend.restore_db_cluster_from_snapshot
+
+    def key_usable(self, snapshot):  # type: ignore[no-untyped-def]
+        if snapshot.encrypted and snapshot.kms_key_id not in DEFAULT_KEYS:
+            self._validate_kms_key(snapshot.kms_key_id)
+
+    def restore_db_instance_from_db_snapshot(self, from_snapshot_id, overrides):  # type: ignore[no-untyped-def]
+        key_usable(self, self.get_db_snapshot(from_snapshot_id))
+        return restore(self, from_snapshot_id, overrides)
+
+    def restore_db_cluster_from_snapshot(self, from_snapshot_id, overrides):  # type: ignore[no-untyped-def]
+        if overrides.get("kms_key_id"):
+            overrides["kms_key_id"] = self._validate_kms_key(overrides["kms_key_id"])
+        else:
+            key_usable(self, self.get_db_cluster_snapshot(from_snapshot_id))
+        return restore_cluster(self, from_snapshot_id, overrides)
+
+    rds_models.RDSBackend.restore_db_instance_from_db_snapshot = restore_db_instance_from_db_snapshot  # type: ignore[method-assign]
+    rds_models.RDSBackend.restore_db_cluster_from_snapshot = restore_db_cluster_from_snapshot  # type: ignore[method-assign]
+
+
 PATCHES = {
     "cross-account-snapshot-by-arn": cross_account_snapshot_by_arn,
     "creating-phase": creating_phase,
@@ -585,6 +698,8 @@ PATCHES = {
     "unique-resource-ids": unique_resource_ids,
     "shared-snapshot-by-identifier": shared_snapshot_by_identifier,
     "cross-region-copy-rules": cross_region_copy_rules,
+    "restore-creating-phase": restore_creating_phase,
+    "restore-disabled-keys-refused": restore_disabled_keys_refused,
 }
 
 

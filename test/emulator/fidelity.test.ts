@@ -17,7 +17,10 @@ import {
   DescribeDBSnapshotsCommand,
   ModifyDBClusterSnapshotAttributeCommand,
   ModifyDBSnapshotAttributeCommand,
+  ModifyDBInstanceCommand,
   RDSClient,
+  RestoreDBClusterFromSnapshotCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import { Emulator, EmulatorOptions, startEmulator } from './emulator';
 import { createLiveAccount, listClusterSnapshots, listSnapshots } from './live';
@@ -591,6 +594,78 @@ describe('region outages (a fault the tests inject, not a patch)', () => {
       await expect(up.send(new DescribeDBSnapshotsCommand({}))).resolves.toBeDefined();
       emulator.setRegionOutage([]);
       await expect(down.send(new DescribeDBSnapshotsCommand({}))).resolves.toBeDefined();
+    });
+  });
+});
+
+describe('the patches for restores', () => {
+  /** A copy of an encrypted database under the shipping key, and its restore into a DB instance. */
+  async function restoreOfCopy(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.createDatabase('orders', 'cmk');
+    const [automated] = await live.automatedSnapshots();
+    await live.rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: automated.DBSnapshotArn, TargetDBSnapshotIdentifier: 'copy-1', KmsKeyId: live.shippingKeyArn }));
+    const restore = () => live.rds.send(new RestoreDBInstanceFromDBSnapshotCommand({
+      DBInstanceIdentifier: 'drill-orders', DBSnapshotIdentifier: 'copy-1', DBInstanceClass: 'db.t4g.micro',
+    }));
+    const status = async () => (await live.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'drill-orders' }))).DBInstances![0].DBInstanceStatus;
+    return { live, restore, status };
+  }
+
+  test('on (restore-creating-phase): a restored DB instance is creating for N describe calls, and cannot be modified until available', async () => {
+    await withEmulator({ restorePendingDescribes: 2 }, async (emulator) => {
+      const { live, restore, status } = await restoreOfCopy(emulator);
+      expect((await restore()).DBInstance?.DBInstanceStatus).toBe('creating');
+      await expect(live.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'drill-orders', DeletionProtection: false, ApplyImmediately: true })))
+        .rejects.toMatchObject({ name: 'InvalidDBInstanceStateFault' });
+      expect([await status(), await status(), await status()]).toEqual(['creating', 'creating', 'available']);
+    });
+  });
+
+  test('on (restore-creating-phase): a copy that is still creating cannot be restored', async () => {
+    await withEmulator({ copyPendingDescribes: 5 }, async (emulator) => {
+      const { restore } = await restoreOfCopy(emulator);
+      await expect(restore()).rejects.toMatchObject({ name: 'InvalidDBSnapshotStateFault' });
+    });
+  });
+
+  test('on (restore-creating-phase): a DB cluster restored from a snapshot is creating for N describe calls', async () => {
+    await withEmulator({ restorePendingDescribes: 2 }, async (emulator) => {
+      const live = await createLiveAccount(emulator, LIVE);
+      await live.createCluster('ledger', 'cmk');
+      const [automated] = await live.automatedClusterSnapshots();
+      await live.rds.send(new RestoreDBClusterFromSnapshotCommand({
+        DBClusterIdentifier: 'drill-ledger', SnapshotIdentifier: automated.DBClusterSnapshotIdentifier, Engine: 'aurora-postgresql',
+      }));
+      const status = async () => (await live.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'drill-ledger' }))).DBClusters![0].Status;
+      expect([await status(), await status(), await status()]).toEqual(['creating', 'creating', 'available']);
+    });
+  });
+
+  test('off (the gap): moto makes a restored DB instance available at once, and restores a copy that is still creating', async () => {
+    await withEmulator({ restorePendingDescribes: 2, copyPendingDescribes: 5, patchesOff: ['restore-creating-phase'] }, async (emulator) => {
+      const { restore, status } = await restoreOfCopy(emulator);
+      await expect(restore()).resolves.toBeDefined();
+      expect(await status()).toBe('available');
+    });
+  });
+
+  /** The restore of a copy whose key, the shipping key here, is disabled. */
+  async function restoreWithKeyDisabled(emulator: Emulator) {
+    const { live, restore } = await restoreOfCopy(emulator);
+    await live.kms.send(new DisableKeyCommand({ KeyId: live.shippingKeyArn.split('/').pop() }));
+    return restore();
+  }
+
+  test('on (restore-disabled-keys-refused): a snapshot whose key is disabled cannot be restored', async () => {
+    await withEmulator({}, async (emulator) => {
+      await expect(restoreWithKeyDisabled(emulator)).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
+    });
+  });
+
+  test('off (the gap): moto restores it', async () => {
+    await withEmulator({ patchesOff: ['restore-disabled-keys-refused'] }, async (emulator) => {
+      await expect(restoreWithKeyDisabled(emulator)).resolves.toBeDefined();
     });
   });
 });
