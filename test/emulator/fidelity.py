@@ -47,6 +47,29 @@ def cross_account_snapshot_by_arn() -> None:
     rds_models.RDSBackend.get_snapshot = get_snapshot  # type: ignore[method-assign]
 
 
+def _start_creating(resource, pending: int):  # type: ignore[no-untyped-def]
+    """Marks a new copy, or a restored DB instance or cluster, `creating` for the next `pending` describe calls that return it."""
+    if pending > 0:
+        resource.status = "creating"
+        resource.failsafe_pending_describes = pending
+    return resource
+
+
+def _advance(resources):  # type: ignore[no-untyped-def]
+    """Counts a describe call that returns these: each marked one reads `creating` until its count is used up, then `available`."""
+    for r in resources:
+        left = getattr(r, "failsafe_pending_describes", None)
+        if left is None:
+            continue
+        if left > 0:
+            r.status = "creating"  # DBCluster.status is a property: this re-arms moto's one-read flip
+            r.failsafe_pending_describes = left - 1
+        else:
+            r.status = "available"
+            del r.failsafe_pending_describes
+    return resources
+
+
 def creating_phase() -> None:
     """RDS copies take minutes to hours: a new copy is `creating` first, and a
     snapshot that is not `available` cannot be copied or shared
@@ -66,32 +89,13 @@ def creating_phase() -> None:
             name = getattr(snapshot, "db_snapshot_identifier", None) or snapshot.db_cluster_snapshot_identifier
             raise RDSClientError(code, f"Cannot {action} snapshot {name}: it is {snapshot.status}, not available.")
 
-    def start_creating(snapshot):  # type: ignore[no-untyped-def]
-        if pending > 0:
-            snapshot.status = "creating"
-            snapshot.failsafe_pending_describes = pending
-        return snapshot
-
-    def advance(snapshots):  # type: ignore[no-untyped-def]
-        for s in snapshots:
-            left = getattr(s, "failsafe_pending_describes", None)
-            if left is None:
-                continue
-            if left > 0:
-                s.status = "creating"
-                s.failsafe_pending_describes = left - 1
-            else:
-                s.status = "available"
-                del s.failsafe_pending_describes
-        return snapshots
-
     # DB cluster snapshots: the same, with the cluster error code.
     def copy_db_cluster_snapshot(self, source_db_cluster_snapshot_identifier, target_db_cluster_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
         require_available(self.get_db_cluster_snapshot(source_db_cluster_snapshot_identifier), "copy", "InvalidDBClusterSnapshotStateFault")
-        return start_creating(copy_cluster(self, source_db_cluster_snapshot_identifier, target_db_cluster_snapshot_identifier, *args, **kwargs))
+        return _start_creating(copy_cluster(self, source_db_cluster_snapshot_identifier, target_db_cluster_snapshot_identifier, *args, **kwargs), pending)
 
     def describe_db_cluster_snapshots(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return advance(describe_cluster(self, *args, **kwargs))
+        return _advance(describe_cluster(self, *args, **kwargs))
 
     def modify_db_cluster_snapshot_attribute(self, db_cluster_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
         snapshot = self.cluster_snapshots.get(db_cluster_snapshot_identifier)
@@ -101,10 +105,10 @@ def creating_phase() -> None:
 
     def copy_db_snapshot(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
         require_available(self.get_db_snapshot(source_db_snapshot_identifier), "copy")
-        return start_creating(copy(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs))
+        return _start_creating(copy(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs), pending)
 
     def describe_db_snapshots(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return advance(describe(self, *args, **kwargs))
+        return _advance(describe(self, *args, **kwargs))
 
     def modify_db_snapshot_attribute(self, db_snapshot_identifier, *args, **kwargs):  # type: ignore[no-untyped-def]
         snapshot = self.database_snapshots.get(db_snapshot_identifier)
@@ -595,25 +599,6 @@ def restore_creating_phase() -> None:
     describe = RDSResponse.describe_db_instances
     describe_clusters = RDSResponse.describe_db_clusters
 
-    def start_creating(resource):  # type: ignore[no-untyped-def]
-        if pending > 0:
-            resource.status = "creating"
-            resource.failsafe_pending_describes = pending
-        return resource
-
-    def advance(resources):  # type: ignore[no-untyped-def]
-        for r in resources:
-            left = getattr(r, "failsafe_pending_describes", None)
-            if left is None:
-                continue
-            if left > 0:
-                r.status = "creating"  # DBCluster.status is a property: this re-arms moto's one-read flip
-                r.failsafe_pending_describes = left - 1
-            else:
-                r.status = "available"
-                del r.failsafe_pending_describes
-        return resources
-
     def require_available(snapshot, name, code):  # type: ignore[no-untyped-def]
         if snapshot.status != "available":
             raise RDSClientError(code, f"Cannot restore from snapshot {name}: it is {snapshot.status}, not available.")
@@ -623,11 +608,11 @@ def restore_creating_phase() -> None:
         # (and would advance a copy's creating-phase count); once the snapshot is
         # available that lookup changes nothing.
         require_available(self.get_db_snapshot(from_snapshot_id), from_snapshot_id, "InvalidDBSnapshotState")
-        return start_creating(restore(self, from_snapshot_id, overrides))
+        return _start_creating(restore(self, from_snapshot_id, overrides), pending)
 
     def restore_db_cluster_from_snapshot(self, from_snapshot_id, overrides):  # type: ignore[no-untyped-def]
         require_available(self.get_db_cluster_snapshot(from_snapshot_id), from_snapshot_id, "InvalidDBClusterSnapshotStateFault")
-        return start_creating(restore_cluster(self, from_snapshot_id, overrides))
+        return _start_creating(restore_cluster(self, from_snapshot_id, overrides), pending)
 
     def modify_db_instance(self, db_instance_identifier, db_kwargs):  # type: ignore[no-untyped-def]
         database = self.databases.get(db_instance_identifier)
@@ -640,12 +625,12 @@ def restore_creating_phase() -> None:
     # use up the count without a caller seeing it.
     def describe_db_instances(self):  # type: ignore[no-untyped-def]
         out = describe(self)
-        advance(out.result["DBInstances"])
+        _advance(out.result["DBInstances"])
         return out
 
     def describe_db_clusters(self):  # type: ignore[no-untyped-def]
         out = describe_clusters(self)
-        advance(out.result["DBClusters"])
+        _advance(out.result["DBClusters"])
         return out
 
     rds_models.RDSBackend.restore_db_instance_from_db_snapshot = restore_db_instance_from_db_snapshot  # type: ignore[method-assign]
