@@ -13,6 +13,7 @@ import { parseShipperConfig } from '../runtime/config';
 import { shipperFocusOf } from '../runtime/events';
 import { describeError } from '../runtime/log';
 import { shipperMetrics } from '../runtime/metric-names';
+import { rdsByRegion } from '../runtime/regional-clients';
 import { runShipperPass, ShipperPassSummary } from '../runtime/shipper-pass';
 import { createTelemetry, publishMetrics, startPass } from '../runtime/telemetry';
 
@@ -22,17 +23,8 @@ const rds = new RDSClient(SDK_CLIENT_CONFIG);
 const sns = new SNSClient(SDK_CLIENT_CONFIG);
 counter.attach(rds, 'rds');
 counter.attach(sns, 'sns');
-let databasesRds: RDSClient | undefined;
-
 /** RDS in the databases' Region, when the shipper copies out of another Region than its own; made once. */
-function databasesClient(region: string | undefined): RDSClient | undefined {
-  if (region === undefined || region === process.env.AWS_REGION) return undefined;
-  if (!databasesRds) {
-    databasesRds = new RDSClient({ ...SDK_CLIENT_CONFIG, region });
-    counter.attach(databasesRds, `rds@${region}`);
-  }
-  return databasesRds;
-}
+const rdsIn = rdsByRegion(rds, counter, process.env.AWS_REGION);
 
 /** What woke the pass, for the log: a schedule, an RDS event id, or something else. */
 function triggerOf(event: any): Record<string, unknown> {
@@ -65,7 +57,7 @@ export async function handler(event: unknown, context?: Context): Promise<Shippe
     const summary = await runShipperPass(
       {
         rds,
-        databasesRds: databasesClient(config.sourceRegion),
+        ...(config.sourceRegion ? { databasesRds: rdsIn(config.sourceRegion) } : {}),
         sns,
         log,
         now: () => new Date(),

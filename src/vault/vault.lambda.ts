@@ -19,6 +19,7 @@ import { vaultFocusOf } from '../runtime/events';
 import { describeError, Logger } from '../runtime/log';
 import { ManifestVerdict } from '../runtime/manifest';
 import { vaultMetrics } from '../runtime/metric-names';
+import { rdsByRegion } from '../runtime/regional-clients';
 import { MANIFEST_SCHEMA, schemaOf } from '../runtime/schema';
 import { databaseSourcesOf, sourcePairsOf } from '../runtime/source-pairs';
 import { createTelemetry, publishMetrics, startPass } from '../runtime/telemetry';
@@ -29,19 +30,8 @@ const telemetry = createTelemetry('rds-snapshot-vault');
 const counter = new ApiCallCounter();
 const rds = new RDSClient(SDK_CLIENT_CONFIG);
 counter.attach(rds, 'rds');
-const rdsByRegion = new Map<string, RDSClient>();
-
 /** The vault's client in its own region; a client per other source region, made once. */
-function rdsIn(region: string): RDSClient {
-  if (region === process.env.AWS_REGION) return rds;
-  let client = rdsByRegion.get(region);
-  if (!client) {
-    client = new RDSClient({ ...SDK_CLIENT_CONFIG, region });
-    counter.attach(client, `rds@${region}`);
-    rdsByRegion.set(region, client);
-  }
-  return client;
-}
+const rdsIn = rdsByRegion(rds, counter, process.env.AWS_REGION);
 
 export interface VaultResult {
   readonly passId: string;
