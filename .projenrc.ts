@@ -90,6 +90,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-kms@^3.700.0',
     '@aws-sdk/client-sts@^3.700.0',
     '@aws-sdk/client-sqs@^3.700.0',
+    // The restore drill invokes the user's validation function.
+    '@aws-sdk/client-lambda@^3.700.0',
+    // Tests only: the network of the restore drills in the emulator.
+    '@aws-sdk/client-ec2@^3.700.0',
     // Powertools is bundled into the handlers (the Lambda runtime does not
     // provide it); it is a build-time dependency only.
     '@aws-lambda-powertools/logger@^2.36.0',
