@@ -75,6 +75,22 @@ export const MetricName = {
   SOURCE_BUDGET_REFUSALS: 'SourceBudgetRefusals',
   /** Vault, per sweep: the larger share of the two manual snapshot quotas in use, in percent. */
   MANUAL_SNAPSHOT_QUOTA_USE: 'ManualSnapshotQuotaUse',
+  /** Restore drill: restores started. */
+  RESTORES_STARTED: 'RestoresStarted',
+  /** Restore drill, in total and per source database: drills that passed. */
+  RESTORE_SUCCEEDED: 'RestoreSucceeded',
+  /** Restore drill, in total and per source database: drills that failed (refused, failed in RDS, failed validation, or past their lifetime). */
+  RESTORE_FAILED: 'RestoreFailed',
+  /** Restore drill, per source database: from the start of the restore until RDS reported it available, the measured RTO. */
+  RESTORE_DURATION: 'RestoreDuration',
+  /** Restore drill, per source database: how long the validation function took. */
+  VALIDATION_DURATION: 'ValidationDuration',
+  /** Restore drill, per source database, on each census: the age of its last passed drill. */
+  LAST_SUCCESSFUL_RESTORE_AGE: 'LastSuccessfulRestoreAge',
+  /** Restore drill, on each census: databases the vault holds with no passed drill within maxAge. The alarm's metric. */
+  DATABASES_WITHOUT_RECENT_RESTORE: 'DatabasesWithoutRecentRestore',
+  /** Restore drill: drills in flight at the start of a pass. */
+  DRILLS_IN_FLIGHT: 'DrillsInFlight',
   /** Vault, per sweep: snapshots shared with the vault by accounts that are not its sources. */
   UNLISTED_SHARES: 'UnlistedShares',
 } as const;
@@ -98,11 +114,11 @@ export interface RecoveryPoint {
   readonly time: Date;
 }
 
-function count(name: string, value: number, dimensions?: Record<string, string>): MetricDatum {
+export function count(name: string, value: number, dimensions?: Record<string, string>): MetricDatum {
   return { name, unit: 'Count', value, ...(dimensions ? { dimensions } : {}) };
 }
 
-function ageSeconds(now: Date, time: Date): number {
+export function ageSeconds(now: Date, time: Date): number {
   return Math.max(0, Math.round((now.getTime() - time.getTime()) / 1000));
 }
 

@@ -31,7 +31,36 @@ export const TagKeys = {
   SUCCESSORS: `${TAG_PREFIX}successors`,
   /** Set by the vault on its copy once it first finds the copy available (ISO 8601 time): counted once as completed. */
   COMPLETED: `${TAG_PREFIX}completed`,
+  /**
+   * Set by a restore drill on the vault copy it restored: when, the verdict,
+   * and the restore's duration (drill-records.ts). The drill's memory: which
+   * database it drilled last, and when each last restored.
+   */
+  RESTORE_DRILL: `${TAG_PREFIX}restore-drill`,
 } as const;
+
+/**
+ * Tag keys that a restore drill sets on the DB instances and clusters it
+ * restores. The drill keeps each drill's state in them: nothing waits inside
+ * a Lambda invocation, and nothing else holds state.
+ */
+export const DrillTagKeys = {
+  /** Which drill restored (and so may delete) the resource: the drill's owner id. IAM conditions deletion on it. */
+  OWNER: `${TAG_PREFIX}drill`,
+  /** The database drilled: `kind:account:region:identifier` (drill-records.ts). */
+  DATABASE: `${TAG_PREFIX}drill-database`,
+  /** The vault copy restored, by identifier. */
+  SNAPSHOT: `${TAG_PREFIX}drill-snapshot`,
+  /** When the restore was started (ISO 8601). */
+  STARTED: `${TAG_PREFIX}drill-started`,
+  /** When the drill first found the restore available (ISO 8601): the end of the measured RTO. */
+  AVAILABLE: `${TAG_PREFIX}drill-available`,
+  /** The verdict, once judged: `passed`, or `failed <reason>`. A judged drill is deleted. */
+  VERDICT: `${TAG_PREFIX}drill-verdict`,
+} as const;
+
+/** Every tag key a drill writes on what it restores. IAM limits its tagging to these keys. */
+export const DRILL_TAG_KEYS: readonly string[] = Object.values(DrillTagKeys);
 
 /** Every tag key the shipper writes. IAM limits its tagging to these keys. */
 export const SHIPPER_TAG_KEYS: readonly string[] = [

@@ -1,0 +1,379 @@
+/**
+ * The restore drill's adapters: read the drills in flight (and, for a census,
+ * the vault's copies), plan with `planDrill`, and carry the plan out, each
+ * action isolated, within the invocation's time budget.
+ */
+import {
+  AddTagsToResourceCommand,
+  CreateDBInstanceCommand,
+  DBCluster,
+  DBInstance,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  ModifyDBClusterCommand,
+  ModifyDBInstanceCommand,
+  paginateDescribeDBClusters,
+  paginateDescribeDBInstances,
+  RDSClient,
+  RestoreDBClusterFromSnapshotCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+} from '@aws-sdk/client-rds';
+import { ActionLabel, gatherWithinBudget, isRdsError, PassDeps, runIsolated } from './actions';
+import { errorCode, parseArnAccount } from './aws';
+import { DrillConfig } from './drill-config';
+import { advance, candidatesOf, Drill, DrillAction, DrillCandidate, planDrill, Restored } from './drill-plan';
+import { databaseKey, DrilledDatabase, formatDrillRecord, tagSafe } from './drill-records';
+import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
+import { DrillTagKeys, TagKeys, toTagList, toTagMap } from './tags';
+import { ValidationRequest, ValidationVerdict, VALIDATION_REQUEST_VERSION } from './validation';
+
+export interface DrillDeps extends PassDeps {
+  /** Invokes the validation function; only called when the configuration names one. */
+  readonly validate?: (request: ValidationRequest) => Promise<ValidationVerdict>;
+}
+
+/** What woke the pass: the drill's schedule starts restores; a sweep advances the drills in flight. */
+export type DrillTrigger = 'drill' | 'sweep' | 'event';
+
+/** One drill judged in this pass. */
+export interface Judged {
+  readonly database: DrilledDatabase;
+  readonly passed: boolean;
+  readonly reason?: string;
+  /** From the start of the restore until RDS reported it available: the measured RTO. */
+  readonly restoreSeconds?: number;
+  readonly validationSeconds?: number;
+}
+
+export interface DrillPassSummary {
+  readonly trigger: DrillTrigger;
+  readonly restoresStarted: number;
+  readonly judged: readonly Judged[];
+  readonly deleted: number;
+  /** Drills in flight when the pass began. */
+  readonly inFlight: number;
+  /** Databases due for a drill that the cap on concurrent restores held back. */
+  readonly heldBack: number;
+  readonly failures: number;
+  readonly failuresByAction: Readonly<Record<string, number>>;
+  readonly deferred: number;
+  /** The census, when this pass took one: every database the vault holds an available copy of. */
+  readonly census?: readonly DrillCandidate[];
+}
+
+/** The input of the rule that runs the drill on its schedule. */
+export const DRILL_START_INPUT = { 'cdk-rds-failsafe': 'restore-drill-start' } as const;
+
+/** What woke the pass: the drill's schedule, the sweep's, or an RDS event about a drill. */
+export function drillTriggerOf(event: unknown): DrillTrigger {
+  const e = event as Record<string, unknown> | undefined;
+  if (e?.['cdk-rds-failsafe'] === DRILL_START_INPUT['cdk-rds-failsafe']) return 'drill';
+  return e?.source === 'aws.rds' ? 'event' : 'sweep';
+}
+
+/** Whether a pass takes the census: the drill's own trigger does, and so does the first sweep of each UTC hour. */
+export function takesCensus(trigger: DrillTrigger, now: Date, windowMs: number): boolean {
+  return trigger === 'drill' || (trigger === 'sweep' && now.getTime() % 3_600_000 < windowMs);
+}
+
+export async function runDrillPass(deps: DrillDeps, config: DrillConfig, trigger: DrillTrigger): Promise<DrillPassSummary> {
+  const now = deps.now();
+  const census = takesCensus(trigger, now, config.censusWindowMs);
+  const { value: state } = await gatherWithinBudget(deps, 'listing the drills and the vault copies', gather(deps.rds, config, census));
+  const plan = planDrill(config, state.resources, state.candidates, now, trigger === 'drill');
+  const executor = new DrillExecutor(deps, config, now);
+  const run = await runIsolated(plan.actions, deps, labelOf, (a) => executor.execute(a), (code, label) => explain(code, label.action, config));
+  deps.log.log('info', 'drill pass', {
+    event: 'drill-pass', trigger, inFlight: plan.drills.length, actions: plan.actions.length, heldBack: plan.heldBack, census: state.candidates?.length,
+  });
+  if (plan.heldBack > 0) {
+    deps.log.log('warn', 'restores held back: as many drills are in flight as maxConcurrentRestores allows', { event: 'restores-held-back', heldBack: plan.heldBack });
+  }
+  return {
+    trigger,
+    restoresStarted: executor.started,
+    judged: executor.judged,
+    deleted: executor.deleted,
+    inFlight: plan.drills.length,
+    heldBack: plan.heldBack,
+    failures: run.failures,
+    failuresByAction: run.failuresByAction,
+    deferred: run.deferred,
+    ...(state.candidates ? { census: state.candidates } : {}),
+  };
+}
+
+/** The account's DB instances and clusters, and for a census the vault's copies: all in pages, never a call per database. */
+async function gather(rds: RDSClient, config: DrillConfig, census: boolean) {
+  const [instances, clusters, copies] = await Promise.all([
+    listInstances(rds),
+    listClusters(rds),
+    census ? Promise.all([listDbSnapshots(rds, 'manual'), listDbClusterSnapshots(rds, 'manual')]).then(([a, b]) => [...a, ...b]) : undefined,
+  ]);
+  return { resources: [...instances, ...clusters], candidates: copies ? candidatesOf(copies, config.vaultOwnerId) : undefined };
+}
+
+async function listInstances(rds: RDSClient): Promise<Restored[]> {
+  const out: Restored[] = [];
+  for await (const page of paginateDescribeDBInstances({ client: rds, pageSize: 100 }, {})) {
+    for (const i of page.DBInstances ?? []) out.push(toRestoredInstance(i));
+  }
+  return out;
+}
+
+async function listClusters(rds: RDSClient): Promise<Restored[]> {
+  const out: Restored[] = [];
+  for await (const page of paginateDescribeDBClusters({ client: rds, pageSize: 100 }, {})) {
+    for (const c of page.DBClusters ?? []) out.push(toRestoredCluster(c));
+  }
+  return out;
+}
+
+export function toRestoredInstance(i: DBInstance): Restored {
+  return {
+    kind: 'instance',
+    identifier: i.DBInstanceIdentifier ?? '',
+    arn: i.DBInstanceArn ?? '',
+    status: i.DBInstanceStatus ?? 'unknown',
+    engine: i.Engine ?? '',
+    tags: toTagMap(i.TagList),
+    ...(i.InstanceCreateTime ? { createdAt: i.InstanceCreateTime } : {}),
+    ...(i.Endpoint?.Address ? { endpoint: { address: i.Endpoint.Address, port: i.Endpoint.Port ?? 0 } } : {}),
+    ...(i.MasterUserSecret?.SecretArn ? { secretArn: i.MasterUserSecret.SecretArn } : {}),
+    ...(i.DBClusterIdentifier ? { clusterIdentifier: i.DBClusterIdentifier } : {}),
+  };
+}
+
+export function toRestoredCluster(c: DBCluster): Restored {
+  return {
+    kind: 'cluster',
+    identifier: c.DBClusterIdentifier ?? '',
+    arn: c.DBClusterArn ?? '',
+    status: c.Status ?? 'unknown',
+    engine: c.Engine ?? '',
+    tags: toTagMap(c.TagList),
+    ...(c.ClusterCreateTime ? { createdAt: c.ClusterCreateTime } : {}),
+    ...(c.Endpoint ? { endpoint: { address: c.Endpoint, port: c.Port ?? 0 } } : {}),
+    ...(c.MasterUserSecret?.SecretArn ? { secretArn: c.MasterUserSecret.SecretArn } : {}),
+    members: (c.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier ?? ''),
+  };
+}
+
+function labelOf(a: DrillAction): ActionLabel {
+  switch (a.type) {
+    case 'restore': return { action: a.type, snapshot: a.candidate.copy.identifier, database: a.candidate.key };
+    case 'delete': return { action: a.type, snapshot: a.resource.identifier };
+    default: {
+      const database = a.drill.database ? databaseKey(a.drill.database) : a.drill.root.identifier;
+      return { action: a.type, snapshot: a.drill.snapshot, database };
+    }
+  }
+}
+
+function explain(code: string | undefined, action: string, config: DrillConfig): string | undefined {
+  if (code !== 'AccessDenied' && code !== 'AccessDeniedException') return undefined;
+  return {
+    restore: `the drill role needs the restore actions on the vault's copies and on drill-* with the request tag ${DrillTagKeys.OWNER}=${config.ownerId}`,
+    delete: `the drill role deletes only DB instances and clusters tagged ${DrillTagKeys.OWNER}=${config.ownerId}`,
+  }[action] ?? `recording a verdict needs rds:AddTagsToResource with the tag key ${TagKeys.RESTORE_DRILL} on the vault's copies, and ${DrillTagKeys.VERDICT} `
+    + 'on the drill\'s own restores; a service control policy of the vault must exempt the drill role (RdsRestoreDrill registers it with the vault)';
+}
+
+/** The drill's tags on what it restores for a candidate: ownership, the database and the copy, and the start time. */
+function drillTags(config: DrillConfig, candidate: DrillCandidate, started: Date) {
+  return toTagList({
+    [DrillTagKeys.OWNER]: config.ownerId,
+    [DrillTagKeys.DATABASE]: candidate.key,
+    [DrillTagKeys.SNAPSHOT]: candidate.copy.identifier,
+    [DrillTagKeys.STARTED]: started.toISOString(),
+  });
+}
+
+/** The ARN of the vault copy a drill restored, in the account and Region of what it restored. */
+export function vaultCopyArn(d: Drill): string | undefined {
+  if (!d.snapshot) return undefined;
+  const { partition, region, account } = parseArnAccount(d.root.arn);
+  return `arn:${partition}:rds:${region}:${account}:${d.root.kind === 'cluster' ? 'cluster-snapshot' : 'snapshot'}:${d.snapshot}`;
+}
+
+class DrillExecutor {
+  public started = 0;
+  public deleted = 0;
+  public readonly judged: Judged[] = [];
+
+  constructor(private readonly deps: DrillDeps, private readonly config: DrillConfig, private readonly now: Date) {}
+
+  public async execute(a: DrillAction): Promise<void> {
+    const rds = this.deps.rds;
+    switch (a.type) {
+      case 'restore': return this.restore(a.candidate, a.identifier, a.instanceClass);
+      case 'add-writer': return this.addWriter(a.drill, a.identifier, a.instanceClass);
+      case 'mark-available':
+        await rds.send(new AddTagsToResourceCommand({
+          ResourceName: a.drill.root.arn, Tags: toTagList({ [DrillTagKeys.AVAILABLE]: a.at.toISOString() }),
+        }));
+        return;
+      case 'manage-password':
+        // ManageMasterUserPassword is not a restore parameter, except for
+        // Oracle: RDS creates the secret when the restore is modified (RDS
+        // User Guide, "Password management with Amazon RDS and AWS Secrets
+        // Manager"; RDS API Reference, RestoreDBInstanceFromDBSnapshot).
+        const manage = { ManageMasterUserPassword: true, ApplyImmediately: true };
+        if (a.drill.root.kind === 'cluster') {
+          await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: a.drill.root.identifier, ...manage }));
+        } else {
+          await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: a.drill.root.identifier, ...manage }));
+        }
+        return;
+      case 'validate': return this.validate(a.drill, a.restoreSeconds);
+      case 'judge': return this.finish(a.drill, { passed: a.passed, reason: a.reason }, a.restoreSeconds);
+      case 'delete': return this.delete(a.resource);
+    }
+  }
+
+  /**
+   * Restores the newest vault copy of a database: no public access, Single-AZ,
+   * no deletion protection, backups off (Aurora: the minimum, one day), in the
+   * drill's subnet group and security groups, encrypted with the vault key. A
+   * DB instance restore takes no key: it keeps the copy's, which is the vault
+   * key (RDS API Reference, RestoreDBInstanceFromDBSnapshot); a cluster
+   * restore names the vault key. Tags are always given, so that none of the
+   * source's are copied on. A restore that RDS refuses fails the drill of
+   * that database: a recovery point that cannot be restored is what the
+   * drill is there to find.
+   */
+  private async restore(c: DrillCandidate, identifier: string, instanceClass: string): Promise<void> {
+    const tags = drillTags(this.config, c, this.now);
+    const network = { DBSubnetGroupName: this.config.subnetGroupName, VpcSecurityGroupIds: [...this.config.securityGroupIds] };
+    try {
+      if (c.copy.kind === 'cluster') {
+        await this.deps.rds.send(new RestoreDBClusterFromSnapshotCommand({
+          DBClusterIdentifier: identifier,
+          SnapshotIdentifier: c.copy.identifier,
+          Engine: c.copy.engine,
+          EngineVersion: c.copy.engineVersion,
+          ...network,
+          ...(c.copy.encrypted ? { KmsKeyId: this.config.vaultKeyArn } : {}),
+          DeletionProtection: false,
+          BackupRetentionPeriod: 1,
+          CopyTagsToSnapshot: false,
+          Tags: tags,
+        }));
+      } else {
+        await this.deps.rds.send(new RestoreDBInstanceFromDBSnapshotCommand({
+          DBInstanceIdentifier: identifier,
+          DBSnapshotIdentifier: c.copy.identifier,
+          DBInstanceClass: instanceClass,
+          ...network,
+          PubliclyAccessible: false,
+          MultiAZ: false,
+          DeletionProtection: false,
+          BackupRetentionPeriod: 0,
+          AutoMinorVersionUpgrade: false,
+          CopyTagsToSnapshot: false,
+          Tags: tags,
+        }));
+      }
+      this.started += 1;
+      this.deps.log.log('info', 'restore started', { event: 'restore-started', database: c.key, snapshot: c.copy.identifier, restored: identifier, instanceClass });
+    } catch (e) {
+      if (isRdsError(e, 'DBInstanceAlreadyExists') || isRdsError(e, 'DBClusterAlreadyExists')) return;
+      const reason = `restore-refused: ${errorCode(e) ?? 'error'}: ${(e as Error).message}`;
+      this.deps.log.log('error', 'restore refused', { event: 'restore-refused', database: c.key, snapshot: c.copy.identifier, reason });
+      await this.record(c.copy.arn, { passed: false, reason }, undefined);
+      this.judged.push({ database: c.database, passed: false, reason });
+    }
+  }
+
+  /** A restored cluster has no instances; the drill adds one writer (RDS API Reference, RestoreDBClusterFromSnapshot). */
+  private async addWriter(d: Drill, identifier: string, instanceClass: string): Promise<void> {
+    const progress: string[] = [DrillTagKeys.AVAILABLE, DrillTagKeys.VERDICT];
+    const tags = toTagList(Object.fromEntries(Object.entries(d.root.tags).filter(([k]) => !progress.includes(k))));
+    try {
+      await this.deps.rds.send(new CreateDBInstanceCommand({
+        DBInstanceIdentifier: identifier,
+        DBClusterIdentifier: d.root.identifier,
+        Engine: d.root.engine,
+        DBInstanceClass: instanceClass,
+        PubliclyAccessible: false,
+        AutoMinorVersionUpgrade: false,
+        Tags: tags,
+      }));
+    } catch (e) {
+      if (!isRdsError(e, 'DBInstanceAlreadyExists')) throw e;
+    }
+  }
+
+  private async validate(d: Drill, restoreSeconds: number): Promise<void> {
+    const copyArn = vaultCopyArn(d);
+    if (!this.deps.validate || !d.database || !copyArn || !d.root.endpoint || !d.root.secretArn) {
+      return this.finish(d, { passed: false, reason: 'validation-impossible: the drill lacks its database, endpoint or secret' }, restoreSeconds);
+    }
+    const started = Date.now();
+    const verdict = await this.deps.validate({
+      version: VALIDATION_REQUEST_VERSION,
+      database: d.database,
+      snapshotArn: copyArn,
+      engine: d.root.engine,
+      restoredIdentifier: d.root.identifier,
+      endpoint: d.root.endpoint,
+      secretArn: d.root.secretArn,
+    });
+    return this.finish(d, verdict, restoreSeconds, (Date.now() - started) / 1000);
+  }
+
+  /** Records the verdict on the vault copy and on the drill, then deletes the drill. */
+  private async finish(d: Drill, verdict: ValidationVerdict, restoreSeconds?: number, validationSeconds?: number): Promise<void> {
+    // Neither record may stop the deletion: a drill whose verdict cannot be
+    // written (a grant missing, say) is still deleted, and the error counted.
+    const errors: unknown[] = [];
+    const copyArn = vaultCopyArn(d);
+    if (copyArn) await this.record(copyArn, verdict, restoreSeconds).catch((e) => errors.push(e));
+    const value = verdict.passed ? 'passed' : tagSafe(`failed ${verdict.reason ?? ''}`);
+    await this.deps.rds.send(new AddTagsToResourceCommand({ ResourceName: d.root.arn, Tags: toTagList({ [DrillTagKeys.VERDICT]: value }) }))
+      .catch((e) => errors.push(e));
+    if (d.database) {
+      this.judged.push({
+        database: d.database,
+        passed: verdict.passed,
+        ...(verdict.reason ? { reason: verdict.reason } : {}),
+        ...(verdict.passed && restoreSeconds !== undefined ? { restoreSeconds } : {}),
+        ...(validationSeconds !== undefined ? { validationSeconds } : {}),
+      });
+    }
+    this.deps.log.log(verdict.passed ? 'info' : 'error', verdict.passed ? 'restore drill passed' : 'restore drill failed', {
+      event: 'drill-judged',
+      database: d.database ? databaseKey(d.database) : undefined,
+      restored: d.root.identifier,
+      passed: verdict.passed,
+      reason: verdict.reason,
+      restoreSeconds,
+      validationSeconds,
+    });
+    for (const next of advance(this.config, { ...d, verdict: value }, this.now)) await this.execute(next);
+    if (errors.length > 0) throw errors[0];
+  }
+
+  private async record(copyArn: string, verdict: ValidationVerdict, restoreSeconds: number | undefined): Promise<void> {
+    const record = formatDrillRecord({ at: this.now, passed: verdict.passed, restoreSeconds });
+    await this.deps.rds.send(new AddTagsToResourceCommand({ ResourceName: copyArn, Tags: toTagList({ [TagKeys.RESTORE_DRILL]: record }) }));
+  }
+
+  /** Deletes what a drill restored: no final snapshot, no automated backups kept. One already gone counts as deleted. */
+  private async delete(r: Restored): Promise<void> {
+    if (r.tags[DrillTagKeys.OWNER] !== this.config.ownerId) throw new Error(`refusing to delete ${r.identifier}: it is not this drill's`);
+    try {
+      if (r.kind === 'cluster') {
+        await this.deps.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: r.identifier, SkipFinalSnapshot: true }));
+      } else {
+        await this.deps.rds.send(new DeleteDBInstanceCommand({
+          DBInstanceIdentifier: r.identifier, SkipFinalSnapshot: true, DeleteAutomatedBackups: true,
+        }));
+      }
+      this.deleted += 1;
+      this.deps.log.log('info', 'drill resource deleted', { event: 'drill-deleted', restored: r.identifier, kind: r.kind });
+    } catch (e) {
+      if (!isRdsError(e, 'DBInstanceNotFound') && !isRdsError(e, 'DBClusterNotFound')) throw e;
+    }
+  }
+}
