@@ -4,6 +4,7 @@ import {
   ArnFormat,
   CfnOutput,
   Duration,
+  Lazy,
   Names,
   Stack,
   Token,
@@ -306,6 +307,8 @@ export class RdsSnapshotVault extends Construct {
   public readonly dashboard?: cloudwatch.Dashboard;
 
   private restoreGrants = 0;
+  /** The roles of the restore drills of this vault (RdsRestoreDrill). */
+  private readonly drillRoles: iam.IRole[] = [];
   /** Statements the vault key's policy needs that this stack could not add to it. */
   private readonly missingKeyPolicyStatements: iam.PolicyStatement[] = [];
 
@@ -386,7 +389,8 @@ export class RdsSnapshotVault extends Construct {
     if (props.breakGlassRoleArns) {
       new CfnOutput(this, 'ServiceControlPolicy', {
         description: 'A service control policy for the Failsafe account: attach it in AWS Organizations',
-        value: stack.toJsonString(this.serviceControlPolicy(props.breakGlassRoleArns).toJSON()),
+        // Lazy: a restore drill made after the vault registers its role, which the policy exempts.
+        value: Lazy.string({ produce: () => stack.toJsonString(this.serviceControlPolicy(props.breakGlassRoleArns!).toJSON()) }),
       });
     }
 
@@ -586,6 +590,17 @@ export class RdsSnapshotVault extends Construct {
   }
 
   /**
+   * Registers a restore drill's role: RDS may use the vault key for it, and
+   * the service control policy lets it tag the vault's copies with its drill
+   * records, and with nothing else.
+   * @internal
+   */
+  public _registerRestoreDrill(role: iam.IRole, sid: string): void {
+    this.useVaultKeyThroughRds(role, sid, (statement) => role.addToPrincipalPolicy(statement));
+    this.drillRoles.push(role);
+  }
+
+  /**
    * A service control policy for the Failsafe account: it denies deleting,
    * sharing or re-tagging the vault's snapshots, changing the vault's function
    * or role (whose configuration decides what retention deletes), and
@@ -600,6 +615,7 @@ export class RdsSnapshotVault extends Construct {
     if (breakGlassRoleArns.length === 0) throw new Error('RdsSnapshotVault: serviceControlPolicy needs at least one break-glass role ARN');
     const vaultSnapshots = [snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`), clusterSnapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`)];
     const except = (arns: string[]) => ({ ArnNotLike: { 'aws:PrincipalArn': arns } });
+    const drillRoles = this.drillRoles.map((r) => r.roleArn);
     return new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({
@@ -612,10 +628,31 @@ export class RdsSnapshotVault extends Construct {
         new iam.PolicyStatement({
           sid: 'DenySharingOrRetaggingVaultSnapshots',
           effect: iam.Effect.DENY,
-          actions: ['rds:ModifyDBSnapshotAttribute', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:RemoveTagsFromResource', 'rds:AddTagsToResource'],
+          actions: ['rds:ModifyDBSnapshotAttribute', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:RemoveTagsFromResource',
+            ...(drillRoles.length === 0 ? ['rds:AddTagsToResource'] : [])],
           resources: vaultSnapshots,
           conditions: except([...breakGlassRoleArns, this.role.roleArn]),
         }),
+        // A restore drill records its verdicts on the vault's copies, in one tag key.
+        ...(drillRoles.length === 0 ? [] : [
+          new iam.PolicyStatement({
+            sid: 'DenyTaggingVaultSnapshots',
+            effect: iam.Effect.DENY,
+            actions: ['rds:AddTagsToResource'],
+            resources: vaultSnapshots,
+            conditions: except([...breakGlassRoleArns, this.role.roleArn, ...drillRoles]),
+          }),
+          new iam.PolicyStatement({
+            sid: 'DenyDrillsTaggingVaultSnapshotsWithAnythingButTheirRecords',
+            effect: iam.Effect.DENY,
+            actions: ['rds:AddTagsToResource'],
+            resources: vaultSnapshots,
+            conditions: {
+              'ArnLike': { 'aws:PrincipalArn': drillRoles },
+              'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [TagKeys.RESTORE_DRILL] },
+            },
+          }),
+        ]),
         new iam.PolicyStatement({
           sid: 'DenyChangingTheVaultFunction',
           effect: iam.Effect.DENY,
@@ -630,7 +667,7 @@ export class RdsSnapshotVault extends Construct {
             'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRolePolicy',
             'iam:UpdateAssumeRolePolicy', 'iam:DeleteRole', 'iam:PassRole',
           ],
-          resources: [this.role.roleArn],
+          resources: [this.role.roleArn, ...drillRoles],
           conditions: except(breakGlassRoleArns),
         }),
         new iam.PolicyStatement({
