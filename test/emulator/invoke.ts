@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Credentials, PROJECT_ROOT, REGION } from './emulator';
 
-export type BundledHandler = 'shipper/shipper.lambda' | 'vault/vault.lambda';
+export type BundledHandler = 'shipper/shipper.lambda' | 'vault/vault.lambda' | 'drill/drill.lambda';
 
 export interface Invocation<T = any> {
   /** What the handler returned, or undefined if it threw. */
