@@ -7,6 +7,9 @@ import { DrillPlanConfig } from './drill-plan';
 
 export const DRILL_CONFIG_VERSION = 1;
 
+/** The input of the rule that starts a drill on the drill's schedule. */
+export const DRILL_START_INPUT = { 'cdk-rds-failsafe': 'restore-drill-start' } as const;
+
 export interface DrillConfig extends DrillPlanConfig {
   readonly version: typeof DRILL_CONFIG_VERSION;
   /** The vault's owner id: only copies that carry it are restored. */

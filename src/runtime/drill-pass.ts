@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { ActionLabel, gatherWithinBudget, isRdsError, PassDeps, runIsolated } from './actions';
 import { errorCode, parseArnAccount } from './aws';
-import { DrillConfig } from './drill-config';
+import { DrillConfig, DRILL_START_INPUT } from './drill-config';
 import { advance, candidatesOf, Drill, DrillAction, DrillCandidate, planDrill, Restored } from './drill-plan';
 import { databaseKey, DrilledDatabase, formatDrillRecord, tagSafe } from './drill-records';
 import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
@@ -60,9 +60,6 @@ export interface DrillPassSummary {
   /** The census, when this pass took one: every database the vault holds an available copy of. */
   readonly census?: readonly DrillCandidate[];
 }
-
-/** The input of the rule that runs the drill on its schedule. */
-export const DRILL_START_INPUT = { 'cdk-rds-failsafe': 'restore-drill-start' } as const;
 
 /** What woke the pass: the drill's schedule, the sweep's, or an RDS event about a drill. */
 export function drillTriggerOf(event: unknown): DrillTrigger {

@@ -75,14 +75,19 @@ export async function invokeValidation(
   lambda: LambdaClient, functionName: string, request: ValidationRequest, timeoutMs: number,
 ): Promise<ValidationVerdict> {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const timedOut: ValidationVerdict = { passed: false, reason: `validation-timeout: no answer within ${Math.round(timeoutMs / 1000)} seconds` };
+  let timer: NodeJS.Timeout | undefined;
+  // The timer decides, whether or not the request heeds the abort.
+  const deadline = new Promise<ValidationVerdict>((resolve) => {
+    timer = setTimeout(() => { abort.abort(); resolve(timedOut); }, timeoutMs);
+  });
   try {
-    const out = await lambda.send(new InvokeCommand({
+    const invoked = lambda.send(new InvokeCommand({
       FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(request)),
-    }), { abortSignal: abort.signal });
-    return judgeAnswer(out.Payload, out.FunctionError);
+    }), { abortSignal: abort.signal }).then((out) => judgeAnswer(out.Payload, out.FunctionError));
+    return await Promise.race([invoked, deadline]);
   } catch (e) {
-    if (abort.signal.aborted) return { passed: false, reason: `validation-timeout: no answer within ${Math.round(timeoutMs / 1000)} seconds` };
+    if (abort.signal.aborted) return timedOut;
     // Lambda refused the invocation (no permission, throttled, the function
     // gone): the drill cannot tell whether the data is good, so it fails.
     return { passed: false, reason: `validation-unavailable: ${errorCode(e) ?? 'error'}: ${(e as Error).message}` };

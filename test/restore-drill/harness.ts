@@ -6,11 +6,12 @@
  */
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateDBSubnetGroupCommand, RDSClient } from '@aws-sdk/client-rds';
-import { DrillConfig } from '../../src/runtime/drill-config';
+import { DrillConfig, DRILL_START_INPUT } from '../../src/runtime/drill-config';
 import { Emulator, REGION } from '../emulator/emulator';
 import { invokeBundled, Invocation } from '../emulator/invoke';
 
-export const DRILL_START = { 'cdk-rds-failsafe': 'restore-drill-start' };
+/** The event of the drill's schedule rule. */
+export const DRILL_START = DRILL_START_INPUT;
 export const SWEEP = { 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} };
 
 export interface DrillNetwork {
