@@ -161,7 +161,8 @@ const resourceArb = fc.record({
   verdict: fc.option(fc.constantFrom('passed', 'failed x'), { nil: undefined }),
   kind: fc.constantFrom<'instance' | 'cluster'>('instance', 'cluster'),
 }).map((r) => {
-  const base = restored(r.name, { owner: r.owner, status: r.status, kind: r.kind, verdict: r.verdict, started: new Date(NOW.getTime() - r.ageHours * HOUR) });
+  const started = new Date(NOW.getTime() - r.ageHours * HOUR);
+  const base = restored(r.name, { owner: r.owner, status: r.status, kind: r.kind, verdict: r.verdict, started });
   if (r.owner === '') {
     const { [DrillTagKeys.OWNER]: _o, ...tags } = base.tags;
     return { ...base, tags };
@@ -221,7 +222,8 @@ describe('properties of the plan', () => {
         const started = plan.actions.flatMap((a) => (a.type === 'restore' ? [a.candidate.database.database] : []));
         for (const d of started) last.set(d, k);
         // Each drill is judged before the next: its record goes on the vault copy.
-        candidates = candidates.map((c) => (started.includes(c.database.database) ? { ...c, lastAttempt: { at, passed: true, restoreSeconds: 60 } } : c));
+        const drilled = { at, passed: true, restoreSeconds: 60 };
+        candidates = candidates.map((c) => (started.includes(c.database.database) ? { ...c, lastAttempt: drilled } : c));
         const bound = Math.ceil(dbs.length / n);
         if (k + 1 >= bound) {
           for (const d of dbs) expect(k - (last.get(d) ?? -Infinity)).toBeLessThan(bound);
