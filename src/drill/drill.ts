@@ -25,7 +25,7 @@ import { addTriggers, createReconcilerParts, FunctionSizing, PropsValidator, clu
 import { DRILL_CONFIG_VERSION, DRILL_START_INPUT } from '../runtime/drill-config';
 import { DRILL_RESOURCE_PREFIX } from '../runtime/drill-records';
 import { Dimension, MetricName } from '../runtime/metric-names';
-import { DRILL_TAG_KEYS, DrillTagKeys, TagKeys } from '../runtime/tags';
+import { DRILL_RECORD_TAG_KEYS, DRILL_TAG_KEYS, DrillTagKeys, TagKeys } from '../runtime/tags';
 import { VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
 import { RdsSnapshotVault } from '../vault/vault';
 
@@ -392,7 +392,7 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
       resources: vaultCopies,
       conditions: {
         'StringEquals': { [`aws:ResourceTag/${TagKeys.OWNER}`]: props.vault.ownerId },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.RESTORE_DRILL] },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [...DRILL_RECORD_TAG_KEYS] },
       },
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({

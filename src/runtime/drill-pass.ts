@@ -24,7 +24,7 @@ import { DrillConfig, DRILL_START_INPUT } from './drill-config';
 import { advance, candidatesOf, Drill, DrillAction, DrillCandidate, planDrill, Restored } from './drill-plan';
 import { databaseKey, DrilledDatabase, formatDrillRecord, tagSafe } from './drill-records';
 import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
-import { DrillTagKeys, TagKeys, toTagList, toTagMap } from './tags';
+import { DRILL_RECORD_TAG_KEYS, DrillTagKeys, TagKeys, toTagList, toTagMap } from './tags';
 import { ValidationRequest, ValidationVerdict, VALIDATION_REQUEST_VERSION } from './validation';
 
 export interface DrillDeps extends PassDeps {
@@ -172,7 +172,7 @@ function explain(code: string | undefined, action: string, config: DrillConfig):
   return {
     restore: `the drill role needs the restore actions on the vault's copies and on drill-* with the request tag ${DrillTagKeys.OWNER}=${config.ownerId}`,
     delete: `the drill role deletes only DB instances and clusters tagged ${DrillTagKeys.OWNER}=${config.ownerId}`,
-  }[action] ?? `recording a verdict needs rds:AddTagsToResource with the tag key ${TagKeys.RESTORE_DRILL} on the vault's copies, and ${DrillTagKeys.VERDICT} `
+  }[action] ?? `recording a verdict needs rds:AddTagsToResource with the tag keys ${DRILL_RECORD_TAG_KEYS.join(', ')} on the vault's copies, and ${DrillTagKeys.VERDICT} `
     + 'on the drill\'s own restores; a service control policy of the vault must exempt the drill role (RdsRestoreDrill registers it with the vault)';
 }
 
@@ -353,7 +353,8 @@ class DrillExecutor {
 
   private async record(copyArn: string, verdict: ValidationVerdict, restoreSeconds: number | undefined): Promise<void> {
     const record = formatDrillRecord({ at: this.now, passed: verdict.passed, restoreSeconds });
-    await this.deps.rds.send(new AddTagsToResourceCommand({ ResourceName: copyArn, Tags: toTagList({ [TagKeys.RESTORE_DRILL]: record }) }));
+    const tags = { [TagKeys.RESTORE_DRILL]: record, ...(verdict.passed ? { [TagKeys.RESTORE_DRILL_PASSED]: record } : {}) };
+    await this.deps.rds.send(new AddTagsToResourceCommand({ ResourceName: copyArn, Tags: toTagList(tags) }));
   }
 
   /** Deletes what a drill restored: no final snapshot, no automated backups kept. One already gone counts as deleted. */

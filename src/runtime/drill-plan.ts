@@ -229,7 +229,9 @@ export function candidatesOf(copies: readonly DbSnapshot[], vaultOwnerId: string
     if (s.status === 'available' && (!entry.copy || recoveryPoint(s) > recoveryPoint(entry.copy))) entry.copy = s;
     const record = parseDrillRecord(s.tags[TagKeys.RESTORE_DRILL]);
     if (record && (!entry.lastAttempt || record.at > entry.lastAttempt.at)) entry.lastAttempt = record;
-    if (record?.passed && (!entry.lastSuccess || record.at > entry.lastSuccess.at)) entry.lastSuccess = record;
+    for (const passed of [record, parseDrillRecord(s.tags[TagKeys.RESTORE_DRILL_PASSED])]) {
+      if (passed?.passed && (!entry.lastSuccess || passed.at > entry.lastSuccess.at)) entry.lastSuccess = passed;
+    }
   }
   return [...byKey.entries()].flatMap(([key, e]) => (e.copy
     ? [{ key, database: e.database, copy: e.copy, lastAttempt: e.lastAttempt, lastSuccess: e.lastSuccess }]

@@ -34,10 +34,18 @@ export const TagKeys = {
   /**
    * Set by a restore drill on the vault copy it restored: when, the verdict,
    * and the restore's duration (drill-records.ts). The drill's memory: which
-   * database it drilled last, and when each last restored.
+   * database it drilled last.
    */
   RESTORE_DRILL: `${TAG_PREFIX}restore-drill`,
+  /**
+   * The same record, set only by a drill that passed, so that a later drill
+   * of the same copy that fails does not erase when it last restored.
+   */
+  RESTORE_DRILL_PASSED: `${TAG_PREFIX}restore-drill-passed`,
 } as const;
+
+/** The tag keys a restore drill writes on the vault's copies. IAM and the vault's SCP limit its tagging of them to these. */
+export const DRILL_RECORD_TAG_KEYS: readonly string[] = [TagKeys.RESTORE_DRILL, TagKeys.RESTORE_DRILL_PASSED];
 
 /**
  * Tag keys that a restore drill sets on the DB instances and clusters it

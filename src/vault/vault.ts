@@ -43,7 +43,7 @@ import { VAULT_CONFIG_VERSION } from '../runtime/config';
 import { Dimension, MetricName } from '../runtime/metric-names';
 import { REGION } from '../runtime/naming';
 import { DatabaseSource, databaseSourcesOf, sourcePairsOf } from '../runtime/source-pairs';
-import { TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
+import { DRILL_RECORD_TAG_KEYS, TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
 import { SHIPPED_SNAPSHOT_PREFIX, VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
 
 /**
@@ -649,7 +649,7 @@ export class RdsSnapshotVault extends Construct {
             resources: vaultSnapshots,
             conditions: {
               'ArnLike': { 'aws:PrincipalArn': drillRoles },
-              'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [TagKeys.RESTORE_DRILL] },
+              'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [...DRILL_RECORD_TAG_KEYS] },
             },
           }),
         ]),

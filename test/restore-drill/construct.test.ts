@@ -124,7 +124,7 @@ describe('RdsRestoreDrill', () => {
       expect(s.RecordProgressOnOwnDrills.Condition['ForAllValues:StringEquals']['aws:TagKeys']).toEqual([DrillTagKeys.AVAILABLE, DrillTagKeys.VERDICT]);
       expect(s.RecordVerdictsOnVaultCopies.Condition).toEqual({
         'StringEquals': { [`aws:ResourceTag/${TagKeys.OWNER}`]: expect.stringMatching(/^vault-/) },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.RESTORE_DRILL] },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TagKeys.RESTORE_DRILL, TagKeys.RESTORE_DRILL_PASSED] },
       });
     });
 
@@ -173,7 +173,7 @@ describe('RdsRestoreDrill', () => {
     const output = JSON.stringify(template.toJSON().Outputs);
     expect(output).toContain('DenyTaggingVaultSnapshots');
     expect(output).toContain('DenyDrillsTaggingVaultSnapshotsWithAnythingButTheirRecords');
-    expect(output).toContain(TagKeys.RESTORE_DRILL);
+    expect(output).toContain(`"aws:TagKeys\\":[\\"${TagKeys.RESTORE_DRILL}\\",\\"${TagKeys.RESTORE_DRILL_PASSED}\\"]`);
     expect(output).toMatch(/DrillRole[A-Z0-9]+/);
   });
 

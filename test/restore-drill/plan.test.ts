@@ -100,7 +100,8 @@ describe('the phases of one drill', () => {
 });
 
 describe('the census and the rotation', () => {
-  const copy = (database: string, o: { status?: string; time?: string; record?: string; owner?: string; kind?: 'instance' | 'cluster' } = {}): DbSnapshot => ({
+  type CopyOptions = { status?: string; time?: string; record?: string; passedRecord?: string; owner?: string; kind?: 'instance' | 'cluster' };
+  const copy = (database: string, o: CopyOptions = {}): DbSnapshot => ({
     kind: o.kind ?? 'instance',
     identifier: `vault-${database}-${o.time}`,
     arn: `arn:x:${database}:${o.time}`,
@@ -116,6 +117,7 @@ describe('the census and the rotation', () => {
       [TagKeys.SOURCE_DATABASE]: database,
       [TagKeys.SOURCE_TIME]: o.time ?? '2026-11-29T01:00:00Z',
       ...(o.record ? { [TagKeys.RESTORE_DRILL]: o.record } : {}),
+      ...(o.passedRecord ? { [TagKeys.RESTORE_DRILL_PASSED]: o.passedRecord } : {}),
     },
   });
 
@@ -133,6 +135,14 @@ describe('the census and the rotation', () => {
     expect(c.copy.tags[TagKeys.SOURCE_TIME]).toBe('2026-11-29T01:00:00Z');
     expect(c.lastAttempt).toEqual({ at: new Date('2026-11-23T03:30:00Z'), passed: false });
     expect(c.lastSuccess).toEqual({ at: new Date('2026-11-16T03:30:00Z'), passed: true, restoreSeconds: 400 });
+  });
+
+  test('a drill that fails after one that passed, on the same copy, does not erase the last successful restore', () => {
+    const passed = formatDrillRecord({ at: new Date('2026-11-23T03:30:00Z'), passed: true, restoreSeconds: 300 });
+    const failed = formatDrillRecord({ at: new Date('2026-11-30T03:30:00Z'), passed: false });
+    const [c] = candidatesOf([copy('orders', { record: failed, passedRecord: passed })], 'vault-test');
+    expect(c.lastAttempt).toEqual({ at: new Date('2026-11-30T03:30:00Z'), passed: false });
+    expect(c.lastSuccess).toEqual({ at: new Date('2026-11-23T03:30:00Z'), passed: true, restoreSeconds: 300 });
   });
 
   test('a database with no available copy is no candidate', () => {
