@@ -8,7 +8,7 @@
  */
 import { App, Duration, Stack, StackProps, aws_rds as rds, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { RdsSnapshotShipper, RdsSnapshotVault } from '../src';
+import { RdsRestoreDrill, RdsSnapshotShipper, RdsSnapshotVault } from '../src';
 
 export const LIVE_ACCOUNT = '111111111111';
 export const FAILSAFE_ACCOUNT = '222222222222';
@@ -56,16 +56,20 @@ export interface FailsafeStackProps extends StackProps {
 
 export class FailsafeStack extends Stack {
   public readonly vault: RdsSnapshotVault;
+  /** Weekly restore drills of the vault's copies, into an isolated VPC. */
+  public readonly restoreDrill: RdsRestoreDrill;
 
   constructor(scope: Construct, id: string, props: FailsafeStackProps) {
     super(scope, id, props);
+    const alarmTopic = new sns.Topic(this, 'Alarms', { enforceSSL: true });
     this.vault = new RdsSnapshotVault(this, 'Vault', {
       sources: [{ topicArn: props.shipperTopicArn, databaseRegions: props.databaseRegions }],
       retention: Duration.days(31),
       minimumCopies: 3,
-      alarmTopic: new sns.Topic(this, 'Alarms', { enforceSSL: true }),
+      alarmTopic,
       dashboard: true,
     });
+    this.restoreDrill = new RdsRestoreDrill(this, 'RestoreDrill', { vault: this.vault, databasesPerDrill: 4, alarmTopic });
   }
 }
 

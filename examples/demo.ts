@@ -9,9 +9,10 @@
  */
 import * as path from 'node:path';
 import { buildApp, ExampleApp } from './app';
-import { DRILL_DEFAULTS, REGION_DRILL_DEFAULTS } from '../test/drill/defaults';
+import { DRILL_DEFAULTS, DRILL_EMULATOR, REGION_DRILL_DEFAULTS } from '../test/drill/defaults';
 import { DrillCheck, DrillEvent, runDrill } from '../test/drill/drill';
 import { runRegionDrill } from '../test/drill/regions';
+import { RestorePhaseFigures } from '../test/drill/restore-phase';
 import { startEmulator } from '../test/emulator/emulator';
 
 // The AWS SDK warns, once per process, that it will need Node.js 22 from 2027.
@@ -35,7 +36,9 @@ async function step<T>(label: string, fn: () => Promise<T>): Promise<T> {
   return out;
 }
 
-const ACTORS: Record<DrillEvent['actor'], string> = { rds: 'RDS    ', shipper: 'shipper', sns: 'SNS    ', vault: 'vault  ', drill: 'drill  ', alarm: 'alarm  ', attacker: 'ATTACK ' };
+const ACTORS: Record<DrillEvent['actor'], string> = {
+  rds: 'RDS    ', shipper: 'shipper', sns: 'SNS    ', vault: 'vault  ', drill: 'drill  ', alarm: 'alarm  ', attacker: 'ATTACK ', restore: 'restore',
+};
 
 /** Prints a drill's events as a timeline, under a heading for each day. */
 function timeline(heading: (day: number) => string): (e: DrillEvent) => void {
@@ -77,15 +80,17 @@ async function main() {
     + `and ${Object.keys(o.clusters).length} Aurora cluster (${Object.entries(o.clusters).map(([d, e]) => `${d}: ${encryption(e)}`).join(', ')}),`);
   say(`${o.days} simulated days, the bundled handlers from assets/, copies that take passes to finish, one lost and one duplicate`);
   say(`announcement, copies that fail once. Retention is compressed to fit: ${o.shipperRetentionDays} days in Live, ${o.vaultRetentionDays} days and ${o.minimumCopies} minimum copies in the vault.`);
-  const emulator = await step('starting the AWS emulator (moto server) on 127.0.0.1', () => startEmulator({ copyPendingDescribes: 2 }));
+  const emulator = await step('starting the AWS emulator (moto server) on 127.0.0.1', () => startEmulator(DRILL_EMULATOR));
   let report;
   try {
     report = await runDrill(emulator, {
       ...o,
       shipperOwnerId: live.shipper.ownerId,
       vaultOwnerId: failsafe.vault.ownerId,
-      onEvent: timeline((day) => (day > o.days + 1 ? 'A database falls behind: selected late, with a backup three days old'
-        : day > o.days ? 'After the last day: sweeps settle, then one idle pass of each handler' : `Day ${day}`)),
+      restoreDrill: { ...o.restoreDrill, ownerId: failsafe.restoreDrill.ownerId },
+      onEvent: timeline((day) => (day > o.days + 2 ? 'The weekly restore drill: each database\'s newest vault copy restored, validated, timed and deleted'
+        : day > o.days + 1 ? 'A database falls behind: selected late, with a backup three days old'
+          : day > o.days ? 'After the last day: sweeps settle, then one idle pass of each handler' : `Day ${day}`)),
     });
   } finally {
     await step('stopping the emulator', () => emulator.stop());
@@ -119,7 +124,21 @@ async function main() {
     process.exitCode = 1;
     return;
   }
+  restoreSummary(f.restore, o.restoreDrill.failValidationOf);
   say(`The synthesized CloudFormation is in ${path.relative(process.cwd(), outdir) || outdir}/.`);
+}
+
+/** The restore drill's results: the measured restore time (RTO) of each database. */
+function restoreSummary(r: RestorePhaseFigures, failed: string): void {
+  say('');
+  say('The restore drill (RdsRestoreDrill), in the emulator, where a restore takes seconds (in AWS, minutes to hours):');
+  for (const [db, seconds] of Object.entries(r.restoreSeconds)) {
+    say(`  ${db.padEnd(9)} restored and validated: RTO ${seconds} s (start of the restore until available), validation ${(r.validationSeconds[db] ?? 0).toFixed(1)} s`);
+  }
+  say(`  ${failed.padEnd(9)} restored, but its validation failed on purpose: the restore-failed alarm fires, and DatabasesWithoutRecentRestore is ${r.databasesWithoutRecentRestore}`);
+  const cleanup = r.cleanupSeconds.length > 0 ? Math.max(...r.cleanupSeconds).toFixed(1) : 'n/a';
+  say(`  ${r.passes} drill passes; every restore deleted within ${cleanup} s of its verdict; API calls of the first three passes: `
+    + r.apiCallsPerPass.slice(0, 3).map((p) => `${p.trigger} ${JSON.stringify(p.calls)}`).join('; '));
 }
 
 /** The drill across Regions, with the owner ids of the example's DR stacks. Returns its checks. */

@@ -1,5 +1,9 @@
 import { DrillOptions } from './drill';
+
+/** The emulator of the drill: snapshot copies and restores read as creating for two describes before they are available. */
+export const DRILL_EMULATOR: EmulatorOptions = { copyPendingDescribes: 2, restorePendingDescribes: 2 };
 import { RegionDrillOptions } from './regions';
+import { EmulatorOptions } from '../emulator/emulator';
 
 /** The drill the tests and the demo run: three DB instances and an Aurora cluster over six simulated days. */
 export const DRILL_DEFAULTS: DrillOptions = {
@@ -18,6 +22,7 @@ export const DRILL_DEFAULTS: DrillOptions = {
   lostOn: { day: 5, database: 'orders' },
   behindDatabase: 'archive',
   junkOn: { day: 3, database: 'orders', from: 'payments' },
+  restoreDrill: { failValidationOf: 'users' },
 };
 
 /**

@@ -3,7 +3,7 @@
  * DB instances and an Aurora cluster, six simulated days, copies that take passes to finish, a lost and a duplicate
  * announcement, and copies that fail once. Every check must hold.
  */
-import { DRILL_DEFAULTS, REGION_DRILL_DEFAULTS } from './defaults';
+import { DRILL_DEFAULTS, DRILL_EMULATOR, REGION_DRILL_DEFAULTS } from './defaults';
 import { DrillEvent, DrillReport, runDrill } from './drill';
 import { RegionDrillReport, runRegionDrill } from './regions';
 import { Emulator, startEmulator } from '../emulator/emulator';
@@ -13,7 +13,7 @@ let report: DrillReport;
 const events: DrillEvent[] = [];
 
 beforeAll(async () => {
-  emulator = await startEmulator({ copyPendingDescribes: 2 });
+  emulator = await startEmulator(DRILL_EMULATOR);
   report = await runDrill(emulator, { ...DRILL_DEFAULTS, onEvent: (e) => events.push(e) });
 }, 300_000);
 afterAll(async () => { await emulator?.stop(); });
@@ -47,6 +47,25 @@ test('the vault\'s metrics end with the same recovery points, under the alarm th
   expect(f.reportedOldestRecoveryPointHours).toBeGreaterThanOrEqual(1);
   expect(f.reportedOldestRecoveryPointHours).toBeLessThan(1.2);
   expect(f.vaultMetricTotals).toEqual({ copiesStarted: f.copiesVaulted, copiesCompleted: f.copiesVaulted, failures: 4, expired: f.vaultDeleted });
+});
+
+test('the drill ends with a restore drill of each database: restored, validated, timed and deleted; one validation fails on purpose', () => {
+  const r = report.figures.restore;
+  expect(Object.keys(r.restoreSeconds).sort()).toEqual(['ledger', 'orders', 'payments']);
+  for (const seconds of Object.values(r.restoreSeconds)) expect(seconds).toBeGreaterThanOrEqual(0);
+  expect(Object.keys(r.validationSeconds).sort()).toEqual(['ledger', 'orders', 'payments', 'users']);
+  expect(r.databasesWithoutRecentRestore).toBe(1);
+  expect(events.some((e) => e.actor === 'restore' && /^users FAILED: validation-failed: table users has 0 rows$/.test(e.text))).toBe(true);
+  expect(events.some((e) => e.actor === 'restore' && /FAILED: lifetime-exceeded/.test(e.text))).toBe(true);
+  expect(events.filter((e) => e.actor === 'rds' && /drill-\S+ creating/.test(e.text)).length).toBeGreaterThanOrEqual(1);
+  // The start pass lists the drills and takes the census; it restores and describes nothing per database.
+  expect(r.apiCallsPerPass[0]).toEqual({
+    trigger: 'drill',
+    calls: {
+      'rds:DescribeDBInstances': 1, 'rds:DescribeDBClusters': 1, 'rds:DescribeDBSnapshots': 1, 'rds:DescribeDBClusterSnapshots': 1,
+      'rds:RestoreDBInstanceFromDBSnapshot': 3, 'rds:RestoreDBClusterFromSnapshot': 1,
+    },
+  });
 });
 
 test('a database that falls behind raises the shipper\'s databases-behind alarm, and clears it once shipped again', () => {

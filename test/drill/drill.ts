@@ -9,6 +9,7 @@
  */
 import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateDBSnapshotCommand, DBClusterSnapshot, DBSnapshot, ModifyDBSnapshotAttributeCommand } from '@aws-sdk/client-rds';
+import { RestorePhaseFigures, RestorePhaseOptions, runRestorePhase } from './restore-phase';
 import { parseShippedName, shippingCopyIdentifier } from '../../src/runtime/naming';
 import { MESSAGE_SCHEMA, parseMessage } from '../../src/runtime/schema';
 import { TagKeys } from '../../src/runtime/tags';
@@ -56,11 +57,13 @@ export interface DrillOptions extends DrillBaseOptions {
    * topic. The vault must refuse it and keep `database`'s real copies.
    */
   readonly junkOn: { readonly day: number; readonly database: string; readonly from: string };
+  /** The last phase: a restore drill of the vault's copies (restore-phase.ts). */
+  readonly restoreDrill: RestorePhaseOptions;
 }
 
 export interface DrillEvent {
   readonly day: number;
-  readonly actor: 'rds' | 'shipper' | 'sns' | 'vault' | 'drill' | 'alarm' | 'attacker';
+  readonly actor: 'rds' | 'shipper' | 'sns' | 'vault' | 'drill' | 'alarm' | 'attacker' | 'restore';
   readonly text: string;
 }
 
@@ -106,6 +109,8 @@ export interface DrillReport {
     readonly vaultMetricTotals: {
       readonly copiesStarted: number; readonly copiesCompleted: number; readonly failures: number; readonly expired: number;
     };
+    /** The restore drill at the end: RTOs, cleanup times and API calls. */
+    readonly restore: RestorePhaseFigures;
   };
 }
 
@@ -407,10 +412,22 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     raised >= 0 && behindSweeps.slice(0, raised + 1).every((b) => b.databasesBehind === 1), `DatabasesBehind ${behindSweeps.map((b) => b.databasesBehind).join(', ')}`);
   check(`it clears once RDS backs ${o.behindDatabase} up again and it is shipped`,
     raised >= 0 && behindSweeps.at(-1)?.alarm === 'OK' && behindSweeps.at(-1)?.databasesBehind === 0, `alarm ${behindSweeps.map((b) => b.alarm).join(', ')}`);
+
+  const restore = await runRestorePhase(emulator, { ...o.restoreDrill, failsafeAccount: o.failsafeAccount, vaultOwnerId: o.vaultOwnerId, databases },
+    failsafe, o.days + 3, say);
+  checks.push(...restore.checks);
   return {
     checks,
     resources: { topicArn: live.topicArn, shippingKeyArn: live.shippingKeyArn, sourceKeyArn: live.sourceKeyArn, vaultKeyArn: failsafe.vaultKeyArn },
-    figures: { ...figures, recoveryPointHours, reportedRecoveryPointHours, reportedOldestRecoveryPointHours, vaultMetricTotals, behindSweeps },
+    figures: {
+      ...figures,
+      recoveryPointHours,
+      reportedRecoveryPointHours,
+      reportedOldestRecoveryPointHours,
+      vaultMetricTotals,
+      behindSweeps,
+      restore: restore.figures,
+    },
   };
 }
 
