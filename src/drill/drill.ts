@@ -21,7 +21,7 @@ import { DrillFunction } from './drill-function';
 import { AlarmOptions, CountAlarmOptions } from '../monitoring';
 import { AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, validateAlarmOptions } from '../private/monitoring';
 import { addNagSuppressions } from '../private/nag';
-import { addTriggers, createReconcilerParts, FunctionSizing, PropsValidator, clusterSnapshotArn, snapshotArn, suppressNistFindings, suppressRoleWildcards } from '../private/reconciler';
+import { addTriggers, createReconcilerParts, PropsValidator, clusterSnapshotArn, snapshotArn, suppressNistFindings, suppressRoleWildcards } from '../private/reconciler';
 import { DRILL_CONFIG_VERSION, DRILL_START_INPUT } from '../runtime/drill-config';
 import { DRILL_RESOURCE_PREFIX } from '../runtime/drill-records';
 import { Dimension, MetricName } from '../runtime/metric-names';
@@ -76,7 +76,7 @@ export interface RestoreDrillAlarmsOptions {
   readonly deadLetterQueue?: AlarmOptions;
 }
 
-export interface RdsRestoreDrillProps extends FunctionSizing {
+export interface RdsRestoreDrillProps {
   /** The vault whose copies the drill restores. The drill must be in the vault's stack's account and Region. */
   readonly vault: RdsSnapshotVault;
 
@@ -173,6 +173,25 @@ export interface RdsRestoreDrillProps extends FunctionSizing {
    * @default - none: wire the `alarms` yourself
    */
   readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * The function's timeout: from 1 to 15 minutes, and at least a minute longer than `validationTimeout`.
+   * @default - `validationTimeout` plus 2 minutes
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * The function's memory, in MB. A pass lists the account's DB instances and clusters, and on a
+   * census the vault's copies.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /** The drill's schedule, when the props leave it out: weekly, on Monday at 03:00 UTC. */
