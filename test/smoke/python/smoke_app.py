@@ -11,7 +11,9 @@ import tempfile
 
 from aws_cdk import App, Duration, Environment, Stack, assertions
 from aws_cdk import aws_rds as rds
-from cdk_rds_failsafe import AgeAlarmOptions, DatabaseTagSelector, RdsSnapshotShipper, RdsSnapshotVault, SnapshotSource, VaultAlarmsOptions
+from cdk_rds_failsafe import (
+    AgeAlarmOptions, DatabaseTagSelector, RdsRestoreDrill, RdsSnapshotShipper, RdsSnapshotVault, SnapshotSource, VaultAlarmsOptions,
+)
 
 LIVE, FAILSAFE, REGION = "111111111111", "222222222222", "eu-west-1"
 
@@ -45,6 +47,7 @@ vault = RdsSnapshotVault(
     alarms=VaultAlarmsOptions(recovery_point=AgeAlarmOptions(max_age=Duration.hours(30))),
     dashboard=True,
 )
+drill = RdsRestoreDrill(failsafe, "RestoreDrill", vault=vault, databases_per_drill=4, max_drill_lifetime=Duration.hours(4))
 
 assembly = app.synth()
 checks = []
@@ -55,21 +58,22 @@ def check(name, ok):
     print(f"{'ok  ' if ok else 'FAIL'} {name}")
 
 
-def handler_asset(stack_name):
-    """The handler's index.js in the cloud assembly, found through the stack's asset manifest."""
+def handler_asset(stack_name, config_variable):
+    """The index.js of the handler configured by `config_variable`, in the cloud assembly, found through the stack's asset manifest."""
     template = assembly.get_stack_by_name(stack_name).template
-    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    functions = [r for r in template["Resources"].values()
+                 if r["Type"] == "AWS::Lambda::Function" and config_variable in r["Properties"].get("Environment", {}).get("Variables", {})]
     asset_hash = functions[0]["Properties"]["Code"]["S3Key"].replace(".zip", "")
     with open(os.path.join(assembly.directory, f"{stack_name}.assets.json")) as f:
         source = json.load(f)["files"][asset_hash]["source"]
     return os.path.join(assembly.directory, source["path"], "index.js"), functions[0]
 
 
-for stack_name in ("Live", "Failsafe"):
-    path, fn = handler_asset(stack_name)
+for stack_name, handler, variable in (("Live", "shipper", "SHIPPER_CONFIG"), ("Failsafe", "vault", "VAULT_CONFIG"), ("Failsafe", "restore drill", "DRILL_CONFIG")):
+    path, fn = handler_asset(stack_name, variable)
     size = os.path.getsize(path) if os.path.exists(path) else 0
-    check(f"{stack_name}: the handler's code asset is present and non-empty ({size} bytes)", size > 1000)
-    check(f"{stack_name}: the handler runs on Node.js 24", fn["Properties"]["Runtime"] == "nodejs24.x")
+    check(f"{stack_name}: the {handler} handler's code asset is present and non-empty ({size} bytes)", size > 1000)
+    check(f"{stack_name}: the {handler} handler runs on Node.js 24", fn["Properties"]["Runtime"] == "nodejs24.x")
 
 live_t = assertions.Template.from_stack(live)
 live_t.resource_count_is("AWS::SNS::Topic", 1)
@@ -91,11 +95,14 @@ fail_t.has_resource_properties("AWS::SNS::Subscription", {
 })
 fail_t.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
 check("Failsafe: the vault's announcement queue is subscribed to the Live topic, its key rotates", vault.announcement_queue is not None)
+drill_config = json.dumps(handler_asset("Failsafe", "DRILL_CONFIG")[1])
+check("Failsafe: the restore drill's keyword arguments reached its configuration, and its owner id is usable from Python",
+      '\\"databasesPerDrill\\":4' in drill_config and f'\\"maxLifetimeMs\\":{4 * 3600000}' in drill_config and drill.owner_id.startswith("drill-"))
 check("Failsafe: vault.vault_key and vault.source_accounts are usable from Python", vault.vault_key is not None and list(vault.source_accounts) == [LIVE])
 alarms = fail_t.find_resources("AWS::CloudWatch::Alarm")
 check("Failsafe: the alarms options reached the recovery-point alarm, and the alarms are usable from Python",
       any(a["Properties"].get("MetricName") == "OldestRecoveryPointAge" and a["Properties"]["Threshold"] == 30 * 3600 for a in alarms.values())
-      and len(vault.recovery_point_alarms) == 1 and len(vault.alarms) == len(alarms) and vault.dashboard is not None)
+      and len(vault.recovery_point_alarms) == 1 and len(vault.alarms) + len(drill.alarms) == len(alarms) and vault.dashboard is not None)
 
 try:
     RdsSnapshotVault(Stack(app, "Bad"), "Vault", sources=[], retention=Duration.days(31))
