@@ -234,7 +234,10 @@ class DrillExecutor {
    * drill's subnet group and security groups, encrypted with the vault key. A
    * DB instance restore takes no key: it keeps the copy's, which is the vault
    * key (RDS API Reference, RestoreDBInstanceFromDBSnapshot); a cluster
-   * restore names the vault key. Tags are always given, so that none of the
+   * restore names the vault key. The API Reference describes what a
+   * restored cluster's encryption follows "If you don't specify a value for
+   * the KmsKeyId parameter"; that naming it also encrypts the restore of an
+   * unencrypted copy is read from that, not confirmed. Tags are always given, so that none of the
    * source's are copied on. A restore that RDS refuses fails the drill of
    * that database: a recovery point that cannot be restored is what the
    * drill is there to find.
@@ -250,7 +253,8 @@ class DrillExecutor {
           Engine: c.copy.engine,
           EngineVersion: c.copy.engineVersion,
           ...network,
-          ...(c.copy.encrypted ? { KmsKeyId: this.config.vaultKeyArn } : {}),
+          // The vault key encrypts the restore even of an unencrypted copy (RDS cannot encrypt a cluster snapshot by copying it).
+          KmsKeyId: this.config.vaultKeyArn,
           DeletionProtection: false,
           BackupRetentionPeriod: 1,
           CopyTagsToSnapshot: false,

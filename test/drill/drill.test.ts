@@ -62,8 +62,12 @@ test('the drill ends with a restore drill of each database: restored, validated,
   expect(r.apiCallsPerPass[0]).toEqual({
     trigger: 'drill',
     calls: {
-      'rds:DescribeDBInstances': 1, 'rds:DescribeDBClusters': 1, 'rds:DescribeDBSnapshots': 1, 'rds:DescribeDBClusterSnapshots': 1,
-      'rds:RestoreDBInstanceFromDBSnapshot': 3, 'rds:RestoreDBClusterFromSnapshot': 1,
+      'rds:DescribeDBInstances': 1,
+      'rds:DescribeDBClusters': 1,
+      'rds:DescribeDBSnapshots': 1,
+      'rds:DescribeDBClusterSnapshots': 1,
+      'rds:RestoreDBInstanceFromDBSnapshot': 3,
+      'rds:RestoreDBClusterFromSnapshot': 1,
     },
   });
 });
