@@ -670,6 +670,41 @@ def restore_disabled_keys_refused() -> None:
     rds_models.RDSBackend.restore_db_cluster_from_snapshot = restore_db_cluster_from_snapshot  # type: ignore[method-assign]
 
 
+#: Restore parameters that RDS takes as given when they are false or 0, and moto drops (it copies only truthy overrides).
+FALSE_RESTORE_PARAMETERS = (
+    "deletion_protection", "publicly_accessible", "multi_az", "copy_tags_to_snapshot", "auto_minor_version_upgrade", "backup_retention_period",
+)
+
+
+def restore_false_parameters() -> None:
+    """RDS takes an explicit false, or 0, as given on a restore:
+    `DeletionProtection: false` restores without deletion protection (the
+    API's default too: "By default, deletion protection isn't enabled"),
+    `PubliclyAccessible: false` makes an internal instance, and
+    `BackupRetentionPeriod: 0` turns automated backups off. moto copies
+    only truthy parameters over the source database's settings, so the
+    restore of a protected, public, Multi-AZ database's snapshot stays
+    protected, public and Multi-AZ, and cannot be deleted."""
+    restore = rds_models.RDSBackend.restore_db_instance_from_db_snapshot
+    restore_cluster = rds_models.RDSBackend.restore_db_cluster_from_snapshot
+
+    def as_given(resource, overrides):  # type: ignore[no-untyped-def]
+        for key in FALSE_RESTORE_PARAMETERS:
+            value = overrides.get(key)
+            if value is not None and not value and hasattr(resource, key):
+                setattr(resource, key, value)
+        return resource
+
+    def restore_db_instance_from_db_snapshot(self, from_snapshot_id, overrides):  # type: ignore[no-untyped-def]
+        return as_given(restore(self, from_snapshot_id, overrides), overrides)
+
+    def restore_db_cluster_from_snapshot(self, from_snapshot_id, overrides):  # type: ignore[no-untyped-def]
+        return as_given(restore_cluster(self, from_snapshot_id, overrides), overrides)
+
+    rds_models.RDSBackend.restore_db_instance_from_db_snapshot = restore_db_instance_from_db_snapshot  # type: ignore[method-assign]
+    rds_models.RDSBackend.restore_db_cluster_from_snapshot = restore_db_cluster_from_snapshot  # type: ignore[method-assign]
+
+
 PATCHES = {
     "cross-account-snapshot-by-arn": cross_account_snapshot_by_arn,
     "creating-phase": creating_phase,
@@ -685,6 +720,7 @@ PATCHES = {
     "cross-region-copy-rules": cross_region_copy_rules,
     "restore-creating-phase": restore_creating_phase,
     "restore-disabled-keys-refused": restore_disabled_keys_refused,
+    "restore-false-parameters": restore_false_parameters,
 }
 
 

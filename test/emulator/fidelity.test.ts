@@ -7,6 +7,7 @@ import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient } from
 import {
   CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
+  CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
   DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
@@ -666,6 +667,43 @@ describe('the patches for restores', () => {
   test('off (the gap): moto restores it', async () => {
     await withEmulator({ patchesOff: ['restore-disabled-keys-refused'] }, async (emulator) => {
       await expect(restoreWithKeyDisabled(emulator)).resolves.toBeDefined();
+    });
+  });
+
+  /** The restore, with false parameters, of a snapshot of a database that is protected, public and Multi-AZ. */
+  async function restoreOfProtected(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.rds.send(new CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'guarded',
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t4g.micro',
+      MasterUsername: 'admin',
+      MasterUserPassword: 'password1',
+      DeletionProtection: true,
+      PubliclyAccessible: true,
+      MultiAZ: true,
+    }));
+    await live.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'guarded', DBSnapshotIdentifier: 'guarded-1' }));
+    const restored = (await live.rds.send(new RestoreDBInstanceFromDBSnapshotCommand({
+      DBInstanceIdentifier: 'drill-guarded', DBSnapshotIdentifier: 'guarded-1', DeletionProtection: false, PubliclyAccessible: false, MultiAZ: false,
+    }))).DBInstance!;
+    const deleted = live.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'drill-guarded', SkipFinalSnapshot: true }));
+    return { restored, deleted };
+  }
+
+  test('on (restore-false-parameters): a restore takes DeletionProtection, PubliclyAccessible and MultiAZ false as given, and can be deleted', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { restored, deleted } = await restoreOfProtected(emulator);
+      expect(restored).toMatchObject({ DeletionProtection: false, PubliclyAccessible: false, MultiAZ: false });
+      await expect(deleted).resolves.toBeDefined();
+    });
+  });
+
+  test('off (the gap): moto keeps the source\'s settings, and the restore cannot be deleted', async () => {
+    await withEmulator({ patchesOff: ['restore-false-parameters'] }, async (emulator) => {
+      const { restored, deleted } = await restoreOfProtected(emulator);
+      expect(restored).toMatchObject({ DeletionProtection: true, PubliclyAccessible: true, MultiAZ: true });
+      await expect(deleted).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
     });
   });
 });

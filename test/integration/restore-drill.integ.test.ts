@@ -7,7 +7,7 @@
  */
 import { DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
-  AddTagsToResourceCommand, CreateDBInstanceCommand, DBInstance, DescribeDBClustersCommand, DescribeDBInstancesCommand,
+  AddTagsToResourceCommand, CreateDBInstanceCommand, DBInstance, DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { DrillConfig } from '../../src/runtime/drill-config';
 import { parseDrillRecord } from '../../src/runtime/drill-records';
@@ -56,7 +56,13 @@ async function world(): Promise<World> {
   validator.calls.length = 0;
   const live = await createLiveAccount(emulator, LIVE);
   const failsafe = await createFailsafeAccount(emulator, FAILSAFE);
-  await live.createDatabase('orders', 'cmk');
+  await live.createDatabase('orders', 'cmk', new Date(Date.now() - 3_600_000));
+  // Protected, public and Multi-AZ in Live, as production databases often are: none of it may reach the restore.
+  await live.rds.send(new ModifyDBInstanceCommand({
+    DBInstanceIdentifier: 'orders', DeletionProtection: true, PubliclyAccessible: true, MultiAZ: true, ApplyImmediately: true,
+  }));
+  // RDS's next automated snapshot, the one shipped, is of the database as it is now.
+  await live.createAutomatedSnapshot('orders', new Date());
   await live.createDatabase('billing', 'aws/rds');
   await live.createCluster('ledger', 'cmk');
   const shipperConfig = {
@@ -152,8 +158,8 @@ describe('restore drills against the emulator', () => {
     expect(restored.map((d) => d.DBInstanceIdentifier).sort()).toEqual([expect.stringMatching(/^drill-billing-[0-9a-f]{6}$/), expect.stringMatching(/^drill-orders-[0-9a-f]{6}$/)]);
     for (const d of restored) {
       expect(d).toMatchObject({
-        // moto does not report PubliclyAccessible; the drill's request always sets it to false (drill.test.ts).
         DBInstanceStatus: 'creating',
+        PubliclyAccessible: false,
         DeletionProtection: false,
         MultiAZ: false,
         StorageEncrypted: true,
