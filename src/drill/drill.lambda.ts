@@ -13,7 +13,7 @@ import { ApiCallCounter } from '../runtime/api-counter';
 import { SDK_CLIENT_CONFIG } from '../runtime/aws';
 import { parseDrillConfig } from '../runtime/drill-config';
 import { drillMetrics } from '../runtime/drill-metrics';
-import { DrillPassSummary, drillTriggerOf, runDrillPass } from '../runtime/drill-pass';
+import { DrillPassSummary, drillRunOf, drillTriggerOf, runDrillPass } from '../runtime/drill-pass';
 import { describeError } from '../runtime/log';
 import { createTelemetry, publishMetrics, startPass } from '../runtime/telemetry';
 import { invokeValidation } from '../runtime/validation';
@@ -52,7 +52,7 @@ export async function handler(event: unknown, context?: Context): Promise<DrillR
       ...(validationFunction
         ? { validate: (request) => invokeValidation(lambda, validationFunction, request, config.validationTimeoutMs ?? 300_000) }
         : {}),
-    }, config, trigger);
+    }, config, trigger, trigger === 'drill' ? drillRunOf(event, new Date()) : undefined);
     const durationMs = Date.now() - started;
     const { census, ...reported } = summary;
     const result: DrillResult = {

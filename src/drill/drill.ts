@@ -23,7 +23,7 @@ import { AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, validateA
 import { addNagSuppressions } from '../private/nag';
 import { addTriggers, createReconcilerParts, PropsValidator, clusterSnapshotArn, snapshotArn, suppressNistFindings, suppressRoleWildcards } from '../private/reconciler';
 import { DRILL_CONFIG_VERSION, DRILL_START_INPUT } from '../runtime/drill-config';
-import { DRILL_RESOURCE_PREFIX } from '../runtime/drill-records';
+import { drillPrefix } from '../runtime/drill-records';
 import { Dimension, MetricName } from '../runtime/metric-names';
 import { DRILL_RECORD_TAG_KEYS, DRILL_TAG_KEYS, DrillTagKeys, TagKeys } from '../runtime/tags';
 import { VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
@@ -234,6 +234,8 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
     const stack = Stack.of(this);
     validateProps(props, stack);
     this.ownerId = `drill-${Names.uniqueResourceName(this, { maxLength: 64 })}`;
+    /** Everything this drill restores is named with it, and IAM scopes the drill's permissions to it. */
+    const prefix = drillPrefix(this.ownerId);
     const vault = props.vault;
 
     this.vpc = props.vpc ?? isolatedVpc(this);
@@ -258,6 +260,9 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
     const sweep = props.sweep ?? Duration.minutes(5);
     const fn = new DrillFunction(this, 'Function', {
       ...parts.functionOptions,
+      // One pass at a time: two passes at once would validate, judge and count the same drill twice.
+      // Lambda keeps the events that find it busy and retries them.
+      reservedConcurrentExecutions: 1,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: this.ownerId,
@@ -283,11 +288,11 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
       },
     });
     this.reconcileFunction = fn;
-    suppressNistFindings(fn, parts.logGroup, parts.role);
+    suppressNistFindings(fn, parts.logGroup, parts.role, { reservesConcurrency: true });
 
-    this.grantPermissions(parts.role, stack, props);
-    vault._registerRestoreDrill(parts.role, `Drill${Names.uniqueId(this).slice(-8)}`);
-    if (props.validation) this.grantValidation(props.validation, stack);
+    this.grantPermissions(parts.role, stack, props, prefix);
+    vault._registerRestoreDrill(parts.role, fn, `Drill${Names.uniqueId(this).slice(-8)}`);
+    if (props.validation) this.grantValidation(props.validation, stack, prefix);
 
     addTriggers(this, fn, this.deadLetterQueue, events.Schedule.rate(sweep), {
       RestoreProgress: {
@@ -295,7 +300,7 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
         eventPattern: {
           source: ['aws.rds'],
           detailType: ['RDS DB Instance Event', 'RDS DB Cluster Event'],
-          detail: { SourceIdentifier: events.Match.prefix(DRILL_RESOURCE_PREFIX) },
+          detail: { SourceIdentifier: events.Match.prefix(prefix) },
         },
       },
     });
@@ -303,7 +308,8 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
       description: 'Start a restore drill of the least recently drilled databases',
       schedule: props.schedule ?? events.Schedule.expression(DEFAULT_DRILL_SCHEDULE),
       targets: [new targets.LambdaFunction(fn, {
-        event: events.RuleTargetInput.fromObject(DRILL_START_INPUT),
+        // The event's time names the run, so that a retried start restores no more than the run's databasesPerDrill.
+        event: events.RuleTargetInput.fromObject({ ...DRILL_START_INPUT, run: events.EventField.time }),
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: 4,
         maxEventAge: Duration.hours(2),
@@ -363,10 +369,9 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
     ];
   }
 
-  private grantPermissions(role: iam.Role, stack: Stack, props: RdsRestoreDrillProps): void {
+  private grantPermissions(role: iam.Role, stack: Stack, props: RdsRestoreDrillProps, prefix: string): void {
     const rdsArn = (resource: string, name: string) => stack.formatArn({ service: 'rds', resource, resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const drills = [rdsArn('db', `${DRILL_RESOURCE_PREFIX}*`), rdsArn('cluster', `${DRILL_RESOURCE_PREFIX}*`)];
-    const anyDbOrCluster = [rdsArn('db', '*'), rdsArn('cluster', '*')];
+    const drills = [rdsArn('db', `${prefix}*`), rdsArn('cluster', `${prefix}*`)];
     const vaultCopies = [snapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`), clusterSnapshotArn(stack, `${VAULT_SNAPSHOT_PREFIX}*`)];
     const ownedOnCreation = { [`aws:RequestTag/${DrillTagKeys.OWNER}`]: this.ownerId };
     const owned = { [`aws:ResourceTag/${DrillTagKeys.OWNER}`]: this.ownerId };
@@ -387,10 +392,19 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
       resources: vaultCopies,
       conditions: { StringEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: props.vault.ownerId } },
     }));
+    const groups = [rdsArn('subgrp', this.subnetGroup.subnetGroupName), rdsArn('og', '*'), rdsArn('pg', '*'), rdsArn('cluster-pg', '*')];
+    // rds:PubliclyAccessible is a condition key of these two actions (not of
+    // RestoreDBClusterFromSnapshot): IAM refuses a public restore whatever the handler asks.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'RestoreIntoOwnedDrillsOnly',
-      actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBClusterFromSnapshot', 'rds:CreateDBInstance'],
-      resources: [...drills, rdsArn('subgrp', this.subnetGroup.subnetGroupName), rdsArn('og', '*'), rdsArn('pg', '*'), rdsArn('cluster-pg', '*')],
+      sid: 'RestoreIntoOwnedPrivateDrillsOnly',
+      actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:CreateDBInstance'],
+      resources: [...drills, ...groups],
+      conditions: { StringEquals: ownedOnCreation, Bool: { 'rds:PubliclyAccessible': false } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'RestoreClustersIntoOwnedDrillsOnly',
+      actions: ['rds:RestoreDBClusterFromSnapshot'],
+      resources: [...drills, ...groups],
       conditions: { StringEquals: ownedOnCreation },
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -402,7 +416,7 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'RecordProgressOnOwnDrills',
       actions: ['rds:AddTagsToResource'],
-      resources: anyDbOrCluster,
+      resources: drills,
       conditions: { 'StringEquals': owned, 'ForAllValues:StringEquals': { 'aws:TagKeys': [DrillTagKeys.AVAILABLE, DrillTagKeys.VERDICT] } },
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -417,8 +431,15 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'DeleteOwnDrillsOnly',
       actions: ['rds:DeleteDBInstance', 'rds:DeleteDBCluster'],
-      resources: anyDbOrCluster,
+      resources: drills,
       conditions: { StringEquals: owned },
+    }));
+    // DeleteDBCluster is also authorized on a cluster snapshot, the final one
+    // (Service Authorization Reference); the drill skips it, and names none.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DeleteOwnDrillClustersWithoutFinalSnapshot',
+      actions: ['rds:DeleteDBCluster'],
+      resources: [clusterSnapshotArn(stack, `${prefix}*`)],
     }));
     if (props.validation) {
       // RDS creates the secret of a managed master user password for the
@@ -429,7 +450,7 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'ManagePasswordsOfOwnDrills',
         actions: ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'],
-        resources: anyDbOrCluster,
+        resources: drills,
         conditions: { StringEquals: owned, Bool: { 'rds:ManageMasterUserPassword': true } },
       }));
       // "kms:DescribeKey, secretsmanager:CreateSecret, secretsmanager:TagResource"
@@ -455,7 +476,7 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
       + 'aws/secretsmanager key is matched by its alias, whose key id is not known at synth; log streams are created at run time.',
       [
         'Resource::*',
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(db|cluster|og|pg|cluster-pg):(drill-)?\\*$/' },
+        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(db|cluster|cluster-snapshot|og|pg|cluster-pg):(drill-[0-9a-f]{6}-)?\\*$/' },
         { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(cluster-)?snapshot:vault-\\*$/' },
         { regex: '/^Resource::arn:<AWS::Partition>:secretsmanager:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):secret:rds!\\*$/' },
         { regex: '/^Resource::arn:<AWS::Partition>:kms:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):key/\\*$/' },
@@ -471,9 +492,10 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
    * of its instance or cluster (RDS User Guide, "Viewing the details about a
    * secret for a DB instance").
    */
-  private grantValidation(validation: lambda.IFunction, stack: Stack): void {
+  private grantValidation(validation: lambda.IFunction, stack: Stack, prefix: string): void {
     const secrets = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'rds!*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const drillArn = (resource: string) => stack.formatArn({ service: 'rds', resource, resourceName: `${DRILL_RESOURCE_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const drillArn = (resource: string) => stack.formatArn({ service: 'rds', resource, resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    // A function of another stack, or one without a role: CDK warns at synth with the statements to add to its role.
     iam.Grant.addToPrincipal({
       grantee: validation,
       actions: ['secretsmanager:GetSecretValue'],
@@ -486,6 +508,7 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
       resourceArns: [secrets],
       conditions: { StringLike: { 'secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn': drillArn('cluster') } },
     });
+
   }
 }
 
@@ -527,15 +550,18 @@ function validateProps(props: RdsRestoreDrillProps, stack: Stack): void {
   const v = new PropsValidator('RdsRestoreDrill');
   validateAlarmOptions(v, 'alarms', { ...props.alarms, noRecentRestore: undefined });
   if (!props.vault) v.fail('vault is required');
-  const vaultStack = Stack.of(props.vault);
-  if (!Token.isUnresolved(stack.account) && !Token.isUnresolved(vaultStack.account) && stack.account !== vaultStack.account) {
-    v.fail(`the drill must be in the vault's account (${vaultStack.account}), not ${stack.account}`);
-  }
-  if (!Token.isUnresolved(stack.region) && !Token.isUnresolved(vaultStack.region) && stack.region !== vaultStack.region) {
-    v.fail(`the drill must be in the vault's Region (${vaultStack.region}), not ${stack.region}`);
+  // The vault key's policy and the vault's service control policy name the drill's role, and the drill's configuration the
+  // vault key: across two stacks, each would depend on the other.
+  if (Stack.of(props.vault) !== stack) {
+    v.fail(`the drill must be in the vault's stack (${Stack.of(props.vault).node.path}), not ${stack.node.path}: the vault key's policy names the drill's role`);
   }
   v.wholeNumber('databasesPerDrill', props.databasesPerDrill, 1, 100);
   v.wholeNumber('maxConcurrentRestores', props.maxConcurrentRestores, 1, 40);
+  const perDrill = props.databasesPerDrill ?? 5;
+  const cap = props.maxConcurrentRestores ?? 5;
+  if (!Token.isUnresolved(perDrill) && !Token.isUnresolved(cap) && perDrill > cap) {
+    v.fail(`databasesPerDrill (${perDrill}) must not be more than maxConcurrentRestores (${cap}): a drill starts no more restores than the cap allows`);
+  }
   v.wholeNumber('memorySize', props.memorySize, 256, 10_240);
   const range = (name: string, d: Duration | undefined, min: Duration, max: Duration) => {
     if (d && !d.isUnresolved() && (d.toMilliseconds() < min.toMilliseconds() || d.toMilliseconds() > max.toMilliseconds())) {
@@ -548,8 +574,10 @@ function validateProps(props: RdsRestoreDrillProps, stack: Stack): void {
   range('validationTimeout', props.validationTimeout, Duration.seconds(10), Duration.minutes(10));
   range('timeout', props.timeout, Duration.minutes(1), Duration.minutes(15));
   range('alarms.noRecentRestore.maxAge', props.alarms?.noRecentRestore?.maxAge, Duration.days(1), Duration.days(365));
-  const { validationTimeout, timeout } = props;
-  if (validationTimeout && timeout && !timeout.isUnresolved() && timeout.toSeconds() < validationTimeout.toSeconds() + 60) {
+  const validationTimeout = props.validationTimeout ?? Duration.minutes(5);
+  const timeout = props.timeout;
+  const resolved = timeout && !timeout.isUnresolved() && !validationTimeout.isUnresolved();
+  if (props.validation && resolved && timeout.toSeconds() < validationTimeout.toSeconds() + 60) {
     v.fail('timeout must be at least a minute longer than validationTimeout');
   }
   if (props.vpcSubnets && !props.vpc) v.fail('vpcSubnets needs vpc');

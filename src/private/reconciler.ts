@@ -250,13 +250,13 @@ export function suppressRoleWildcards(role: iam.Role, reason: string, appliesTo:
  * Records, on the exact resources, why the NIST 800-53 rev 5 rules that do not
  * fit a reconcile function are not followed.
  */
-export function suppressNistFindings(fn: lambda.Function, logGroup: logs.LogGroup, role: iam.Role): void {
+export function suppressNistFindings(fn: lambda.Function, logGroup: logs.LogGroup, role: iam.Role, o: { reservesConcurrency?: boolean } = {}): void {
   addNagSuppressions(fn, [
-    {
+    ...(o.reservesConcurrency ? [] : [{
       id: 'NIST.800.53.R5-LambdaConcurrency',
       reason: 'Passes are idempotent and safe to run concurrently; reserving concurrency fails to deploy in accounts whose '
         + 'Lambda concurrency quota is low (AWS keeps 100 unreserved), which would block the DR tool where it is needed.',
-    },
+    }]),
     {
       id: 'NIST.800.53.R5-LambdaInsideVPC',
       reason: 'The function calls only AWS APIs (RDS, SNS) and reaches no network resource; a VPC would add NAT or '

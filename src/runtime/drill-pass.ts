@@ -18,9 +18,10 @@ import {
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
-import { ActionLabel, gatherWithinBudget, isRdsError, PassDeps, runIsolated } from './actions';
+import { ActionLabel, gatherWithinBudget, isRdsError, PassDeps, runIsolated, TIME_RESERVE_MS } from './actions';
 import { errorCode, parseArnAccount } from './aws';
 import { DrillConfig, DRILL_START_INPUT } from './drill-config';
+import { drillErrorKind } from './drill-errors';
 import { advance, candidatesOf, Drill, DrillAction, DrillCandidate, planDrill, Restored } from './drill-plan';
 import { databaseKey, DrilledDatabase, formatDrillRecord, tagSafe } from './drill-records';
 import { listDbClusterSnapshots, listDbSnapshots } from './snapshots';
@@ -68,18 +69,33 @@ export function drillTriggerOf(event: unknown): DrillTrigger {
   return e?.source === 'aws.rds' ? 'event' : 'sweep';
 }
 
+/**
+ * The run a start belongs to: the time of the schedule's event, which its
+ * retries carry too; for a start invoked by hand, the minute.
+ */
+export function drillRunOf(event: unknown, now: Date): string {
+  const run = (event as Record<string, unknown> | undefined)?.run;
+  return typeof run === 'string' && /^[0-9T:.Z-]{1,40}$/.test(run) ? run : `${now.toISOString().slice(0, 16)}Z`;
+}
+
 /** Whether a pass takes the census: the drill's own trigger does, and so does the first sweep of each UTC hour. */
 export function takesCensus(trigger: DrillTrigger, now: Date, windowMs: number): boolean {
   return trigger === 'drill' || (trigger === 'sweep' && now.getTime() % 3_600_000 < windowMs);
 }
 
-export async function runDrillPass(deps: DrillDeps, config: DrillConfig, trigger: DrillTrigger): Promise<DrillPassSummary> {
+export async function runDrillPass(deps: DrillDeps, config: DrillConfig, trigger: DrillTrigger, run?: string): Promise<DrillPassSummary> {
   const now = deps.now();
   const census = takesCensus(trigger, now, config.censusWindowMs);
   const { value: state } = await gatherWithinBudget(deps, 'listing the drills and the vault copies', gather(deps.rds, config, census));
-  const plan = planDrill(config, state.resources, state.candidates, now, trigger === 'drill');
-  const executor = new DrillExecutor(deps, config, now);
-  const run = await runIsolated(plan.actions, deps, labelOf, (a) => executor.execute(a), (code, label) => explain(code, label.action, config));
+  const starting = trigger === 'drill' ? { run: run ?? drillRunOf(undefined, now) } : undefined;
+  const plan = planDrill(config, state.resources, state.candidates, now, starting);
+  for (const d of plan.overdue) {
+    deps.log.log('error', 'a drill is still there twice its lifetime after it started: its deletion is stuck', {
+      event: 'drill-overdue', restored: d.root.identifier, status: d.root.status, started: d.started.toISOString(), verdict: d.verdict,
+    });
+  }
+  const executor = new DrillExecutor(deps, config, now, starting?.run);
+  const outcome = await runIsolated(plan.actions, deps, labelOf, (a) => executor.execute(a), (code, label) => explain(code, label.action, config));
   deps.log.log('info', 'drill pass', {
     event: 'drill-pass', trigger, inFlight: plan.drills.length, actions: plan.actions.length, heldBack: plan.heldBack, census: state.candidates?.length,
   });
@@ -93,9 +109,10 @@ export async function runDrillPass(deps: DrillDeps, config: DrillConfig, trigger
     deleted: executor.deleted,
     inFlight: plan.drills.length,
     heldBack: plan.heldBack,
-    failures: run.failures,
-    failuresByAction: run.failuresByAction,
-    deferred: run.deferred,
+    // A drill whose deletion is stuck counts as a failure on every pass, so that the failures alarm holds until someone looks.
+    failures: outcome.failures + plan.overdue.length,
+    failuresByAction: outcome.failuresByAction,
+    deferred: outcome.deferred + executor.deferred,
     ...(state.candidates ? { census: state.candidates } : {}),
   };
 }
@@ -176,13 +193,14 @@ function explain(code: string | undefined, action: string, config: DrillConfig):
     + 'on the drill\'s own restores; a service control policy of the vault must exempt the drill role (RdsRestoreDrill registers it with the vault)';
 }
 
-/** The drill's tags on what it restores for a candidate: ownership, the database and the copy, and the start time. */
-function drillTags(config: DrillConfig, candidate: DrillCandidate, started: Date) {
+/** The drill's tags on what it restores for a candidate: ownership, the database and the copy, the start time and the run. */
+function drillTags(config: DrillConfig, candidate: DrillCandidate, started: Date, run: string | undefined) {
   return toTagList({
     [DrillTagKeys.OWNER]: config.ownerId,
     [DrillTagKeys.DATABASE]: candidate.key,
     [DrillTagKeys.SNAPSHOT]: candidate.copy.identifier,
     [DrillTagKeys.STARTED]: started.toISOString(),
+    ...(run ? { [DrillTagKeys.RUN]: run } : {}),
   });
 }
 
@@ -196,9 +214,11 @@ export function vaultCopyArn(d: Drill): string | undefined {
 class DrillExecutor {
   public started = 0;
   public deleted = 0;
+  /** Validations left for a later pass: too little of this invocation was left to wait for one. */
+  public deferred = 0;
   public readonly judged: Judged[] = [];
 
-  constructor(private readonly deps: DrillDeps, private readonly config: DrillConfig, private readonly now: Date) {}
+  constructor(private readonly deps: DrillDeps, private readonly config: DrillConfig, private readonly now: Date, private readonly run?: string) {}
 
   public async execute(a: DrillAction): Promise<void> {
     const rds = this.deps.rds;
@@ -210,18 +230,7 @@ class DrillExecutor {
           ResourceName: a.drill.root.arn, Tags: toTagList({ [DrillTagKeys.AVAILABLE]: a.at.toISOString() }),
         }));
         return;
-      case 'manage-password':
-        // ManageMasterUserPassword is not a restore parameter, except for
-        // Oracle: RDS creates the secret when the restore is modified (RDS
-        // User Guide, "Password management with Amazon RDS and AWS Secrets
-        // Manager"; RDS API Reference, RestoreDBInstanceFromDBSnapshot).
-        const manage = { ManageMasterUserPassword: true, ApplyImmediately: true };
-        if (a.drill.root.kind === 'cluster') {
-          await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: a.drill.root.identifier, ...manage }));
-        } else {
-          await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: a.drill.root.identifier, ...manage }));
-        }
-        return;
+      case 'manage-password': return this.managePassword(a.drill);
       case 'validate': return this.validate(a.drill, a.restoreSeconds);
       case 'judge': return this.finish(a.drill, { passed: a.passed, reason: a.reason }, a.restoreSeconds);
       case 'delete': return this.delete(a.resource);
@@ -243,7 +252,7 @@ class DrillExecutor {
    * drill is there to find.
    */
   private async restore(c: DrillCandidate, identifier: string, instanceClass: string): Promise<void> {
-    const tags = drillTags(this.config, c, this.now);
+    const tags = drillTags(this.config, c, this.now, this.run);
     const network = { DBSubnetGroupName: this.config.subnetGroupName, VpcSecurityGroupIds: [...this.config.securityGroupIds] };
     try {
       if (c.copy.kind === 'cluster') {
@@ -261,7 +270,7 @@ class DrillExecutor {
           Tags: tags,
         }));
       } else {
-        await this.deps.rds.send(new RestoreDBInstanceFromDBSnapshotCommand({
+        const out = await this.deps.rds.send(new RestoreDBInstanceFromDBSnapshotCommand({
           DBInstanceIdentifier: identifier,
           DBSnapshotIdentifier: c.copy.identifier,
           DBInstanceClass: instanceClass,
@@ -274,11 +283,18 @@ class DrillExecutor {
           CopyTagsToSnapshot: false,
           Tags: tags,
         }));
+        // An SDK in the Lambda runtime older than February 2026 does not know BackupRetentionPeriod on a restore, and drops it.
+        const retention = out.DBInstance?.BackupRetentionPeriod;
+        if (retention !== undefined && retention !== 0) {
+          this.deps.log.log('warn', 'the restore keeps automated backups: RDS did not take BackupRetentionPeriod 0', { event: 'backups-not-off', restored: identifier, retention });
+        }
       }
       this.started += 1;
       this.deps.log.log('info', 'restore started', { event: 'restore-started', database: c.key, snapshot: c.copy.identifier, restored: identifier, instanceClass });
     } catch (e) {
       if (isRdsError(e, 'DBInstanceAlreadyExists') || isRdsError(e, 'DBClusterAlreadyExists')) return;
+      // A quota, no capacity, a missing grant: the account's problem, not the recovery point's. The next drill tries again.
+      if (drillErrorKind(errorCode(e)) === 'retry') throw e;
       const reason = `restore-refused: ${errorCode(e) ?? 'error'}: ${(e as Error).message}`;
       this.deps.log.log('error', 'restore refused', { event: 'restore-refused', database: c.key, snapshot: c.copy.identifier, reason });
       await this.record(c.copy.arn, { passed: false, reason }, undefined);
@@ -301,11 +317,42 @@ class DrillExecutor {
         Tags: tags,
       }));
     } catch (e) {
-      if (!isRdsError(e, 'DBInstanceAlreadyExists')) throw e;
+      if (!isRdsError(e, 'DBInstanceAlreadyExists')) await this.refusedOrRetry(d, 'writer-refused', e);
     }
   }
 
+  /**
+   * ManageMasterUserPassword is not a restore parameter, except for Oracle:
+   * RDS creates the secret when the restore is modified (RDS User Guide,
+   * "Password management with Amazon RDS and AWS Secrets Manager"; RDS API
+   * Reference, RestoreDBInstanceFromDBSnapshot).
+   */
+  private async managePassword(d: Drill): Promise<void> {
+    const manage = { ManageMasterUserPassword: true, ApplyImmediately: true };
+    try {
+      if (d.root.kind === 'cluster') {
+        await this.deps.rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: d.root.identifier, ...manage }));
+      } else {
+        await this.deps.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: d.root.identifier, ...manage }));
+      }
+    } catch (e) {
+      await this.refusedOrRetry(d, 'password-refused', e);
+    }
+  }
+
+  /** An error RDS will give again fails the drill with it as the reason; any other is thrown, and the next pass tries again. */
+  private async refusedOrRetry(d: Drill, what: string, e: unknown): Promise<void> {
+    if (drillErrorKind(errorCode(e)) === 'retry') throw e;
+    await this.finish(d, { passed: false, reason: `${what}: ${errorCode(e) ?? 'error'}: ${(e as Error).message}` });
+  }
+
   private async validate(d: Drill, restoreSeconds: number): Promise<void> {
+    // A validation that could not finish before the invocation ends would lose its verdict's metrics with the pass: it waits for the next.
+    if (this.deps.remainingMs() < (this.config.validationTimeoutMs ?? 0) + TIME_RESERVE_MS) {
+      this.deferred += 1;
+      this.deps.log.log('warn', 'too little time is left for a validation; the next pass runs it', { event: 'deferred', action: 'validate', restored: d.root.identifier });
+      return;
+    }
     const copyArn = vaultCopyArn(d);
     if (!this.deps.validate || !d.database || !copyArn || !d.root.endpoint || !d.root.secretArn) {
       return this.finish(d, { passed: false, reason: 'validation-impossible: the drill lacks its database, endpoint or secret' }, restoreSeconds);
@@ -323,16 +370,25 @@ class DrillExecutor {
     return this.finish(d, verdict, restoreSeconds, (Date.now() - started) / 1000);
   }
 
-  /** Records the verdict on the vault copy and on the drill, then deletes the drill. */
+  /**
+   * Judges a drill: the verdict tag on what it restored first, which commits
+   * it (a pass that finds it there never judges the drill again), then the
+   * record on the vault copy, then the deletion. A verdict that cannot be
+   * written stops here and is retried by the next pass, unless the drill is
+   * past its lifetime: then it is deleted all the same.
+   */
   private async finish(d: Drill, verdict: ValidationVerdict, restoreSeconds?: number, validationSeconds?: number): Promise<void> {
-    // Neither record may stop the deletion: a drill whose verdict cannot be
-    // written (a grant missing, say) is still deleted, and the error counted.
     const errors: unknown[] = [];
+    const value = verdict.passed ? 'passed' : tagSafe(`failed ${verdict.reason ?? ''}`);
+    const pastLifetime = this.now.getTime() - d.started.getTime() > this.config.maxLifetimeMs;
+    try {
+      await this.deps.rds.send(new AddTagsToResourceCommand({ ResourceName: d.root.arn, Tags: toTagList({ [DrillTagKeys.VERDICT]: value }) }));
+    } catch (e) {
+      if (!pastLifetime) throw e;
+      errors.push(e);
+    }
     const copyArn = vaultCopyArn(d);
     if (copyArn) await this.record(copyArn, verdict, restoreSeconds).catch((e) => errors.push(e));
-    const value = verdict.passed ? 'passed' : tagSafe(`failed ${verdict.reason ?? ''}`);
-    await this.deps.rds.send(new AddTagsToResourceCommand({ ResourceName: d.root.arn, Tags: toTagList({ [DrillTagKeys.VERDICT]: value }) }))
-      .catch((e) => errors.push(e));
     if (d.database) {
       this.judged.push({
         database: d.database,
@@ -361,7 +417,12 @@ class DrillExecutor {
     await this.deps.rds.send(new AddTagsToResourceCommand({ ResourceName: copyArn, Tags: toTagList(tags) }));
   }
 
-  /** Deletes what a drill restored: no final snapshot, no automated backups kept. One already gone counts as deleted. */
+  /**
+   * Deletes what a drill restored: no final snapshot, no automated backups
+   * kept. One already gone counts as deleted; one in a state RDS cannot
+   * delete it from yet (creating, modifying, being deleted) waits for a
+   * later pass.
+   */
   private async delete(r: Restored): Promise<void> {
     if (r.tags[DrillTagKeys.OWNER] !== this.config.ownerId) throw new Error(`refusing to delete ${r.identifier}: it is not this drill's`);
     try {
@@ -375,7 +436,10 @@ class DrillExecutor {
       this.deleted += 1;
       this.deps.log.log('info', 'drill resource deleted', { event: 'drill-deleted', restored: r.identifier, kind: r.kind });
     } catch (e) {
-      if (!isRdsError(e, 'DBInstanceNotFound') && !isRdsError(e, 'DBClusterNotFound')) throw e;
+      if (isRdsError(e, 'DBInstanceNotFound') || isRdsError(e, 'DBClusterNotFound')) return;
+      if (!isRdsError(e, 'InvalidDBInstanceState') && !isRdsError(e, 'InvalidDBClusterStateFault') && !isRdsError(e, 'InvalidDBClusterState')) throw e;
+      this.deferred += 1;
+      this.deps.log.log('info', 'the deletion waits: RDS cannot delete it in its state yet', { event: 'deletion-waits', restored: r.identifier, errorCode: errorCode(e) });
     }
   }
 }

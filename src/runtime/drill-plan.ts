@@ -15,7 +15,9 @@
  *   within the cap on drills in flight.
  */
 import { DbKind } from './budget';
-import { databaseKey, DrilledDatabase, DrillRecord, drillIdentifier, instanceClassFor, parseDatabaseKey, parseDrillRecord, writerIdentifier } from './drill-records';
+import {
+  databaseKey, DrilledDatabase, DrillRecord, drillIdentifier, instanceClassFor, parseDatabaseKey, parseDrillRecord, writerIdentifier,
+} from './drill-records';
 import { DbSnapshot } from './shipper-plan';
 import { DrillTagKeys, TagKeys, TagMap } from './tags';
 
@@ -75,6 +77,8 @@ export interface Drill {
   readonly started: Date;
   readonly available?: Date;
   readonly verdict?: string;
+  /** The drill run that started it. */
+  readonly run?: string;
 }
 
 export type DrillAction =
@@ -91,6 +95,13 @@ export interface DrillPlan {
   readonly actions: readonly DrillAction[];
   /** Databases that a drill was due for but that the cap on drills in flight held back. */
   readonly heldBack: number;
+  /** Drills still there twice their lifetime after they started: their deletion is stuck, and someone must look. */
+  readonly overdue: readonly Drill[];
+}
+
+/** A drill run: the schedule's event that starts restores. */
+export interface DrillRun {
+  readonly run: string;
 }
 
 /** RDS statuses from which a restore never becomes available by itself (RDS User Guide, "Viewing Amazon RDS DB instance status"). */
@@ -101,15 +112,16 @@ export const FAILED_STATUSES: ReadonlySet<string> = new Set([
 ]);
 
 export function planDrill(
-  config: DrillPlanConfig, resources: readonly Restored[], candidates: readonly DrillCandidate[] | undefined, now: Date, starting: boolean,
+  config: DrillPlanConfig, resources: readonly Restored[], candidates: readonly DrillCandidate[] | undefined, now: Date, starting?: DrillRun,
 ): DrillPlan {
   const { drills, orphans } = own(config.ownerId, resources);
   const actions: DrillAction[] = [
     ...orphans.filter((o) => o.status !== 'deleting').map((resource) => ({ type: 'delete' as const, resource })),
     ...drills.flatMap((d) => advance(config, d, now)),
   ];
-  const rotation = starting && candidates ? rotate(config, candidates, drills) : { restores: [], heldBack: 0 };
-  return { drills, actions: [...actions, ...rotation.restores], heldBack: rotation.heldBack };
+  const rotation = starting && candidates ? rotate(config, candidates, drills, starting) : { restores: [], heldBack: 0 };
+  const overdue = drills.filter((d) => now.getTime() - d.started.getTime() > 2 * config.maxLifetimeMs);
+  return { drills, actions: [...actions, ...rotation.restores], heldBack: rotation.heldBack, overdue };
 }
 
 /**
@@ -141,11 +153,17 @@ function drillOf(root: Restored, writer: Restored | undefined): Drill {
     ...(writer ? { writer } : {}),
     database: parseDatabaseKey(root.tags[DrillTagKeys.DATABASE] ?? ''),
     snapshot: root.tags[DrillTagKeys.SNAPSHOT] ?? '',
-    // Without its tag, RDS's creation time bounds the drill's lifetime all the same.
-    started: time(DrillTagKeys.STARTED) ?? root.createdAt ?? new Date(0),
+    started: startOf(time(DrillTagKeys.STARTED), root.createdAt),
     available: time(DrillTagKeys.AVAILABLE),
     verdict: root.tags[DrillTagKeys.VERDICT],
+    ...(root.tags[DrillTagKeys.RUN] ? { run: root.tags[DrillTagKeys.RUN] } : {}),
   };
+}
+
+/** The earlier of the start tag and RDS's creation time: a tag set in the future cannot extend a drill's lifetime, nor a missing one end it. */
+function startOf(tagged: Date | undefined, created: Date | undefined): Date {
+  const times = [tagged, created].filter((t): t is Date => t !== undefined);
+  return times.length > 0 ? new Date(Math.min(...times.map((t) => t.getTime()))) : new Date(0);
 }
 
 /** One drill's next step. */
@@ -181,22 +199,24 @@ function teardown(d: Drill): DrillAction[] {
 /**
  * The databases to restore now: those with no drill in flight, least recently
  * drilled first (never drilled before all others, then by key), as many as
- * `databasesPerDrill` and the free slots under `maxConcurrentRestores` allow.
+ * `databasesPerDrill` (less what this run already started: a retried start
+ * adds nothing) and the free slots under `maxConcurrentRestores` allow.
  * Every drill records its verdict on the vault copy, so with N databases and
  * n per drill each database is drilled at least once in every ceil(N / n)
  * drills that the cap does not cut short (drill-plan.test.ts).
  */
 export function rotate(
-  config: DrillPlanConfig, candidates: readonly DrillCandidate[], drills: readonly Drill[],
+  config: DrillPlanConfig, candidates: readonly DrillCandidate[], drills: readonly Drill[], starting: DrillRun,
 ): { restores: DrillAction[]; heldBack: number } {
   const inFlight = new Set(drills.map((d) => (d.database ? databaseKey(d.database) : '')));
   const due = candidates.filter((c) => !inFlight.has(c.key)).sort(leastRecentlyDrilled);
-  const wanted = Math.min(config.databasesPerDrill, due.length);
+  const startedThisRun = drills.filter((d) => d.run === starting.run).length;
+  const wanted = Math.min(Math.max(0, config.databasesPerDrill - startedThisRun), due.length);
   const slots = Math.max(0, config.maxConcurrentRestores - drills.length);
   const restores = due.slice(0, Math.min(wanted, slots)).map((candidate) => ({
     type: 'restore' as const,
     candidate,
-    identifier: drillIdentifier(candidate.database),
+    identifier: drillIdentifier(config.ownerId, candidate.database),
     instanceClass: instanceClassFor(candidate.copy.engine, config.instanceClasses),
   }));
   return { restores, heldBack: wanted - restores.length };

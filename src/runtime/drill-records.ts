@@ -52,21 +52,32 @@ export function parseDrillRecord(value: string | undefined): DrillRecord | undef
   return m[3] !== undefined ? { at, passed: true, restoreSeconds: Number(m[3]) } : { at, passed: false };
 }
 
-/** Prefix of every DB instance and cluster a drill restores. IAM scopes its permissions to it. */
+/** The start of every DB instance and cluster identifier a drill restores. */
 export const DRILL_RESOURCE_PREFIX = 'drill-';
+
+const hex = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
+
+/**
+ * The prefix of everything one drill restores: `drill-<6 hex digits of its
+ * owner id>-`. IAM scopes each of the drill's permissions to it, so that no
+ * drill can act on another's restores, or on a database someone named
+ * `drill-...`, even by tagging it first.
+ */
+export function drillPrefix(ownerId: string): string {
+  return `${DRILL_RESOURCE_PREFIX}${hex(ownerId, 6)}-`;
+}
 
 /**
  * The identifier of the instance or cluster a drill restores for a database:
- * `drill-<database>-<hash>`, the hash over the database's key so that two
- * databases of one name in two accounts or Regions never share it. One drill
- * per database at a time, so a retried start finds `DBInstanceAlreadyExists`
- * and counts it as done. At most 53 characters: a cluster's writer adds `-w`,
- * within RDS's 63.
+ * `<drill prefix><database>-<hash>`, the hash over the database's key so that
+ * two databases of one name in two accounts or Regions never share it. One
+ * drill per database at a time, so a retried start finds
+ * `DBInstanceAlreadyExists` and counts it as done. At most 54 characters: a
+ * cluster's writer adds `-w`, within RDS's 63.
  */
-export function drillIdentifier(d: DrilledDatabase): string {
-  const name = d.database.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/-+/g, '-').slice(0, 40).replace(/-+$/, '');
-  const hash = createHash('sha256').update(databaseKey(d)).digest('hex').slice(0, 6);
-  return `${DRILL_RESOURCE_PREFIX}${name}-${hash}`;
+export function drillIdentifier(ownerId: string, d: DrilledDatabase): string {
+  const name = d.database.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/-+/g, '-').slice(0, 34).replace(/-+$/, '');
+  return `${drillPrefix(ownerId)}${name}-${hex(databaseKey(d), 6)}`;
 }
 
 /** The writer instance a drill adds to a restored cluster, which RDS restores without instances. */

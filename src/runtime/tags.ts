@@ -61,6 +61,8 @@ export const DrillTagKeys = {
   SNAPSHOT: `${TAG_PREFIX}drill-snapshot`,
   /** When the restore was started (ISO 8601). */
   STARTED: `${TAG_PREFIX}drill-started`,
+  /** The drill run that started it: the time of the schedule's event, so that a retried start restores no more than one run's worth. */
+  RUN: `${TAG_PREFIX}drill-run`,
   /** When the drill first found the restore available (ISO 8601): the end of the measured RTO. */
   AVAILABLE: `${TAG_PREFIX}drill-available`,
   /** The verdict, once judged: `passed`, or `failed <reason>`. A judged drill is deleted. */

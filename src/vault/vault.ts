@@ -307,8 +307,9 @@ export class RdsSnapshotVault extends Construct {
   public readonly dashboard?: cloudwatch.Dashboard;
 
   private restoreGrants = 0;
-  /** The roles of the restore drills of this vault (RdsRestoreDrill). */
+  /** The roles and functions of the restore drills of this vault (RdsRestoreDrill). */
   private readonly drillRoles: iam.IRole[] = [];
+  private readonly drillFunctions: lambda.IFunction[] = [];
   /** Statements the vault key's policy needs that this stack could not add to it. */
   private readonly missingKeyPolicyStatements: iam.PolicyStatement[] = [];
 
@@ -590,14 +591,16 @@ export class RdsSnapshotVault extends Construct {
   }
 
   /**
-   * Registers a restore drill's role: RDS may use the vault key for it, and
-   * the service control policy lets it tag the vault's copies with its drill
-   * records, and with nothing else.
+   * Registers a restore drill: RDS may use the vault key for its role, and
+   * the service control policy lets that role tag the vault's copies with its
+   * drill records, and with nothing else, and protects the role and the
+   * function as the vault's own.
    * @internal
    */
-  public _registerRestoreDrill(role: iam.IRole, sid: string): void {
+  public _registerRestoreDrill(role: iam.IRole, fn: lambda.IFunction, sid: string): void {
     this.useVaultKeyThroughRds(role, sid, (statement) => role.addToPrincipalPolicy(statement));
     this.drillRoles.push(role);
+    this.drillFunctions.push(fn);
   }
 
   /**
@@ -633,7 +636,7 @@ export class RdsSnapshotVault extends Construct {
           resources: vaultSnapshots,
           conditions: except([...breakGlassRoleArns, this.role.roleArn]),
         }),
-        // A restore drill records its verdicts on the vault's copies, in one tag key.
+        // A restore drill records its verdicts on the vault's copies, in its two record keys.
         ...(drillRoles.length === 0 ? [] : [
           new iam.PolicyStatement({
             sid: 'DenyTaggingVaultSnapshots',
@@ -657,7 +660,8 @@ export class RdsSnapshotVault extends Construct {
           sid: 'DenyChangingTheVaultFunction',
           effect: iam.Effect.DENY,
           actions: ['lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:DeleteFunction', 'lambda:RemovePermission', 'lambda:PutFunctionConcurrency'],
-          resources: [this.reconcileFunction.functionArn],
+          // A restore drill's function acts as its role, which may write the drill records that the no-recent-restore alarm reads.
+          resources: [this.reconcileFunction.functionArn, ...this.drillFunctions.map((f) => f.functionArn)],
           conditions: except(breakGlassRoleArns),
         }),
         new iam.PolicyStatement({

@@ -2,6 +2,7 @@ import { App, Aspects, Duration, Stack, aws_ec2 as ec2, aws_lambda as lambda } f
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { RdsRestoreDrill, RdsRestoreDrillProps, RdsSnapshotVault } from '../../src';
+import { drillPrefix } from '../../src/runtime/drill-records';
 import { DRILL_TAG_KEYS, DrillTagKeys, TagKeys } from '../../src/runtime/tags';
 
 const FAILSAFE = '222222222222';
@@ -84,29 +85,41 @@ describe('RdsRestoreDrill', () => {
     expect(drill.ownerId).toMatch(/^drill-/);
   });
 
-  test('a weekly drill, a sweep every 5 minutes, and RDS events about drill-* instances and clusters', () => {
-    const { template } = build();
+  test('a weekly drill whose event names its run, a sweep every 5 minutes, and RDS events about this drill\'s restores', () => {
+    const { template, drill } = build();
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 3 ? * MON *)',
-      Targets: [Match.objectLike({ Input: JSON.stringify({ 'cdk-rds-failsafe': 'restore-drill-start' }) })],
+      Targets: [Match.objectLike({ InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"cdk-rds-failsafe":"restore-drill-start","run":<time>}' } })],
     });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { 'source': ['aws.rds'], 'detail-type': ['RDS DB Instance Event', 'RDS DB Cluster Event'], 'detail': { SourceIdentifier: [{ prefix: 'drill-' }] } },
+      EventPattern: {
+        'source': ['aws.rds'], 'detail-type': ['RDS DB Instance Event', 'RDS DB Cluster Event'], 'detail': { SourceIdentifier: [{ prefix: drillPrefix(drill.ownerId) }] },
+      },
     });
+  });
+
+  test('one pass at a time: the function reserves a concurrency of 1', () => {
+    build().template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('restore drills'), ReservedConcurrentExecutions: 1 });
   });
 
   describe('the drill role', () => {
     const s = statements(build().template);
 
-    test('deletes only DB instances and clusters that carry its own tag, and no snapshot at all', () => {
+    test('deletes only DB instances and clusters named with its prefix that carry its own tag, and no snapshot at all', () => {
       expect(s.DeleteOwnDrillsOnly).toMatchObject({
         Action: ['rds:DeleteDBInstance', 'rds:DeleteDBCluster'],
         Condition: { StringEquals: { [`aws:ResourceTag/${DrillTagKeys.OWNER}`]: expect.stringMatching(/^drill-/) } },
       });
+      expect(JSON.stringify(s.DeleteOwnDrillsOnly.Resource)).toMatch(/:db:drill-[0-9a-f]{6}-\*.*:cluster:drill-[0-9a-f]{6}-\*/);
+      // DeleteDBCluster is authorized on the final snapshot's ARN too; the drill names none, within its prefix.
+      expect(s.DeleteOwnDrillClustersWithoutFinalSnapshot).toMatchObject({ Action: 'rds:DeleteDBCluster' });
+      expect(JSON.stringify(s.DeleteOwnDrillClustersWithoutFinalSnapshot.Resource)).toMatch(/:cluster-snapshot:drill-[0-9a-f]{6}-\*/);
       const all = JSON.stringify(Object.values(s));
       expect(all).not.toMatch(/rds:Delete(DB|DBCluster)Snapshot/);
       expect(all).not.toMatch(/"rds:\*"|"rds:Delete\*"/);
+      // Nothing of the drill's reaches beyond its prefix: no db:* or cluster:*.
+      expect(all).not.toMatch(/:(db|cluster):\*/);
     });
 
     test('restores only the vault\'s copies, only into drill-* that carry its tag from creation', () => {
@@ -115,8 +128,12 @@ describe('RdsRestoreDrill', () => {
         Condition: { StringEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: expect.stringMatching(/^vault-/) } },
       });
       expect(JSON.stringify(s.RestoreVaultCopies.Resource)).toMatch(/snapshot:vault-\*/);
-      expect(s.RestoreIntoOwnedDrillsOnly.Condition).toEqual({ StringEquals: { [`aws:RequestTag/${DrillTagKeys.OWNER}`]: expect.stringMatching(/^drill-/) } });
-      expect(JSON.stringify(s.RestoreIntoOwnedDrillsOnly.Resource)).toMatch(/:db:drill-\*.*:cluster:drill-\*/);
+      expect(s.RestoreIntoOwnedPrivateDrillsOnly.Condition).toEqual({
+        StringEquals: { [`aws:RequestTag/${DrillTagKeys.OWNER}`]: expect.stringMatching(/^drill-/) }, Bool: { 'rds:PubliclyAccessible': false },
+      });
+      expect(s.RestoreIntoOwnedPrivateDrillsOnly.Action).toEqual(['rds:RestoreDBInstanceFromDBSnapshot', 'rds:CreateDBInstance']);
+      expect(s.RestoreClustersIntoOwnedDrillsOnly.Condition).toEqual({ StringEquals: { [`aws:RequestTag/${DrillTagKeys.OWNER}`]: expect.stringMatching(/^drill-/) } });
+      expect(JSON.stringify(s.RestoreIntoOwnedPrivateDrillsOnly.Resource)).toMatch(/:db:drill-[0-9a-f]{6}-\*.*:cluster:drill-[0-9a-f]{6}-\*/);
     });
 
     test('tags only with its own keys: the drill keys on its restores, and its record on the vault\'s copies', () => {
@@ -152,8 +169,8 @@ describe('RdsRestoreDrill', () => {
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement).filter((x: any) => x.Action === 'secretsmanager:GetSecretValue');
     const conditions = check.map((x: any) => JSON.stringify(x.Condition)).sort();
     expect(conditions).toEqual([
-      expect.stringMatching(/^\{"StringLike":\{"secretsmanager:ResourceTag\/aws:rds:primaryDBClusterArn":.*:cluster:drill-\*"\]\]\}\}\}$/),
-      expect.stringMatching(/^\{"StringLike":\{"secretsmanager:ResourceTag\/aws:rds:primaryDBInstanceArn":.*:db:drill-\*"\]\]\}\}\}$/),
+      expect.stringMatching(/^\{"StringLike":\{"secretsmanager:ResourceTag\/aws:rds:primaryDBClusterArn":.*:cluster:drill-[0-9a-f]{6}-\*"\]\]\}\}\}$/),
+      expect.stringMatching(/^\{"StringLike":\{"secretsmanager:ResourceTag\/aws:rds:primaryDBInstanceArn":.*:db:drill-[0-9a-f]{6}-\*"\]\]\}\}\}$/),
     ]);
     expect(JSON.stringify(check.map((x: any) => x.Resource))).toMatch(/secret:rds!\*/);
     expect(config(template)).toMatchObject({ validates: true, validationTimeoutMs: 120_000, validationFunction: 'TOKEN' });
@@ -168,13 +185,22 @@ describe('RdsRestoreDrill', () => {
     expect(sids).toEqual(expect.arrayContaining([expect.stringMatching(/^Drill[A-Za-z0-9]+DescribeThroughRds$/), expect.stringMatching(/^Drill[A-Za-z0-9]+GrantsToRds$/)]));
   });
 
-  test('the vault\'s service control policy lets the drill role tag the vault\'s copies with its record, and with nothing else', () => {
-    const { template } = build({}, { breakGlassRoleArns: [`arn:aws:iam::${FAILSAFE}:role/break-glass`] });
-    const output = JSON.stringify(template.toJSON().Outputs);
-    expect(output).toContain('DenyTaggingVaultSnapshots');
-    expect(output).toContain('DenyDrillsTaggingVaultSnapshotsWithAnythingButTheirRecords');
-    expect(output).toContain(`"aws:TagKeys\\":[\\"${TagKeys.RESTORE_DRILL}\\",\\"${TagKeys.RESTORE_DRILL_PASSED}\\"]`);
-    expect(output).toMatch(/DrillRole[A-Z0-9]+/);
+  test('the vault\'s service control policy lets the drill role tag the vault\'s copies with its records, and with nothing else, and protects its role and function', () => {
+    const { stack, vault } = build({}, { breakGlassRoleArns: [`arn:aws:iam::${FAILSAFE}:role/break-glass`] });
+    const scp = stack.resolve(vault.serviceControlPolicy([`arn:aws:iam::${FAILSAFE}:role/break-glass`]).toJSON());
+    const bySid = Object.fromEntries(scp.Statement.map((x: any) => [x.Sid, x]));
+    const drillRole = { 'Fn::GetAtt': [expect.stringMatching(/^DrillRole/), 'Arn'] };
+    expect(bySid.DenySharingOrRetaggingVaultSnapshots.Action).not.toContain('rds:AddTagsToResource');
+    expect(bySid.DenyTaggingVaultSnapshots).toMatchObject({ Action: 'rds:AddTagsToResource', Condition: { ArnNotLike: { 'aws:PrincipalArn': expect.arrayContaining([drillRole]) } } });
+    expect(bySid.DenyDrillsTaggingVaultSnapshotsWithAnythingButTheirRecords).toMatchObject({
+      Action: 'rds:AddTagsToResource',
+      Condition: { 'ArnLike': { 'aws:PrincipalArn': [drillRole] }, 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [TagKeys.RESTORE_DRILL, TagKeys.RESTORE_DRILL_PASSED] } },
+    });
+    expect(bySid.DenyChangingOrPassingTheVaultRole.Resource).toEqual(expect.arrayContaining([drillRole]));
+    expect(bySid.DenyChangingTheVaultFunction.Resource).toEqual(expect.arrayContaining([{ 'Fn::GetAtt': [expect.stringMatching(/^DrillFunction/), 'Arn'] }]));
+    // Only those three statements name the drill's role.
+    const naming = scp.Statement.filter((x: any) => JSON.stringify(x).includes('DrillRole')).map((x: any) => x.Sid).sort();
+    expect(naming).toEqual(['DenyChangingOrPassingTheVaultRole', 'DenyDrillsTaggingVaultSnapshotsWithAnythingButTheirRecords', 'DenyTaggingVaultSnapshots']);
   });
 
   test('alarms: no recent restore (missing data breaches) and a failed restore; the vault\'s dashboard gains the drill\'s widgets', () => {
@@ -198,18 +224,33 @@ describe('RdsRestoreDrill', () => {
     [{ maxDrillLifetime: Duration.minutes(30) }, /maxDrillLifetime must be from 1 hour to 2 days/],
     [{ sweep: Duration.seconds(90) }, /sweep must be whole minutes/],
     [{ validationTimeout: Duration.minutes(20) }, /validationTimeout must be from 10 seconds to 10 minutes/],
-    [{ validationTimeout: Duration.minutes(5), timeout: Duration.minutes(5) }, /timeout must be at least a minute longer than validationTimeout/],
+    [{ databasesPerDrill: 10 }, /databasesPerDrill \(10\) must not be more than maxConcurrentRestores \(5\)/],
     [{ instanceClasses: { postgres: 't4g.micro' } }, /instanceClasses.postgres must be a DB instance class/],
     [{ alarms: { noRecentRestore: { maxAge: Duration.hours(12) } } }, /alarms.noRecentRestore.maxAge must be from 1 day to 365 days/],
   ] as const)('refuses %j', (props, message) => {
     expect(() => build(props as Partial<RdsRestoreDrillProps>)).toThrow(message);
   });
 
-  test('refuses a vault in another account', () => {
+  test('refuses a vault of another stack: the vault key\'s policy names the drill\'s role, and the two stacks would depend on each other', () => {
     const app = new App();
     const vault = new RdsSnapshotVault(new Stack(app, 'Failsafe', { env: { account: FAILSAFE, region: 'eu-west-1' } }), 'Vault', { sources: [{ topicArn: TOPIC }] });
-    expect(() => new RdsRestoreDrill(new Stack(app, 'Other', { env: { account: '333333333333', region: 'eu-west-1' } }), 'Drill', { vault }))
-      .toThrow(/the drill must be in the vault's account \(222222222222\)/);
+    expect(() => new RdsRestoreDrill(new Stack(app, 'Other', { env: { account: FAILSAFE, region: 'eu-west-1' } }), 'Drill', { vault }))
+      .toThrow(/the drill must be in the vault's stack \(Failsafe\), not Other/);
+  });
+
+  test('refuses a function timeout that leaves the validation no time, with validationTimeout given or left at 5 minutes', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Failsafe', { env: { account: FAILSAFE, region: 'eu-west-1' } });
+    const vault = new RdsSnapshotVault(stack, 'Vault', { sources: [{ topicArn: TOPIC }] });
+    const validation = lambda.Function.fromFunctionArn(stack, 'Check', `arn:aws:lambda:eu-west-1:${FAILSAFE}:function:check`);
+    expect(() => new RdsRestoreDrill(stack, 'A', { vault, validation, timeout: Duration.minutes(5) }))
+      .toThrow(/timeout must be at least a minute longer than validationTimeout/);
+    expect(() => new RdsRestoreDrill(stack, 'B', { vault, validation, validationTimeout: Duration.minutes(2), timeout: Duration.minutes(2) }))
+      .toThrow(/timeout must be at least a minute longer than validationTimeout/);
+    // A validation function whose role this stack cannot change: CDK says at synth what to grant it.
+    new RdsRestoreDrill(stack, 'C', { vault, validation, validationTimeout: Duration.minutes(2), timeout: Duration.minutes(4) });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('secretsmanager:GetSecretValue'));
+    expect(warnings.length).toBeGreaterThanOrEqual(1);
   });
 
   test.each([

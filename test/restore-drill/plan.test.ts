@@ -37,7 +37,7 @@ function restored(database: string, o: Partial<Restored> & { started?: Date; ava
     ...(o.available ? { [DrillTagKeys.AVAILABLE]: o.available.toISOString() } : {}),
     ...(o.verdict ? { [DrillTagKeys.VERDICT]: o.verdict } : {}),
   };
-  const identifier = drillIdentifier(d);
+  const identifier = drillIdentifier(OWNER, d);
   return {
     kind: 'instance', identifier, arn: `arn:aws:rds:eu-west-1:222222222222:db:${identifier}`, status: 'creating', engine: 'postgres', tags, ...o,
   };
@@ -151,12 +151,31 @@ describe('the census and the rotation', () => {
 
   test('the least recently drilled go first, never drilled before all; a database with a drill in flight waits', () => {
     const candidates = [candidate('a', new Date('2026-11-23T03:00:00Z')), candidate('b'), candidate('c', new Date('2026-11-16T03:00:00Z')), candidate('d')];
-    const plan = planDrill(CONFIG, [restored('b')], candidates, NOW, true);
+    const plan = planDrill(CONFIG, [restored('b')], candidates, NOW, { run: 'run-1' });
     expect(plan.actions.filter((a) => a.type === 'restore').map((a) => (a as { candidate: DrillCandidate }).candidate.database.database)).toEqual(['d', 'c']);
   });
 
+  test('a retried start of the same run restores no more: the run\'s restores in flight count against databasesPerDrill', () => {
+    const config = { ...CONFIG, databasesPerDrill: 2, maxConcurrentRestores: 10 };
+    const inFlight = ['a', 'b'].map((d) => restored(d, { tags: { ...restored(d).tags, [DrillTagKeys.RUN]: 'run-1' } }));
+    const candidates = ['a', 'b', 'c', 'd'].map((d) => candidate(d));
+    expect(planDrill(config, inFlight, candidates, NOW, { run: 'run-1' }).actions.filter((x) => x.type === 'restore')).toEqual([]);
+    expect(planDrill(config, inFlight, candidates, NOW, { run: 'run-2' }).actions.filter((x) => x.type === 'restore')).toHaveLength(2);
+  });
+
+  test('a drill still there twice its lifetime after it started is overdue: its deletion is stuck', () => {
+    const stuck = restored('orders', { status: 'deleting', verdict: 'passed', started: new Date(NOW.getTime() - 13 * HOUR) });
+    const young = restored('users', { started: new Date(NOW.getTime() - HOUR) });
+    expect(planDrill(CONFIG, [stuck, young], undefined, NOW).overdue.map((d) => d.root.identifier)).toEqual([stuck.identifier]);
+  });
+
+  test('a start tag later than RDS\'s creation time cannot extend a drill\'s lifetime', () => {
+    const r = restored('orders', { started: new Date(NOW.getTime() + 48 * HOUR), createdAt: new Date(NOW.getTime() - 7 * HOUR) });
+    expect(types(advance(CONFIG, drillOf(r), NOW))).toEqual(['judge']);
+  });
+
   test('a sweep starts nothing', () => {
-    expect(planDrill(CONFIG, [], [candidate('a')], NOW, false).actions).toEqual([]);
+    expect(planDrill(CONFIG, [], [candidate('a')], NOW, undefined).actions).toEqual([]);
   });
 });
 
@@ -190,7 +209,7 @@ const configArb = fc.record({
 describe('properties of the plan', () => {
   test('nothing that the drill does not own is deleted or changed', () => {
     fc.assert(fc.property(configArb, fc.array(resourceArb, { maxLength: 12 }), names, (config, resources, dbs) => {
-      const plan = planDrill(config, resources, dbs.map((d) => candidate(d)), NOW, true);
+      const plan = planDrill(config, resources, dbs.map((d) => candidate(d)), NOW, { run: 'run-1' });
       for (const a of plan.actions) {
         const touched = a.type === 'delete' ? [a.resource] : a.type === 'restore' ? [] : [a.drill.root];
         for (const r of touched) expect(r.tags[DrillTagKeys.OWNER]).toBe(OWNER);
@@ -200,7 +219,7 @@ describe('properties of the plan', () => {
 
   test('never more drills in flight than the cap: restores start only into free slots, at most databasesPerDrill', () => {
     fc.assert(fc.property(configArb, fc.array(resourceArb, { maxLength: 12 }), names, (config, resources, dbs) => {
-      const plan = planDrill(config, resources, dbs.map((d) => candidate(d)), NOW, true);
+      const plan = planDrill(config, resources, dbs.map((d) => candidate(d)), NOW, { run: 'run-1' });
       const restores = plan.actions.filter((a) => a.type === 'restore').length;
       expect(restores).toBeLessThanOrEqual(Math.max(0, config.maxConcurrentRestores - plan.drills.length));
       expect(restores).toBeLessThanOrEqual(config.databasesPerDrill);
@@ -210,7 +229,7 @@ describe('properties of the plan', () => {
 
   test('every owned drill past its lifetime is judged or torn down in this pass, whatever its state', () => {
     fc.assert(fc.property(configArb, fc.array(resourceArb, { maxLength: 12 }), (config, resources) => {
-      const plan = planDrill(config, resources, undefined, NOW, false);
+      const plan = planDrill(config, resources, undefined, NOW, undefined);
       for (const d of plan.drills) {
         if (NOW.getTime() - d.started.getTime() <= config.maxLifetimeMs) continue;
         const mine = plan.actions.filter((a) => (a.type === 'delete' ? a.resource === d.root || a.resource === d.writer : a.type !== 'restore' && a.drill === d));
@@ -228,7 +247,7 @@ describe('properties of the plan', () => {
       let candidates = dbs.map((d) => candidate(d));
       for (let k = 0; k < drills; k++) {
         const at = new Date(NOW.getTime() + k * 7 * 24 * HOUR);
-        const plan = planDrill(config, [], candidates, at, true);
+        const plan = planDrill(config, [], candidates, at, { run: `run-${k}` });
         const started = plan.actions.flatMap((a) => (a.type === 'restore' ? [a.candidate.database.database] : []));
         for (const d of started) last.set(d, k);
         // Each drill is judged before the next: its record goes on the vault copy.

@@ -5,9 +5,10 @@
  */
 import * as fc from 'fast-check';
 import { DRILL_START_INPUT } from '../../src/runtime/drill-config';
-import { drillTriggerOf, takesCensus } from '../../src/runtime/drill-pass';
+import { drillErrorKind } from '../../src/runtime/drill-errors';
+import { drillRunOf, drillTriggerOf, takesCensus } from '../../src/runtime/drill-pass';
 import {
-  databaseKey, drillIdentifier, formatDrillRecord, instanceClassFor, parseDatabaseKey, parseDrillRecord, tagSafe, writerIdentifier,
+  databaseKey, drillIdentifier, drillPrefix, formatDrillRecord, instanceClassFor, parseDatabaseKey, parseDrillRecord, tagSafe, writerIdentifier,
 } from '../../src/runtime/drill-records';
 import { isValidDbIdentifier } from '../../src/runtime/naming';
 
@@ -30,21 +31,29 @@ test('a database key round-trips for any source name', () => {
   expect(parseDatabaseKey('instance:1111:eu-west-1:orders')).toBeUndefined();
 });
 
-test('what a drill restores has a valid RDS identifier of at most 53 characters, and its writer one of at most 55, for any source name', () => {
+test('what a drill restores has a valid RDS identifier of at most 54 characters, and its writer one of at most 56, for any source name', () => {
   fc.assert(fc.property(sourceName, (database) => {
-    const id = drillIdentifier({ kind: 'instance', account: '111111111111', region: 'eu-west-1', database });
+    const id = drillIdentifier('drill-test-owner', { kind: 'instance', account: '111111111111', region: 'eu-west-1', database });
     expect(isValidDbIdentifier(id)).toBe(true);
-    expect(id.length).toBeLessThanOrEqual(53);
+    expect(id.length).toBeLessThanOrEqual(54);
     expect(isValidDbIdentifier(writerIdentifier(id))).toBe(true);
-    expect(id.startsWith('drill-')).toBe(true);
+    expect(id.startsWith(drillPrefix('drill-test-owner'))).toBe(true);
   }));
 });
 
 test('two databases of one name in two accounts or Regions are restored under different identifiers', () => {
-  const a = drillIdentifier({ kind: 'instance', account: '111111111111', region: 'eu-west-1', database: 'orders' });
-  const b = drillIdentifier({ kind: 'instance', account: '333333333333', region: 'eu-west-1', database: 'orders' });
-  const c = drillIdentifier({ kind: 'instance', account: '111111111111', region: 'us-east-1', database: 'orders' });
+  const a = drillIdentifier('drill-test-owner', { kind: 'instance', account: '111111111111', region: 'eu-west-1', database: 'orders' });
+  const b = drillIdentifier('drill-test-owner', { kind: 'instance', account: '333333333333', region: 'eu-west-1', database: 'orders' });
+  const c = drillIdentifier('drill-test-owner', { kind: 'instance', account: '111111111111', region: 'us-east-1', database: 'orders' });
   expect(new Set([a, b, c]).size).toBe(3);
+});
+
+test('two drills restore one database under different identifiers, each within its own prefix', () => {
+  const d = { kind: 'instance' as const, account: '111111111111', region: 'eu-west-1', database: 'orders' };
+  const [a, b] = [drillIdentifier('drill-one', d), drillIdentifier('drill-two', d)];
+  expect(a).not.toBe(b);
+  expect(a.startsWith(drillPrefix('drill-one')) && !a.startsWith(drillPrefix('drill-two'))).toBe(true);
+  expect(drillPrefix('drill-one')).toMatch(/^drill-[0-9a-f]{6}-$/);
 });
 
 test('instance classes: the smallest practical per engine, the props over them, and a fallback', () => {
@@ -70,4 +79,18 @@ test('the trigger: the drill\'s schedule starts, an RDS event or a sweep only ad
   expect(takesCensus('sweep', at('2026-11-30T03:02:00Z'), 300_000)).toBe(true);
   expect(takesCensus('sweep', at('2026-11-30T03:07:00Z'), 300_000)).toBe(false);
   expect(takesCensus('event', at('2026-11-30T03:02:00Z'), 300_000)).toBe(false);
+  // The run: the schedule's event time, which retries carry; the minute, for a start by hand.
+  expect(drillRunOf({ ...DRILL_START_INPUT, run: '2026-11-30T03:00:00Z' }, at('2026-11-30T03:04:10Z'))).toBe('2026-11-30T03:00:00Z');
+  expect(drillRunOf(DRILL_START_INPUT, at('2026-11-30T03:04:10Z'))).toBe('2026-11-30T03:04Z');
+  expect(drillRunOf({ run: 'x'.repeat(100) }, at('2026-11-30T03:04:10Z'))).toBe('2026-11-30T03:04Z');
+});
+
+test('an RDS error about the recovery point is a verdict; one about the account or the moment is retried', () => {
+  for (const code of ['KMSKeyNotAccessibleFault', 'InvalidParameterCombination', 'InvalidRestoreFault', 'StorageTypeNotSupportedFault', 'DBSnapshotNotFound']) {
+    expect([code, drillErrorKind(code)]).toEqual([code, 'verdict']);
+  }
+  for (const code of ['InstanceQuotaExceeded', 'DBClusterQuotaExceededFault', 'InsufficientDBInstanceCapacity', 'AccessDenied', 'Throttling',
+    'InvalidDBInstanceState', 'InvalidDBClusterStateFault', 'DBSubnetGroupNotFoundFault', undefined]) {
+    expect([code, drillErrorKind(code)]).toEqual([code, 'retry']);
+  }
 });
