@@ -189,14 +189,17 @@ const resourceArb = fc.record({
   ageHours: fc.integer({ min: 0, max: 48 }),
   verdict: fc.option(fc.constantFrom('passed', 'failed x'), { nil: undefined }),
   kind: fc.constantFrom<'instance' | 'cluster'>('instance', 'cluster'),
-}).map((r) => {
+  // An instance may be a cluster's writer: of a cluster in the state (drilled by this drill or not), or of one that is gone (an orphan).
+  writerOf: fc.option(fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/), { nil: undefined }),
+  members: fc.boolean(),
+}).map((r): Restored => {
   const started = new Date(NOW.getTime() - r.ageHours * HOUR);
   const base = restored(r.name, { owner: r.owner, status: r.status, kind: r.kind, verdict: r.verdict, started });
-  if (r.owner === '') {
-    const { [DrillTagKeys.OWNER]: _o, ...tags } = base.tags;
-    return { ...base, tags };
-  }
-  return r.kind === 'cluster' ? { ...base, members: [] } : base;
+  const tags = r.owner === '' ? Object.fromEntries(Object.entries(base.tags).filter(([k]) => k !== DrillTagKeys.OWNER)) : base.tags;
+  if (r.kind === 'cluster') return { ...base, tags, members: r.members ? [`${base.identifier}-w`] : [] };
+  if (!r.writerOf) return { ...base, tags };
+  const cluster = drillIdentifier(OWNER, db(r.writerOf, 'cluster'));
+  return { ...base, tags, identifier: `${cluster}-w`, clusterIdentifier: cluster };
 });
 const configArb = fc.record({
   ownerId: fc.constant(OWNER),
