@@ -71,6 +71,8 @@ export function deploy(stack: Stack, bindings: Bindings = {}): Deployment {
       return p.arn;
     }
     if (attr === 'QueueName') return p.arn!.split(':').pop()!;
+    // A security group of a VPC: its Ref and its GroupId are both the group's id.
+    if (attr === 'GroupId') return p.ref;
     throw new Error(`Fn::GetAtt ${id}.${attr} is not modelled`);
   };
   const resolve = (v: any): any => {

@@ -4,18 +4,27 @@
  * evaluated against the synthesized policies of both accounts. Each must be
  * denied, and each control (the nearest allowed request) allowed.
  */
-import { deniedCases } from './denied';
+import { DeniedCase, deniedCases, restoreDrillCases } from './denied';
 import { drillWorld } from './drill-world';
 import { expectations, unmet, worldsOf } from './matrix';
+import { restoreDrillWorld } from './restore-drill-world';
+import { World } from './world';
 
-describe.each([
-  ['a shipper of DB instances and its vault', false],
-  ['a shipper of DB instances and clusters and its vault', true],
-])('%s', (_name, withClusters) => {
-  const { world, stacks } = drillWorld(withClusters, undefined, true);
-  const cases = deniedCases(world, stacks);
-
+function matrix(world: World, cases: readonly DeniedCase[]) {
   test.each(cases.map((c) => [`${c.request.why}${c.underScp ? ' (under the SCP)' : ''}`, c] as const))('denied: %s', async (_why, c) => {
     expect(await unmet(worldsOf(world.policies), expectations([], [c]))).toEqual([]);
   });
+}
+
+describe.each([
+  ['a shipper of DB instances and its vault, and its restore drill', false],
+  ['a shipper of DB instances and clusters and its vault, and its restore drill', true],
+])('%s', (_name, withClusters) => {
+  const { world, stacks } = drillWorld(withClusters, undefined, true);
+  matrix(world, [...deniedCases(world, stacks), ...restoreDrillCases(world, stacks)]);
+});
+
+describe('a vault and its restore drill, with a validation function', () => {
+  const { world, stacks } = restoreDrillWorld();
+  matrix(world, [...deniedCases(world, stacks), ...restoreDrillCases(world, stacks)]);
 });

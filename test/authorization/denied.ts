@@ -5,13 +5,16 @@
  * nearest request that is allowed, so that a case cannot pass because the
  * request was malformed.
  */
-import { Stack, aws_kms as kms } from 'aws-cdk-lib';
+import { Stack, aws_kms as kms, aws_lambda as lambda } from 'aws-cdk-lib';
 import { DrillStacks } from './drill-world';
 import { AuthzRequest } from './evaluate';
+import { Policy } from './policies';
 import { requestTagContext } from './recorded';
 import { deployerOf } from './services';
-import { adminOf, BREAK_GLASS, guideKeyIn, OTHER, otherKeyIn, World } from './world';
-import { TagKeys } from '../../src/runtime/tags';
+import { adminOf, awsSecretsManagerKeyOf, BREAK_GLASS, failsafeKeyIn, guideKeyIn, OTHER, otherKeyIn, World } from './world';
+import { RdsRestoreDrill, RdsSnapshotVault } from '../../src';
+import { drillPrefix } from '../../src/runtime/drill-records';
+import { DRILL_RECORD_TAG_KEYS, DrillTagKeys, TagKeys } from '../../src/runtime/tags';
 
 export interface DeniedCase {
   readonly request: AuthzRequest;
@@ -21,6 +24,13 @@ export interface DeniedCase {
   readonly underScp?: boolean;
   /** The control is the same request, allowed where the SCP is not attached. */
   readonly controlWithoutScp?: boolean;
+  /**
+   * Policies that are not the constructs' but that a mistake could add (a
+   * statement widening a role): the case and its control are evaluated with
+   * them, so that a guard meant to hold whatever the role's own policy says
+   * (the SCP) is shown to hold.
+   */
+  readonly alsoAttached?: readonly Policy[];
 }
 
 const OWNER = `aws:ResourceTag/${TagKeys.OWNER}`;
@@ -34,6 +44,15 @@ export type CaseStacks = Pick<DrillStacks, 'shipper' | 'vault'> & {
   /** A database the shipper selects. @default 'orders' */
   readonly database?: string;
 };
+
+/** A request that the Failsafe administrator may not make under the SCP, with its two controls: break-glass may, and without the SCP the administrator may. */
+function adminUnderScp(failsafe: string, why: string, action: string, resource: string, context: AuthzRequest['context'] = {}): DeniedCase[] {
+  const request: AuthzRequest = { why: `the Failsafe administrator ${why}`, principal: adminOf(failsafe), action, resource, context };
+  return [
+    { underScp: true, request, control: { ...request, why: `break-glass ${why}`, principal: BREAK_GLASS } },
+    { underScp: true, request, controlWithoutScp: true },
+  ];
+}
 
 export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
   const { account: LIVE, region: LIVE_REGION } = Stack.of(s.shipper);
@@ -302,12 +321,7 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
     },
   ];
 
-  const admin = adminOf(FAILSAFE);
-  // Each under the SCP has two controls: break-glass may, and without the SCP the administrator may.
-  const underScp = (why: string, action: string, resource: string, context: AuthzRequest['context'] = {}): DeniedCase[] => [
-    { underScp: true, request: r(`the Failsafe administrator ${why}`, admin, action, resource, context), control: r(`break-glass ${why}`, BREAK_GLASS, action, resource, context) },
-    { underScp: true, request: r(`the Failsafe administrator ${why}`, admin, action, resource, context), controlWithoutScp: true },
-  ];
+  const underScp = (why: string, action: string, resource: string, context: AuthzRequest['context'] = {}) => adminUnderScp(FAILSAFE, why, action, resource, context);
   const scp: DeniedCase[] = [
     ...underScp('deletes a vault copy', 'rds:DeleteDBSnapshot', vaultCopy, vaultOwned),
     ...underScp('deletes a vault cluster copy', 'rds:DeleteDBClusterSnapshot', vaultClusterCopy, vaultOwned),
@@ -384,4 +398,317 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
     },
   ];
   return [...live, ...shipper, ...vault, ...scp, ...deliveries];
+}
+
+/** A restore drill beside its vault, in the Failsafe account, and its validation function if it has one. */
+export interface RestoreDrillCaseStacks {
+  readonly drill: RdsRestoreDrill;
+  readonly vault: RdsSnapshotVault;
+  readonly validation?: lambda.IFunction;
+}
+
+/**
+ * The cases of a restore drill: it deletes, modifies and advances only what
+ * is named with its own prefix (drill-<6 hex digits>-) and carries its tag,
+ * restores only the vault's copies and only, privately, into its prefix with
+ * its tag, records on the vault's copies only its verdicts, and touches no
+ * secret, key or function but those of its restores; its validation function
+ * reads only the secrets of the drill's restores. Under the SCP, no one but
+ * break-glass changes the drill's role or function or records verdicts in
+ * its place, and the drill role could not do more to the vault's copies than
+ * record verdicts even if its own policy were widened.
+ */
+export function restoreDrillCases(world: World, s: RestoreDrillCaseStacks): DeniedCase[] {
+  const { account: FAILSAFE, region: REGION } = Stack.of(s.drill);
+  const rdsArn = (kind: string, name: string) => `arn:aws:rds:${REGION}:${FAILSAFE}:${kind}:${name}`;
+  const secretArn = (name: string) => `arn:aws:secretsmanager:${REGION}:${FAILSAFE}:secret:${name}`;
+  const role: string = world.resolve(s.drill, s.drill.role.roleArn);
+  const drillFunction: string = world.resolve(s.drill, s.drill.reconcileFunction.functionArn);
+  const vaultFunction: string = world.resolve(s.vault, s.vault.reconcileFunction.functionArn);
+  const subnetGroup: string = world.resolve(s.drill, s.drill.subnetGroup.subnetGroupName);
+  const r = (why: string, principal: string, action: string, resource: string, context: AuthzRequest['context'] = {}): AuthzRequest => ({
+    why, principal, action, resource, context,
+  });
+  const drill = (why: string, action: string, resource: string, context: AuthzRequest['context'] = {}) => r(`the drill ${why}`, role, action, resource, context);
+
+  // What the drill restores is named with its prefix; another drill's with another.
+  const prefix = drillPrefix(s.drill.ownerId);
+  const anotherPrefix = drillPrefix('drill-another');
+  const restored = rdsArn('db', `${prefix}orders-0a1b2c`);
+  const restoredCluster = rdsArn('cluster', `${prefix}ledger-0a1b2c`);
+  const writer = rdsArn('db', `${prefix}ledger-0a1b2c-w`);
+  const anotherRestore = rdsArn('db', `${anotherPrefix}orders-0a1b2c`);
+  const anotherCluster = rdsArn('cluster', `${anotherPrefix}ledger-0a1b2c`);
+  const vaultCopy = rdsArn('snapshot', `vault-111111111111-${REGION}-failsafe-orders-20261124-210941`);
+  const vaultClusterCopy = rdsArn('cluster-snapshot', 'vault-ledger-20261124-210941-4b5b2bb600');
+  const vaultOwned = { [OWNER]: s.vault.ownerId };
+  const DRILL = `aws:ResourceTag/${DrillTagKeys.OWNER}`;
+  const mine = { [DRILL]: s.drill.ownerId };
+  const anotherDrills = { [DRILL]: 'drill-another' };
+  // What the drill tags a restore with on creation, by default as its own.
+  const creation = (tags: Record<string, string> = { [DrillTagKeys.OWNER]: s.drill.ownerId }) => requestTagContext({
+    ...tags, [DrillTagKeys.DATABASE]: `instance:111111111111:${REGION}:orders`, [DrillTagKeys.SNAPSHOT]: 'vault-orders', [DrillTagKeys.STARTED]: '2026-11-30T03:00:00.000Z',
+  });
+  const progress = requestTagContext({ [DrillTagKeys.AVAILABLE]: '2026-11-30T03:20:00.000Z' });
+  const records = requestTagContext(Object.fromEntries(DRILL_RECORD_TAG_KEYS.map((k) => [k, '2026-11-30T03:30:00.000Z passed 1200'])));
+  const record = (why: string, resource = vaultCopy, context: AuthzRequest['context'] = vaultOwned) =>
+    drill(why, 'rds:AddTagsToResource', resource, { ...context, ...records });
+  const manage = { 'rds:ManageMasterUserPassword': 'true' };
+  const restore = (why: string, resource: string, context: AuthzRequest['context'], cluster = false) =>
+    drill(why, cluster ? 'rds:RestoreDBClusterFromSnapshot' : 'rds:RestoreDBInstanceFromDBSnapshot', resource, context);
+  // A DB instance is restored, or added to a cluster, with rds:PubliclyAccessible false; a cluster restore has no such key.
+  const privately = { 'rds:PubliclyAccessible': 'false' };
+  const restoreInto = (why: string, resource: string, context = creation(), cluster = false) =>
+    restore(why, resource, { ...context, ...cluster ? {} : privately }, cluster);
+  const restoreFrom = (why: string, snapshot: string, context: AuthzRequest['context'], cluster = false) =>
+    restoreInto(why, snapshot, { ...creation(), ...context }, cluster);
+  const addWriter = (why: string, resource: string, context: AuthzRequest['context']) => drill(why, 'rds:CreateDBInstance', resource, { ...context, ...privately });
+
+  const vaultRole: string = world.resolve(s.vault, s.vault.role.roleArn);
+  const deletions: DeniedCase[] = [
+    ...([['rds:DeleteDBInstance', restored, anotherRestore, 'DB instance'], ['rds:DeleteDBCluster', restoredCluster, anotherCluster, 'DB cluster']] as const)
+      .flatMap(([action, arn, another, what]) => [
+        { request: drill(`deletes a ${what} named with its prefix but without its tag`, action, arn), control: drill(`deletes its own restored ${what}`, action, arn, mine) },
+        { request: drill(`deletes a ${what} named with its prefix that carries another drill's tag`, action, arn, anotherDrills), control: drill(`deletes its own restored ${what}`, action, arn, mine) },
+        { request: drill(`deletes a ${what} of another drill that carries its tag`, action, another, mine), control: drill(`deletes its own restored ${what}`, action, arn, mine) },
+        { request: drill(`deletes a ${what} named drill-... by someone else, that carries its tag`, action, rdsArn(arn.split(':')[5], 'drill-audit'), mine) },
+      ]),
+    // The drill reads the vault's copies and records on them; deleting them is the vault's alone, with the SCP and without.
+    ...([['rds:DeleteDBSnapshot', vaultCopy], ['rds:DeleteDBClusterSnapshot', vaultClusterCopy]] as const).flatMap(([action, arn]) => [false, true].map((underScp) => ({
+      underScp,
+      request: drill(`deletes a vault copy (${action})`, action, arn, vaultOwned),
+      control: r(`the vault deletes its own copy (${action})`, vaultRole, action, arn, vaultOwned),
+    }))),
+  ];
+
+  const restores: DeniedCase[] = [
+    ...([['DB instance', 'db', restored, false], ['DB cluster', 'cluster', restoredCluster, true]] as const).flatMap(([what, kind, arn, cluster]) => [
+      {
+        request: restoreInto(`restores into a ${what} not named with its prefix`, rdsArn(kind, 'orders'), creation(), cluster),
+        control: restoreInto(`restores into a ${what} named with its prefix`, arn, creation(), cluster),
+      },
+      {
+        request: restoreInto(`restores into a ${what} named drill-... but not with its prefix`, rdsArn(kind, 'drill-orders-0a1b2c'), creation(), cluster),
+        control: restoreInto(`restores into a ${what} named with its prefix`, arn, creation(), cluster),
+      },
+      {
+        request: restoreInto(`restores a ${what} without its tag on creation`, arn, creation({}), cluster),
+        control: restoreInto(`restores into a ${what} named with its prefix`, arn, creation(), cluster),
+      },
+      {
+        request: restoreInto(`restores a ${what} with the tag of another drill`, arn, creation({ [DrillTagKeys.OWNER]: 'drill-another' }), cluster),
+        control: restoreInto(`restores into a ${what} named with its prefix`, arn, creation(), cluster),
+      },
+    ]),
+    {
+      request: restore('restores a publicly accessible DB instance', restored, { ...creation(), 'rds:PubliclyAccessible': 'true' }),
+      control: restoreInto('restores a private DB instance', restored),
+    },
+    {
+      request: restore('restores a DB instance without saying it is private', restored, creation()),
+      control: restoreInto('restores a private DB instance', restored),
+    },
+    {
+      request: restoreInto('restores into a subnet group that is not its isolated one', rdsArn('subgrp', 'default')),
+      control: restoreInto('restores into its subnet group', rdsArn('subgrp', subnetGroup)),
+    },
+    {
+      request: restoreInto('restores a cluster into a subnet group that is not its isolated one', rdsArn('subgrp', 'default'), creation(), true),
+      control: restoreInto('restores a cluster into its subnet group', rdsArn('subgrp', subnetGroup), creation(), true),
+    },
+    {
+      request: restoreFrom('restores a vault-named snapshot that no owner tag marks as the vault\'s', rdsArn('snapshot', 'vault-imported'), {}),
+      control: restoreFrom('restores a vault copy', vaultCopy, vaultOwned),
+    },
+    {
+      request: restoreFrom('restores a copy of another vault', vaultCopy, { [OWNER]: 'vault-other' }),
+      control: restoreFrom('restores a vault copy', vaultCopy, vaultOwned),
+    },
+    {
+      request: restoreFrom('restores a snapshot outside the vault\'s prefix that carries the vault\'s tag', rdsArn('snapshot', 'before-migration'), vaultOwned),
+      control: restoreFrom('restores a vault copy', vaultCopy, vaultOwned),
+    },
+    {
+      request: restoreFrom('restores a cluster snapshot of another vault', vaultClusterCopy, { [OWNER]: 'vault-other' }, true),
+      control: restoreFrom('restores a vault cluster copy', vaultClusterCopy, vaultOwned, true),
+    },
+    {
+      request: addWriter('adds an instance to a DB cluster not named with its prefix', rdsArn('cluster', 'ledger'), creation()),
+      control: addWriter('adds a writer to its restored cluster', restoredCluster, { ...mine, ...creation() }),
+    },
+    {
+      request: addWriter('adds an instance to a cluster of another drill', anotherCluster, { ...anotherDrills, ...creation() }),
+      control: addWriter('adds a writer to its restored cluster', restoredCluster, { ...mine, ...creation() }),
+    },
+    {
+      request: addWriter('adds a writer without its tag on creation', writer, creation({})),
+      control: addWriter('adds a writer with its tag on creation', writer, creation()),
+    },
+    {
+      request: drill('adds a publicly accessible writer', 'rds:CreateDBInstance', writer, { ...creation(), 'rds:PubliclyAccessible': 'true' }),
+      control: addWriter('adds a writer with its tag on creation', writer, creation()),
+    },
+  ];
+
+  // The widened role of the SCP cases: a statement that a mistake in the stack could add, which only the SCP holds against.
+  const widened: Policy = {
+    kind: 'identity', attachedTo: role, name: 'rds:* on everything, added to the drill role by mistake', statements: [{ Effect: 'Allow', Action: 'rds:*', Resource: '*' }], fromConstructs: false,
+  };
+  const widenedUnderScp = (why: string, action: string, resource: string, context: AuthzRequest['context']): DeniedCase => ({
+    underScp: true, controlWithoutScp: true, alsoAttached: [widened], request: drill(`${why}, its role widened to rds:*`, action, resource, context),
+  });
+  const notRecords = requestTagContext({ [TagKeys.OWNER]: 'drill-says-so' });
+  const smuggled = { ...records, 'aws:TagKeys': [...DRILL_RECORD_TAG_KEYS, TagKeys.COMPLETED], [`aws:RequestTag/${TagKeys.COMPLETED}`]: 'now' };
+  const tagging: DeniedCase[] = [
+    ...[false, true].flatMap((underScp) => [
+      { underScp, request: drill('re-tags a vault copy\'s owner', 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...notRecords }), control: record('records its verdict on a vault copy') },
+      { underScp, request: drill('smuggles another key in with its records', 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...smuggled }), control: record('records its verdict on a vault copy') },
+    ]),
+    { request: record('records a verdict on a vault-named snapshot that no owner tag marks', rdsArn('snapshot', 'vault-imported'), {}), control: record('records its verdict on a vault copy') },
+    { request: record('records a verdict on a copy of another vault', vaultCopy, { [OWNER]: 'vault-other' }), control: record('records its verdict on a vault copy') },
+    { request: record('records a verdict on a snapshot outside the vault\'s prefix', rdsArn('snapshot', 'before-migration')), control: record('records its verdict on a vault copy') },
+    widenedUnderScp('re-tags a vault copy\'s owner', 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...notRecords }),
+    widenedUnderScp('smuggles another key in with its records', 'rds:AddTagsToResource', vaultClusterCopy, { ...vaultOwned, ...smuggled }),
+    widenedUnderScp('removes a vault copy\'s records', 'rds:RemoveTagsFromResource', vaultCopy, { ...vaultOwned, 'aws:TagKeys': [TagKeys.RESTORE_DRILL] }),
+    widenedUnderScp('deletes a vault copy', 'rds:DeleteDBSnapshot', vaultCopy, vaultOwned),
+    widenedUnderScp('shares a vault cluster copy', 'rds:ModifyDBClusterSnapshotAttribute', vaultClusterCopy, vaultOwned),
+    {
+      request: drill('records progress on a restore of another drill', 'rds:AddTagsToResource', restored, { ...anotherDrills, ...progress }),
+      control: drill('records progress on its own restore', 'rds:AddTagsToResource', restored, { ...mine, ...progress }),
+    },
+    {
+      request: drill('records progress on a DB cluster without its tag', 'rds:AddTagsToResource', restoredCluster, progress),
+      control: drill('records progress on its own restored cluster', 'rds:AddTagsToResource', restoredCluster, { ...mine, ...progress }),
+    },
+    {
+      request: drill('changes what its own restore says it restored', 'rds:AddTagsToResource', restored, { ...mine, ...requestTagContext({ [DrillTagKeys.DATABASE]: 'instance:111111111111:eu-west-1:users' }) }),
+      control: drill('records progress on its own restore', 'rds:AddTagsToResource', restored, { ...mine, ...progress }),
+    },
+    {
+      request: drill('gives its own restore to another drill', 'rds:AddTagsToResource', restored, { ...mine, ...requestTagContext({ [DrillTagKeys.OWNER]: 'drill-another' }) }),
+      control: drill('records progress on its own restore', 'rds:AddTagsToResource', restored, { ...mine, ...progress }),
+    },
+    {
+      request: drill('tags its new restore with a key that is not the drill\'s', 'rds:AddTagsToResource', restored, creation({ [DrillTagKeys.OWNER]: s.drill.ownerId, team: 'x' })),
+      control: drill('tags its new restore on creation', 'rds:AddTagsToResource', restored, creation()),
+    },
+    {
+      request: drill('claims a restore of another drill by tagging it as its own', 'rds:AddTagsToResource', anotherRestore, { ...anotherDrills, ...creation() }),
+      control: drill('tags its new restore on creation', 'rds:AddTagsToResource', restored, creation()),
+    },
+    {
+      request: drill('claims a database someone named drill-... by tagging it as its own', 'rds:AddTagsToResource', rdsArn('db', 'drill-audit'), creation()),
+      control: drill('tags its new restore on creation', 'rds:AddTagsToResource', restored, creation()),
+    },
+  ];
+
+  const modifications: DeniedCase[] = [
+    ...([['rds:ModifyDBInstance', restored], ['rds:ModifyDBCluster', restoredCluster]] as const).flatMap(([action, arn]) => [
+      { request: drill(`modifies its own restore (${action}) without turning on the managed password`, action, arn, mine), control: drill('turns on its restore\'s managed password', action, arn, { ...mine, ...manage }) },
+      {
+        request: drill(`turns off its own restore's managed password (${action})`, action, arn, { ...mine, 'rds:ManageMasterUserPassword': 'false' }),
+        control: drill('turns on its restore\'s managed password', action, arn, { ...mine, ...manage }),
+      },
+      { request: drill(`turns on the managed password of another drill's restore (${action})`, action, arn, { ...anotherDrills, ...manage }), control: drill('turns on its restore\'s managed password', action, arn, { ...mine, ...manage }) },
+    ]),
+    {
+      request: drill('turns on the managed password of a database not named with its prefix, that carries its tag', 'rds:ModifyDBInstance', rdsArn('db', 'audit'), { ...mine, ...manage }),
+      control: drill('turns on its restore\'s managed password', 'rds:ModifyDBInstance', restored, { ...mine, ...manage }),
+    },
+    {
+      request: drill('turns on the managed password of another drill\'s restore, that carries its tag', 'rds:ModifyDBInstance', anotherRestore, { ...mine, ...manage }),
+      control: drill('turns on its restore\'s managed password', 'rds:ModifyDBInstance', restored, { ...mine, ...manage }),
+    },
+  ];
+
+  const ownSecret = secretArn('rds!db-0f7e9a4c-5b1d-4c2e-9f3a-6d8b7c1e2a40-AbCdEf');
+  const clusterSecret = secretArn('rds!cluster-7c1e2a40-0f7e-4c2e-9f3a-5b1d6d8b9a4c-GhIjKl');
+  const appSecret = secretArn('prod/orders-MnOpQr');
+  const secretsKey = awsSecretsManagerKeyOf(FAILSAFE, REGION);
+  const validationFunction: string | undefined = s.validation ? world.resolve(s.validation, s.validation.functionArn) : undefined;
+  const validation: DeniedCase[] = validationFunction ? [
+    ...['secretsmanager:CreateSecret', 'secretsmanager:TagResource'].map((action) => ({
+      request: drill(`has ${action} on a secret that RDS does not manage`, action, appSecret),
+      control: drill(`has RDS ${action} on the secret of its restore`, action, ownSecret),
+    })),
+    {
+      request: drill('describes a key whose alias is not aws/secretsmanager', 'kms:DescribeKey', failsafeKeyIn(FAILSAFE, REGION), { 'kms:ResourceAliases': ['alias/audit'] }),
+      control: drill('has RDS describe the aws/secretsmanager key', 'kms:DescribeKey', secretsKey, { 'kms:ResourceAliases': ['alias/aws/secretsmanager'] }),
+    },
+    {
+      request: drill('invokes a function that is not its validation function', 'lambda:InvokeFunction', vaultFunction),
+      control: drill('invokes its validation function', 'lambda:InvokeFunction', validationFunction),
+    },
+    { request: drill('reads the secret of its own restore', 'secretsmanager:GetSecretValue', ownSecret, { 'aws:ResourceTag/aws:rds:primaryDBInstanceArn': restored }) },
+  ] : [];
+  const validationRole: string | undefined = s.validation?.role ? world.resolve(s.validation, s.validation.role.roleArn) : undefined;
+  const read = (why: string, secret: string, tags: Record<string, string>) =>
+    r(`the validation function ${why}`, validationRole!, 'secretsmanager:GetSecretValue', secret, Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])));
+  const reads: DeniedCase[] = validationRole ? [
+    {
+      request: read('reads the secret of a DB instance that is not a drill\'s', ownSecret, { 'aws:rds:primaryDBInstanceArn': rdsArn('db', 'orders') }),
+      control: read('reads the secret of a restore', ownSecret, { 'aws:rds:primaryDBInstanceArn': restored }),
+    },
+    {
+      request: read('reads the secret of another drill\'s restore', ownSecret, { 'aws:rds:primaryDBInstanceArn': anotherRestore }),
+      control: read('reads the secret of a restore', ownSecret, { 'aws:rds:primaryDBInstanceArn': restored }),
+    },
+    {
+      request: read('reads the secret of a DB cluster of another drill', clusterSecret, { 'aws:rds:primaryDBClusterArn': anotherCluster }),
+      control: read('reads the secret of a restored cluster', clusterSecret, { 'aws:rds:primaryDBClusterArn': restoredCluster }),
+    },
+    {
+      request: read('reads the secret of a DB cluster that is not a drill\'s', clusterSecret, { 'aws:rds:primaryDBClusterArn': rdsArn('cluster', 'ledger') }),
+      control: read('reads the secret of a restored cluster', clusterSecret, { 'aws:rds:primaryDBClusterArn': restoredCluster }),
+    },
+    {
+      request: read('reads a secret that RDS does not manage, tagged as a restore\'s', appSecret, { 'aws:rds:primaryDBInstanceArn': restored }),
+      control: read('reads the secret of a restore', ownSecret, { 'aws:rds:primaryDBInstanceArn': restored }),
+    },
+    {
+      request: read('reads a secret of RDS\'s that names no DB instance or cluster', ownSecret, {}),
+      control: read('reads the secret of a restore', ownSecret, { 'aws:rds:primaryDBInstanceArn': restored }),
+    },
+  ] : [];
+
+  const scp: DeniedCase[] = [
+    ...adminUnderScp(FAILSAFE, 'records a restore drill verdict on a vault copy', 'rds:AddTagsToResource', vaultCopy, { ...vaultOwned, ...records }),
+    ...adminUnderScp(FAILSAFE, 'records a restore drill verdict on a vault cluster copy', 'rds:AddTagsToResource', vaultClusterCopy, { ...vaultOwned, ...records }),
+    ...adminUnderScp(FAILSAFE, 'adds a policy to the drill role', 'iam:PutRolePolicy', role),
+    ...adminUnderScp(FAILSAFE, 'attaches a managed policy to the drill role', 'iam:AttachRolePolicy', role),
+    ...adminUnderScp(FAILSAFE, 'changes who may assume the drill role', 'iam:UpdateAssumeRolePolicy', role),
+    ...adminUnderScp(FAILSAFE, 'passes the drill role', 'iam:PassRole', role, { 'iam:PassedToService': 'lambda.amazonaws.com' }),
+    ...adminUnderScp(FAILSAFE, 'changes the drill function\'s code', 'lambda:UpdateFunctionCode', drillFunction),
+    ...adminUnderScp(FAILSAFE, 'changes the drill function\'s configuration', 'lambda:UpdateFunctionConfiguration', drillFunction),
+  ];
+  // RDS uses the vault key for the drill's restores: through RDS only, and grants for AWS resources only.
+  const vaultKey: string = world.resolve(s.vault, s.vault.vaultKey.keyArn);
+  const via = viaRds(FAILSAFE, REGION);
+  const grant = { 'kms:GrantIsForAWSResource': 'true' };
+  const keys: DeniedCase[] = [
+    { request: drill('describes the vault key itself, not through RDS', 'kms:DescribeKey', vaultKey), control: drill('has RDS describe the vault key', 'kms:DescribeKey', vaultKey, via) },
+    { request: drill('takes a grant on the vault key itself, not through RDS', 'kms:CreateGrant', vaultKey, grant), control: drill('has RDS take a grant on the vault key', 'kms:CreateGrant', vaultKey, { ...via, ...grant }) },
+    {
+      request: drill('takes a grant on the vault key through RDS, but not for an AWS resource', 'kms:CreateGrant', vaultKey, { ...via, 'kms:GrantIsForAWSResource': 'false' }),
+      control: drill('has RDS take a grant on the vault key', 'kms:CreateGrant', vaultKey, { ...via, ...grant }),
+    },
+    { request: drill('decrypts with the vault key', 'kms:Decrypt', vaultKey, via) },
+  ];
+
+  const dlq: string = world.resolve(s.drill, s.drill.deadLetterQueue.queueArn);
+  const deliveries: DeniedCase[] = [
+    {
+      request: r('an EventBridge rule of another account invokes the drill function', 'events.amazonaws.com', 'lambda:InvokeFunction', drillFunction,
+        { 'aws:SourceArn': `arn:aws:events:${REGION}:${OTHER}:rule/RestoreDrill`, 'aws:SourceAccount': OTHER }),
+    },
+    {
+      request: r('an EventBridge rule of another account dead-letters into the drill\'s queue', 'events.amazonaws.com', 'sqs:SendMessage', dlq,
+        { 'aws:SourceArn': `arn:aws:events:${REGION}:${OTHER}:rule/Any`, 'aws:SourceAccount': OTHER }),
+    },
+    {
+      request: drill('sends to its dead-letter queue over plain HTTP', 'sqs:SendMessage', dlq, { 'aws:SecureTransport': 'false' }),
+      control: drill('sends to its dead-letter queue', 'sqs:SendMessage', dlq),
+    },
+  ];
+  return [...deletions, ...restores, ...tagging, ...modifications, ...validation, ...reads, ...keys, ...deliveries, ...scp];
 }

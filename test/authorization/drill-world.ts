@@ -1,12 +1,13 @@
 /**
  * The stacks of the drill (test/drill), synthesized from the constructs: the
  * shipper of the drill's databases in Live, with or without its Aurora
- * cluster, and the vault in Failsafe, bound to what the emulator created for
+ * cluster, and the vault in Failsafe beside the restore drill of its last
+ * phase (test/drill/restore-phase.ts), bound to what the emulator created for
  * them.
  */
-import { App, Stack, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
-import { buildWorld, guideKeyIn, OTHER, otherKeyIn, shipperStack, vaultStack, World } from './world';
-import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
+import { App, Stack, aws_kms as kms, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
+import { buildWorld, failsafeKeyIn, guideKeyIn, OTHER, otherKeyIn, shipperStack, vaultStack, World } from './world';
+import { RdsRestoreDrill, RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { DRILL_DEFAULTS } from '../drill/defaults';
 import { DrillReport } from '../drill/drill';
 import { REGION } from '../emulator/emulator';
@@ -23,11 +24,23 @@ const PLACEHOLDERS: DrillResources = {
   vaultKeyArn: `arn:aws:kms:${REGION}:${DRILL_DEFAULTS.failsafeAccount}:key/vault`,
 };
 
+/**
+ * The validation function of the restore phase, as restore-phase.ts names it
+ * for its stand-in Lambda endpoint; and the network createDrillNetwork makes
+ * (test/restore-drill/harness.ts): its subnet group name is fixed, its
+ * security group's id does not bear on IAM.
+ */
+export const RESTORE_PHASE_VALIDATION = `arn:aws:lambda:${REGION}:${DRILL_DEFAULTS.failsafeAccount}:function:count-rows`;
+const RESTORE_PHASE_NETWORK = { subnetGroupName: 'restore-drills', securityGroupId: 'sg-restore-drills' };
+
 export interface DrillStacks {
   readonly live: Stack;
   readonly failsafe: Stack;
   readonly shipper: RdsSnapshotShipper;
   readonly vault: RdsSnapshotVault;
+  /** The restore drill of the drill's last phase, with the phase's validation function. */
+  readonly drill: RdsRestoreDrill;
+  readonly validation: lambda.IFunction;
   /** The customer managed key of the `cmk` databases, given to the shipper as a source key. */
   readonly databaseKey: kms.IKey;
 }
@@ -49,15 +62,20 @@ export function drillStacks(withClusters: boolean, resources: DrillResources = P
   });
   const failsafe = new Stack(app, 'Failsafe', { env: { account: o.failsafeAccount, region: REGION } });
   const vault = new RdsSnapshotVault(failsafe, 'Vault', { sources: [{ topicArn: resources.topicArn }] });
-  return { live, failsafe, shipper, vault, databaseKey };
+  const validation = lambda.Function.fromFunctionArn(failsafe, 'Validation', RESTORE_PHASE_VALIDATION);
+  const drill = new RdsRestoreDrill(failsafe, 'RestoreDrill', { vault, validation });
+  return { live, failsafe, shipper, vault, drill, validation, databaseKey };
 }
 
 /** The drill's accounts, with the vault's SCP on Failsafe or without. */
 export function drillWorld(withClusters: boolean, resources: DrillResources = PLACEHOLDERS, withScp = true): { world: World; stacks: DrillStacks } {
   const stacks = drillStacks(withClusters, resources);
   const world = buildWorld({
-    stacks: [shipperStack(stacks.live, stacks.shipper, resources), vaultStack(stacks.failsafe, stacks.vault, resources.vaultKeyArn)],
-    customerKeys: [resources.sourceKeyArn],
+    stacks: [
+      shipperStack(stacks.live, stacks.shipper, resources),
+      vaultStack(stacks.failsafe, stacks.vault, resources.vaultKeyArn, { drill: stacks.drill, network: RESTORE_PHASE_NETWORK }),
+    ],
+    customerKeys: [resources.sourceKeyArn, failsafeKeyIn(DRILL_DEFAULTS.failsafeAccount, REGION)],
     outsiders: [OTHER],
     guideKeys: [GUIDE_KEY, otherKeyIn(REGION)].map((arn) => ({ arn, sharedWith: DRILL_DEFAULTS.failsafeAccount })),
     scpOf: withScp ? stacks.vault : undefined,

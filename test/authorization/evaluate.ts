@@ -38,7 +38,22 @@ const SNAPSHOT_READS = ['rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot', 'rds:
 export const isServicePrincipal = (principal: string) => principal.endsWith('.amazonaws.com');
 export const accountOf = (arn: string): string | undefined => (arn.startsWith('arn:') ? arn.split(':')[4] || undefined : undefined);
 
-const doc = (statements: readonly any[]) => ({ Version: '2012-10-17', Statement: statements });
+/**
+ * Secrets Manager's own condition key on a secret's tags,
+ * secretsmanager:ResourceTag/<key>, tests what aws:ResourceTag/<key> tests
+ * (Secrets Manager User Guide, "Condition keys"). The simulator's data name
+ * it only as the literal secretsmanager:ResourceTag/tag-key, and it cannot
+ * evaluate it otherwise: it is evaluated as aws:ResourceTag/<key>.
+ */
+function asSimulated(statement: any): any {
+  if (!statement.Condition) return statement;
+  const rename = (key: string) => key.replace(/^secretsmanager:ResourceTag\//i, 'aws:ResourceTag/');
+  const condition = Object.fromEntries(Object.entries<Record<string, unknown>>(statement.Condition)
+    .map(([operator, keys]) => [operator, Object.fromEntries(Object.entries(keys).map(([k, v]) => [rename(k), v]))]));
+  return { ...statement, Condition: condition };
+}
+
+const doc = (statements: readonly any[]) => ({ Version: '2012-10-17', Statement: statements.map(asSimulated) });
 
 /** The share of a snapshot with other accounts, as the resource policy it amounts to. */
 function shareAsPolicy(r: AuthzRequest): any[] {

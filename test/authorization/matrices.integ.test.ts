@@ -1,7 +1,8 @@
 /**
  * Authorization proven offline. The emulator records every call the bundled
- * handlers make: in the drill (one source), and in a run of a vault with two
- * sources in two accounts and two Regions. Each call, each call AWS services
+ * handlers make: in the drill (one source, ending with a restore drill), in a
+ * run of a vault with two sources in two accounts and two Regions, and in a
+ * restore drill with a validation function. Each call, each call AWS services
  * make for the constructs, and each case of the deny matrix is evaluated
  * against the policies synthesized from the constructs, across the accounts,
  * with the vault's SCP and without it. Then each statement of those
@@ -14,19 +15,20 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DeniedCase, deniedCases } from './denied';
+import { DeniedCase, deniedCases, restoreDrillCases, RestoreDrillCaseStacks } from './denied';
 import { drillStacks, drillWorld, DrillResources } from './drill-world';
 import { AuthzRequest } from './evaluate';
-import { caught, expectations, mutants, unmet, worldsOf } from './matrix';
-import { readRecording, RecordedCall, requestsOfCalls } from './recorded';
+import { caught, expectations, Mutant, mutants, unmet, worldsOf } from './matrix';
+import { callsOfValidations, readRecording, RecordedCall, requestsOfCalls } from './recorded';
 import { RegionDrillResources, regionStacks, regionWorld } from './regions-world';
+import { FAILSAFE, RestoreDrillRun, restoreDrillWorld, runRestoreDrillWorld } from './restore-drill-world';
 import { serviceRequests } from './services';
 import { runTwoSources, SOURCES, TwoSourceResources, twoSourceWorld, VAULT_ACCOUNT, VAULT_REGION } from './two-sources';
 import { World } from './world';
-import { DRILL_DEFAULTS, REGION_DRILL_DEFAULTS } from '../drill/defaults';
+import { DRILL_DEFAULTS, DRILL_EMULATOR, REGION_DRILL_DEFAULTS } from '../drill/defaults';
 import { runDrill } from '../drill/drill';
 import { runRegionDrill } from '../drill/regions';
-import { Emulator, EmulatorOptions, startEmulator } from '../emulator/emulator';
+import { Emulator, EmulatorOptions, REGION, startEmulator } from '../emulator/emulator';
 
 const figures: Record<string, Record<string, unknown>> = {};
 
@@ -47,12 +49,16 @@ let twoSourceCalls: RecordedCall[];
 let twoSourceResources: TwoSourceResources;
 let regionCalls: RecordedCall[];
 let regionResources: RegionDrillResources;
+let restoreCalls: RecordedCall[];
+let restoreRun: RestoreDrillRun;
 
 beforeAll(async () => {
-  // The drill's handlers carry the owner ids of the synthesized constructs, which their policies name.
-  const { shipper, vault } = drillStacks(true);
-  const owners = { shipperOwnerId: shipper.ownerId, vaultOwnerId: vault.ownerId };
-  const drill = await recorded({ copyPendingDescribes: 2 }, (e) => runDrill(e, { ...DRILL_DEFAULTS, ...owners }));
+  // The drill's handlers carry the owner ids of the synthesized constructs, which their policies name: the restore drill's too.
+  const { shipper, vault, drill: restoreDrill } = drillStacks(true);
+  const owners = {
+    shipperOwnerId: shipper.ownerId, vaultOwnerId: vault.ownerId, restoreDrill: { ...DRILL_DEFAULTS.restoreDrill, ownerId: restoreDrill.ownerId },
+  };
+  const drill = await recorded(DRILL_EMULATOR, (e) => runDrill(e, { ...DRILL_DEFAULTS, ...owners }));
   expect(drill.result.checks.filter((c) => !c.ok)).toEqual([]);
   drillCalls = drill.calls;
   drillResources = drill.result.resources;
@@ -71,7 +77,14 @@ beforeAll(async () => {
   expect(regionDrill.result.checks.filter((c) => !c.ok)).toEqual([]);
   regionCalls = regionDrill.calls;
   regionResources = regionDrill.result.resources;
-}, 400_000);
+  // A restore drill with a validation function, of an instance under a customer managed key, one under aws/rds and an Aurora cluster.
+  const restore = await recorded({ copyPendingDescribes: 1, restorePendingDescribes: 2 }, runRestoreDrillWorld);
+  expect(restore.result).toMatchObject({ verdicts: { orders: true, billing: false, ledger: true }, left: [] });
+  expect(restore.result.validations).toHaveLength(3);
+  restoreRun = restore.result;
+  // The stand-in Lambda endpoint is not the emulator: its calls are added as the drill's and the validation function's.
+  restoreCalls = [...restore.calls, ...callsOfValidations(restore.result.validations, FAILSAFE, REGION)];
+}, 500_000);
 
 afterAll(() => {
   fs.writeFileSync(path.join(os.tmpdir(), 'authorization-figures.json'), JSON.stringify(figures, null, 2));
@@ -85,6 +98,21 @@ interface Configuration {
   readonly world: World;
   readonly calls: readonly RecordedCall[];
   readonly denied: readonly DeniedCase[];
+  /** The handlers (and functions) whose calls were recorded. */
+  readonly callers: readonly string[];
+  /** The restore drill of the world, whose mutants are counted apart. */
+  readonly restoreDrill?: RestoreDrillCaseStacks;
+}
+
+/**
+ * Mutants of what a restore drill adds: the policies of its role, function,
+ * queue and validation function's role, its statements in the vault key's
+ * policy (Drill<id>...), and the SCP's statements on drill roles.
+ */
+function ofTheRestoreDrill(world: World, s: RestoreDrillCaseStacks): (m: Mutant) => boolean {
+  const own = [s.drill.role.roleArn, s.drill.reconcileFunction.functionArn, s.drill.deadLetterQueue.queueArn].map((v) => world.resolve(s.drill, v));
+  if (s.validation?.role) own.push(world.resolve(s.validation, s.validation.role.roleArn));
+  return (m) => own.includes(m.policy.attachedTo) || /: (Drill[0-9A-F]{8}|DenyTaggingVaultSnapshots|DenyDrillsTagging)/.test(m.name);
 }
 
 const snapshotIn = (account: string, region: string) => `arn:aws:rds:${region}:${account}:snapshot:failsafe-orders-20261124-210941`;
@@ -108,23 +136,30 @@ function crossedPairs(world: World, vault: Parameters<typeof deniedCases>[1]['va
 }
 
 const CONFIGURATIONS: Array<[string, () => Configuration]> = [
-  ['a shipper of DB instances and its vault', () => {
+  ['a shipper of DB instances and its vault, and its restore drill', () => {
     const { world, stacks } = drillWorld(false, drillResources);
-    return { world, calls: drillCalls.filter((c) => !onClusters(c)), denied: deniedCases(world, stacks) };
+    const denied = [...deniedCases(world, stacks), ...restoreDrillCases(world, stacks)];
+    return { world, calls: drillCalls.filter((c) => !onClusters(c)), denied, callers: ['shipper', 'vault', 'drill'], restoreDrill: stacks };
   }],
-  ['a shipper of DB instances and clusters and its vault', () => {
+  ['a shipper of DB instances and clusters and its vault, and its restore drill', () => {
     const { world, stacks } = drillWorld(true, drillResources);
-    return { world, calls: drillCalls, denied: deniedCases(world, stacks) };
+    const denied = [...deniedCases(world, stacks), ...restoreDrillCases(world, stacks)];
+    return { world, calls: drillCalls, denied, callers: ['shipper', 'vault', 'drill'], restoreDrill: stacks };
   }],
   ['a vault with two sources in two accounts and two Regions', () => {
     const { world, stacks } = twoSourceWorld(twoSourceResources);
     // The deny matrix for each source's shipper, and the vault's own cases, with the pairs crossed.
     const denied = stacks.lives.flatMap((l, i) => deniedCases(world, { ...l, database: SOURCES[i].database, vault: stacks.vault }));
-    return { world, calls: twoSourceCalls, denied: [...denied, ...crossedPairs(world, stacks.vault)] };
+    return { world, calls: twoSourceCalls, denied: [...denied, ...crossedPairs(world, stacks.vault)], callers: ['shipper', 'vault'] };
   }],
   ['a shipper that copies across Regions and its vault in the DR Region', () => {
     const { world, stacks } = regionWorld(regionResources);
-    return { world, calls: regionCalls, denied: deniedCases(world, stacks) };
+    return { world, calls: regionCalls, denied: deniedCases(world, stacks), callers: ['shipper', 'vault'] };
+  }],
+  ['a vault and its restore drill, with a validation function', () => {
+    const { world, stacks } = restoreDrillWorld(restoreRun.resources);
+    const denied = [...deniedCases(world, stacks), ...restoreDrillCases(world, stacks)];
+    return { world, calls: restoreCalls, denied, callers: ['shipper', 'vault', 'drill', 'validation'], restoreDrill: stacks };
   }],
 ];
 
@@ -136,10 +171,14 @@ describe.each(CONFIGURATIONS)('%s', (name, configuration) => {
   const note = (values: Record<string, unknown>) => { figures[name] = { ...figures[name], ...values }; };
 
   test('every call the handlers made is allowed, with the SCP and without', async () => {
-    const { world, calls, requests } = setup();
-    expect(new Set(calls.map((c) => c.caller))).toEqual(new Set(['shipper', 'vault']));
+    const { world, calls, requests, callers, restoreDrill } = setup();
+    expect(new Set(calls.map((c) => c.caller))).toEqual(new Set(callers));
     expect(await unmet(worldsOf(world.policies), expectations(requests, []))).toEqual([]);
     note({ callsRecorded: calls.length, requestsOfCalls: requests.length });
+    if (restoreDrill) {
+      const role = world.resolve(restoreDrill.drill, restoreDrill.drill.role.roleArn);
+      note({ restoreDrillCalls: calls.filter((c) => c.caller === 'drill').length, restoreDrillRequests: requests.filter((r) => r.principal === role).length });
+    }
   });
 
   test('every call AWS services make for the constructs is allowed, with the SCP and without', async () => {
@@ -155,12 +194,17 @@ describe.each(CONFIGURATIONS)('%s', (name, configuration) => {
   });
 
   test('removing any one statement or condition of the constructs\' policies breaks an expectation', async () => {
-    const { world, requests, services, denied } = setup();
+    const { world, requests, services, denied, restoreDrill } = setup();
     const all = expectations([...requests, ...services], denied);
     const escaped: string[] = [];
     const list = mutants(worldsOf(world.policies));
     for (const m of list) if (!await caught(m, all)) escaped.push(m.name);
     note({ expectations: all.length, mutants: list.length, caught: list.length - escaped.length, escaped });
+    if (restoreDrill) {
+      const drills = list.filter(ofTheRestoreDrill(world, restoreDrill));
+      note({ restoreDrillMutants: drills.length, restoreDrillCaught: drills.filter((m) => !escaped.includes(m.name)).length });
+      expect(drills.length).toBeGreaterThan(20);
+    }
     expect(list.length).toBeGreaterThan(50);
     expect(escaped).toEqual([]);
   }, 300_000);

@@ -19,17 +19,22 @@ export interface Expectation {
   readonly request: AuthzRequest;
   readonly allowed: boolean;
   readonly underScp: boolean;
+  /** Policies beyond the world's that the request is evaluated with (DeniedCase.alsoAttached). */
+  readonly alsoAttached?: readonly Policy[];
 }
 
 /** Every expectation of the matrices: the allowed requests, in both worlds, and each denied case with its controls. */
 export function expectations(allowed: readonly AuthzRequest[], denied: readonly DeniedCase[]): Expectation[] {
   return [
     ...allowed.flatMap((request) => [false, true].map((underScp) => ({ request, allowed: true, underScp }))),
-    ...denied.flatMap((c) => [
-      { request: c.request, allowed: false, underScp: c.underScp ?? false },
-      ...(c.control ? [{ request: c.control, allowed: true, underScp: c.underScp ?? false }] : []),
-      ...(c.controlWithoutScp ? [{ request: c.request, allowed: true, underScp: false }] : []),
-    ]),
+    ...denied.flatMap((c) => {
+      const extra = c.alsoAttached ? { alsoAttached: c.alsoAttached } : {};
+      return [
+        { request: c.request, allowed: false, underScp: c.underScp ?? false, ...extra },
+        ...(c.control ? [{ request: c.control, allowed: true, underScp: c.underScp ?? false, ...extra }] : []),
+        ...(c.controlWithoutScp ? [{ request: c.request, allowed: true, underScp: false, ...extra }] : []),
+      ];
+    }),
   ];
 }
 
@@ -37,7 +42,7 @@ export function expectations(allowed: readonly AuthzRequest[], denied: readonly 
 export async function unmet(worlds: Worlds, all: readonly Expectation[]): Promise<string[]> {
   const out: string[] = [];
   for (const e of all) {
-    const outcome = await evaluate(e.underScp ? worlds.scp : worlds.plain, e.request);
+    const outcome = await evaluate([...e.underScp ? worlds.scp : worlds.plain, ...e.alsoAttached ?? []], e.request);
     const ok = e.allowed ? outcome.decision === 'Allowed' : outcome.decision !== 'Allowed';
     const where = e.underScp ? ' (under the SCP)' : '';
     if (!ok) out.push(`${e.allowed ? 'denied' : 'ALLOWED'}${where}: ${e.request.why} [${e.request.principal} ${e.request.action} ${e.request.resource}]`);

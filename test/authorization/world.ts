@@ -2,8 +2,9 @@
  * The accounts the constructs are deployed into, as IAM sees them: the
  * synthesized stacks, deployed (cloudformation.ts), and what lives there
  * beside them: administrators, the role that deploys the stacks, the AWS
- * managed key aws/rds, a customer managed key of the databases, and, if
- * asked, the vault's service control policy on the Failsafe account.
+ * managed keys aws/rds and aws/secretsmanager, a customer managed key of the
+ * databases, and, if asked, the vault's service control policy on the
+ * Failsafe account.
  */
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -11,7 +12,7 @@ import { Bindings, Deployment, deploy } from './cloudformation';
 import { Policy, policiesOf } from './policies';
 import { CallBindings, KeyFacts } from './recorded';
 import { deployerOf } from './services';
-import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
+import { RdsRestoreDrill, RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 
 export const adminOf = (account: string) => `arn:aws:iam::${account}:role/Admin`;
 /** An account that is neither a source nor the vault (the worlds give it an administrator, and a key shared with the vault). */
@@ -24,6 +25,12 @@ export const guideKeyIn = (account: string, region: string) => `arn:aws:kms:${re
 export const BREAK_GLASS = 'arn:aws:iam::222222222222:role/break-glass';
 /** Where moto's placeholder for the AWS managed key aws/rds of an account and region stands. */
 export const awsRdsKeyOf = (account: string, region: string) => `arn:aws:kms:${region}:${account}:key/aws-rds-managed-key`;
+
+/** A customer managed key of the Failsafe account from outside the stacks, with the default key policy: no construct's to use. */
+export const failsafeKeyIn = (account: string, region: string) => `arn:aws:kms:${region}:${account}:key/failsafe-audit`;
+
+/** Where the AWS managed key aws/secretsmanager of an account and Region stands. */
+export const awsSecretsManagerKeyOf = (account: string, region: string) => `arn:aws:kms:${region}:${account}:key/aws-secretsmanager-managed-key`;
 
 const everything = (name: string, attachedTo: string): Policy => ({
   kind: 'identity', attachedTo, name, statements: [{ Effect: 'Allow', Action: '*', Resource: '*' }], fromConstructs: false,
@@ -49,6 +56,40 @@ function awsRdsKey(account: string, region: string): Policy {
         Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:ListGrants', 'kms:DescribeKey'],
         Resource: '*',
         Condition: { StringEquals: { 'kms:ViaService': `rds.${region}.amazonaws.com`, 'kms:CallerAccount': account } },
+      },
+      { Sid: 'Allow direct access to key metadata to the account', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'], Resource: '*' },
+    ],
+  };
+}
+
+/**
+ * The AWS managed key aws/secretsmanager, which encrypts the secrets RDS
+ * manages for master user passwords: any principal of the account, through
+ * Secrets Manager; its metadata to the account's IAM policies. Its shape is
+ * that of the AWS managed keys, as aws/rds above.
+ */
+function awsSecretsManagerKey(account: string, region: string): Policy {
+  return {
+    kind: 'resource',
+    attachedTo: awsSecretsManagerKeyOf(account, region),
+    name: `aws/secretsmanager of ${account} in ${region}`,
+    fromConstructs: false,
+    statements: [
+      {
+        Sid: 'Allow access through AWS Secrets Manager for all principals in the account that are authorized to use AWS Secrets Manager',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:CreateGrant', 'kms:DescribeKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com`, 'kms:CallerAccount': account } },
+      },
+      {
+        Sid: 'Allow access through AWS Secrets Manager for all principals in the account that are authorized to use AWS Secrets Manager',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'kms:GenerateDataKey*',
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:CallerAccount': account }, StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
       },
       { Sid: 'Allow direct access to key metadata to the account', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'], Resource: '*' },
     ],
@@ -123,9 +164,24 @@ export function shipperStack(stack: Stack, shipper: RdsSnapshotShipper, r: Bound
   return { stack, bindings: bind([[shipper.shippingKey, { arn: r.shippingKeyArn }], [shipper.topic, { ref: r.topicArn, arn: r.topicArn }]]) };
 }
 
-/** A vault's stack, its key bound to what the emulator created. */
-export function vaultStack(stack: Stack, vault: RdsSnapshotVault, vaultKeyArn: string) {
-  return { stack, bindings: bind([[vault.vaultKey, { arn: vaultKeyArn }]]) };
+/** What the emulator created for a restore drill: its network (test/restore-drill/harness.ts). */
+export interface RestoreDrillNetwork {
+  readonly subnetGroupName: string;
+  readonly securityGroupId: string;
+}
+
+export interface RestoreDrillBinding {
+  readonly drill: RdsRestoreDrill;
+  readonly network: RestoreDrillNetwork;
+}
+
+/** A vault's stack, its key bound to what the emulator created, and the network of its restore drill if it has one. */
+export function vaultStack(stack: Stack, vault: RdsSnapshotVault, vaultKeyArn: string, restore?: RestoreDrillBinding) {
+  const network = (r: RestoreDrillBinding): Array<[Construct, { ref: string }]> => [
+    [r.drill.subnetGroup, { ref: r.network.subnetGroupName }],
+    [r.drill.connections.securityGroups[0], { ref: r.network.securityGroupId }],
+  ];
+  return { stack, bindings: bind([[vault.vaultKey, { arn: vaultKeyArn }], ...restore ? network(restore) : []]) };
 }
 
 export interface WorldOptions {
@@ -163,6 +219,7 @@ export function buildWorld(o: WorldOptions): World {
     ...accounts.flatMap((a) => [everything('AdministratorAccess', adminOf(a)), everything('AdministratorAccess', deployerOf(a))]),
     everything('AdministratorAccess', BREAK_GLASS),
     ...regions.map((ar) => awsRdsKey(ar.split('/')[0], ar.split('/')[1])),
+    ...deployments.map((d) => awsSecretsManagerKey(d.account, d.region)),
     ...(o.customerKeys ?? []).map(defaultKeyPolicy),
     ...(o.guideKeys ?? []).map((k) => guideKeyPolicy(k.arn, k.sharedWith)),
   ];
@@ -176,7 +233,8 @@ export function buildWorld(o: WorldOptions): World {
   for (const d of deployments) {
     for (const [id, r] of Object.entries(d.resources)) {
       if (r.Type === 'AWS::Lambda::Function') {
-        const handler = /Shipper/.test(id) ? 'shipper' : /Vault/.test(id) ? 'vault' : undefined;
+        // By the construct's id in the worlds: the validation function of a restore drill is the worlds' own.
+        const handler = /Shipper/.test(id) ? 'shipper' : /Vault/.test(id) ? 'vault' : /Drill/.test(id) ? 'drill' : /Validation/.test(id) ? 'validation' : undefined;
         if (handler) roles.set(`${handler}/${d.account}`, r.Properties!.Role);
       }
       if (r.Type === 'AWS::SNS::Topic' && r.Properties?.KmsMasterKeyId) topicKeys.set(d.physical[id].arn!, r.Properties.KmsMasterKeyId);
@@ -195,6 +253,7 @@ export function buildWorld(o: WorldOptions): World {
       return awsRdsKeyOf(account, region);
     },
     topicKeyOf: (topic) => topicKeys.get(topic),
+    secretsManagerKeyOf: awsSecretsManagerKeyOf,
   };
   return { deployments, policies, bindings, resolve: (c, v) => deploymentOf(c).resolve(v) };
 }
