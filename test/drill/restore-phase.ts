@@ -67,7 +67,8 @@ export async function runRestorePhase(
     const out = await runRestoreDrill({ emulator, account: o.failsafeAccount, lambdaEndpoint: validator.endpoint }, cfg, event);
     if (out.error) throw new Error(`restore drill pass failed: ${out.error}`);
     passes.push(out);
-    for (const l of out.logs) narrate(l);
+    // The handler writes warnings and errors to stderr, the rest to stdout: its time puts them back in order.
+    for (const l of [...out.logs].sort((x, y) => String(x.timestamp).localeCompare(String(y.timestamp)))) narrate(l);
     // Each phase as RDS reports it: what the drill restored, and its status now.
     const now = (await drillResources()).statuses;
     const changed = [...now].filter(([id, status]) => statuses.get(id) !== status).map(([id, status]) => `${id} ${status}`);
