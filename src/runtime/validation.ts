@@ -69,7 +69,10 @@ export function judgeAnswer(payload: Uint8Array | undefined, functionError: stri
 
 /**
  * Invokes the validation function and waits for its answer, for at most
- * `timeoutMs` (the construct sets the function's own timeout below it).
+ * `timeoutMs` (the construct's `validationTimeout`). The function's own
+ * timeout is the user's to set, below it: Lambda then ends a validation
+ * that runs long, and answers with a function error, before the drill stops
+ * waiting.
  */
 export async function invokeValidation(
   lambda: LambdaClient, functionName: string, request: ValidationRequest, timeoutMs: number,
