@@ -10,6 +10,7 @@ import { buildWorld, failsafeKeyIn, guideKeyIn, OTHER, otherKeyIn, shipperStack,
 import { RdsRestoreDrill, RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { DRILL_DEFAULTS } from '../drill/defaults';
 import { DrillReport } from '../drill/drill';
+import { VALIDATOR } from '../drill/restore-phase';
 import { REGION } from '../emulator/emulator';
 
 export type DrillResources = DrillReport['resources'];
@@ -30,7 +31,7 @@ const PLACEHOLDERS: DrillResources = {
  * (test/restore-drill/harness.ts): its subnet group name is fixed, its
  * security group's id does not bear on IAM.
  */
-export const RESTORE_PHASE_VALIDATION = `arn:aws:lambda:${REGION}:${DRILL_DEFAULTS.failsafeAccount}:function:count-rows`;
+export const RESTORE_PHASE_VALIDATION = VALIDATOR(DRILL_DEFAULTS.failsafeAccount);
 const RESTORE_PHASE_NETWORK = { subnetGroupName: 'restore-drills', securityGroupId: 'sg-restore-drills' };
 
 export interface DrillStacks {

@@ -39,7 +39,8 @@ export interface RestorePhaseFigures {
   readonly databasesWithoutRecentRestore: number;
 }
 
-const VALIDATOR = (account: string) => `arn:aws:lambda:eu-west-1:${account}:function:count-rows`;
+/** The validation function of the phase, behind the stand-in Lambda endpoint (the authorization tests name it too). */
+export const VALIDATOR = (account: string) => `arn:aws:lambda:eu-west-1:${account}:function:count-rows`;
 
 export async function runRestorePhase(
   emulator: Emulator,
