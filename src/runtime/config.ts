@@ -4,6 +4,7 @@
  * imports no AWS SDK: the constructs load it at synth time, where the SDK is
  * not a dependency.
  */
+import { isWholeNumberAtLeast, readConfig } from './config-reader';
 import { REGION } from './naming';
 import { ShipperPlanConfig } from './shipper-plan';
 import { SourceTopic } from './source-pairs';
@@ -12,9 +13,6 @@ import { VaultPlanConfig } from './vault-plan';
 /** Retention below a day is refused at synth, and again when a handler reads its configuration. */
 export const MIN_RETENTION_MS = 86_400_000;
 
-function isWholeNumberAtLeast(v: unknown, min: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min;
-}
 
 /** Checks the copy budget both handlers take (see budget.ts). */
 function checkBudget(c: Record<string, any>, fail: (what: string) => never): void {
@@ -55,17 +53,7 @@ export interface ShipperConfig extends ShipperPlanConfig {
 
 /** Reads the configuration the construct wrote into the function's environment. */
 export function parseShipperConfig(raw: string | undefined): ShipperConfig {
-  if (!raw) throw new Error('SHIPPER_CONFIG is not set; the function must be deployed by the RdsSnapshotShipper construct');
-  let c: Record<string, any>;
-  try {
-    c = JSON.parse(raw);
-  } catch (e) {
-    throw new Error(`SHIPPER_CONFIG is not valid JSON: ${(e as Error).message}`);
-  }
-  const fail = (what: string): never => {
-    throw new Error(`SHIPPER_CONFIG: ${what}`);
-  };
-  if (c.version !== SHIPPER_CONFIG_VERSION) fail(`unsupported version ${JSON.stringify(c.version)}`);
+  const { c, fail } = readConfig('SHIPPER_CONFIG', 'RdsSnapshotShipper', raw, SHIPPER_CONFIG_VERSION);
   if (typeof c.ownerId !== 'string' || c.ownerId === '') fail('ownerId must be a non-empty string');
   if (typeof c.vaultAccount !== 'string' || !/^\d{12}$/.test(c.vaultAccount)) fail('vaultAccount must be a 12-digit account id');
   if (typeof c.shippingKeyArn !== 'string' || !c.shippingKeyArn.startsWith('arn:')) fail('shippingKeyArn must be an ARN');
@@ -110,17 +98,7 @@ export interface VaultConfig extends VaultPlanConfig {
 }
 
 export function parseVaultConfig(raw: string | undefined): VaultConfig {
-  if (!raw) throw new Error('VAULT_CONFIG is not set; the function must be deployed by the RdsSnapshotVault construct');
-  let c: Record<string, any>;
-  try {
-    c = JSON.parse(raw);
-  } catch (e) {
-    throw new Error(`VAULT_CONFIG is not valid JSON: ${(e as Error).message}`);
-  }
-  const fail = (what: string): never => {
-    throw new Error(`VAULT_CONFIG: ${what}`);
-  };
-  if (c.version !== VAULT_CONFIG_VERSION) fail(`unsupported version ${JSON.stringify(c.version)}`);
+  const { c, fail } = readConfig('VAULT_CONFIG', 'RdsSnapshotVault', raw, VAULT_CONFIG_VERSION);
   if (typeof c.ownerId !== 'string' || c.ownerId === '') fail('ownerId must be a non-empty string');
   if (typeof c.vaultKeyArn !== 'string' || !c.vaultKeyArn.startsWith('arn:')) fail('vaultKeyArn must be an ARN');
   if (!Array.isArray(c.sources) || c.sources.length === 0) fail('sources must be a non-empty list');

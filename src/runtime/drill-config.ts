@@ -3,6 +3,7 @@
  * environment (DRILL_CONFIG), and how the handler reads it. No AWS SDK: the
  * construct loads this module at synth time.
  */
+import { isWholeNumberAtLeast, readConfig } from './config-reader';
 import { DrillPlanConfig } from './drill-plan';
 
 export const DRILL_CONFIG_VERSION = 1;
@@ -30,22 +31,8 @@ export interface DrillConfig extends DrillPlanConfig {
   readonly censusWindowMs: number;
 }
 
-function isWholeNumberAtLeast(v: unknown, min: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min;
-}
-
 export function parseDrillConfig(raw: string | undefined): DrillConfig {
-  if (!raw) throw new Error('DRILL_CONFIG is not set; the function must be deployed by the RdsRestoreDrill construct');
-  let c: Record<string, any>;
-  try {
-    c = JSON.parse(raw);
-  } catch (e) {
-    throw new Error(`DRILL_CONFIG is not valid JSON: ${(e as Error).message}`);
-  }
-  const fail = (what: string): never => {
-    throw new Error(`DRILL_CONFIG: ${what}`);
-  };
-  if (c.version !== DRILL_CONFIG_VERSION) fail(`unsupported version ${JSON.stringify(c.version)}`);
+  const { c, fail } = readConfig('DRILL_CONFIG', 'RdsRestoreDrill', raw, DRILL_CONFIG_VERSION);
   for (const n of ['ownerId', 'vaultOwnerId', 'subnetGroupName']) {
     if (typeof c[n] !== 'string' || c[n] === '') fail(`${n} must be a non-empty string`);
   }
