@@ -562,7 +562,7 @@ function validateProps(props: RdsRestoreDrillProps, stack: Stack): void {
   if (!Token.isUnresolved(perDrill) && !Token.isUnresolved(cap) && perDrill > cap) {
     v.fail(`databasesPerDrill (${perDrill}) must not be more than maxConcurrentRestores (${cap}): a drill starts no more restores than the cap allows`);
   }
-  v.wholeNumber('memorySize', props.memorySize, 256, 10_240);
+  v.sizing(props);
   const range = (name: string, d: Duration | undefined, min: Duration, max: Duration) => {
     if (d && !d.isUnresolved() && (d.toMilliseconds() < min.toMilliseconds() || d.toMilliseconds() > max.toMilliseconds())) {
       v.fail(`${name} must be from ${min.toHumanString()} to ${max.toHumanString()}, got ${d.toHumanString()}`);
@@ -572,7 +572,6 @@ function validateProps(props: RdsRestoreDrillProps, stack: Stack): void {
   if (props.sweep && !props.sweep.isUnresolved() && props.sweep.toSeconds() % 60 !== 0) v.fail(`sweep must be whole minutes, got ${props.sweep.toHumanString()}`);
   range('maxDrillLifetime', props.maxDrillLifetime, Duration.hours(1), Duration.days(2));
   range('validationTimeout', props.validationTimeout, Duration.seconds(10), Duration.minutes(10));
-  range('timeout', props.timeout, Duration.minutes(1), Duration.minutes(15));
   range('alarms.noRecentRestore.maxAge', props.alarms?.noRecentRestore?.maxAge, Duration.days(1), Duration.days(365));
   const validationTimeout = props.validationTimeout ?? Duration.minutes(5);
   const timeout = props.timeout;

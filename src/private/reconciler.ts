@@ -317,6 +317,11 @@ export class PropsValidator {
     this.wholeNumber('maxClusterCopiesInFlight', props.maxClusterCopiesInFlight, 1, 5);
     this.wholeNumber('manualSnapshotQuota', props.manualSnapshotQuota, 1, 100_000);
     this.wholeNumber('manualSnapshotHeadroom', props.manualSnapshotHeadroom, 0, 100_000);
+    this.sizing(props);
+  }
+
+  /** The function's size, as every construct takes it. */
+  public sizing(props: FunctionSizing): void {
     this.wholeNumber('memorySize', props.memorySize, 256, 10_240);
     const t = props.timeout;
     if (t && !t.isUnresolved() && (t.toSeconds() < 60 || t.toSeconds() > 900)) this.fail(`timeout must be from 1 minute to 15 minutes, got ${t.toHumanString()}`);

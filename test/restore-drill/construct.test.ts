@@ -225,6 +225,8 @@ describe('RdsRestoreDrill', () => {
     [{ sweep: Duration.seconds(90) }, /sweep must be whole minutes/],
     [{ validationTimeout: Duration.minutes(20) }, /validationTimeout must be from 10 seconds to 10 minutes/],
     [{ databasesPerDrill: 10 }, /databasesPerDrill \(10\) must not be more than maxConcurrentRestores \(5\)/],
+    [{ timeout: Duration.minutes(20) }, /RdsRestoreDrill: timeout must be from 1 minute to 15 minutes, got 20 minutes/],
+    [{ memorySize: 128 }, /RdsRestoreDrill: memorySize must be a whole number from 256 to 10240, got 128/],
     [{ instanceClasses: { postgres: 't4g.micro' } }, /instanceClasses.postgres must be a DB instance class/],
     [{ alarms: { noRecentRestore: { maxAge: Duration.hours(12) } } }, /alarms.noRecentRestore.maxAge must be from 1 day to 365 days/],
   ] as const)('refuses %j', (props, message) => {
