@@ -2,9 +2,18 @@
 import { parseDrillConfig } from '../../src/runtime/drill-config';
 
 const GOOD = {
-  version: 1, ownerId: 'drill-x', vaultOwnerId: 'vault-x', vaultKeyArn: 'arn:aws:kms:eu-west-1:222222222222:key/k', subnetGroupName: 'restores',
-  securityGroupIds: ['sg-1'], databasesPerDrill: 5, maxConcurrentRestores: 5, maxLifetimeMs: 21_600_000, maxAgeMs: 1_209_600_000,
-  censusWindowMs: 300_000, validates: false,
+  version: 1,
+  ownerId: 'drill-x',
+  vaultOwnerId: 'vault-x',
+  vaultKeyArn: 'arn:aws:kms:eu-west-1:222222222222:key/k',
+  subnetGroupName: 'restores',
+  securityGroupIds: ['sg-1'],
+  databasesPerDrill: 5,
+  maxConcurrentRestores: 5,
+  maxLifetimeMs: 21_600_000,
+  maxAgeMs: 1_209_600_000,
+  censusWindowMs: 300_000,
+  validates: false,
 };
 
 test('what the construct writes is read as it is', () => {
