@@ -181,8 +181,8 @@ export interface IsolatedRun {
   readonly lastError?: unknown;
 }
 
-/** Findings that hold a copy back for a later pass. */
-const DEFERRING_FINDINGS = ['copy-deferred-in-flight-limit', 'copy-deferred-snapshot-quota'];
+/** Findings that hold a copy, or a snapshot the shipper takes, back for a later pass. */
+const DEFERRING_FINDINGS = ['copy-deferred-in-flight-limit', 'copy-deferred-snapshot-quota', 'recovery-point-deferred'];
 
 /**
  * What a pass reports of its plan's findings and of running its actions.

@@ -6,6 +6,7 @@
  */
 import { isWholeNumberAtLeast, readConfig } from './config-reader';
 import { REGION } from './naming';
+import { DAILY_MS, MIN_RECOVERY_POINT_INTERVAL_MS } from './recovery-points';
 import { ShipperPlanConfig } from './shipper-plan';
 import { SourceTopic } from './source-pairs';
 import { VaultPlanConfig } from './vault-plan';
@@ -64,6 +65,14 @@ export function parseShipperConfig(raw: string | undefined): ShipperConfig {
   if (c.retentionMs < MIN_RETENTION_MS) fail('retentionMs must be at least one day');
   if (c.behindAfterMs !== undefined && !isWholeNumberAtLeast(c.behindAfterMs, 1)) fail('behindAfterMs must be a whole number of at least 1');
   if (c.manifestWindowMs !== undefined && !isWholeNumberAtLeast(c.manifestWindowMs, 1)) fail('manifestWindowMs must be a whole number of at least 1');
+  if (c.recoveryPoints !== undefined) {
+    const { intervalMs, offsetMs } = c.recoveryPoints ?? {};
+    if (!(isWholeNumberAtLeast(intervalMs, MIN_RECOVERY_POINT_INTERVAL_MS) && intervalMs < DAILY_MS && intervalMs % 60_000 === 0)) {
+      fail('recoveryPoints.intervalMs must be a whole number of minutes from one hour to less than a day');
+    }
+    if (offsetMs !== undefined && !(isWholeNumberAtLeast(offsetMs, 0) && offsetMs < intervalMs)) fail('recoveryPoints.offsetMs must be a whole number from 0 to less than the interval');
+    if (c.sourceRegion !== undefined) fail('recoveryPoints cannot be combined with sourceRegion: the shipper takes its own snapshots only of databases in its own Region');
+  }
   const sel = c.selection ?? {};
   const strings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((i: unknown) => typeof i === 'string'));
   if (!strings(sel.identifiers)) fail('selection.identifiers must be a list of strings');

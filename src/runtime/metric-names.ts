@@ -37,6 +37,11 @@ export const MetricName = {
   FAILURES: 'Failures',
   /** Work left for the next pass: copies held back by the in-flight limit or the snapshot quota, and actions the time budget left. */
   ACTIONS_DEFERRED: 'ActionsDeferred',
+  /**
+   * Shipper, with a recovery point interval below a day: snapshots it took of
+   * its databases (CreateDBSnapshot, CreateDBClusterSnapshot).
+   */
+  SNAPSHOTS_TAKEN: 'SnapshotsTaken',
   /** Shipper: copies shared with the vault account. */
   SHARES: 'Shares',
   /** Shipper: copies announced on the topic. */
@@ -149,6 +154,8 @@ function failureCounts(o: PassCounts): MetricDatum[] {
 }
 
 export interface ShipperOutcome extends PassCounts {
+  /** Snapshots the shipper took of its databases (recovery-points.ts). */
+  readonly snapshotsTaken: number;
   readonly shared: number;
   readonly announced: number;
   /** Per selected database, its newest shipped (shared and announced) copy. */
@@ -163,6 +170,7 @@ export interface ShipperOutcome extends PassCounts {
  */
 export function shipperMetrics(o: ShipperOutcome, now: Date, durationMs: number): MetricDatum[] {
   return [
+    count(MetricName.SNAPSHOTS_TAKEN, o.snapshotsTaken),
     count(MetricName.COPIES_STARTED, o.copiesStarted),
     // A shipper copy is complete once it is available, and it is announced in
     // the pass that first sees it so.

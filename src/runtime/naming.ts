@@ -74,7 +74,22 @@ export function shippingCopyIdentifier(dbIdentifier: string, sourceSnapshotTime:
   return `${SHIPPER_SNAPSHOT_PREFIX}${dbIdentifier.toLowerCase()}-${compactTimestamp(sourceSnapshotTime)}${region}`;
 }
 
-const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6})(?:-([a-z][a-z0-9]*\d))?$/;
+/**
+ * The identifier of a snapshot the shipper takes itself, of a database, for
+ * the interval that starts at `slotStart` (recovery-points.ts):
+ * `failsafe-<database>-<yyyymmdd-hhmm>`. Every pass of the same interval
+ * computes the same name, so that RDS's `DBSnapshotAlreadyExists` means
+ * "already taken", and two passes never take two. Its time has four digits,
+ * a copy's six: the two can never have the same name.
+ */
+export function recoveryPointIdentifier(dbIdentifier: string, slotStart: Date): string {
+  if (!isValidDbIdentifier(dbIdentifier)) {
+    throw new Error(`not a valid RDS DB identifier: ${JSON.stringify(dbIdentifier)}`);
+  }
+  return `${SHIPPER_SNAPSHOT_PREFIX}${dbIdentifier.toLowerCase()}-${compactTimestamp(slotStart).slice(0, 13)}`;
+}
+
+const SHIPPED_NAME = /^failsafe-([a-z][a-z0-9-]*)-(\d{8})-(\d{6}|\d{4})(?:-([a-z][a-z0-9]*\d))?$/;
 
 /** What a shipper copy's name says. */
 export interface ShippedName {
@@ -82,22 +97,31 @@ export interface ShippedName {
   readonly time: Date;
   /** The code of the database's Region (`regionCode`), in the name of a copy made across Regions only. */
   readonly regionCode?: string;
+  /**
+   * Whether the name is that of a snapshot the shipper took itself
+   * (`recoveryPointIdentifier`): its time is the start of the interval it was
+   * taken for, to the minute, not the recovery point to the second.
+   */
+  readonly taken?: boolean;
 }
 
 /**
  * Reads database, time and, for a copy across Regions, the code of the
  * database's Region from a shipper copy's name
- * (`failsafe-<database>-<yyyymmdd>-<hhmmss>[-<code>]`), or undefined if it is
- * not one.
+ * (`failsafe-<database>-<yyyymmdd>-<hhmmss>[-<code>]`), or from the name of a
+ * snapshot the shipper took (`failsafe-<database>-<yyyymmdd>-<hhmm>`), or
+ * undefined if it is neither.
  */
 export function parseShippedName(identifier: string): ShippedName | undefined {
   const m = SHIPPED_NAME.exec(identifier.toLowerCase());
   if (!m) return undefined;
-  const [, database, d, t, code] = m;
+  const [, database, d, hms, code] = m;
   if (!isValidDbIdentifier(database)) return undefined;
+  const taken = hms.length === 4;
+  const t = taken ? `${hms}00` : hms;
   const time = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`);
   if (Number.isNaN(time.getTime()) || compactTimestamp(time) !== `${d}-${t}`) return undefined;
-  return code === undefined ? { database, time } : { database, time, regionCode: code };
+  return { database, time, ...(code === undefined ? {} : { regionCode: code }), ...(taken ? { taken } : {}) };
 }
 
 /**

@@ -20,6 +20,7 @@ import { GatherDeps, gatherAccount, gatherDatabase } from './shipper-state';
 import { Behind, databasesBehind, DEFAULT_BEHIND_AFTER_MS } from './staleness';
 import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES } from './successors';
 import { TagKeys, toTagList } from './tags';
+import { SnapshotTaker } from './take-snapshot';
 
 export interface ShipperDeps extends GatherDeps {
   readonly sns: SNSClient;
@@ -93,6 +94,8 @@ function explain(code: string | undefined, action: string, config: ShipperConfig
     case 'AccessDenied':
     case 'AuthorizationError':
       return {
+        'snapshot': `the function's role needs rds:CreateDBSnapshot (rds:CreateDBClusterSnapshot for a cluster) on the database and on ${SHIPPER_SNAPSHOT_PREFIX}* with the `
+          + `request tag ${TagKeys.OWNER}=${config.ownerId}, and rds:AddTagsToResource to tag the snapshot on creation`,
         'copy': `the function's role needs rds:CopyDBSnapshot (rds:CopyDBClusterSnapshot for a cluster) on the source snapshot and on ${SHIPPER_SNAPSHOT_PREFIX}* with the request tag `
           + `${TagKeys.OWNER}=${config.ownerId}, and rds:AddTagsToResource to tag the copy on creation`,
         'share-and-announce': 'the function\'s role needs rds:ModifyDBSnapshotAttribute (rds:ModifyDBClusterSnapshotAttribute for a cluster) and rds:AddTagsToResource on its own copies '
@@ -111,6 +114,7 @@ function explain(code: string | undefined, action: string, config: ShipperConfig
  * shipping key (a copy's key is of the Region it is made in).
  */
 function correlationIdOf(action: ShipperAction, config: ShipperConfig): string {
+  if (action.type === 'snapshot') return action.targetIdentifier;
   return action.type === 'copy' ? copyArnOf(action.source.arn, action.targetIdentifier, parseArnAccount(config.shippingKeyArn).region) : action.snapshot.arn;
 }
 
@@ -146,13 +150,28 @@ export async function runShipperPass(
   const plan = planShipper({ ...config, selection }, { now, ...gathered.state, ...(inheritedSuccessors ? { inheritedSuccessors } : {}) });
   for (const f of plan.findings) logFinding(log, f);
 
-  const counts = { copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, expired: 0, deferred: 0 };
+  const counts = { snapshotsTaken: 0, copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, expired: 0, deferred: 0 };
   const shippedNow = new Map<string, Date>();
   const copies = new CopyStarter(rds);
+  const taker = new SnapshotTaker(rds);
 
   const execute = async (action: ShipperAction): Promise<void> => {
     const actionLog = deps.log.child({ snapshotCorrelationId: correlationIdOf(action, config) });
     switch (action.type) {
+      case 'snapshot': {
+        const request = { kind: action.kind, database: action.database, identifier: action.targetIdentifier, tags: toTagList(action.tags) };
+        const outcome = await taker.take(request);
+        if (outcome === 'taken') counts.snapshotsTaken += 1;
+        if (outcome === 'busy' || outcome === 'deferred') counts.deferred += 1;
+        const said = {
+          taken: 'snapshot taken: the recovery point of this interval',
+          exists: 'snapshot already taken in this interval (a concurrent pass took it)',
+          busy: 'snapshot refused for now: the database is not available, or RDS is taking another snapshot of it; a later pass takes it',
+          deferred: 'snapshot not tried: the manual snapshot quota refused one earlier in this pass',
+        }[outcome];
+        actionLog.log(outcome === 'busy' ? 'warn' : 'info', said, { event: `snapshot-${outcome}`, database: action.database, snapshot: action.targetIdentifier });
+        return;
+      }
       case 'copy': {
         const outcome = await copies.start({
           kind: action.source.kind ?? 'instance',
@@ -216,7 +235,8 @@ export async function runShipperPass(
         }
         counts.deleted += 1;
         if (action.cause === 'expired') counts.expired += 1;
-        actionLog.log('info', action.cause === 'expired' ? 'copy deleted by retention' : 'failed copy deleted', { event: 'deleted', cause: action.cause, database: action.database, snapshot: action.snapshot.identifier, reason: action.reason });
+        const said = { expired: 'copy deleted by retention', failed: 'failed snapshot deleted', shipped: 'taken snapshot deleted: it is shipped', deselected: 'taken snapshot deleted: its database is no longer selected' };
+        actionLog.log('info', said[action.cause], { event: 'deleted', cause: action.cause, database: action.database, snapshot: action.snapshot.identifier, reason: action.reason });
         return;
       }
     }
@@ -225,7 +245,7 @@ export async function runShipperPass(
   const run = await runIsolated(
     plan.actions,
     deps,
-    (a) => ({ action: a.type, database: a.database, snapshot: a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier, snapshotCorrelationId: correlationIdOf(a, config) }),
+    (a) => ({ action: a.type, database: a.database, snapshot: 'snapshot' in a ? a.snapshot.identifier : a.targetIdentifier, snapshotCorrelationId: correlationIdOf(a, config) }),
     execute,
     (code, label) => explain(code, label.action, config),
   );
@@ -331,6 +351,7 @@ function emptySummary(): ShipperPassSummary {
   return {
     selected: 0,
     listingMs: 0,
+    snapshotsTaken: 0,
     copiesStarted: 0,
     copiesAlreadyThere: 0,
     shared: 0,

@@ -4,8 +4,10 @@
  * and reads no clock, so every case is unit-testable.
  *
  * Desired state, for every selected database:
- * - a shipping copy of its newest available automated snapshot exists, owned by
- *   this shipper and encrypted with the shipping key;
+ * - with a recovery point interval below a day, a snapshot the shipper took of
+ *   it in the current interval (recovery-points.ts);
+ * - a shipping copy of its newest available automated or taken snapshot
+ *   exists, owned by this shipper and encrypted with the shipping key;
  * - every available copy it owns is shared with the vault account and announced;
  * - its copies are trimmed by invariant 3 of the design: a copy is deleted only
  *   when it is older than the retention and a newer shared copy of the same
@@ -13,6 +15,7 @@
  */
 import { AccountQuotas, Budget, BudgetConfig, budgetOf, DbKind, kindOf, refusalMessage, refusalOf, take } from './budget';
 import { isValidDbIdentifier, maxClusterIdentifierLength, shippingCopyIdentifier } from './naming';
+import { isTaken, planRecoveryPoints, RecoveryPointSchedule } from './recovery-points';
 import { byStaleness } from './staleness';
 import { planHandOn } from './successors';
 import { TagKeys, TagMap } from './tags';
@@ -40,6 +43,14 @@ export interface ShipperPlanConfig extends BudgetConfig {
    * @default - the shipper's own Region
    */
   readonly sourceRegion?: string;
+  /**
+   * Recovery points more often than daily: the shipper takes its own
+   * snapshot of each selected database once per interval, and a copy in Live
+   * is deleted once a newer one has been shared for an interval, whatever
+   * `retentionMs` says (recovery-points.ts).
+   * @default - the daily automated snapshots only
+   */
+  readonly recoveryPoints?: RecoveryPointSchedule;
 }
 
 /** A DB instance or a DB cluster: a database the shipper can ship. */
@@ -122,6 +133,8 @@ export interface ShipperState {
 }
 
 export type ShipperAction =
+  /** Takes a snapshot of a database: a recovery point of the current interval (recovery-points.ts). */
+  | { readonly type: 'snapshot'; readonly database: string; readonly kind: DbKind; readonly targetIdentifier: string; readonly tags: TagMap }
   | {
     readonly type: 'copy';
     readonly database: string;
@@ -139,8 +152,13 @@ export type ShipperAction =
   | { readonly type: 'set-successors'; readonly database: string; readonly snapshot: DbSnapshot; readonly successors: string }
   | { readonly type: 'delete'; readonly database: string; readonly snapshot: DbSnapshot; readonly cause: DeleteCause; readonly reason: string };
 
-/** Why a copy is deleted: it passed the retention, or RDS failed to make it. */
-export type DeleteCause = 'expired' | 'failed';
+/**
+ * Why a snapshot is deleted: a copy passed the retention, or was overtaken by a
+ * newer shared one for an interval (`expired`); RDS failed to make it
+ * (`failed`); a snapshot the shipper took was shipped or overtaken
+ * (`shipped`), or is of a database no longer selected (`deselected`).
+ */
+export type DeleteCause = 'expired' | 'failed' | 'shipped' | 'deselected';
 
 export type FindingCode =
   | 'database-not-found'
@@ -164,7 +182,11 @@ export type FindingCode =
   | 'cannot-copy-multi-az-cluster'
   | 'cluster-name-too-long'
   | 'unsupported-engine'
-  | 'databases-unreachable';
+  | 'databases-unreachable'
+  | 'recovery-point-waits-for-previous'
+  | 'database-not-available'
+  | 'recovery-point-deferred'
+  | 'recovery-point-failed';
 
 export interface Finding {
   readonly level: 'info' | 'warn' | 'error';
@@ -436,16 +458,18 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
   const selected = selectDatabases(kind, config, state, findings);
 
   const own = state.manualSnapshots.filter((s) => isOwnedBy(s, config.ownerId));
-  const ownByDb = groupBy(own, (s) => s.tags[TagKeys.SOURCE_DATABASE] ?? s.dbIdentifier);
+  const databaseOf = (s: DbSnapshot) => s.tags[TagKeys.SOURCE_DATABASE] ?? s.dbIdentifier;
+  const ownByDb = groupBy(own.filter((s) => !isTaken(s)), databaseOf);
+  const takenByDb = groupBy(own.filter(isTaken), databaseOf);
   const shippedTimes = newestShipped(ownByDb);
 
-  // 1. Copy the newest automated snapshot of every selected database that
-  //    lacks one, the stalest databases first, within the budget.
-  const candidates = copyCandidates(selected, config, state, ownByDb, findings);
+  // 1. Copy the newest automated or taken snapshot of every selected database
+  //    that lacks one, the stalest databases first, within the budget.
+  const candidates = copyCandidates(selected, config, state, ownByDb, takenByDb, findings);
   const ordered = byStaleness(
     candidates, (c) => c.db.identifier, (c) => c.source.createTime!.getTime(), (db) => shippedTimes.get(db), (c) => c.db.identifier,
   );
-  const inFlight = state.partial ? undefined : own.filter(isInProgress).length;
+  const inFlight = state.partial ? undefined : [...ownByDb.values()].flat().filter(isInProgress).length;
   const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, inFlight);
   const waiting: string[] = [];
   for (const candidate of ordered) {
@@ -455,52 +479,18 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
   }
   // Copies in flight hand their slots to the databases waiting, stalest first.
   // Only DB snapshot copies: RDS emits no event when a cluster copy finishes.
-  if (kind === 'instance') handOn(state, own, waiting, actions);
+  if (kind === 'instance') handOn(state, [...ownByDb.values()].flat(), waiting, actions);
 
-  // 2. Every copy this shipper owns, selected database or not: share and
+  // 2. With an interval below a day: take the recovery points due, and delete
+  //    the taken snapshots that are shipped.
+  if (config.recoveryPoints) {
+    takeRecoveryPoints(kind, config, config.recoveryPoints, { state, selected, takenByDb, ownByDb, shippedTimes, budget, actions, findings });
+  }
+
+  // 3. Every copy this shipper owns, selected database or not: share and
   //    announce the finished ones, clear failed ones, trim by retention.
   for (const [database, copies] of [...ownByDb.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const newestSharedTime = Math.max(
-      ...copies.filter((c) => c.status === 'available' && isAnnounced(c)).map((c) => sourceTimeOf(c)?.getTime() ?? -Infinity),
-    );
-    for (const copy of copies) {
-      if (isFailed(copy)) {
-        findings.push({ level: 'error', code: 'copy-failed', database, snapshot: copy.identifier, snapshotCorrelationId: copy.arn, message: `copy ${copy.identifier} ended in status ${copy.status}; it is deleted so that a later pass can copy again` });
-        actions.push({ type: 'delete', database, snapshot: copy, cause: 'failed', reason: `copy ended in status ${copy.status}` });
-        continue;
-      }
-      if (isInProgress(copy)) {
-        findings.push({ level: 'info', code: 'copy-in-progress', database, snapshot: copy.identifier, snapshotCorrelationId: copy.arn, message: `copy ${copy.identifier} is ${copy.status}; a later pass shares it` });
-        continue;
-      }
-      if (!isAnnounced(copy)) {
-        actions.push({ type: 'share-and-announce', database, snapshot: copy });
-        continue;
-      }
-      const time = sourceTimeOf(copy)?.getTime();
-      if (time === undefined) continue;
-      const age = state.now.getTime() - time;
-      if (age > config.retentionMs) {
-        if (newestSharedTime > time) {
-          actions.push({
-            type: 'delete',
-            database,
-            snapshot: copy,
-            cause: 'expired',
-            reason: `older than the retention (${Math.floor(age / 3_600_000)}h) and a newer shared copy exists`,
-          });
-        } else {
-          findings.push({
-            level: 'info',
-            code: 'kept-newest-shared-copy',
-            database,
-            snapshot: copy.identifier,
-            snapshotCorrelationId: copy.arn,
-            message: `${copy.identifier} is past the retention but is the newest shared copy of ${database}, so it is kept`,
-          });
-        }
-      }
-    }
+    for (const copy of copies) reconcileCopy(database, copy, copies, config, state.now, actions, findings);
   }
 
   const shipped = selected.flatMap((db) => {
@@ -511,35 +501,145 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
   return { actions, findings, selected: selected.map((d) => d.identifier), selectedDatabases, shipped };
 }
 
+/** One copy's next step: delete it if it failed, wait while RDS makes it, share and announce it, or trim it. */
+function reconcileCopy(
+  database: string, copy: DbSnapshot, copies: readonly DbSnapshot[], config: ShipperPlanConfig, now: Date,
+  actions: ShipperAction[], findings: Finding[],
+): void {
+  if (isFailed(copy)) {
+    findings.push({ level: 'error', code: 'copy-failed', database, snapshot: copy.identifier, snapshotCorrelationId: copy.arn, message: `copy ${copy.identifier} ended in status ${copy.status}; it is deleted so that a later pass can copy again` });
+    actions.push({ type: 'delete', database, snapshot: copy, cause: 'failed', reason: `copy ended in status ${copy.status}` });
+    return;
+  }
+  if (isInProgress(copy)) {
+    findings.push({ level: 'info', code: 'copy-in-progress', database, snapshot: copy.identifier, snapshotCorrelationId: copy.arn, message: `copy ${copy.identifier} is ${copy.status}; a later pass shares it` });
+    return;
+  }
+  if (!isAnnounced(copy)) {
+    actions.push({ type: 'share-and-announce', database, snapshot: copy });
+    return;
+  }
+  const time = sourceTimeOf(copy)?.getTime();
+  if (time === undefined) return;
+  const expiry = config.recoveryPoints
+    ? overtaken(copy, time, copies, config.recoveryPoints.intervalMs, now)
+    : expired(copy, time, copies, config.retentionMs, now);
+  if (expiry.delete) {
+    actions.push({ type: 'delete', database, snapshot: copy, cause: 'expired', reason: expiry.reason });
+  } else if (expiry.keptNewest) {
+    findings.push({
+      level: 'info',
+      code: 'kept-newest-shared-copy',
+      database,
+      snapshot: copy.identifier,
+      snapshotCorrelationId: copy.arn,
+      message: `${copy.identifier} is past the retention but is the newest shared copy of ${database}, so it is kept`,
+    });
+  }
+}
+
+/** Whether a shared copy goes: `delete` with the reason, or kept, and whether only because it is the newest shared one. */
+type Expiry = { readonly delete: true; readonly reason: string } | { readonly delete: false; readonly keptNewest?: boolean };
+
+const sharedCopies = (copies: readonly DbSnapshot[]) => copies.filter((c) => c.status === 'available' && isAnnounced(c));
+
+/** Daily shipping: a copy goes when it is older than the retention and a newer shared copy exists (invariant 3 of the design). */
+function expired(_copy: DbSnapshot, time: number, copies: readonly DbSnapshot[], retentionMs: number, now: Date): Expiry {
+  const age = now.getTime() - time;
+  if (age <= retentionMs) return { delete: false };
+  const newestShared = Math.max(...sharedCopies(copies).map((c) => sourceTimeOf(c)?.getTime() ?? -Infinity));
+  if (newestShared > time) return { delete: true, reason: `older than the retention (${Math.floor(age / 3_600_000)}h) and a newer shared copy exists` };
+  return { delete: false, keptNewest: true };
+}
+
 /**
- * The selected databases whose newest available automated snapshot has no
- * copy yet, with a finding for each that cannot or need not be copied. A
- * database whose previous copy is still in progress waits for it: one copy in
- * flight per database.
+ * Recovery points more often than daily: Live keeps the newest shared copy and
+ * the copies in flight. A copy goes once a newer one has been shared for an
+ * interval, which leaves the vault an interval to finish copying it.
+ */
+function overtaken(_copy: DbSnapshot, time: number, copies: readonly DbSnapshot[], intervalMs: number, now: Date): Expiry {
+  const sharedSince = sharedCopies(copies)
+    .filter((c) => (sourceTimeOf(c)?.getTime() ?? -Infinity) > time)
+    .map((c) => Date.parse(c.tags[TagKeys.ANNOUNCED] ?? ''))
+    .filter((t) => !Number.isNaN(t));
+  const earliest = Math.min(...sharedSince);
+  if (earliest === Infinity || now.getTime() - earliest < intervalMs) return { delete: false };
+  return { delete: true, reason: `a newer copy has been shared for ${Math.floor((now.getTime() - earliest) / 60_000)} minutes, more than the recovery point interval` };
+}
+
+/** What taking recovery points needs of the pass's plan so far. */
+interface TakeContext {
+  readonly state: ShipperState;
+  readonly selected: readonly DbInstance[];
+  readonly takenByDb: ReadonlyMap<string, readonly DbSnapshot[]>;
+  readonly ownByDb: ReadonlyMap<string, readonly DbSnapshot[]>;
+  readonly shippedTimes: ReadonlyMap<string, number>;
+  readonly budget: Budget;
+  readonly actions: ShipperAction[];
+  readonly findings: Finding[];
+}
+
+/** Takes the recovery points due within the room the copies left, and deletes the taken snapshots that are done with (recovery-points.ts). */
+function takeRecoveryPoints(kind: DbKind, config: ShipperPlanConfig, schedule: RecoveryPointSchedule, c: TakeContext): void {
+  const copying = new Set<string>();
+  for (const copy of [...c.ownByDb.values()].flat()) {
+    if (!isFailed(copy) && !isAnnounced(copy) && copy.tags[TagKeys.SOURCE_SNAPSHOT]) copying.add(copy.tags[TagKeys.SOURCE_SNAPSHOT]);
+  }
+  for (const a of c.actions) if (a.type === 'copy' && isTaken(a.source)) copying.add(a.source.identifier);
+  const plan = planRecoveryPoints({
+    schedule,
+    now: c.state.now,
+    selected: c.selected,
+    takenByDb: c.takenByDb,
+    shipped: c.shippedTimes,
+    newestAutomated: newestAutomatedByDb(c.state),
+    copying,
+    databasesKnown: !c.state.databasesUnreachable,
+    budget: c.state.partial ? undefined : c.budget,
+  });
+  for (const t of plan.take) {
+    c.actions.push({ type: 'snapshot', database: t.database, kind, targetIdentifier: t.identifier, tags: { [TagKeys.OWNER]: config.ownerId, ...t.tags } });
+  }
+  for (const r of plan.remove) c.actions.push({ type: 'delete', database: r.database, snapshot: r.snapshot, cause: r.cause, reason: r.reason });
+  for (const n of plan.notes) {
+    const level = n.code === 'recovery-point-failed' ? 'error' : n.code === 'recovery-point-deferred' ? 'warn' : 'info';
+    c.findings.push({ level, code: n.code, database: n.database, ...(n.snapshot ? { snapshot: n.snapshot } : {}), message: n.message });
+  }
+}
+
+/** Per database, the time of its newest available automated snapshot. */
+function newestAutomatedByDb(state: ShipperState): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [db, snapshots] of groupBy(state.automatedSnapshots.filter((s) => s.type === 'automated'), (s) => s.dbIdentifier.toLowerCase())) {
+    const newest = newestAvailable(snapshots);
+    if (newest) out.set(db, newest.createTime!.getTime());
+  }
+  return out;
+}
+
+/**
+ * The selected databases whose newest available automated or taken snapshot
+ * has no copy yet, with a finding for each that cannot or need not be copied.
+ * A database whose previous copy is still in progress waits for it: one copy
+ * in flight per database.
  */
 function copyCandidates(
   selected: readonly DbInstance[],
   config: ShipperPlanConfig,
   state: ShipperState,
   ownByDb: ReadonlyMap<string, readonly DbSnapshot[]>,
+  takenByDb: ReadonlyMap<string, readonly DbSnapshot[]>,
   findings: Finding[],
 ): Candidate[] {
   const manualByName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
   const automatedByDb = groupBy(state.automatedSnapshots.filter((s) => s.type === 'automated'), (s) => s.dbIdentifier.toLowerCase());
   const out: Candidate[] = [];
   for (const db of selected) {
-    if (db.backupRetentionPeriod === 0) {
-      findings.push({
-        level: 'error',
-        code: 'automated-backups-disabled',
-        database: db.identifier,
-        message: `automated backups are turned off for ${db.identifier} (backup retention period 0), so there is nothing to ship; its existing copies are kept`,
-      });
-    }
-    const newest = newestAvailable(automatedByDb.get(db.identifier.toLowerCase()) ?? []);
+    if (db.backupRetentionPeriod === 0) findings.push(automatedBackupsDisabled(db, config));
+    const newest = newestAvailable([...automatedByDb.get(db.identifier.toLowerCase()) ?? [], ...takenByDb.get(db.identifier) ?? []]);
     if (!newest) {
-      if (db.backupRetentionPeriod !== 0) {
-        findings.push({ level: 'info', code: 'no-automated-snapshot', database: db.identifier, message: `${db.identifier} has no available automated snapshot yet` });
+      if (db.backupRetentionPeriod !== 0 || config.recoveryPoints) {
+        findings.push({ level: 'info', code: 'no-automated-snapshot', database: db.identifier, message: `${db.identifier} has no available automated or taken snapshot yet` });
       }
       continue;
     }
@@ -586,6 +686,17 @@ function copyCandidates(
     out.push({ db, source: newest, target });
   }
   return out;
+}
+
+/**
+ * A database without automated backups: nothing to ship, unless the shipper
+ * takes its own snapshots of it; then it has no point-in-time recovery in Live.
+ */
+function automatedBackupsDisabled(db: DbInstance, config: ShipperPlanConfig): Finding {
+  const message = config.recoveryPoints
+    ? `automated backups are turned off for ${db.identifier} (backup retention period 0): it is shipped from the snapshots the shipper takes, but has no point-in-time recovery in Live`
+    : `automated backups are turned off for ${db.identifier} (backup retention period 0), so there is nothing to ship; its existing copies are kept`;
+  return { level: config.recoveryPoints ? 'warn' : 'error', code: 'automated-backups-disabled', database: db.identifier, message };
 }
 
 /** The copy of one candidate, if the budget has room for it; else a finding says why it waits. */

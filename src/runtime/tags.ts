@@ -21,6 +21,12 @@ export const TagKeys = {
   SOURCE_SNAPSHOT: `${TAG_PREFIX}source-snapshot`,
   /** The creation time of the original automated snapshot (ISO 8601): the recovery point. */
   SOURCE_TIME: `${TAG_PREFIX}source-time`,
+  /**
+   * On a snapshot the shipper took itself (a recovery point more often than
+   * daily, recovery-points.ts): the start of the interval it was taken for
+   * (ISO 8601). It tells such a snapshot from the shipper's copies.
+   */
+  RECOVERY_POINT: `${TAG_PREFIX}recovery-point`,
   /** Set by the shipper once the copy is shared and announced (ISO 8601 time). */
   ANNOUNCED: `${TAG_PREFIX}announced`,
   /**
@@ -75,6 +81,7 @@ export const DRILL_TAG_KEYS: readonly string[] = Object.values(DrillTagKeys);
 /** Every tag key the shipper writes. IAM limits its tagging to these keys. */
 export const SHIPPER_TAG_KEYS: readonly string[] = [
   TagKeys.OWNER, TagKeys.SOURCE_DATABASE, TagKeys.SOURCE_SNAPSHOT, TagKeys.SOURCE_TIME, TagKeys.ANNOUNCED, TagKeys.SUCCESSORS,
+  TagKeys.RECOVERY_POINT,
 ];
 
 /** Every tag key the vault writes at creation. IAM limits its tagging on creation to these keys. */

@@ -1085,6 +1085,8 @@ class Simulation {
 
   private shipperAction(action: ShipperAction, trigger: ShipperTrigger): keyof CopyOutcomes | undefined {
     switch (action.type) {
+      case 'snapshot':
+        throw new Error('the simulation does not take snapshots yet: run it without recoveryPoints');
       case 'copy': {
         const kind = kindOf(action.source);
         const counts = this.copies.shipper[kind];

@@ -10,6 +10,7 @@ const byName = (data: ReturnType<typeof shipperMetrics>, name: string) => data.f
 
 describe('shipperMetrics', () => {
   const outcome = {
+    snapshotsTaken: 3,
     copiesStarted: 2,
     shared: 1,
     announced: 1,
@@ -25,6 +26,7 @@ describe('shipperMetrics', () => {
 
   test('publishes every counter, the pass duration, and the age of each database\'s newest shipped copy', () => {
     expect(shipperMetrics(outcome, NOW, 1234)).toEqual([
+      { name: 'SnapshotsTaken', unit: 'Count', value: 3 },
       { name: 'CopiesStarted', unit: 'Count', value: 2 },
       { name: 'CopiesCompleted', unit: 'Count', value: 1 },
       { name: 'CopiesFailed', unit: 'Count', value: 2 }, // one copy action, one copy RDS failed
@@ -42,6 +44,7 @@ describe('shipperMetrics', () => {
 
   test('an idle pass publishes zeros, so that only a silent shipper has missing data', () => {
     const quiet = {
+      snapshotsTaken: 0,
       copiesStarted: 0,
       shared: 0,
       announced: 0,

@@ -339,6 +339,8 @@ describe('parseShipperConfig', () => {
   const raw = (patch: Record<string, unknown>) => JSON.stringify({ ...config, ...patch });
   test('accepts what the construct writes', () => {
     expect(parseShipperConfig(raw({}))).toEqual(config);
+    const subDaily = raw({ recoveryPoints: { intervalMs: 4 * 3_600_000, offsetMs: 30 * 60_000 } });
+    expect(parseShipperConfig(subDaily).recoveryPoints).toEqual({ intervalMs: 4 * 3_600_000, offsetMs: 30 * 60_000 });
   });
   test.each([
     ['no configuration', undefined, /SHIPPER_CONFIG is not set/],
@@ -349,6 +351,10 @@ describe('parseShipperConfig', () => {
     ['an empty selection', raw({ selection: {} }), /names no database and no tag/],
     ['identifiers that are not strings', raw({ selection: { identifiers: [1] } }), /identifiers must be a list of strings/],
     ['a source Region that is not a Region', raw({ sourceRegion: 'Ireland' }), /sourceRegion must be a Region name/],
+    ['a recovery point interval under an hour', raw({ recoveryPoints: { intervalMs: 59 * 60_000 } }), /intervalMs must be a whole number of minutes from one hour/],
+    ['a recovery point interval of a day', raw({ recoveryPoints: { intervalMs: 86_400_000 } }), /to less than a day/],
+    ['an offset as long as the interval', raw({ recoveryPoints: { intervalMs: 3_600_000, offsetMs: 3_600_000 } }), /offsetMs must be a whole number from 0 to less than the interval/],
+    ['recovery points with a source Region', raw({ recoveryPoints: { intervalMs: 3_600_000 }, sourceRegion: 'eu-west-2' }), /cannot be combined with sourceRegion/],
   ])('rejects %s', (_name, input, message) => {
     expect(() => parseShipperConfig(input as string | undefined)).toThrow(message);
   });

@@ -3,7 +3,7 @@ import { shippingCopyIdentifier } from '../../src/runtime/naming';
 import { planShipper, ShipperAction } from '../../src/runtime/shipper-plan';
 import { TagKeys } from '../../src/runtime/tags';
 
-const types = (actions: readonly ShipperAction[]) => actions.map((a) => `${a.type}:${a.type === 'copy' ? a.targetIdentifier : a.snapshot.identifier}`);
+const types = (actions: readonly ShipperAction[]) => actions.map((a) => `${a.type}:${'snapshot' in a ? a.snapshot.identifier : a.targetIdentifier}`);
 const codes = (plan: ReturnType<typeof planShipper>) => plan.findings.map((f) => f.code);
 
 describe('planShipper: copying', () => {
