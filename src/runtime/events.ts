@@ -26,10 +26,20 @@ export interface EventFocus {
 export const COPY_FINISHED_EVENTS: readonly string[] = ['RDS-EVENT-0197', 'RDS-EVENT-0060'];
 
 /**
+ * The events that say a manual snapshot has been created: RDS-EVENT-0042 for a
+ * DB snapshot, RDS-EVENT-0075 for a DB cluster snapshot (RDS User Guide and
+ * Aurora User Guide, "Amazon RDS event categories and event messages"). A
+ * shipper that takes its own snapshots (recovery-points.ts) copies each one
+ * as soon as it is there.
+ */
+export const SNAPSHOT_CREATED_EVENTS: Readonly<Record<DbKind, string>> = { instance: 'RDS-EVENT-0042', cluster: 'RDS-EVENT-0075' };
+
+/**
  * The shipper's events: a new automated snapshot of a DB instance
- * (RDS-EVENT-0091) or of a DB cluster (RDS-EVENT-0169), and a finished copy
- * of the shipper's (COPY_FINISHED_EVENTS). Undefined for anything else, which
- * then wakes a full sweep.
+ * (RDS-EVENT-0091) or of a DB cluster (RDS-EVENT-0169), a finished copy of
+ * the shipper's (COPY_FINISHED_EVENTS), and a snapshot the shipper took
+ * (SNAPSHOT_CREATED_EVENTS). Undefined for anything else, which then wakes a
+ * full sweep.
  */
 export function shipperFocusOf(event: unknown): EventFocus | undefined {
   const e = event as { source?: unknown; detail?: { EventID?: unknown; SourceIdentifier?: unknown } } | undefined;
@@ -43,6 +53,11 @@ export function shipperFocusOf(event: unknown): EventFocus | undefined {
     case 'RDS-EVENT-0197':
     case 'RDS-EVENT-0060':
       return focus('instance', parseShippedName(snapshot)?.database);
+    case SNAPSHOT_CREATED_EVENTS.instance:
+    case SNAPSHOT_CREATED_EVENTS.cluster: {
+      const named = parseShippedName(snapshot);
+      return focus(eventId === SNAPSHOT_CREATED_EVENTS.cluster ? 'cluster' : 'instance', named?.taken ? named.database : undefined);
+    }
     default: return undefined;
   }
 }

@@ -78,11 +78,13 @@ export const DrillTagKeys = {
 /** Every tag key a drill writes on what it restores. IAM limits its tagging to these keys. */
 export const DRILL_TAG_KEYS: readonly string[] = Object.values(DrillTagKeys);
 
-/** Every tag key the shipper writes. IAM limits its tagging to these keys. */
+/** Every tag key the shipper writes on its copies. IAM limits its tagging to these keys. */
 export const SHIPPER_TAG_KEYS: readonly string[] = [
   TagKeys.OWNER, TagKeys.SOURCE_DATABASE, TagKeys.SOURCE_SNAPSHOT, TagKeys.SOURCE_TIME, TagKeys.ANNOUNCED, TagKeys.SUCCESSORS,
-  TagKeys.RECOVERY_POINT,
 ];
+
+/** The tag keys of a shipper that takes its own snapshots (recovery-points.ts): its copies' and `RECOVERY_POINT`. */
+export const RECOVERY_POINT_SHIPPER_TAG_KEYS: readonly string[] = [...SHIPPER_TAG_KEYS, TagKeys.RECOVERY_POINT];
 
 /** Every tag key the vault writes at creation. IAM limits its tagging on creation to these keys. */
 export const VAULT_TAG_KEYS: readonly string[] = [

@@ -1,5 +1,6 @@
 import {
   Annotations,
+  ArnFormat,
   Duration,
   Names,
   Stack,
@@ -19,7 +20,7 @@ import { ShipperFunction } from './shipper-function';
 import { SnapshotHandlerCapacityProps } from '../capacity';
 import { ShipperAlarmsOptions } from '../monitoring';
 import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
-import { AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, scheduleInterval, validateAlarmOptions } from '../private/monitoring';
+import { AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, scheduleInterval, validateAlarmOptions } from '../private/monitoring';
 import {
   addTriggers,
   DEFAULT_SWEEP,
@@ -34,9 +35,11 @@ import {
   suppressRoleWildcards,
 } from '../private/reconciler';
 import { SHIPPER_CONFIG_VERSION } from '../runtime/config';
+import { SNAPSHOT_CREATED_EVENTS } from '../runtime/events';
 import { Dimension, MetricName } from '../runtime/metric-names';
 import { isValidDbIdentifier, maxClusterIdentifierLength, REGION, SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
-import { SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
+import { RecoveryPointSchedule } from '../runtime/recovery-points';
+import { RECOVERY_POINT_SHIPPER_TAG_KEYS, SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
 
 /**
  * Selects databases by a tag, at run time: every DB instance and DB cluster in
@@ -115,6 +118,48 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
   readonly sourceRegion?: string;
 
   /**
+   * How often each selected database gets a recovery point, from 1 to 24
+   * hours, in whole hours.
+   *
+   * At 24 hours (the default) the shipper ships RDS's daily automated
+   * snapshots. Below a day it also takes its own manual snapshot of each
+   * database once per interval (`CreateDBSnapshot`, `CreateDBClusterSnapshot`),
+   * copies it under the shipping key and ships the copy like an automated
+   * one. Its snapshots are named for the database and the interval
+   * (`failsafe-<database>-<yyyymmdd-hhmm>`), so that two passes never take two
+   * in one interval; RDS's daily automated snapshot still counts as a
+   * recovery point of its interval.
+   *
+   * - A snapshot of a Single-AZ DB instance briefly suspends its I/O (RDS
+   *   User Guide, "Creating a DB snapshot": "from a few seconds to a few
+   *   minutes, depending on the size and class of your DB instance"); Multi-AZ
+   *   instances (other than SQL Server) and Aurora clusters are not paused.
+   *   Place the snapshots with `recoveryPointOffset`.
+   * - Live keeps only what shipping needs: a snapshot the shipper took goes
+   *   once its copy is shipped, and a copy once a newer one has been shared
+   *   for an interval. `retention` cannot be set with an interval below a day.
+   * - The alarms' `maxAge` defaults to the interval plus 2 hours.
+   * - Not with `sourceRegion`: the shipper takes snapshots of databases in
+   *   its own Region only.
+   *
+   * @default Duration.hours(24): the daily automated snapshots only
+   */
+  readonly recoveryPointInterval?: Duration;
+
+  /**
+   * Where in each interval the shipper takes its snapshots, with a
+   * `recoveryPointInterval` below a day: intervals start this long after
+   * midnight UTC, and every interval after that (an interval that does not
+   * divide a day counts from the Unix epoch instead). The first sweep after
+   * an interval starts takes the snapshots, so they start within one
+   * `schedule` period of it: use it to keep the I/O pause of Single-AZ
+   * instances out of busy minutes. Whole minutes, shorter than the interval.
+   *
+   * @default Duration.minutes(0): intervals start on the hour
+   */
+  readonly recoveryPointOffset?: Duration;
+
+  /**
    * When the reconcile sweep runs. RDS events make shipping fast; the sweep is
    * the safety net for events that are lost, deals the databases waiting for
    * a copy slot to the copies in flight, and, since RDS emits no event when a
@@ -165,7 +210,9 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
   /**
    * How long shipped copies are kept in the Live account. A copy is deleted only
    * when it is older than this and a newer shared copy of the same database
-   * exists, so the newest shared copy is always kept. At least one day.
+   * exists, so the newest shared copy is always kept. At least one day. Not
+   * with a `recoveryPointInterval` below a day, where a copy is kept until a
+   * newer one has been shared for an interval.
    *
    * @default Duration.days(2)
    */
@@ -347,6 +394,9 @@ export class RdsSnapshotShipper extends Construct {
     const role = parts.role;
 
     const schedule = props.schedule ?? events.Schedule.rate(DEFAULT_SWEEP);
+    const recoveryPoints = recoveryPointsOf(props);
+    // The alarms' default maxAge: the interval plus a margin for the copy (monitoring.ts).
+    const maxAge = recoveryPointMaxAge(props.recoveryPointInterval);
     const identifiers = (props.instances ?? []).map((i) => i.instanceIdentifier);
     const clusterIdentifiers = (props.clusters ?? []).map((c) => c.clusterIdentifier);
     const fn = new ShipperFunction(this, 'Function', {
@@ -362,8 +412,9 @@ export class RdsSnapshotShipper extends Construct {
           topicArn: this.topic.topicArn,
           ...(crossRegionFrom ? { sourceRegion: crossRegionFrom } : {}),
           retentionMs: retention.toMilliseconds(),
+          ...(recoveryPoints ? { recoveryPoints } : {}),
           ...budgetConfigOf(props),
-          behindAfterMs: (props.alarms?.databasesBehind?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds(),
+          behindAfterMs: (props.alarms?.databasesBehind?.maxAge ?? maxAge).toMilliseconds(),
           // The sweeps of the first one and a half sweep intervals of each UTC
           // day publish the manifest: once or twice a day.
           manifestWindowMs: Math.round(scheduleInterval(schedule).toMilliseconds() * 1.5),
@@ -378,7 +429,9 @@ export class RdsSnapshotShipper extends Construct {
     this.reconcileFunction = fn;
     suppressNistFindings(fn, parts.logGroup, parts.role);
 
-    this.grantSnapshotPermissions(role, stack, identifiers, clusterIdentifiers, props.selectByTag !== undefined, crossRegionFrom);
+    const byTag = props.selectByTag !== undefined;
+    this.grantSnapshotPermissions(role, stack, identifiers, clusterIdentifiers, byTag, crossRegionFrom, recoveryPoints !== undefined);
+    if (recoveryPoints) this.grantTakingSnapshots(role, stack, identifiers, clusterIdentifiers, byTag);
     // The databases' own keys trust IAM policies; so does a shipping key from
     // outside the stack, whose policy this construct cannot write.
     const shippingKeyTrustsIam = !allowRdsUseBy(this.shippingKey, role, 'Shipper');
@@ -414,9 +467,11 @@ export class RdsSnapshotShipper extends Construct {
       role,
       'Each wildcard is as narrow as RDS allows: list calls cannot be scoped (Resource::*); automated snapshot and copy names carry a timestamp, '
       + 'so they are matched by prefix, and every write to a copy is conditioned on the ownership tag; log streams are created at run time; '
-      + 'SNS needs kms:GenerateDataKey* on the topic key to publish.',
+      + 'SNS needs kms:GenerateDataKey* on the topic key to publish; a shipper that selects by tag finds its databases at run time, so it may '
+      + 'snapshot any database of the account, into snapshots named like its own and tagged with its owner on creation.',
       [
         'Resource::*',
+        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(db|cluster):\\*$/' },
         { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(cluster-)?snapshot:(rds:[a-zA-Z0-9-]*-?\\*|failsafe-\\*)$/' },
         { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
         'Action::kms:GenerateDataKey*',
@@ -453,6 +508,20 @@ export class RdsSnapshotShipper extends Construct {
           eventPattern: { source: ['aws.rds'], detailType: ['RDS DB Cluster Snapshot Event'], detail: { EventID: ['RDS-EVENT-0169'] } },
         },
       } : {}),
+      // With recovery points below a day: copy each snapshot the shipper took as soon as RDS has made it.
+      ...(recoveryPoints ? {
+        RecoveryPointTaken: {
+          description: `Copy a snapshot the shipper took (${SNAPSHOT_CREATED_EVENTS.instance}, ${SNAPSHOT_CREATED_EVENTS.cluster})`,
+          eventPattern: {
+            source: ['aws.rds'],
+            detailType: ['RDS DB Snapshot Event', 'RDS DB Cluster Snapshot Event'],
+            detail: {
+              EventID: [SNAPSHOT_CREATED_EVENTS.instance, SNAPSHOT_CREATED_EVENTS.cluster],
+              SourceIdentifier: events.Match.prefix(SHIPPER_SNAPSHOT_PREFIX),
+            },
+          },
+        },
+      } : {}),
     });
 
     // Alarms and dashboard
@@ -460,7 +529,7 @@ export class RdsSnapshotShipper extends Construct {
     const o = props.alarms ?? {};
     this.announcementAlarm = alarms.absence(
       'AnnouncementsAlarm',
-      o.announcements,
+      { maxAge, ...o.announcements },
       failsafeMetric(this.ownerId, MetricName.ANNOUNCEMENTS, 'Sum', Duration.hours(1)),
       'no shipped copy was announced to the Failsafe account',
     );
@@ -469,7 +538,7 @@ export class RdsSnapshotShipper extends Construct {
       o.databasesBehind,
       this.metricDatabasesBehind(),
       2,
-      `a selected database was not shipped for longer than ${(o.databasesBehind?.maxAge ?? DEFAULT_MAX_AGE).toHumanString()}, or never; `
+      `a selected database was not shipped for longer than ${(o.databasesBehind?.maxAge ?? maxAge).toHumanString()}, or never; `
       + 'the log line databases-behind names the one furthest behind',
     );
     this.failureAlarm = alarms.count('FailuresAlarm', o.failures, (period) => failsafeMetric(this.ownerId, MetricName.FAILURES, 'Sum', period),
@@ -542,8 +611,40 @@ export class RdsSnapshotShipper extends Construct {
     return dashboard;
   }
 
+  /**
+   * Taking snapshots of the selected databases, with a recovery point
+   * interval below a day: `CreateDBSnapshot` needs the database and the new
+   * snapshot (Service Authorization Reference, Amazon RDS: `db*`,
+   * `snapshot*`; for a cluster `cluster*`, `cluster-snapshot*`), and tags on
+   * creation need `rds:AddTagsToResource` (granted with the copies' tags). The
+   * snapshot must be named like the shipper's and carry its ownership tag.
+   * Copying it needs nothing more: the copy statement already names the
+   * shipper's own snapshots.
+   */
+  private grantTakingSnapshots(role: iam.Role, stack: Stack, identifiers: string[], clusterIdentifiers: string[], byTag: boolean): void {
+    const database = (resource: 'db' | 'cluster', ids: string[]) => (byTag ? ['*'] : ids).map((id) => stack.formatArn({
+      service: 'rds', resource, resourceName: Token.isUnresolved(id) || id === '*' ? id : id.toLowerCase(), arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }));
+    const owned = { StringEquals: { [`aws:RequestTag/${TagKeys.OWNER}`]: this.ownerId } };
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'TakeOwnedSnapshotsOfSelectedDatabases',
+      actions: ['rds:CreateDBSnapshot'],
+      resources: [...database('db', identifiers), snapshotArn(stack, `${SHIPPER_SNAPSHOT_PREFIX}*`)],
+      conditions: owned,
+    }));
+    if (byTag || clusterIdentifiers.length > 0) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'TakeOwnedSnapshotsOfSelectedClusters',
+        actions: ['rds:CreateDBClusterSnapshot'],
+        resources: [...database('cluster', clusterIdentifiers), clusterSnapshotArn(stack, `${SHIPPER_SNAPSHOT_PREFIX}*`)],
+        conditions: owned,
+      }));
+    }
+  }
+
   private grantSnapshotPermissions(
     role: iam.Role, stack: Stack, identifiers: string[], clusterIdentifiers: string[], byTag: boolean, crossRegionFrom: string | undefined,
+    takesSnapshots: boolean,
   ): void {
     const ownCopies = snapshotArn(stack, `${SHIPPER_SNAPSHOT_PREFIX}*`);
     const ownClusterCopies = clusterSnapshotArn(stack, `${SHIPPER_SNAPSHOT_PREFIX}*`);
@@ -575,7 +676,7 @@ export class RdsSnapshotShipper extends Construct {
       ownerId: this.ownerId,
       sources: automated(snapshotArn, identifiers),
       ownCopies,
-      tagKeys: SHIPPER_TAG_KEYS,
+      tagKeys: takesSnapshots ? RECOVERY_POINT_SHIPPER_TAG_KEYS : SHIPPER_TAG_KEYS,
       clusters: withClusters
         ? { copySid: 'CopyAutomatedClusterSnapshotsAsOwnedCopies', sources: automated(clusterSnapshotArn, clusterIdentifiers), ownCopies: ownClusterCopies }
         : undefined,
@@ -648,6 +749,7 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): string | u
     if (!Token.isUnresolved(value) && value.length > 256) fail('selectByTag.value must be at most 256 characters');
   }
   v.atLeastOneDay('retention', props.retention);
+  validateRecoveryPoints(v, props, crossRegionFrom);
   if (props.topic && props.topicName !== undefined) {
     fail('pass either `topic` or `topicName`, not both: `topicName` names the topic the shipper creates');
   }
@@ -656,4 +758,49 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): string | u
   }
   v.budgetAndSizing(props);
   return crossRegionFrom;
+}
+
+const HOURS_PER_DAY = 24;
+
+/** The recovery point schedule the handler gets, or undefined for the daily automated snapshots only. */
+function recoveryPointsOf(props: RdsSnapshotShipperProps): RecoveryPointSchedule | undefined {
+  const interval = props.recoveryPointInterval;
+  if (!interval || interval.toHours() >= HOURS_PER_DAY) return undefined;
+  const offset = props.recoveryPointOffset?.toMilliseconds() ?? 0;
+  return { intervalMs: interval.toMilliseconds(), ...(offset > 0 ? { offsetMs: offset } : {}) };
+}
+
+/**
+ * The default `maxAge` of the shipper's age alarms: the recovery point interval
+ * plus 2 hours for the snapshot, the copy and a sweep to pass. For daily
+ * shipping that is 26 hours.
+ */
+export function recoveryPointMaxAge(interval: Duration | undefined): Duration {
+  const hours = interval && !interval.isUnresolved() ? Math.min(interval.toHours(), HOURS_PER_DAY) : HOURS_PER_DAY;
+  return Duration.hours(hours + 2);
+}
+
+/** Checks the recovery point props. */
+function validateRecoveryPoints(v: PropsValidator, props: RdsSnapshotShipperProps, crossRegionFrom: string | undefined): void {
+  const interval = props.recoveryPointInterval;
+  const offset = props.recoveryPointOffset;
+  if (interval?.isUnresolved() || offset?.isUnresolved()) v.fail('recoveryPointInterval and recoveryPointOffset must be literal durations');
+  if (interval) {
+    const ms = interval.toMilliseconds();
+    if (ms % 3_600_000 !== 0 || ms < 3_600_000 || ms > 86_400_000) v.fail(`recoveryPointInterval must be whole hours from 1 to 24, got ${interval.toHumanString()}`);
+  }
+  const subDaily = interval !== undefined && interval.toHours() < HOURS_PER_DAY;
+  if (offset && !subDaily) v.fail('recoveryPointOffset needs a recoveryPointInterval below 24 hours');
+  if (!subDaily) return;
+  if (offset && (offset.toMilliseconds() % 60_000 !== 0 || offset.toMilliseconds() >= interval.toMilliseconds())) {
+    v.fail(`recoveryPointOffset must be whole minutes shorter than the interval (${interval.toHumanString()}), got ${offset.toHumanString()}`);
+  }
+  if (crossRegionFrom) v.fail('recoveryPointInterval below 24 hours cannot be combined with sourceRegion: the shipper takes snapshots only of databases in its own Region');
+  if (props.retention) {
+    v.fail('retention cannot be set with a recoveryPointInterval below 24 hours: Live then keeps each copy until a newer one has been shared for an interval');
+  }
+  const sweep = scheduleInterval(props.schedule ?? events.Schedule.rate(DEFAULT_SWEEP));
+  if (sweep.toMilliseconds() > interval.toMilliseconds() / 2) {
+    v.fail(`schedule runs every ${sweep.toHumanString()}, too rarely for a recovery point every ${interval.toHumanString()}: at most half the interval`);
+  }
 }

@@ -9,6 +9,8 @@ describe('shipperFocusOf', () => {
     ['a new automated cluster snapshot', 'RDS-EVENT-0169', 'rds:ledger-2026-11-20-03-00', 'cluster'],
     ['a copy finished within the Region', 'RDS-EVENT-0197', 'failsafe-orders-20261120-030000', 'instance'],
     ['a copy finished across Regions', 'RDS-EVENT-0060', 'failsafe-orders-20261120-030000-euw1', 'instance'],
+    ['a snapshot the shipper took', 'RDS-EVENT-0042', 'failsafe-orders-20261120-0400', 'instance'],
+    ['a cluster snapshot the shipper took', 'RDS-EVENT-0075', 'failsafe-ledger-20261120-0400', 'cluster'],
   ])('%s is about its database', (_name, id, snapshot, kind) => {
     expect(shipperFocusOf(rdsEvent(id, snapshot))).toEqual({ kind, database: snapshot.includes('ledger') ? 'ledger' : 'orders', eventId: id, snapshot });
   });
@@ -16,6 +18,8 @@ describe('shipperFocusOf', () => {
   test.each([
     ['a copy across Regions started', 'RDS-EVENT-0059', 'failsafe-orders-20261120-030000-euw1'],
     ['a finished copy that is not a shipper copy', 'RDS-EVENT-0060', 'manual-orders'],
+    ['a manual snapshot that is a shipper copy, not one it took', 'RDS-EVENT-0042', 'failsafe-orders-20261120-030000'],
+    ['a manual snapshot someone else took', 'RDS-EVENT-0042', 'before-upgrade'],
   ])('%s wakes a sweep', (_name, id, snapshot) => {
     expect(shipperFocusOf(rdsEvent(id, snapshot))).toBeUndefined();
   });

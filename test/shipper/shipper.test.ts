@@ -291,6 +291,101 @@ describe('RdsSnapshotShipper', () => {
   });
 });
 
+describe('recovery points more often than daily (recoveryPointInterval)', () => {
+  const subDaily = (props: Partial<RdsSnapshotShipperProps> = {}, stack?: Stack) => (
+    build({ recoveryPointInterval: Duration.hours(4), ...props }, stack)
+  );
+  const configOf = (template: Template) => {
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as any;
+    // The tokens (the key's and the topic's ARNs) stand inside JSON strings: an X in their place leaves valid JSON.
+    return JSON.parse(fn.Properties.Environment.Variables.SHIPPER_CONFIG['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'X')).join(''));
+  };
+
+  test('tells the handler the interval and the offset; daily shipping (24 hours, or no interval) tells it nothing', () => {
+    const withOffset = configOf(subDaily({ recoveryPointOffset: Duration.minutes(30) }).template);
+    expect(withOffset.recoveryPoints).toEqual({ intervalMs: 4 * 3_600_000, offsetMs: 30 * 60_000 });
+    expect(configOf(build().template).recoveryPoints).toBeUndefined();
+    expect(configOf(build({ recoveryPointInterval: Duration.hours(24) }).template).recoveryPoints).toBeUndefined();
+  });
+
+  test('the role may take snapshots of the selected databases only, named like the shipper\'s and tagged with its owner on creation', () => {
+    const { template, shipper } = subDaily();
+    const take = roleStatements(template).TakeOwnedSnapshotsOfSelectedDatabases;
+    expect(take.Action).toBe('rds:CreateDBSnapshot');
+    const resources = JSON.stringify(take.Resource);
+    expect(resources).toContain(':db:orders');
+    expect(resources).toContain(':db:users');
+    expect(resources).toContain(':snapshot:failsafe-*');
+    expect(resources).not.toMatch(/:db:\*/);
+    expect(take.Condition).toEqual({ StringEquals: { [`aws:RequestTag/${TagKeys.OWNER}`]: shipper.ownerId } });
+    // The tags on creation may include the recovery point's own key.
+    expect(roleStatements(template).TagCopiesOnCreation.Condition['ForAllValues:StringEquals']['aws:TagKeys']).toContain(TagKeys.RECOVERY_POINT);
+    expect(roleStatements(build().template).TagCopiesOnCreation.Condition['ForAllValues:StringEquals']['aws:TagKeys']).not.toContain(TagKeys.RECOVERY_POINT);
+    expect(roleStatements(build().template).TakeOwnedSnapshotsOfSelectedDatabases).toBeUndefined();
+  });
+
+  test('clusters get CreateDBClusterSnapshot; a tag selector widens both to every database of the account', () => {
+    const stack = liveStack();
+    const ledger = rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, 'Ledger', { clusterIdentifier: 'Ledger' });
+    const clusters = roleStatements(subDaily({ clusters: [ledger] }, stack).template).TakeOwnedSnapshotsOfSelectedClusters;
+    expect(clusters.Action).toBe('rds:CreateDBClusterSnapshot');
+    expect(JSON.stringify(clusters.Resource)).toContain(':cluster:ledger');
+    expect(JSON.stringify(clusters.Resource)).toContain(':cluster-snapshot:failsafe-*');
+    const byTag = roleStatements(subDaily({ instances: undefined, selectByTag: { key: 'dr', value: 'failsafe' } }).template);
+    expect(JSON.stringify(byTag.TakeOwnedSnapshotsOfSelectedDatabases.Resource)).toContain(':db:*');
+    expect(JSON.stringify(byTag.TakeOwnedSnapshotsOfSelectedClusters.Resource)).toContain(':cluster:*');
+  });
+
+  test('a snapshot the shipper took wakes it (RDS-EVENT-0042, RDS-EVENT-0075), to copy it at once', () => {
+    subDaily().template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.rds'],
+        'detail-type': ['RDS DB Snapshot Event', 'RDS DB Cluster Snapshot Event'],
+        'detail': { EventID: ['RDS-EVENT-0042', 'RDS-EVENT-0075'], SourceIdentifier: [{ prefix: 'failsafe-' }] },
+      },
+    });
+    expect(JSON.stringify(build().template.toJSON())).not.toContain('RDS-EVENT-0042');
+  });
+
+  test('the alarms\' maxAge defaults to the interval plus 2 hours; a maxAge given wins', () => {
+    const alarms = (template: Template) => Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const announcements = (template: Template) => alarms(template).find((a) => /announced/.test(a.AlarmDescription));
+    expect(announcements(subDaily().template).EvaluationPeriods).toBe(6);
+    expect(announcements(build().template).EvaluationPeriods).toBe(26);
+    expect(configOf(subDaily().template).behindAfterMs).toBe(6 * 3_600_000);
+    expect(configOf(subDaily({ alarms: { databasesBehind: { maxAge: Duration.hours(9) } } }).template).behindAfterMs).toBe(9 * 3_600_000);
+    expect(alarms(subDaily().template).find((a) => /not shipped for longer than 6 hours/.test(a.AlarmDescription))).toBeDefined();
+  });
+
+  test('cdk-nag AwsSolutions finds nothing unsuppressed, with a tag selector too', () => {
+    for (const props of [{}, { instances: undefined, selectByTag: { key: 'dr', value: 'failsafe' } }]) {
+      const { stack } = subDaily(props);
+      Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+      const annotations = Annotations.fromStack(stack);
+      const findings = [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))];
+      expect(findings.map((f) => `${f.id}: ${f.entry.data}`)).toEqual([]);
+    }
+  });
+
+  test.each<[string, Partial<RdsSnapshotShipperProps>, RegExp]>([
+    ['an interval under an hour', { recoveryPointInterval: Duration.minutes(30) }, /whole hours from 1 to 24, got 30 minutes/],
+    ['an interval of part hours', { recoveryPointInterval: Duration.minutes(90) }, /whole hours from 1 to 24/],
+    ['an interval over a day', { recoveryPointInterval: Duration.hours(25) }, /whole hours from 1 to 24/],
+    ['an offset without a sub-daily interval', { recoveryPointOffset: Duration.minutes(5) }, /needs a recoveryPointInterval below 24 hours/],
+    ['an offset as long as the interval', { recoveryPointInterval: Duration.hours(1), recoveryPointOffset: Duration.hours(1) }, /shorter than the interval/],
+    ['an offset in seconds', { recoveryPointInterval: Duration.hours(1), recoveryPointOffset: Duration.seconds(90) }, /whole minutes/],
+    ['a retention with a sub-daily interval', { recoveryPointInterval: Duration.hours(4), retention: Duration.days(3) }, /retention cannot be set/],
+    ['a sweep too rare for the interval', { recoveryPointInterval: Duration.hours(1), schedule: events.Schedule.rate(Duration.hours(1)) }, /too rarely/],
+  ])('rejects %s', (_name, props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+
+  test('rejects a sub-daily interval with sourceRegion', () => {
+    const stack = liveStack({ account: LIVE, region: 'eu-central-1' });
+    expect(() => build({ recoveryPointInterval: Duration.hours(4), sourceRegion: 'eu-west-1' }, stack)).toThrow(/cannot be combined with sourceRegion/);
+  });
+});
+
 describe('a shipper that copies across Regions (sourceRegion)', () => {
   const DR = { account: LIVE, region: 'eu-central-1' };
   const acrossRegions = (props: Partial<RdsSnapshotShipperProps> = {}) => {
