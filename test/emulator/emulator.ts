@@ -72,6 +72,8 @@ export interface EmulatorOptions {
   readonly copyPendingDescribes?: number;
   /** Restored DB instances and clusters read as `creating` for this many describe calls (the restore-creating-phase patch). @default 0 */
   readonly restorePendingDescribes?: number;
+  /** Snapshots taken with CreateDBSnapshot or CreateDBClusterSnapshot read as `creating` for this many describe calls (the taken-snapshot-creating-phase patch). @default 0 */
+  readonly snapshotPendingDescribes?: number;
   /** Fidelity patches to leave off, to show the gap each one closes. @default none */
   readonly patchesOff?: string[];
   /** The manual snapshot quota of every account, per kind (moto's MOTO_RDS_SNAPSHOT_LIMIT). @default 1000 */
@@ -104,6 +106,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       MOTO_ALLOW_NONEXISTENT_REGION: 'false',
       FAILSAFE_EMULATOR_COPY_PENDING_DESCRIBES: String(options.copyPendingDescribes ?? 0),
       FAILSAFE_EMULATOR_RESTORE_PENDING_DESCRIBES: String(options.restorePendingDescribes ?? 0),
+      FAILSAFE_EMULATOR_SNAPSHOT_PENDING_DESCRIBES: String(options.snapshotPendingDescribes ?? 0),
       FAILSAFE_EMULATOR_PATCHES_OFF: (options.patchesOff ?? []).join(','),
       ...(options.manualSnapshotLimit !== undefined ? { MOTO_RDS_SNAPSHOT_LIMIT: String(options.manualSnapshotLimit) } : {}),
       ...(options.recordCallsTo ? { FAILSAFE_EMULATOR_RECORD: options.recordCallsTo } : {}),

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from moto.moto_api._internal import mock_random as moto_random
 from moto.rds import models as rds_models
-from moto.rds.exceptions import KMSKeyNotAccessibleFault, RDSClientError
+from moto.rds.exceptions import InvalidDBClusterStateFault, InvalidParameterValue, KMSKeyNotAccessibleFault, RDSClientError
 from moto.rds.utils import split_arn
 
 APPLIED: list[str] = []
@@ -48,7 +48,7 @@ def cross_account_snapshot_by_arn() -> None:
 
 
 def _start_creating(resource, pending: int):  # type: ignore[no-untyped-def]
-    """Marks a new copy, or a restored DB instance or cluster, `creating` for the next `pending` describe calls that return it."""
+    """Marks a new copy, a snapshot taken, or a restored DB instance or cluster, `creating` for the next `pending` describe calls that return it."""
     if pending > 0:
         resource.status = "creating"
         resource.failsafe_pending_describes = pending
@@ -324,13 +324,15 @@ def copies_in_flight_limit() -> None:
     """RDS refuses a copy while 20 DB snapshot copies (5 DB cluster snapshot
     copies) of the account are in progress in the Region. moto copies
     without limit. Copies are in progress only with the creating-phase patch
-    and FAILSAFE_EMULATOR_COPY_PENDING_DESCRIBES above 0."""
+    and FAILSAFE_EMULATOR_COPY_PENDING_DESCRIBES above 0; a snapshot taken
+    with CreateDBSnapshot that is still `creating`
+    (taken-snapshot-creating-phase) is not a copy and does not count."""
     copy = rds_models.RDSBackend.copy_db_snapshot
     copy_cluster = rds_models.RDSBackend.copy_db_cluster_snapshot
 
     def refuse_when_full(snapshots, kind, what) -> None:  # type: ignore[no-untyped-def]
         limit = COPIES_IN_FLIGHT[kind]
-        if sum(1 for s in _values(snapshots) if s.status == "creating") >= limit:
+        if sum(1 for s in _values(snapshots) if s.status == "creating" and not getattr(s, "failsafe_taken", False)) >= limit:
             raise RDSClientError("SnapshotQuotaExceeded", IN_FLIGHT_MESSAGE.format(limit=limit, what=what))
 
     def copy_db_snapshot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -407,6 +409,114 @@ def automated_snapshots_on_demand() -> None:
 
     rds_models.RDSBackend.create_db_cluster_snapshot = create_cluster  # type: ignore[method-assign]
     rds_models.DBCluster.save_automated_backup = save_cluster_backup  # type: ignore[method-assign]
+
+
+# The RDS User Guide, "Creating a DB snapshot": "Your DB instance must be in the
+# available state to take a DB snapshot"; the RDS API Reference,
+# CreateDBSnapshot: "The source DB instance must be in the available or
+# storage-optimization state" (InvalidDBInstanceState). The Aurora User Guide,
+# "Creating a DB cluster snapshot": "Your DB cluster must be in the available
+# state" (CreateDBClusterSnapshot: InvalidDBClusterStateFault). RDS event
+# RDS-EVENT-0023: "A manual backup has been requested but Amazon RDS is
+# currently in the process of creating a DB snapshot": one snapshot of a
+# database at a time. A DB instance of an Aurora cluster has no snapshot of
+# its own: RDS refuses it with InvalidParameterValue and the message below
+# (a code the API Reference does not list for CreateDBSnapshot).
+SNAPSHOT_INSTANCE_STATE_MESSAGE = "Cannot create a snapshot because the database instance {} is not currently in the available state."
+SNAPSHOT_CLUSTER_STATE_MESSAGE = "Cannot create a snapshot because the DB cluster {} is not currently in the available state."
+SNAPSHOT_CLUSTER_MEMBER_MESSAGE = (
+    "The specified instance is a member of a cluster and a snapshot cannot be created directly. "
+    "Please use the CreateDBClusterSnapshot API instead."
+)
+SNAPSHOT_INSTANCE_STATES = ("available", "storage-optimization")
+
+
+def taken_snapshot_creating_phase() -> None:
+    """RDS takes a snapshot in minutes: a snapshot taken with CreateDBSnapshot
+    or CreateDBClusterSnapshot is `creating` before it is `available`, RDS
+    takes one snapshot of a database at a time, and only of a DB instance
+    that is available (or storage-optimization) or a DB cluster that is
+    available; a DB instance of an Aurora cluster is snapshotted through its
+    cluster. moto makes a snapshot available at once, of any database in any
+    state, as often as asked. With FAILSAFE_EMULATOR_SNAPSHOT_PENDING_DESCRIBES=N
+    each snapshot taken reads `creating` in the next N describe calls that
+    return it, and a second snapshot of the same database is refused until
+    then (InvalidDBInstanceState / InvalidDBClusterStateFault); a database that
+    is not available is refused so too, whatever N. The counting, and the
+    refusal to copy or share a snapshot that is `creating`, are the
+    creating-phase patch's (this patch counts only if that one is off).
+
+    Only the CreateDBSnapshot and CreateDBClusterSnapshot calls are patched,
+    where moto answers the caller: moto takes automated snapshots, a final
+    snapshot on DeleteDBInstance / DeleteDBCluster and StopDBInstance's
+    snapshot through the same backend methods, and those stay as they were.
+    So do the calls tagged `failsafe-emulator:automated-at`
+    (automated-snapshots-on-demand). The backend methods those calls reach,
+    wrapped by the quota and automated-snapshot patches, are called as before.
+    While its snapshot is being taken RDS reports a DB instance `backing-up`;
+    the instance here stays `available`."""
+    from moto.rds.responses import RDSResponse
+
+    pending = int(os.environ.get("FAILSAFE_EMULATOR_SNAPSHOT_PENDING_DESCRIBES", "0"))
+    create = RDSResponse.create_db_snapshot
+    create_cluster = RDSResponse.create_db_cluster_snapshot
+
+    def automated_on_demand(params) -> bool:  # type: ignore[no-untyped-def]
+        return any(t.get("Key") == AUTOMATED_AT_TAG for t in params.get("tags") or [])
+
+    def one_creating(snapshots, field, identifier) -> bool:  # type: ignore[no-untyped-def]
+        return any(getattr(s, "failsafe_taken", False) and s.status == "creating" and getattr(s, field) == identifier for s in _values(snapshots))
+
+    def taken(out, key):  # type: ignore[no-untyped-def]
+        snapshot = out.result[key]
+        snapshot.failsafe_taken = True
+        _start_creating(snapshot, pending)
+        return out
+
+    def create_db_snapshot(self):  # type: ignore[no-untyped-def]
+        params = self.params
+        identifier = params.get("db_instance_identifier")
+        database = self.backend.databases.get(identifier)
+        if database is None or automated_on_demand(params):
+            return create(self)
+        if database.db_cluster_identifier is not None:
+            raise InvalidParameterValue(SNAPSHOT_CLUSTER_MEMBER_MESSAGE)
+        with _SNAPSHOTS_LOCK:
+            if database.status not in SNAPSHOT_INSTANCE_STATES or one_creating(self.backend.database_snapshots, "db_instance_identifier", identifier):
+                raise RDSClientError("InvalidDBInstanceState", SNAPSHOT_INSTANCE_STATE_MESSAGE.format(identifier))
+            return taken(create(self), "DBSnapshot")
+
+    def create_db_cluster_snapshot(self):  # type: ignore[no-untyped-def]
+        params = self.params
+        identifier = params.get("db_cluster_identifier")
+        cluster = self.backend.clusters.get(identifier)
+        if cluster is None or automated_on_demand(params):
+            return create_cluster(self)
+        with _SNAPSHOTS_LOCK:
+            # DBCluster.status turns `creating` into `available` when read: the stored value is read instead.
+            if cluster._status != "available" or one_creating(self.backend.cluster_snapshots, "db_cluster_identifier", identifier):
+                raise InvalidDBClusterStateFault(SNAPSHOT_CLUSTER_STATE_MESSAGE.format(identifier))
+            return taken(create_cluster(self), "DBClusterSnapshot")
+
+    RDSResponse.create_db_snapshot = create_db_snapshot  # type: ignore[method-assign]
+    RDSResponse.create_db_cluster_snapshot = create_db_cluster_snapshot  # type: ignore[method-assign]
+    if _off("creating-phase"):
+        _count_snapshot_describes()
+
+
+def _count_snapshot_describes() -> None:
+    """The creating-phase patch's describe counting, for taken-snapshot-creating-phase when that patch is off."""
+    describe = rds_models.RDSBackend.describe_db_snapshots
+    describe_cluster = rds_models.RDSBackend.describe_db_cluster_snapshots
+
+    def describe_db_snapshots(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return _advance(describe(self, *args, **kwargs))
+
+    def describe_db_cluster_snapshots(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return _advance(describe_cluster(self, *args, **kwargs))
+
+    rds_models.RDSBackend.describe_db_snapshots = describe_db_snapshots  # type: ignore[method-assign]
+    rds_models.RDSBackend.describe_db_cluster_snapshots = describe_db_cluster_snapshots  # type: ignore[method-assign]
 
 
 # The RDS API Reference, DBSnapshot: DbiResourceId is "The identifier for the
@@ -715,6 +825,7 @@ PATCHES = {
     "account-quotas": account_quotas,
     "copies-in-flight-limit": copies_in_flight_limit,
     "automated-snapshots-on-demand": automated_snapshots_on_demand,
+    "taken-snapshot-creating-phase": taken_snapshot_creating_phase,
     "unique-resource-ids": unique_resource_ids,
     "shared-snapshot-by-identifier": shared_snapshot_by_identifier,
     "cross-region-copy-rules": cross_region_copy_rules,

@@ -7,6 +7,7 @@ import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient } from
 import {
   CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
+  CreateDBClusterSnapshotCommand,
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
   DeleteDBClusterCommand,
@@ -22,6 +23,10 @@ import {
   RDSClient,
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
+  StartDBClusterCommand,
+  StartDBInstanceCommand,
+  StopDBClusterCommand,
+  StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { Emulator, EmulatorOptions, startEmulator } from './emulator';
 import { createLiveAccount, listClusterSnapshots, listSnapshots } from './live';
@@ -98,6 +103,86 @@ describe('patch creating-phase', () => {
     await withEmulator({ copyPendingDescribes: 2, patchesOff: ['creating-phase'] }, async (emulator) => {
       const { status } = await copyAndWatch(emulator);
       expect(await status()).toBe('available');
+    });
+  });
+});
+
+describe('patch taken-snapshot-creating-phase', () => {
+  /** orders, a DB instance, and ledger, an Aurora cluster with its member ledger-writer, and the calls that take and watch their snapshots. */
+  async function databases(emulator: Emulator) {
+    const live = await createLiveAccount(emulator, LIVE);
+    await live.createDatabase('orders', 'none');
+    await live.createCluster('ledger', 'none');
+    const take = (id: string, instance = 'orders') => live.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instance, DBSnapshotIdentifier: id }));
+    const takeCluster = (id: string) => live.rds.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: 'ledger', DBClusterSnapshotIdentifier: id }));
+    const status = async (id: string) => (await live.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }))).DBSnapshots![0].Status;
+    const clusterStatus = async (id: string) =>
+      (await live.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }))).DBClusterSnapshots![0].Status;
+    return { live, take, takeCluster, status, clusterStatus };
+  }
+  const busy = (instance: string) => ({ name: 'InvalidDBInstanceStateFault', message: `Cannot create a snapshot because the database instance ${instance} is not currently in the available state.` });
+  const BUSY_CLUSTER = { name: 'InvalidDBClusterStateFault', message: 'Cannot create a snapshot because the DB cluster ledger is not currently in the available state.' };
+  const AT = new Date('2026-11-20T03:00:00Z');
+
+  test('on: a snapshot taken is creating for N describe calls, cannot be copied or shared until available, and no second snapshot of its database is taken meanwhile', async () => {
+    await withEmulator({ snapshotPendingDescribes: 2 }, async (emulator) => {
+      const { live, take, takeCluster, status, clusterStatus } = await databases(emulator);
+      expect((await take('taken-1')).DBSnapshot?.Status).toBe('creating');
+      await expect(take('taken-2')).rejects.toMatchObject(busy('orders'));
+      await expect(live.rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'taken-1', TargetDBSnapshotIdentifier: 'copy-1' })))
+        .rejects.toMatchObject({ name: 'InvalidDBSnapshotStateFault' });
+      await expect(live.rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'taken-1', AttributeName: 'restore', ValuesToAdd: [FAILSAFE] })))
+        .rejects.toMatchObject({ name: 'InvalidDBSnapshotStateFault' });
+      // The automated snapshots the tests ask for (automated-snapshots-on-demand) are not held up, nor held up by.
+      await expect(live.createAutomatedSnapshot('orders', AT)).resolves.toMatchObject({ Status: 'available', SnapshotType: 'automated' });
+      expect([await status('taken-1'), await status('taken-1'), await status('taken-1')]).toEqual(['creating', 'creating', 'available']);
+      expect((await take('taken-2')).DBSnapshot?.Status).toBe('creating');
+      await live.rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'taken-1', TargetDBSnapshotIdentifier: 'copy-1' }));
+
+      // The same for the cluster.
+      expect((await takeCluster('ledger-1')).DBClusterSnapshot?.Status).toBe('creating');
+      await expect(takeCluster('ledger-2')).rejects.toMatchObject(BUSY_CLUSTER);
+      await expect(live.rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: 'ledger-1', TargetDBClusterSnapshotIdentifier: 'copy-1' })))
+        .rejects.toMatchObject({ name: 'InvalidDBClusterSnapshotStateFault' });
+      await expect(live.createAutomatedClusterSnapshot('ledger', AT)).resolves.toMatchObject({ Status: 'available', SnapshotType: 'automated' });
+      expect([await clusterStatus('ledger-1'), await clusterStatus('ledger-1'), await clusterStatus('ledger-1')]).toEqual(['creating', 'creating', 'available']);
+      expect((await takeCluster('ledger-2')).DBClusterSnapshot?.Status).toBe('creating');
+    });
+  });
+
+  test('on, by default (N = 0): a snapshot taken is available at once; a database that is not available, or a member of a cluster, is still refused', async () => {
+    await withEmulator({ restorePendingDescribes: 1 }, async (emulator) => {
+      const { live, take, takeCluster } = await databases(emulator);
+      expect([(await take('taken-1')).DBSnapshot?.Status, (await take('taken-2')).DBSnapshot?.Status]).toEqual(['available', 'available']);
+      await live.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'orders' }));
+      await expect(take('stopped')).rejects.toMatchObject(busy('orders'));
+      await live.rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: 'orders' }));
+      await expect(take('started')).resolves.toBeDefined();
+      // A restore that is still creating (restore-creating-phase).
+      await live.rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'drill-orders', DBSnapshotIdentifier: 'taken-1' }));
+      await expect(take('restoring', 'drill-orders')).rejects.toMatchObject(busy('drill-orders'));
+      await expect(take('member', 'ledger-writer')).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: 'The specified instance is a member of a cluster and a snapshot cannot be created directly. Please use the CreateDBClusterSnapshot API instead.',
+      });
+      expect([(await takeCluster('ledger-1')).DBClusterSnapshot?.Status, (await takeCluster('ledger-2')).DBClusterSnapshot?.Status]).toEqual(['available', 'available']);
+      await live.rds.send(new StopDBClusterCommand({ DBClusterIdentifier: 'ledger' }));
+      await expect(takeCluster('stopped')).rejects.toMatchObject(BUSY_CLUSTER);
+      await live.rds.send(new StartDBClusterCommand({ DBClusterIdentifier: 'ledger' }));
+      await expect(takeCluster('started')).resolves.toBeDefined();
+    });
+  });
+
+  test('off (the gap): moto makes a snapshot taken available at once, takes the next one at once, and takes one of a stopped database or of a cluster member', async () => {
+    await withEmulator({ snapshotPendingDescribes: 2, patchesOff: ['taken-snapshot-creating-phase'] }, async (emulator) => {
+      const { live, take, takeCluster } = await databases(emulator);
+      expect([(await take('taken-1')).DBSnapshot?.Status, (await take('taken-2')).DBSnapshot?.Status]).toEqual(['available', 'available']);
+      await live.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'orders' }));
+      await expect(take('stopped')).resolves.toBeDefined();
+      await expect(take('member', 'ledger-writer')).resolves.toBeDefined();
+      expect([(await takeCluster('ledger-1')).DBClusterSnapshot?.Status, (await takeCluster('ledger-2')).DBClusterSnapshot?.Status]).toEqual(['available', 'available']);
+      await live.rds.send(new StopDBClusterCommand({ DBClusterIdentifier: 'ledger' }));
+      await expect(takeCluster('stopped')).resolves.toBeDefined();
     });
   });
 });
