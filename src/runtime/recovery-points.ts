@@ -19,6 +19,9 @@
  *   copies in flight stay within `maxCopiesInFlight`. Due databases go in order
  *   of their newest shipped recovery point, those never shipped first, as
  *   copies do (staleness.ts).
+ * - **No copy where the vault may use the key.** A database encrypted with a
+ *   key the vault account may use (declared shareable) has its snapshots
+ *   shared as they are: they need no copy slot, only room under the quota.
  * - **Live keeps little.** A taken snapshot is deleted as soon as its own
  *   recovery point, or a newer one, is shipped; a failed one at once.
  */
@@ -36,6 +39,8 @@ export const DAILY_MS = 86_400_000;
 export interface RecoveryPointDatabase {
   readonly identifier: string;
   readonly status: string;
+  /** The key its snapshots are encrypted with, if it is encrypted. */
+  readonly kmsKeyId?: string;
 }
 
 /** A snapshot as this module sees it: one the shipper took, or one of its copies. */
@@ -43,6 +48,7 @@ export interface RecoveryPointSnapshot {
   readonly identifier: string;
   readonly status: string;
   readonly createTime?: Date;
+  readonly kmsKeyId?: string;
   readonly tags: TagMap;
 }
 
@@ -60,6 +66,11 @@ const SNAPSHOT_READY_STATUSES = new Set(['available', 'storage-optimization']);
 export function slotStart(now: number, schedule: RecoveryPointSchedule): number {
   const offset = schedule.offsetMs ?? 0;
   return Math.floor((now - offset) / schedule.intervalMs) * schedule.intervalMs + offset;
+}
+
+/** Whether a key is one the vault account may use, declared shareable: what it encrypts is shared as it is. */
+export function isShareable(kmsKeyId: string | undefined, shareableKeyArns: readonly string[] | undefined): boolean {
+  return kmsKeyId !== undefined && (shareableKeyArns ?? []).includes(kmsKeyId);
 }
 
 /** Whether a snapshot is one the shipper took itself, rather than one of its copies. */
@@ -103,6 +114,12 @@ export interface RecoveryPointInput<S extends RecoveryPointSnapshot> {
   readonly newestAutomated: ReadonlyMap<string, number>;
   /** Taken snapshots a copy is being made of, or is started of in this pass, by identifier: they are kept, and count as copies in flight. */
   readonly copying: ReadonlySet<string>;
+  /**
+   * The databases' keys that the vault may use. A snapshot taken under one is
+   * shared as it is: it is what is shipped, so it is trimmed as copies are,
+   * not here, and it needs no copy slot.
+   */
+  readonly shareableKeyArns?: readonly string[];
   /** Whether the databases could be read: if not, no taken snapshot counts as deselected. */
   readonly databasesKnown: boolean;
   /**
@@ -135,13 +152,14 @@ function isWaiting(s: RecoveryPointSnapshot, database: string, shipped: Readonly
  * Taken snapshots that are done with: failed ones; available ones whose
  * recovery point, or a newer one, is shipped; and, in a pass that read the
  * databases, available ones of databases no longer selected. None that a copy
- * is being made of.
+ * is being made of, and none shared as it is: those are trimmed as copies are.
  */
 function retire<S extends RecoveryPointSnapshot>(input: RecoveryPointInput<S>, notes: RecoveryPointNote[]): Array<RecoveryPointPlan<S>['remove'][number]> {
   const selected = new Set(input.selected.map((d) => d.identifier));
   const out: Array<RecoveryPointPlan<S>['remove'][number]> = [];
   for (const [database, taken] of input.takenByDb) {
     for (const s of taken) {
+      if (isShareable(s.kmsKeyId, input.shareableKeyArns)) continue;
       if (s.status === 'failed') {
         notes.push({
           code: 'recovery-point-failed',
@@ -213,20 +231,22 @@ function admit<S extends RecoveryPointSnapshot>(
   const budget = input.budget;
   if (!budget || budget.inFlight === undefined || due.length === 0) return [];
   const waitingForCopy = [...input.takenByDb.entries()]
-    .flatMap(([database, taken]) => taken.filter((s) => isWaiting(s, database, input.shipped) && !input.copying.has(s.identifier))).length;
+    .flatMap(([database, taken]) => taken.filter((s) => isWaiting(s, database, input.shipped) && !input.copying.has(s.identifier)))
+    .filter((s) => !isShareable(s.kmsKeyId, input.shareableKeyArns)).length;
   let room = budget.maxInFlight - budget.inFlight - waitingForCopy;
   const start = new Date(slotStart(input.now.getTime(), input.schedule));
   const ordered = byStaleness(due, (d) => d.identifier, () => 0, (db) => input.shipped.get(db), (d) => d.identifier);
   const out: Array<RecoveryPointPlan<S>['take'][number]> = [];
   for (const db of ordered) {
-    if (room <= 0 || budget.manual >= budget.maxManual) {
-      const why = room <= 0
+    const copied = !isShareable(db.kmsKeyId, input.shareableKeyArns);
+    if ((copied && room <= 0) || budget.manual >= budget.maxManual) {
+      const why = copied && room <= 0
         ? `${budget.maxInFlight} recovery points are already being taken or copied`
         : `the account holds ${budget.manual} manual snapshots and may hold ${budget.maxManual}`;
       notes.push({ code: 'recovery-point-deferred', database: db.identifier, message: `${why}; the snapshot of ${db.identifier} waits for a later pass` });
       continue;
     }
-    room -= 1;
+    if (copied) room -= 1;
     budget.manual += 1;
     out.push({
       database: db.identifier,

@@ -15,7 +15,7 @@
  */
 import { AccountQuotas, Budget, BudgetConfig, budgetOf, DbKind, kindOf, refusalMessage, refusalOf, take } from './budget';
 import { isValidDbIdentifier, maxClusterIdentifierLength, shippingCopyIdentifier } from './naming';
-import { isTaken, planRecoveryPoints, RecoveryPointSchedule } from './recovery-points';
+import { isShareable, isTaken, planRecoveryPoints, RecoveryPointSchedule } from './recovery-points';
 import { byStaleness } from './staleness';
 import { planHandOn } from './successors';
 import { TagKeys, TagMap } from './tags';
@@ -51,6 +51,13 @@ export interface ShipperPlanConfig extends BudgetConfig {
    * @default - the daily automated snapshots only
    */
   readonly recoveryPoints?: RecoveryPointSchedule;
+  /**
+   * The ARNs of the databases' keys that the vault account may use: a
+   * snapshot the shipper took under one of them is shared as it is, with no
+   * copy in Live (recovery-points.ts).
+   * @default - none: every snapshot is copied under the shipping key
+   */
+  readonly shareableKeyArns?: readonly string[];
 }
 
 /** A DB instance or a DB cluster: a database the shipper can ship. */
@@ -63,6 +70,8 @@ export interface DbInstance {
   readonly status: string;
   readonly backupRetentionPeriod: number;
   readonly clusterIdentifier?: string;
+  /** The key its storage, and so its snapshots, are encrypted with, if it is encrypted. */
+  readonly kmsKeyId?: string;
   readonly tags: TagMap;
 }
 
@@ -186,7 +195,8 @@ export type FindingCode =
   | 'recovery-point-waits-for-previous'
   | 'database-not-available'
   | 'recovery-point-deferred'
-  | 'recovery-point-failed';
+  | 'recovery-point-failed'
+  | 'newer-point-shipped';
 
 export interface Finding {
   readonly level: 'info' | 'warn' | 'error';
@@ -243,6 +253,11 @@ export function isDefaultOptionGroup(name: string | undefined): boolean {
 
 export function isOwnedBy(snapshot: DbSnapshot, ownerId: string): boolean {
   return snapshot.tags[TagKeys.OWNER] === ownerId;
+}
+
+/** Whether a snapshot is one the shipper took under a key the vault may use: it is shared as it is, not copied. */
+export function isSharedDirectly(snapshot: DbSnapshot, config: Pick<ShipperPlanConfig, 'shareableKeyArns'>): boolean {
+  return isTaken(snapshot) && isShareable(snapshot.kmsKeyId, config.shareableKeyArns);
 }
 
 /** The recovery point a copy holds: the source snapshot's time, from its tag. */
@@ -459,7 +474,9 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
 
   const own = state.manualSnapshots.filter((s) => isOwnedBy(s, config.ownerId));
   const databaseOf = (s: DbSnapshot) => s.tags[TagKeys.SOURCE_DATABASE] ?? s.dbIdentifier;
-  const ownByDb = groupBy(own.filter((s) => !isTaken(s)), databaseOf);
+  // What is shipped: the copies, and the snapshots taken under a key the vault may use, which are shared as they are.
+  const direct = new Set(own.filter((s) => isSharedDirectly(s, config)).map((s) => s.identifier));
+  const ownByDb = groupBy(own.filter((s) => !isTaken(s) || direct.has(s.identifier)), databaseOf);
   const takenByDb = groupBy(own.filter(isTaken), databaseOf);
   const shippedTimes = newestShipped(ownByDb);
 
@@ -469,7 +486,7 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
   const ordered = byStaleness(
     candidates, (c) => c.db.identifier, (c) => c.source.createTime!.getTime(), (db) => shippedTimes.get(db), (c) => c.db.identifier,
   );
-  const inFlight = state.partial ? undefined : [...ownByDb.values()].flat().filter(isInProgress).length;
+  const inFlight = state.partial ? undefined : own.filter((s) => !isTaken(s) && isInProgress(s)).length;
   const budget = budgetOf(kind, config, state.quotas?.[kind], state.manualSnapshots.length, inFlight);
   const waiting: string[] = [];
   for (const candidate of ordered) {
@@ -594,6 +611,7 @@ function takeRecoveryPoints(kind: DbKind, config: ShipperPlanConfig, schedule: R
     shipped: c.shippedTimes,
     newestAutomated: newestAutomatedByDb(c.state),
     copying,
+    shareableKeyArns: config.shareableKeyArns,
     databasesKnown: !c.state.databasesUnreachable,
     budget: c.state.partial ? undefined : c.budget,
   });
@@ -636,7 +654,8 @@ function copyCandidates(
   const out: Candidate[] = [];
   for (const db of selected) {
     if (db.backupRetentionPeriod === 0) findings.push(automatedBackupsDisabled(db, config));
-    const newest = newestAvailable([...automatedByDb.get(db.identifier.toLowerCase()) ?? [], ...takenByDb.get(db.identifier) ?? []]);
+    const taken = (takenByDb.get(db.identifier) ?? []).filter((s) => !isSharedDirectly(s, config));
+    const newest = newestAvailable([...automatedByDb.get(db.identifier.toLowerCase()) ?? [], ...taken]);
     if (!newest) {
       if (db.backupRetentionPeriod !== 0 || config.recoveryPoints) {
         findings.push({ level: 'info', code: 'no-automated-snapshot', database: db.identifier, message: `${db.identifier} has no available automated or taken snapshot yet` });
@@ -670,6 +689,18 @@ function copyCandidates(
         });
       }
       continue; // our copy exists: its state is handled with the other copies
+    }
+    // A snapshot shared as it is may hold a newer recovery point than the newest automated one.
+    const shipped = newestShipped(new Map([[db.identifier, ownByDb.get(db.identifier) ?? []]])).get(db.identifier);
+    if (shipped !== undefined && newest.createTime!.getTime() <= shipped) {
+      findings.push({
+        level: 'info',
+        code: 'newer-point-shipped',
+        database: db.identifier,
+        snapshot: newest.identifier,
+        message: `${db.identifier} has a recovery point shipped that is as new as ${newest.identifier} or newer; it is not copied`,
+      });
+      continue;
     }
     const previous = (ownByDb.get(db.identifier) ?? []).find(isInProgress);
     if (previous) {

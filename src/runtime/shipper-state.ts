@@ -39,6 +39,7 @@ function toCluster(c: DBCluster): DbInstance {
     engine: c.Engine ?? '',
     status: c.Status ?? '',
     backupRetentionPeriod: c.BackupRetentionPeriod ?? 0,
+    ...(c.KmsKeyId ? { kmsKeyId: c.KmsKeyId } : {}),
     tags: toTagMap(c.TagList),
   };
 }
@@ -51,6 +52,7 @@ function toInstance(i: DBInstance): DbInstance {
     status: i.DBInstanceStatus ?? '',
     backupRetentionPeriod: i.BackupRetentionPeriod ?? 0,
     clusterIdentifier: i.DBClusterIdentifier,
+    ...(i.KmsKeyId ? { kmsKeyId: i.KmsKeyId } : {}),
     tags: toTagMap(i.TagList),
   };
 }

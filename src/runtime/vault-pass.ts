@@ -19,7 +19,7 @@ import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES, parseShippedRe
 import { TagKeys, toTagList } from './tags';
 import { CLOCK_SKEW_MS, Intake, RefusalLog, regionClaimedByName, takeInShared, verifyAnnounced } from './vault-intake';
 import { parseShippedName, planVault, SHIPPED_SNAPSHOT_PREFIX, ShippedSnapshot, VaultAction, VAULT_SNAPSHOT_PREFIX } from './vault-plan';
-import { Claim } from './verification';
+import { Claim, MAX_TAKEN_AFTER_SLOT_MS } from './verification';
 
 export interface VaultDeps extends PassDeps {
   /**
@@ -143,8 +143,14 @@ export function validateAnnouncement(config: VaultConfig, topicArn: unknown, bod
     return reject('name-mismatch', `message says database ${m.sourceDatabaseIdentifier}, but the snapshot name says ${named.database}`);
   }
   const announcedTime = Date.parse(m.snapshotCreateTime);
-  if (Math.abs(Math.floor(announcedTime / 1000) * 1000 - named.time.getTime()) > 0) {
-    return reject('name-mismatch', `message says the snapshot was taken at ${m.snapshotCreateTime}, but its name says ${named.time.toISOString()}`);
+  // A copy is named for its recovery point, to the second; a snapshot the shipper took and shared as it is, for the interval it was taken in.
+  const sinceNamed = announcedTime - named.time.getTime();
+  const agrees = named.taken
+    ? sinceNamed >= -CLOCK_SKEW_MS && sinceNamed < MAX_TAKEN_AFTER_SLOT_MS
+    : Math.abs(Math.floor(announcedTime / 1000) * 1000 - named.time.getTime()) === 0;
+  if (!agrees) {
+    const says = named.taken ? `that it was taken in the interval that starts at ${named.time.toISOString()}` : named.time.toISOString();
+    return reject('name-mismatch', `message says the snapshot was taken at ${m.snapshotCreateTime}, but its name says ${says}`);
   }
   if (announcedTime > now.getTime() + CLOCK_SKEW_MS) return reject('future-time', `snapshot time ${m.snapshotCreateTime} is in the future`);
   return {

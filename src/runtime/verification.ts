@@ -53,7 +53,32 @@ export const MAX_CLAIMED_AGE_AT_SHARING_MS = 7 * 86_400_000;
 /** How far in the future, or after RDS's own time, a claimed time may lie: clock skew. */
 export const CLOCK_SKEW_MS = 15 * 60_000;
 
+/**
+ * How long after the start of its interval a snapshot the shipper took may
+ * have been taken: a day, the longest interval. Its name claims only the
+ * interval (naming.ts); RDS's own time is the recovery point.
+ */
+export const MAX_TAKEN_AFTER_SLOT_MS = 86_400_000;
+
 const refuse = (code: VerificationCode, reason: string): Verification => ({ ok: false, code, reason });
+
+/**
+ * A snapshot the shipper took and shared as it is: its name claims the start
+ * of the interval it was taken in, so RDS's time must lie in the day after
+ * that (and not before it, bar clock skew).
+ */
+function takenTimeRefusal(slot: Date, meta: DbSnapshot): string | undefined {
+  const taken = rdsTimeOf(meta);
+  if (taken === undefined) return 'RDS reports no creation time for it';
+  const after = taken.getTime() - slot.getTime();
+  if (after >= -CLOCK_SKEW_MS && after < MAX_TAKEN_AFTER_SLOT_MS) return undefined;
+  return `it is named for the interval that starts at ${slot.toISOString()}, but RDS took it at ${taken.toISOString()}`;
+}
+
+/** When RDS took the snapshot: the original's time, which a copy keeps, else its own. */
+function rdsTimeOf(meta: DbSnapshot): Date | undefined {
+  return meta.originalCreateTime ?? meta.createTime;
+}
 
 /** The claimed recovery point against RDS's times for the shared snapshot. */
 function timeRefusal(claimed: Date, meta: DbSnapshot): string | undefined {
@@ -115,7 +140,9 @@ export function verifyShared(claim: Claim, meta: DbSnapshot | undefined): Verifi
   if (claim.engine !== undefined && claim.engine !== meta.engine) {
     return refuse('engine-mismatch', `${s.arn} was announced with engine ${claim.engine}, but RDS reports ${meta.engine}`);
   }
-  const time = timeRefusal(s.time, meta);
+  // A snapshot the shipper took is named for its interval: RDS's time is the recovery point.
+  const taken = parseShippedName(s.identifier)?.taken === true;
+  const time = taken ? takenTimeRefusal(s.time, meta) : timeRefusal(s.time, meta);
   if (time) return refuse('time-mismatch', `${s.arn}: ${time}`);
   const where = verifiedDatabaseRegion(claim, meta);
   if ('refusal' in where) return refuse('region-mismatch', where.refusal);
@@ -124,6 +151,7 @@ export function verifyShared(claim: Claim, meta: DbSnapshot | undefined): Verifi
     ok: true,
     snapshot: {
       ...rest,
+      ...(taken ? { time: rdsTimeOf(meta)! } : {}),
       resourceId: meta.resourceId,
       status: meta.status,
       encrypted: meta.encrypted,

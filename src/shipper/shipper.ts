@@ -192,6 +192,30 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
   readonly sourceKeys?: kms.IKey[];
 
   /**
+   * Customer managed keys of the databases that the vault account may use,
+   * for a shipper with a `recoveryPointInterval` below a day. A snapshot the
+   * shipper takes under one of them (matched by key ARN) is shared with the
+   * vault as it is, with no copy in Live: that saves one full copy per
+   * recovery point, and the vault's copies of such snapshots can be
+   * incremental (RDS User Guide, "Incremental snapshot copying"; a copy of a
+   * copy is always full). Snapshots under `aws/rds`, which RDS never lets
+   * another account use, or under any other key are copied under the
+   * shipping key as before; so are the daily automated snapshots, which RDS
+   * never shares.
+   *
+   * The key policy of each must let the vault account use it for RDS
+   * (`RdsSnapshotShipper.vaultKeyPolicyStatements`): the construct adds the
+   * statements to keys of this stack and warns, with the statements to
+   * paste, for others. The shipper's role may use them through RDS, as it
+   * may `sourceKeys`. Sharing a key gives the Failsafe account the use of
+   * everything it encrypts that is shared with it: declare only keys you are
+   * prepared to share so.
+   *
+   * @default - none: every snapshot is copied under the shipping key
+   */
+  readonly shareableKeys?: kms.IKey[];
+
+  /**
    * An existing topic to announce on. If this stack does not own it, allow the
    * vault account to subscribe in its topic policy yourself.
    *
@@ -345,9 +369,7 @@ export class RdsSnapshotShipper extends Construct {
     // Keys
     if (props.shippingKey) {
       this.shippingKey = props.shippingKey;
-      const statements = RdsSnapshotShipper.vaultKeyPolicyStatements(props.vaultAccount);
-      const added = statements.map((s) => this.shippingKey.addToResourcePolicy(s, true).statementAdded);
-      if (!added.every(Boolean)) this.warnShippingKeyPolicy(props.vaultAccount);
+      this.letVaultUse(this.shippingKey, 'shippingKey', props.vaultAccount);
     } else {
       this.shippingKey = newLockedDownKey(this, 'ShippingKey', `Encrypts the RDS snapshot copies that ${this.node.path} shares with account ${props.vaultAccount}`);
       for (const s of RdsSnapshotShipper.vaultKeyPolicyStatements(props.vaultAccount)) this.shippingKey.addToResourcePolicy(s);
@@ -413,6 +435,7 @@ export class RdsSnapshotShipper extends Construct {
           ...(crossRegionFrom ? { sourceRegion: crossRegionFrom } : {}),
           retentionMs: retention.toMilliseconds(),
           ...(recoveryPoints ? { recoveryPoints } : {}),
+          ...(props.shareableKeys?.length ? { shareableKeyArns: props.shareableKeys.map((k) => k.keyArn) } : {}),
           ...budgetConfigOf(props),
           behindAfterMs: (props.alarms?.databasesBehind?.maxAge ?? maxAge).toMilliseconds(),
           // The sweeps of the first one and a half sweep intervals of each UTC
@@ -436,7 +459,8 @@ export class RdsSnapshotShipper extends Construct {
     // outside the stack, whose policy this construct cannot write.
     const shippingKeyTrustsIam = !allowRdsUseBy(this.shippingKey, role, 'Shipper');
     const shippingKeys = shippingKeyTrustsIam ? [this.shippingKey.keyArn] : [];
-    const databaseKeys = (props.sourceKeys ?? []).map((k) => k.keyArn);
+    for (const key of props.shareableKeys ?? []) this.letVaultUse(key, 'shareableKeys', props.vaultAccount);
+    const databaseKeys = [...new Set([...props.sourceKeys ?? [], ...props.shareableKeys ?? []].map((k) => k.keyArn))];
     if (crossRegionFrom) {
       // The copy is made under the shipping key by RDS in this Region. Which
       // Region's RDS uses the source snapshot's key in a copy across Regions
@@ -550,17 +574,20 @@ export class RdsSnapshotShipper extends Construct {
   }
 
   /**
-   * A shipping key from outside the stack keeps the policy it has: say which
-   * statements it needs for the vault account, as text to paste.
+   * Lets the vault account use a key for RDS, in its key policy. A key from
+   * outside the stack keeps the policy it has: say which statements it needs
+   * for the vault account, as text to paste.
    */
-  private warnShippingKeyPolicy(vaultAccount: string): void {
+  private letVaultUse(key: kms.IKey, prop: 'shippingKey' | 'shareableKeys', vaultAccount: string): void {
+    const statements = RdsSnapshotShipper.vaultKeyPolicyStatements(vaultAccount);
+    if (statements.map((s) => key.addToResourcePolicy(s, true).statementAdded).every(Boolean)) return;
     const partition = Token.isUnresolved(Stack.of(this).partition) ? 'aws' : Stack.of(this).partition;
-    const text = RdsSnapshotShipper.vaultKeyPolicyStatements(vaultAccount).map((s) => {
+    const text = statements.map((s) => {
       const json = Stack.of(this).resolve(s.toStatementJson());
       return { ...json, Principal: { AWS: `arn:${partition}:iam::${vaultAccount}:root` } };
     });
-    Annotations.of(this).addWarningV2('cdk-rds-failsafe:shippingKeyPolicy',
-      `shippingKey ${this.shippingKey.node.path} is not in this stack, so its key policy cannot be changed here. Add these statements to it, `
+    Annotations.of(this).addWarningV2(`cdk-rds-failsafe:${prop === 'shippingKey' ? 'shippingKeyPolicy' : 'shareableKeyPolicy'}`,
+      `${prop} ${key.node.path} is not in this stack, so its key policy cannot be changed here. Add these statements to it, `
       + `or the vault account cannot copy the shipped snapshots (RdsSnapshotShipper.vaultKeyPolicyStatements('${vaultAccount}') returns them): `
       + JSON.stringify(text));
   }
@@ -791,6 +818,9 @@ function validateRecoveryPoints(v: PropsValidator, props: RdsSnapshotShipperProp
   }
   const subDaily = interval !== undefined && interval.toHours() < HOURS_PER_DAY;
   if (offset && !subDaily) v.fail('recoveryPointOffset needs a recoveryPointInterval below 24 hours');
+  if (props.shareableKeys?.length && !subDaily) {
+    v.fail('shareableKeys needs a recoveryPointInterval below 24 hours: only the snapshots the shipper takes can be shared as they are');
+  }
   if (!subDaily) return;
   if (offset && (offset.toMilliseconds() % 60_000 !== 0 || offset.toMilliseconds() >= interval.toMilliseconds())) {
     v.fail(`recoveryPointOffset must be whole minutes shorter than the interval (${interval.toHumanString()}), got ${offset.toHumanString()}`);

@@ -192,6 +192,45 @@ describe('planShipper: shipping what was taken', () => {
   });
 });
 
+describe('planShipper: snapshots under a key the vault may use are shared as they are', () => {
+  const DB_KEY = 'arn:aws:kms:eu-west-1:111111111111:key/database';
+  const direct = (extra: Partial<ShipperPlanConfig> = {}) => subDaily({ shareableKeyArns: [DB_KEY], ...extra });
+
+  test('a taken snapshot under a shareable key is shared and announced itself, with no copy in Live', () => {
+    const point = taken('orders', SLOT);
+    const plan = planShipper(direct(), state({ manualSnapshots: [point] }));
+    expect(plan.actions.map((a) => a.type)).toEqual(['share-and-announce']);
+    expect(plan.actions[0]).toMatchObject({ snapshot: { identifier: point.identifier } });
+  });
+
+  test('under any other key (aws/rds, or a key not declared shareable) it is copied under the shipping key', () => {
+    const point = { ...taken('orders', SLOT), kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/aws-rds-default' };
+    const plan = planShipper(direct(), state({ manualSnapshots: [point] }));
+    expect(plan.actions.map((a) => a.type)).toEqual(['copy']);
+  });
+
+  test('once shared it is the database\'s recovery point: nothing older is copied, and it goes only once a newer one has been shared for an interval', () => {
+    const point = { ...taken('orders', SLOT), tags: { ...taken('orders', SLOT).tags, [TagKeys.ANNOUNCED]: NOW.toISOString() } };
+    const olderAutomated = automated('orders', 0.5);
+    const plan = planShipper(direct(), state({ automatedSnapshots: [olderAutomated], manualSnapshots: [point] }));
+    expect(plan.actions).toEqual([]);
+    expect(codes(plan)).toContain('newer-point-shipped');
+    expect(plan.shipped).toEqual([{ database: 'orders', time: point.createTime }]);
+  });
+
+  test('databases whose snapshots are shared as they are need no copy slot: only the others wait for the pipeline', () => {
+    const dbs = ['a', 'b', 'c'];
+    const encryptedWith = (key: string) => (d: string) => instance(d, { kmsKeyId: d === 'c' ? 'arn:aws:kms:eu-west-1:111111111111:key/other' : key });
+    const inFlight = copyOf(automated('zzz', 0.1), 'failsafe-zzz-20261120-093000', { status: 'creating' });
+    const plan = planShipper(direct({ maxCopiesInFlight: 1, selection: { identifiers: dbs } }), state({
+      instances: dbs.map(encryptedWith(DB_KEY)),
+      manualSnapshots: [inFlight],
+    }));
+    expect(of(plan, 'snapshot').map((a) => a.database)).toEqual(['a', 'b']);
+    expect(plan.findings.filter((f) => f.code === 'recovery-point-deferred').map((f) => f.database)).toEqual(['c']);
+  });
+});
+
 /**
  * A small model of one Live account under the planner: RDS takes a snapshot
  * in `takeMs` and copies it in `copyMs`; a sweep runs every 15 minutes and

@@ -132,6 +132,23 @@ describe('validateAnnouncement', () => {
     expect(out.ok ? '' : out.reason).toMatch(reason);
   });
 
+  describe('a snapshot the shipper took and shared as it is: named for its interval, to the minute', () => {
+    const takenArn = snapshotArn.replace('failsafe-orders-20261120-120000', 'failsafe-orders-20261120-1200');
+    const taken = (snapshotCreateTime: string) => body({ snapshotArn: takenArn, snapshotIdentifier: 'failsafe-orders-20261120-1200', snapshotCreateTime });
+    test('is accepted when it was taken in its interval, with the announced time as its recovery point', () => {
+      expect(validateAnnouncement(config, TOPIC, taken('2026-11-20T12:04:31.000Z'), new Date('2026-11-20T13:00:00Z'))).toMatchObject({
+        ok: true, snapshot: { identifier: 'failsafe-orders-20261120-1200', time: new Date('2026-11-20T12:04:31.000Z') },
+      });
+    });
+    test.each([
+      ['taken before its interval', '2026-11-20T11:40:00.000Z'],
+      ['taken a day or more after its interval started', '2026-11-21T12:00:00.000Z'],
+    ])('is rejected when %s', (_name, time) => {
+      const out = validateAnnouncement(config, TOPIC, taken(time), new Date('2026-11-22T00:00:00Z'));
+      expect(out.ok ? '' : out.reason).toMatch(/its name says that it was taken in the interval that starts at 2026-11-20T12:00:00.000Z/);
+    });
+  });
+
   test('a topic from a configured account but another account in the message is rejected', () => {
     const other = { ...config, sourceAccounts: [LIVE, '333333333333'] };
     const out = validateAnnouncement(other, TOPIC, body({ sourceAccount: '333333333333', snapshotArn: ARN_ELSEWHERE }));

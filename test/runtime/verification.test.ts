@@ -46,6 +46,26 @@ describe('verifyShared: what Live claims, against what RDS says', () => {
   });
 });
 
+describe('verifyShared: a snapshot the shipper took and shared as it is', () => {
+  const SLOT = new Date('2026-11-20T04:00:00Z');
+  const takenArn = `arn:aws:rds:${REGION}:${LIVE}:snapshot:failsafe-orders-20261120-0400`;
+  const takenClaim: ShippedSnapshot = { ...claim, arn: takenArn, identifier: 'failsafe-orders-20261120-0400', time: SLOT };
+  const took = (at: Date) => meta({ identifier: takenArn, arn: takenArn, originalCreateTime: at, createTime: at });
+
+  test('passes when RDS took it in the day after its interval started, with RDS\'s time as the recovery point', () => {
+    const at = new Date(SLOT.getTime() + 7 * 60_000 + 31_000);
+    expect(verifyShared({ snapshot: takenClaim }, took(at))).toMatchObject({ ok: true, snapshot: { time: at } });
+  });
+
+  test.each([
+    ['before its interval', new Date(SLOT.getTime() - 3_600_000)],
+    ['a day or more after its interval started', new Date(SLOT.getTime() + DAY)],
+  ])('is refused when RDS took it %s: a name cannot make a snapshot pass for another interval', (_name, at) => {
+    const out = verifyShared({ snapshot: takenClaim }, took(at));
+    expect(out.ok ? undefined : [out.code, out.reason]).toEqual(['time-mismatch', expect.stringMatching(/named for the interval that starts at 2026-11-20T04:00:00.000Z/)]);
+  });
+});
+
 describe('verifyShared: the database\'s Region', () => {
   const DR = 'eu-central-1';
   const drArn = `arn:aws:rds:${DR}:${LIVE}:snapshot:failsafe-orders-20261120-030000-euw1`;

@@ -380,6 +380,28 @@ describe('recovery points more often than daily (recoveryPointInterval)', () => 
     expect(() => build(props)).toThrow(message);
   });
 
+  test('shareableKeys: the vault account may use them for RDS, the handler shares what they encrypt as it is, and the role may use them through RDS', () => {
+    const stack = liveStack();
+    const databaseKey = new kms.Key(stack, 'DatabaseKey');
+    const { template } = subDaily({ shareableKeys: [databaseKey] }, stack);
+    const keyPolicies = Object.entries<any>(template.findResources('AWS::KMS::Key')).filter(([id]) => id.startsWith('DatabaseKey'));
+    expect(keyPolicies).toHaveLength(1);
+    const sids = keyPolicies[0][1].Properties.KeyPolicy.Statement.map((st: any) => st.Sid);
+    expect(sids).toEqual(expect.arrayContaining(['AllowVaultAccountUseOfTheKey', 'AllowVaultAccountAttachmentOfPersistentResources']));
+    expect(configOf(template).shareableKeyArns).toEqual(['X']);
+    expect(JSON.stringify(roleStatements(template).DescribeKeysThroughRds.Resource)).toContain('DatabaseKey');
+  });
+
+  test('shareableKeys from outside the stack bring a warning with the statements to paste; without a sub-daily interval they are refused', () => {
+    const stack = liveStack();
+    const imported = kms.Key.fromKeyArn(stack, 'Imported', `arn:aws:kms:eu-west-1:${LIVE}:key/database`);
+    subDaily({ shareableKeys: [imported] }, stack);
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('shareableKeys .* is not in this stack'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0].entry.data)).toContain('AllowVaultAccountUseOfTheKey');
+    expect(() => build({ shareableKeys: [kms.Key.fromKeyArn(liveStack(), 'K', `arn:aws:kms:eu-west-1:${LIVE}:key/x`)] })).toThrow(/shareableKeys needs a recoveryPointInterval/);
+  });
+
   test('rejects a sub-daily interval with sourceRegion', () => {
     const stack = liveStack({ account: LIVE, region: 'eu-central-1' });
     expect(() => build({ recoveryPointInterval: Duration.hours(4), sourceRegion: 'eu-west-1' }, stack)).toThrow(/cannot be combined with sourceRegion/);
