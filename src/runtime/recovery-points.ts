@@ -14,11 +14,12 @@
  *   same name, and two passes never take two snapshots of a database in a slot.
  * - **One waiting per database.** A database whose previous taken snapshot is
  *   not shipped yet gets no other: what is taken is what is shipped next.
- * - **A bounded pipeline, stalest first.** Snapshots are taken only where a copy
- *   slot will be free for them: the taken snapshots waiting for a copy and the
- *   copies in flight stay within `maxCopiesInFlight`. Due databases go in order
- *   of their newest shipped recovery point, those never shipped first, as
- *   copies do (staleness.ts).
+ * - **A bounded queue, stalest first.** The taken snapshots that wait for a
+ *   copy (being taken, or taken and not copied yet) stay within
+ *   `maxCopiesInFlight`, besides the copies in flight: enough to start a copy
+ *   in every slot as soon as it frees, never so many that a snapshot grows
+ *   old waiting. Due databases go in order of their newest shipped recovery
+ *   point, those never shipped first, as copies do (staleness.ts).
  * - **No copy where the vault may use the key.** A database encrypted with a
  *   key the vault account may use (declared shareable) has its snapshots
  *   shared as they are: they need no copy slot, only room under the quota.
@@ -221,9 +222,9 @@ function dueDatabases<S extends RecoveryPointSnapshot>(input: RecoveryPointInput
 
 /**
  * The due databases that get a snapshot now, stalest first: as many as the
- * pipeline has room for (the copies in flight and the taken snapshots
- * waiting for a copy stay within the budget's copies in flight), and the
- * manual snapshot quota allows. The rest are deferred to a later pass.
+ * queue in front of the copies has room for (the taken snapshots waiting for
+ * a copy stay within the budget's copies in flight), and the manual snapshot
+ * quota allows. The rest are deferred to a later pass.
  */
 function admit<S extends RecoveryPointSnapshot>(
   input: RecoveryPointInput<S>, due: readonly RecoveryPointDatabase[], notes: RecoveryPointNote[],
@@ -233,7 +234,7 @@ function admit<S extends RecoveryPointSnapshot>(
   const waitingForCopy = [...input.takenByDb.entries()]
     .flatMap(([database, taken]) => taken.filter((s) => isWaiting(s, database, input.shipped) && !input.copying.has(s.identifier)))
     .filter((s) => !isShareable(s.kmsKeyId, input.shareableKeyArns)).length;
-  let room = budget.maxInFlight - budget.inFlight - waitingForCopy;
+  let room = budget.maxInFlight - waitingForCopy;
   const start = new Date(slotStart(input.now.getTime(), input.schedule));
   const ordered = byStaleness(due, (d) => d.identifier, () => 0, (db) => input.shipped.get(db), (d) => d.identifier);
   const out: Array<RecoveryPointPlan<S>['take'][number]> = [];
@@ -241,7 +242,7 @@ function admit<S extends RecoveryPointSnapshot>(
     const copied = !isShareable(db.kmsKeyId, input.shareableKeyArns);
     if ((copied && room <= 0) || budget.manual >= budget.maxManual) {
       const why = copied && room <= 0
-        ? `${budget.maxInFlight} recovery points are already being taken or copied`
+        ? `${budget.maxInFlight} snapshots are already being taken or waiting for a copy`
         : `the account holds ${budget.manual} manual snapshots and may hold ${budget.maxManual}`;
       notes.push({ code: 'recovery-point-deferred', database: db.identifier, message: `${why}; the snapshot of ${db.identifier} waits for a later pass` });
       continue;

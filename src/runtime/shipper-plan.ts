@@ -615,10 +615,11 @@ function takeRecoveryPoints(kind: DbKind, config: ShipperPlanConfig, schedule: R
     databasesKnown: !c.state.databasesUnreachable,
     budget: c.state.partial ? undefined : c.budget,
   });
+  // Deletions first: a failed snapshot of this interval holds the name the new one takes.
+  for (const r of plan.remove) c.actions.push({ type: 'delete', database: r.database, snapshot: r.snapshot, cause: r.cause, reason: r.reason });
   for (const t of plan.take) {
     c.actions.push({ type: 'snapshot', database: t.database, kind, targetIdentifier: t.identifier, tags: { [TagKeys.OWNER]: config.ownerId, ...t.tags } });
   }
-  for (const r of plan.remove) c.actions.push({ type: 'delete', database: r.database, snapshot: r.snapshot, cause: r.cause, reason: r.reason });
   for (const n of plan.notes) {
     const level = n.code === 'recovery-point-failed' ? 'error' : n.code === 'recovery-point-deferred' ? 'warn' : 'info';
     c.findings.push({ level, code: n.code, database: n.database, ...(n.snapshot ? { snapshot: n.snapshot } : {}), message: n.message });

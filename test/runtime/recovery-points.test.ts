@@ -109,18 +109,22 @@ describe('planShipper: taking recovery points', () => {
     expect(of(plan, 'snapshot')).toEqual([expect.objectContaining({ kind: 'cluster', database: 'ledger', targetIdentifier: 'failsafe-ledger-20261120-1200' })]);
   });
 
-  test('within the pipeline: taken snapshots waiting for a copy and copies in flight stay within maxCopiesInFlight, stalest first', () => {
-    const dbs = ['a', 'b', 'c', 'd', 'e'];
+  test('a bounded queue: the taken snapshots waiting for a copy stay within maxCopiesInFlight, stalest first; copies in flight do not count', () => {
+    const dbs = ['a', 'b', 'c', 'd', 'e', 'f'];
     const previousSlot = new Date(SLOT.getTime() - 4 * HOUR);
-    // a: a copy of its previous point in flight; b: shipped 4 hours ago; c: shipped 8 hours ago; d, e: never shipped.
-    const aPrevious = taken('a', previousSlot);
+    // a: its previous snapshot is still being taken, and waits for a copy; f: a copy of its previous one is in flight.
+    // b: shipped 4 hours ago; c: shipped 8 hours ago; d, e: never shipped.
+    const fPrevious = taken('f', previousSlot);
     const bPrevious = taken('b', previousSlot);
     const cPrevious = taken('c', new Date(previousSlot.getTime() - 4 * HOUR));
     const plan = planShipper(subDaily({ maxCopiesInFlight: 3, selection: { identifiers: dbs } }), state({
       instances: dbs.map((d) => instance(d)),
-      manualSnapshots: [aPrevious, shipped(aPrevious, undefined, 'creating'), shipped(bPrevious, previousSlot), shipped(cPrevious, previousSlot)],
+      manualSnapshots: [
+        taken('a', previousSlot, { status: 'creating' }), fPrevious, shipped(fPrevious, undefined, 'creating'),
+        shipped(bPrevious, previousSlot), shipped(cPrevious, previousSlot),
+      ],
     }));
-    // One slot of three is a's copy in flight: two snapshots, for the never-shipped d and e.
+    // One place of three is a's: two snapshots, for the never-shipped d and e.
     expect(of(plan, 'snapshot').map((a) => a.database)).toEqual(['d', 'e']);
     expect(plan.findings.filter((f) => f.code === 'recovery-point-deferred').map((f) => f.database)).toEqual(['c', 'b']);
   });
@@ -218,13 +222,14 @@ describe('planShipper: snapshots under a key the vault may use are shared as the
     expect(plan.shipped).toEqual([{ database: 'orders', time: point.createTime }]);
   });
 
-  test('databases whose snapshots are shared as they are need no copy slot: only the others wait for the pipeline', () => {
-    const dbs = ['a', 'b', 'c'];
-    const encryptedWith = (key: string) => (d: string) => instance(d, { kmsKeyId: d === 'c' ? 'arn:aws:kms:eu-west-1:111111111111:key/other' : key });
-    const inFlight = copyOf(automated('zzz', 0.1), 'failsafe-zzz-20261120-093000', { status: 'creating' });
+  test('databases whose snapshots are shared as they are need no place in the queue for copies: only the others wait for it', () => {
+    const dbs = ['a', 'b', 'c', 'w'];
+    const encryptedWith = (key: string) => (d: string) => instance(d, { kmsKeyId: d === 'c' || d === 'w' ? 'arn:aws:kms:eu-west-1:111111111111:key/other' : key });
+    // w's previous snapshot, under a key the vault may not use, is still being taken: the one place in the queue is its.
+    const waiting = { ...taken('w', new Date(SLOT.getTime() - 4 * HOUR), { status: 'creating' }), kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/other' };
     const plan = planShipper(direct({ maxCopiesInFlight: 1, selection: { identifiers: dbs } }), state({
       instances: dbs.map(encryptedWith(DB_KEY)),
-      manualSnapshots: [inFlight],
+      manualSnapshots: [waiting],
     }));
     expect(of(plan, 'snapshot').map((a) => a.database)).toEqual(['a', 'b']);
     expect(plan.findings.filter((f) => f.code === 'recovery-point-deferred').map((f) => f.database)).toEqual(['c']);
