@@ -18,6 +18,17 @@ import { AgeAlarmOptions, AlarmOptions, CountAlarmOptions } from '../monitoring'
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../runtime/metric-names';
 
 export const DEFAULT_MAX_AGE = Duration.hours(26);
+
+/**
+ * The default `maxAge` of the age alarms of a shipper, or of a vault's source,
+ * with a recovery point every `interval`: the interval plus 2 hours for the
+ * snapshot, the copy and a sweep to pass. For daily shipping (no interval, or
+ * 24 hours) that is DEFAULT_MAX_AGE, 26 hours.
+ */
+export function recoveryPointMaxAge(interval: Duration | undefined): Duration {
+  const hours = interval && !interval.isUnresolved() ? Math.min(interval.toHours(), 24) : 24;
+  return Duration.hours(hours + 2);
+}
 const HOUR = Duration.hours(1);
 /** CloudWatch evaluates at most 7 days of periods of an hour or longer (PutMetricAlarm). */
 const MAX_EVALUATION_HOURS = 168;

@@ -113,6 +113,7 @@ export function parseVaultConfig(raw: string | undefined): VaultConfig {
   if (!Array.isArray(c.sources) || c.sources.length === 0) fail('sources must be a non-empty list');
   for (const s of c.sources) {
     if (typeof s?.topicArn !== 'string' || !TOPIC_ARN.test(s.topicArn)) fail(`source topic ${JSON.stringify(s?.topicArn)} is not an SNS topic ARN`);
+    if (s.behindAfterMs !== undefined && !isWholeNumberAtLeast(s.behindAfterMs, 1)) fail(`behindAfterMs of source ${s.topicArn} must be a whole number of at least 1`);
     const regions = s.databaseRegions;
     if (regions !== undefined && !(Array.isArray(regions) && regions.length > 0 && regions.every((r: unknown) => typeof r === 'string' && REGION.test(r)))) {
       fail(`databaseRegions of source ${s.topicArn} must be a non-empty list of Region names`);
@@ -123,7 +124,7 @@ export function parseVaultConfig(raw: string | undefined): VaultConfig {
     if (!isWholeNumberAtLeast(c[n], 1)) fail(`${n} must be a whole number of at least 1`);
   }
   checkBudget(c, fail);
-  for (const n of ['weeklyCopies', 'monthlyCopies']) {
+  for (const n of ['hourlyCopies', 'weeklyCopies', 'monthlyCopies']) {
     if (c[n] !== undefined && !isWholeNumberAtLeast(c[n], 0)) fail(`${n} must be a whole number of at least 0`);
   }
   if (c.copyClustersAcrossRegions !== undefined && typeof c.copyClustersAcrossRegions !== 'boolean') fail('copyClustersAcrossRegions must be a boolean');

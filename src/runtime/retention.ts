@@ -5,6 +5,8 @@
  * A copy is kept while any of these keeps it, and deleted only when none does:
  * - **minimum age**: every copy younger than `minimumAgeMs`, whatever the counts;
  * - **minimum copies**: the newest `minimumCopies` available copies, however old;
+ * - **hourly**: the newest copy of each of the `hourlyCopies` most recent UTC
+ *   hours that hold a copy, for sources that ship more often than daily;
  * - **daily**: the newest copy of each UTC calendar day, for `retentionMs`;
  * - **weekly**: the newest copy of each of the `weeklyCopies` most recent UTC
  *   calendar weeks (Monday to Sunday) that hold a copy;
@@ -26,6 +28,8 @@ export interface RetentionPolicy {
   readonly minimumAgeMs?: number;
   /** The newest this many available copies are kept however old. */
   readonly minimumCopies: number;
+  /** Hours whose newest copy is kept: the hourly tier, for recovery points more often than daily. @default 0 */
+  readonly hourlyCopies?: number;
   /** Weeks whose newest copy is kept. @default 0 */
   readonly weeklyCopies?: number;
   /** Months whose newest copy is kept. @default 0 */
@@ -41,10 +45,13 @@ export interface RetainedCopy {
   readonly inProgress: boolean;
 }
 
-export type KeepReason = 'minimum-age' | 'minimum-copies' | 'daily' | 'weekly' | 'monthly' | 'newer-incomplete' | 'in-progress';
+export type KeepReason = 'minimum-age' | 'minimum-copies' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'newer-incomplete' | 'in-progress';
 
 /** For each copy, why it is kept, or `undefined` when no tier keeps it and it may be deleted. */
 export type RetentionVerdicts = ReadonlyMap<string, KeepReason | undefined>;
+
+/** The UTC hour of a time, as a sortable key. */
+export const hourOf = (t: number): string => new Date(t).toISOString().slice(0, 13);
 
 /** The UTC calendar day of a time, as a sortable key. */
 export const dayOf = (t: number): string => new Date(t).toISOString().slice(0, 10);
@@ -87,6 +94,7 @@ export function applyRetention(policy: RetentionPolicy, copies: readonly Retaine
   const available = sorted.filter((c) => !c.inProgress);
   const minimumCopies = new Set(available.slice(0, policy.minimumCopies).map((c) => c.id));
   const recent = available.filter((c) => now - c.time <= policy.retentionMs);
+  const hourly = newestPerPeriod(available, hourOf, policy.hourlyCopies ?? 0);
   const daily = newestPerPeriod(recent, dayOf, Infinity);
   const weekly = newestPerPeriod(available, weekOf, policy.weeklyCopies ?? 0);
   const monthly = newestPerPeriod(available, monthOf, policy.monthlyCopies ?? 0);
@@ -96,6 +104,7 @@ export function applyRetention(policy: RetentionPolicy, copies: readonly Retaine
     if (copy.inProgress) return 'in-progress';
     if (isYoungerThanMinimumAge(policy, copy.time, now)) return 'minimum-age';
     if (minimumCopies.has(copy.id)) return 'minimum-copies';
+    if (hourly.has(copy.id)) return 'hourly';
     if (daily.has(copy.id)) return 'daily';
     if (weekly.has(copy.id)) return 'weekly';
     if (monthly.has(copy.id)) return 'monthly';

@@ -41,12 +41,19 @@ export type SourceRefusal = 'source-snapshots' | 'source-lineages';
  * How many copies one lineage may hold: one a day for every day the
  * retention and the minimum age touch, and the one being made; the minimum
  * copies again, for the old copies that wait until a newer one has finished
- * (invariant 2); and one per week and per month kept. What retention keeps
- * fits in it with room to spare; a burst of copies in one lineage does not.
+ * (invariant 2); and one per week and per month kept. With an hourly tier,
+ * for sources that ship more often than daily: also every copy of the
+ * minimum age, at up to one an hour, and one per hour of the tier. What
+ * retention keeps fits in it with room to spare; a burst of copies in one
+ * lineage does not.
  */
 export function copiesPerLineage(policy: RetentionPolicy): number {
   const keptFor = Math.max(policy.retentionMs, policy.minimumAgeMs ?? 0);
-  return Math.ceil(keptFor / DAY_MS) + 1 + policy.minimumCopies + (policy.weeklyCopies ?? 0) + (policy.monthlyCopies ?? 0);
+  const daily = Math.ceil(keptFor / DAY_MS) + 1 + policy.minimumCopies + (policy.weeklyCopies ?? 0) + (policy.monthlyCopies ?? 0);
+  if (!policy.hourlyCopies) return daily;
+  // A source that ships more often than daily, as often as hourly: every copy of
+  // the minimum age (24 a day at most), and one per hour of the hourly tier.
+  return daily + 24 * Math.ceil((policy.minimumAgeMs ?? policy.retentionMs) / DAY_MS) + policy.hourlyCopies;
 }
 
 /** The budgets of each source account, from the room the vault may fill (`maxManual`) and what each source holds. */

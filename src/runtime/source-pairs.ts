@@ -20,6 +20,12 @@ export interface SourceTopic {
    * @default - the topic's own Region
    */
   readonly databaseRegions?: readonly string[];
+  /**
+   * A database of this source whose newest vault copy is older than this
+   * counts as behind: its shipper's recovery point interval, and a margin.
+   * @default - the vault's behindAfterMs
+   */
+  readonly behindAfterMs?: number;
 }
 
 export interface SourcePair {

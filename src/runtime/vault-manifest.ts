@@ -42,6 +42,20 @@ export interface ManifestPassSummary {
 }
 
 /**
+ * How old a database's newest copy may be before it counts as behind: the
+ * shortest limit that the topics of the manifest's account and Region declare
+ * (their shippers' recovery point intervals), else the vault's.
+ */
+export function behindAfterOf(config: VaultConfig, manifest: Pick<ManifestMessage, 'sourceAccount' | 'sourceRegion'>): number {
+  const ofTheSource = (topicArn: string) => {
+    const [, , , region, account] = topicArn.split(':');
+    return account === manifest.sourceAccount && region === manifest.sourceRegion;
+  };
+  const declared = config.sources.filter((s) => s.behindAfterMs !== undefined && ofTheSource(s.topicArn)).map((s) => s.behindAfterMs!);
+  return declared.length > 0 ? Math.min(...declared) : config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS;
+}
+
+/**
  * Lists every copy the vault holds (as a sweep does, in pages of 100) and
  * judges the manifest against their recovery points: a listed database with
  * no copy from its source, or none newer than `behindAfterMs`, is behind.
@@ -52,7 +66,7 @@ export async function runManifestPass(deps: VaultDeps, config: VaultConfig, mani
   ]));
   const now = deps.now();
   const points = heldRecoveryPoints(config.ownerId, gathered.value.flat());
-  const verdict = manifestVerdict(manifest, points, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS);
+  const verdict = manifestVerdict(manifest, points, now, behindAfterOf(config, manifest));
   const { behind } = verdict;
   if (behind.oldest) {
     deps.log.log('warn', `${behind.databases.length} of the ${verdict.listed} databases in the manifest of ${verdict.account} ${verdict.region} `

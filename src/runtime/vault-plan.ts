@@ -17,7 +17,7 @@ import { compactTimestamp, parseShippedName } from './naming';
 
 export { parseShippedName } from './naming';
 export { sourceKeyOf } from './lineage';
-import { applyRetention, dayOf, isYoungerThanMinimumAge, KeepReason, RetainedCopy, RetentionPolicy } from './retention';
+import { applyRetention, dayOf, hourOf, isYoungerThanMinimumAge, KeepReason, RetainedCopy, RetentionPolicy } from './retention';
 import { parseSnapshotArn } from './schema';
 import { DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
 import { SourceBudgetConfig, SourceRefusal, SourceRoom, sourceRefusalMessage, sourceRefusalOf, sourceRoomsOf, copiesPerLineage, takeRoom } from './source-budget';
@@ -321,8 +321,9 @@ type LineageRefusal = 'new-lineage-waits-for-sweep' | 'lineage-day-taken' | 'lin
  * Why a shipped snapshot gets no copy because of its lineage, if it does not:
  * - a pass that sees one database only (an announcement) cannot count its
  *   source's lineages, so a new lineage waits for the sweep;
- * - a lineage holds one recovery point per UTC day: a burst of snapshots of
- *   one database cannot fill its lineage, nor take another day's place;
+ * - a lineage holds one recovery point per UTC day (per UTC hour with an
+ *   hourly tier): a burst of snapshots of one database cannot fill its
+ *   lineage, nor take another day's (hour's) place;
  * - a lineage holds no more copies than its retention keeps. In a pass about
  *   one database, which cannot count its source's copies, also no more than
  *   the source's budget allows each of its lineages.
@@ -340,9 +341,11 @@ function lineageRefusal(
     return refuse('new-lineage-waits-for-sweep', 'info',
       `${source.arn} starts a new lineage (${lineage}); a pass about one database cannot count its source's lineages, so the next sweep copies it`);
   }
-  const day = dayOf(source.time.getTime());
-  if (held.some((c) => dayOf(c.time) === day)) {
-    return refuse('lineage-day-taken', 'warn', `lineage ${lineage} already holds a recovery point of ${day}; ${source.arn} gets no copy`);
+  // With an hourly tier, for sources that ship more often than daily, a lineage holds one recovery point per UTC hour instead.
+  const periodOf = plan.config.hourlyCopies ? hourOf : dayOf;
+  const period = periodOf(source.time.getTime());
+  if (held.some((c) => periodOf(c.time) === period)) {
+    return refuse('lineage-day-taken', 'warn', `lineage ${lineage} already holds a recovery point of ${period}; ${source.arn} gets no copy`);
   }
   const perSource = plan.state.partial && room ? Math.max(1, Math.floor(room.maxSnapshots / room.maxLineages)) : Infinity;
   const max = Math.min(copiesPerLineage(plan.config), perSource);

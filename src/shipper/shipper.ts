@@ -20,7 +20,9 @@ import { ShipperFunction } from './shipper-function';
 import { SnapshotHandlerCapacityProps } from '../capacity';
 import { ShipperAlarmsOptions } from '../monitoring';
 import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
-import { AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, scheduleInterval, validateAlarmOptions } from '../private/monitoring';
+import {
+  AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, recoveryPointMaxAge, scheduleInterval, validateAlarmOptions,
+} from '../private/monitoring';
 import {
   addTriggers,
   DEFAULT_SWEEP,
@@ -795,16 +797,6 @@ function recoveryPointsOf(props: RdsSnapshotShipperProps): RecoveryPointSchedule
   if (!interval || interval.toHours() >= HOURS_PER_DAY) return undefined;
   const offset = props.recoveryPointOffset?.toMilliseconds() ?? 0;
   return { intervalMs: interval.toMilliseconds(), ...(offset > 0 ? { offsetMs: offset } : {}) };
-}
-
-/**
- * The default `maxAge` of the shipper's age alarms: the recovery point interval
- * plus 2 hours for the snapshot, the copy and a sweep to pass. For daily
- * shipping that is 26 hours.
- */
-export function recoveryPointMaxAge(interval: Duration | undefined): Duration {
-  const hours = interval && !interval.isUnresolved() ? Math.min(interval.toHours(), HOURS_PER_DAY) : HOURS_PER_DAY;
-  return Duration.hours(hours + 2);
 }
 
 /** Checks the recovery point props. */

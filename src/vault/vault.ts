@@ -24,7 +24,9 @@ import { VaultFunction } from './vault-function';
 import { SnapshotHandlerCapacityProps } from '../capacity';
 import { VaultAlarmsOptions } from '../monitoring';
 import { allowRdsUseBy, newLockedDownKey, rdsUseStatements } from '../private/keys';
-import { AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, scheduleInterval, validateAlarmOptions } from '../private/monitoring';
+import {
+  AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, recoveryPointMaxAge, scheduleInterval, validateAlarmOptions,
+} from '../private/monitoring';
 import {
   addTriggers,
   DEFAULT_SWEEP,
@@ -70,6 +72,16 @@ export interface SnapshotSource {
    * @default - the topic's own Region
    */
   readonly databaseRegions?: string[];
+
+  /**
+   * The `recoveryPointInterval` of the shipper that announces on this topic.
+   * The vault's recovery-point and databases-behind alarms for this source
+   * then default their `maxAge` to the interval plus 2 hours, as the
+   * shipper's do. Give a shipper with a shorter interval a topic of its own.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly recoveryPointInterval?: Duration;
 }
 
 /**
@@ -94,7 +106,7 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
   /**
    * No copy younger than this is ever deleted, whatever the counts. At least one day.
    *
-   * @default - the retention
+   * @default - the retention; one day with an hourly tier (`hourlyCopies`)
    */
   readonly minimumAge?: Duration;
 
@@ -106,6 +118,21 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
    * @default 3
    */
   readonly minimumCopies?: number;
+
+  /**
+   * Hourly tier, for sources whose shippers take a recovery point more often
+   * than daily (`recoveryPointInterval`): the newest copy of each of this many
+   * UTC hours that hold a copy of a lineage is kept: the last this many
+   * recovery points (for a 4-hourly source, 24 is 4 days of them). With an
+   * hourly tier, `minimumAge` defaults to one day instead of the retention,
+   * so that the vault keeps every copy of the last day, the tier's, then one
+   * a day for the retention: 51 copies of a 4-hourly lineage with 24 and the
+   * default retention. Without it, a 4-hourly source would have all its
+   * copies kept for the whole retention (186 in 31 days). At most 1,000.
+   *
+   * @default 0: no hourly tier
+   */
+  readonly hourlyCopies?: number;
 
   /**
    * Weekly tier: the newest copy of each of this many UTC calendar weeks
@@ -317,6 +344,7 @@ export class RdsSnapshotVault extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const sources = validateProps(props, stack);
+    const minimumAge = props.minimumAge ?? (props.hourlyCopies ? Duration.days(1) : undefined);
     this.sourceAccounts = [...new Set(sources.map((s) => s.account))];
     this.ownerId = `vault-${Names.uniqueResourceName(this, { maxLength: 64 })}`;
 
@@ -336,7 +364,13 @@ export class RdsSnapshotVault extends Construct {
           version: VAULT_CONFIG_VERSION,
           ownerId: this.ownerId,
           vaultKeyArn: this.vaultKey.keyArn,
-          sources: sources.map((s) => ({ topicArn: s.topicArn, ...(s.databaseRegions ? { databaseRegions: s.databaseRegions } : {}) })),
+          sources: sources.map((s) => ({
+            topicArn: s.topicArn,
+            ...(s.databaseRegions ? { databaseRegions: s.databaseRegions } : {}),
+            // A source that ships more often than daily is behind sooner; a maxAge given for the alarm wins.
+            ...(s.recoveryPointInterval && !props.alarms?.databasesBehind?.maxAge
+              ? { behindAfterMs: recoveryPointMaxAge(s.recoveryPointInterval).toMilliseconds() } : {}),
+          })),
           sourceAccounts: this.sourceAccounts,
           retentionMs: (props.retention ?? Duration.days(31)).toMilliseconds(),
           // A database that stops being shipped alarms for at least a week
@@ -346,7 +380,8 @@ export class RdsSnapshotVault extends Construct {
             (props.alarms?.recoveryPoint?.maxAge ?? DEFAULT_MAX_AGE).toMilliseconds() + Duration.days(7).toMilliseconds(),
           ),
           minimumCopies: props.minimumCopies ?? 3,
-          ...(props.minimumAge ? { minimumAgeMs: props.minimumAge.toMilliseconds() } : {}),
+          ...(minimumAge ? { minimumAgeMs: minimumAge.toMilliseconds() } : {}),
+          ...(props.hourlyCopies ? { hourlyCopies: props.hourlyCopies } : {}),
           ...(props.weeklyCopies ? { weeklyCopies: props.weeklyCopies } : {}),
           ...(props.monthlyCopies ? { monthlyCopies: props.monthlyCopies } : {}),
           ...(props.maxSnapshotsPerSource ? { maxSnapshotsPerSource: props.maxSnapshotsPerSource } : {}),
@@ -419,9 +454,12 @@ export class RdsSnapshotVault extends Construct {
     // The metric is per account and region: two topics there are one source.
     // The metrics are per account and database Region: two topics there are one source.
     const regionalSources = databaseSourcesOf(sourcePairsOf(sources));
+    // A source whose shipper takes recovery points more often than daily is watched by its interval.
+    const intervalOf = (source: DatabaseSource) => shortestInterval(sources.filter((s) => s.account === source.account
+      && (s.databaseRegions ?? [s.region]).includes(source.region)).map((s) => s.recoveryPointInterval));
     this.recoveryPointAlarms = regionalSources.flatMap((source) => alarms.age(
       `RecoveryPointAlarm-${source.account}-${source.region}`,
-      o.recoveryPoint,
+      { maxAge: recoveryPointMaxAge(intervalOf(source)), ...o.recoveryPoint },
       this.metricOldestRecoveryPointAge(source.account, source.region),
       silentHours,
       `the newest vault copy of a database of account ${source.account} in ${source.region} is too old, or there is none`,
@@ -783,6 +821,7 @@ interface ParsedSource {
   readonly account: string;
   readonly region: string;
   readonly databaseRegions?: string[];
+  readonly recoveryPointInterval?: Duration;
 }
 
 function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource[] {
@@ -806,11 +845,17 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
       }
     }
     const databaseRegions = s.databaseRegions ? { databaseRegions: [...s.databaseRegions] } : {};
-    return { topicArn: s.topicArn, account: arn.account!, region: arn.region!, ...databaseRegions };
+    const interval = s.recoveryPointInterval;
+    if (interval && (interval.isUnresolved() || interval.toMilliseconds() % 3_600_000 !== 0 || interval.toHours() < 1 || interval.toHours() > 24)) {
+      v.fail(`sources[${i}].recoveryPointInterval must be whole hours from 1 to 24, as the shipper's, got ${interval.toHumanString()}`);
+    }
+    const recoveryPointInterval = interval ? { recoveryPointInterval: interval } : {};
+    return { topicArn: s.topicArn, account: arn.account!, region: arn.region!, ...databaseRegions, ...recoveryPointInterval };
   });
   v.atLeastOneDay('retention', props.retention);
   v.wholeNumber('minimumCopies', props.minimumCopies, 1, 1000);
   v.atLeastOneDay('minimumAge', props.minimumAge);
+  v.wholeNumber('hourlyCopies', props.hourlyCopies, 0, 1000);
   v.wholeNumber('weeklyCopies', props.weeklyCopies, 0, 520);
   v.wholeNumber('monthlyCopies', props.monthlyCopies, 0, 120);
   v.wholeNumber('announcementConcurrency', props.announcementConcurrency, 2, 1000);
@@ -824,4 +869,10 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
     });
   }
   return parsed;
+}
+
+/** The shortest of the recovery point intervals given, or undefined (daily) if none is. */
+function shortestInterval(intervals: ReadonlyArray<Duration | undefined>): Duration | undefined {
+  const given = intervals.filter((d): d is Duration => d !== undefined);
+  return given.length === 0 ? undefined : given.reduce((a, b) => (b.toMilliseconds() < a.toMilliseconds() ? b : a));
 }

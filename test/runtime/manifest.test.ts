@@ -3,7 +3,7 @@ import { DAY, LIVE, NOW, REGION } from './fixtures';
 import { VaultConfig } from '../../src/runtime/config';
 import { buildManifest, manifestDue, manifestVerdict, MAX_ENTRY_BYTES } from '../../src/runtime/manifest';
 import { MANIFEST_SCHEMA, MAX_MANIFEST_BYTES, parseManifest, schemaOf } from '../../src/runtime/schema';
-import { validateManifest } from '../../src/runtime/vault-manifest';
+import { behindAfterOf, validateManifest } from '../../src/runtime/vault-manifest';
 
 const HOUR = 3_600_000;
 const TOPIC = `arn:aws:sns:${REGION}:${LIVE}:rds-failsafe-shipper`;
@@ -119,5 +119,20 @@ describe('validateManifest', () => {
     const v = validateManifest(config, topic, input, NOW);
     expect(v.ok).toBe(false);
     if (!v.ok) expect(v.reason).toMatch(reason);
+  });
+});
+
+describe('behindAfterOf: the limit of a manifest\'s source', () => {
+  const vaultConfig = (sources: object[]) => ({ behindAfterMs: 26 * HOUR, sources } as any);
+  const topic = (account: string, region: string) => `arn:aws:sns:${region}:${account}:rds-failsafe-shipper`;
+  test('the shortest limit the topics of the manifest\'s account and Region declare, else the vault\'s', () => {
+    const withTopics = vaultConfig([
+      { topicArn: topic('111111111111', 'eu-west-1'), behindAfterMs: 6 * HOUR },
+      { topicArn: `${topic('111111111111', 'eu-west-1')}-daily` },
+      { topicArn: topic('333333333333', 'eu-west-1'), behindAfterMs: 3 * HOUR },
+    ]);
+    expect(behindAfterOf(withTopics, { sourceAccount: '111111111111', sourceRegion: 'eu-west-1' })).toBe(6 * HOUR);
+    expect(behindAfterOf(withTopics, { sourceAccount: '111111111111', sourceRegion: 'eu-central-1' })).toBe(26 * HOUR);
+    expect(behindAfterOf(withTopics, { sourceAccount: '444444444444', sourceRegion: 'eu-west-1' })).toBe(26 * HOUR);
   });
 });

@@ -2,6 +2,7 @@ import * as fc from 'fast-check';
 import { DAY, LIVE, NOW, REGION } from './fixtures';
 import { applyRetention, dayOf, monthOf, weekOf } from '../../src/runtime/retention';
 import { DbSnapshot } from '../../src/runtime/shipper-plan';
+import { copiesPerLineage } from '../../src/runtime/source-budget';
 import { TagKeys } from '../../src/runtime/tags';
 import { planVault, VaultPlanConfig } from '../../src/runtime/vault-plan';
 
@@ -67,6 +68,38 @@ describe('applyRetention', () => {
  * same name (a recreated database, or another database's snapshots named for
  * it) in bursts; and names that claim recovery points in the future.
  */
+describe('the hourly tier, for sources that ship more often than daily', () => {
+  const at = (iso: string) => ({ id: iso, time: Date.parse(iso), inProgress: false });
+  const now = Date.parse('2026-11-30T12:00:00Z');
+  /** A copy every `hours` hours, for `days` days before now. */
+  const every = (hours: number, days: number) => Array.from(
+    { length: (days * 24) / hours }, (_, i) => at(new Date(now - i * hours * HOUR - 5 * 60_000).toISOString()),
+  );
+  const kept = (verdicts: ReturnType<typeof applyRetention>) => [...verdicts.values()].filter((r) => r !== undefined).length;
+
+  test('keeps the newest copy of each of the last hourlyCopies hours that hold one; then the newest of each day', () => {
+    const copies = [at('2026-11-30T11:10:00Z'), at('2026-11-30T11:40:00Z'), at('2026-11-29T07:00:00Z'), at('2026-11-29T05:00:00Z'), at('2026-11-29T04:00:00Z')];
+    const verdicts = applyRetention({ retentionMs: 31 * DAY, minimumAgeMs: 30 * 60_000, minimumCopies: 1, hourlyCopies: 3 }, copies, now);
+    expect(Object.fromEntries(verdicts)).toEqual({
+      '2026-11-30T11:40:00Z': 'minimum-age', // the newest, 20 minutes old; the hour 11 is kept by it
+      '2026-11-30T11:10:00Z': undefined, // the same hour as a newer one
+      '2026-11-29T07:00:00Z': 'hourly', // the second hour that holds a copy, and the newest of its day
+      '2026-11-29T05:00:00Z': 'hourly', // the third
+      '2026-11-29T04:00:00Z': undefined, // a fourth hour: past the tier, and not the newest of its day
+    });
+  });
+
+  test('a 4-hourly source, 24 hourly copies and a minimum age of a day: the last 24 points, then one a day; within the budget of a lineage', () => {
+    const policy = { retentionMs: 31 * DAY, minimumAgeMs: DAY, minimumCopies: 3, hourlyCopies: 24 };
+    const steady = kept(applyRetention(policy, every(4, 60), now));
+    // The 24 newest points span 4 days; then the newest of each of the other 27 days of the 31.
+    expect(steady).toBe(24 + 27);
+    expect(steady).toBeLessThanOrEqual(copiesPerLineage(policy));
+    // Without the tier, and with the minimum age the retention: every copy of the 31 days.
+    expect(kept(applyRetention({ ...policy, hourlyCopies: 0, minimumAgeMs: undefined }, every(4, 60), now))).toBe(31 * 6);
+  });
+});
+
 describe('retention over generated histories (property-based)', () => {
   const RUNS = 300;
 

@@ -453,6 +453,8 @@ describe('parseVaultConfig', () => {
     expect(parseVaultConfig(JSON.stringify({ ...config, retireAfterMs: 38 * 86_400_000 })).retireAfterMs).toBe(38 * 86_400_000);
     const across = { ...config, sources: [{ topicArn: TOPIC, databaseRegions: ['eu-west-1', 'us-east-1'] }] };
     expect(parseVaultConfig(JSON.stringify(across))).toEqual(across);
+    const subDaily = { ...config, hourlyCopies: 24, sources: [{ topicArn: TOPIC, behindAfterMs: 6 * 3_600_000 }] };
+    expect(parseVaultConfig(JSON.stringify(subDaily))).toEqual(subDaily);
   });
   test.each([
     ['no configuration', undefined, /VAULT_CONFIG is not set/],
@@ -464,6 +466,8 @@ describe('parseVaultConfig', () => {
     ['minimumCopies of 0', JSON.stringify({ ...config, minimumCopies: 0 }), /minimumCopies must be a whole number of at least 1/],
     ['a fractional minimumCopies, which would keep nothing', JSON.stringify({ ...config, minimumCopies: 0.5 }), /minimumCopies must be a whole number of at least 1/],
     ['a retention of one millisecond', JSON.stringify({ ...config, retentionMs: 1 }), /retentionMs must be at least one day/],
+    ['a negative hourly tier', JSON.stringify({ ...config, hourlyCopies: -1 }), /hourlyCopies must be a whole number of at least 0/],
+    ['a source limit of zero', JSON.stringify({ ...config, sources: [{ topicArn: TOPIC, behindAfterMs: 0 }] }), /behindAfterMs of source .* must be a whole number of at least 1/],
     ['a retirement age under a day, which would hide stale recovery points', JSON.stringify({ ...config, retireAfterMs: 3_600_000 }), /retireAfterMs must be a whole number of at least one day/],
   ])('rejects %s', (_name, raw, message) => {
     expect(() => parseVaultConfig(raw)).toThrow(message);

@@ -340,6 +340,15 @@ describe('planVault: what one lineage may take', () => {
     expect(copies(later)).toEqual([]);
   });
 
+  test('with an hourly tier, one recovery point per UTC hour: every 4-hourly point of a day is copied, a burst within an hour still takes one', () => {
+    const hourly = config({ hourlyCopies: 24, minimumAgeMs: 86_400_000 });
+    const points = [4, 8].map((h) => withId(shipped('orders', h / 24))); // 08:00 and 04:00 today
+    const sameHour = withId({ ...shipped('orders', 4 / 24), identifier: 'x', arn: `${shipped('orders', 4 / 24).arn}x`, time: new Date(NOW.getTime() - 4 * 3_600_000 + 60_000) });
+    const plan = planVault(hourly, { now: NOW, shipped: [...points, sameHour], manualSnapshots: [heldOf(withId(shipped('orders', 1)))] });
+    expect(copies(plan)).toHaveLength(2);
+    expect(plan.findings.filter((f) => f.code === 'lineage-day-taken').map((f) => f.message)).toEqual([expect.stringMatching(/recovery point of 2026-11-20T08/)]);
+  });
+
   test('a pass about one database deletes nothing: the lineage may hold copies under another name, which it cannot see', () => {
     const old = [40, 39, 38, 37, 36].map((d) => heldOf(shipped('orders', d)));
     const partial = planVault(config(), { now: NOW, shipped: [], manualSnapshots: old, partial: true });

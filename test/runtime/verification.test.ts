@@ -97,6 +97,10 @@ describe('per-source budgets', () => {
     expect(copiesPerLineage({ ...policy, minimumAgeMs: 40 * DAY, weeklyCopies: 12, monthlyCopies: 12 })).toBe(40 + 1 + 3 + 12 + 12);
   });
 
+  test('with an hourly tier, also every copy of the minimum age at up to one an hour, and one per hour of the tier', () => {
+    expect(copiesPerLineage({ ...policy, minimumAgeMs: DAY, hourlyCopies: 24 })).toBe(31 + 1 + 3 + 24 + 24);
+  });
+
   test('by default each source gets an equal share of the room, and as many lineages as that share keeps', () => {
     const rooms = sourceRoomsOf(policy, [LIVE, '333333333333'], 90, []);
     expect(rooms.get(LIVE)).toMatchObject({ maxSnapshots: 45, maxLineages: 1 });

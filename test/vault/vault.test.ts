@@ -211,6 +211,43 @@ describe('copyClustersAcrossRegions', () => {
   });
 });
 
+describe('sources that ship more often than daily', () => {
+  const configOf = (template: Template) => {
+    const fn = Object.values<any>(template.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.VAULT_CONFIG);
+    // The tokens (the vault key's ARN) stand inside JSON strings: an X in their place leaves valid JSON.
+    return JSON.parse(fn.Properties.Environment.Variables.VAULT_CONFIG['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'X')).join(''));
+  };
+  const alarmOf = (template: Template, id: RegExp) => Object.entries<any>(template.findResources('AWS::CloudWatch::Alarm')).find(([k]) => id.test(k))![1].Properties;
+
+  test('hourlyCopies is passed to the handler, and brings a minimum age of one day unless one is given', () => {
+    expect(configOf(build({ hourlyCopies: 24 }).template)).toMatchObject({ hourlyCopies: 24, minimumAgeMs: 86_400_000 });
+    const given = configOf(build({ hourlyCopies: 24, minimumAge: Duration.days(3) }).template);
+    expect(given).toMatchObject({ hourlyCopies: 24, minimumAgeMs: 3 * 86_400_000 });
+    const daily = configOf(build().template);
+    expect(daily.hourlyCopies).toBeUndefined();
+    expect(daily.minimumAgeMs).toBeUndefined();
+  });
+
+  test('a source\'s recoveryPointInterval sets the maxAge of its recovery-point alarm and its databases-behind limit: the interval plus 2 hours', () => {
+    const { template } = build({ sources: [{ topicArn: TOPIC, recoveryPointInterval: Duration.hours(4) }] });
+    expect(alarmOf(template, /RecoveryPointAlarm/).Threshold).toBe(6 * 3600);
+    expect(configOf(template).sources).toEqual([{ topicArn: TOPIC, behindAfterMs: 6 * 3_600_000 }]);
+    expect(alarmOf(build().template, /RecoveryPointAlarm/).Threshold).toBe(26 * 3600);
+    // A maxAge given wins.
+    const given = build({
+      sources: [{ topicArn: TOPIC, recoveryPointInterval: Duration.hours(4) }], alarms: { recoveryPoint: { maxAge: Duration.hours(9) } },
+    });
+    expect(alarmOf(given.template, /RecoveryPointAlarm/).Threshold).toBe(9 * 3600);
+  });
+
+  test.each<[string, Partial<RdsSnapshotVaultProps>, RegExp]>([
+    ['an hourly tier over 1,000', { hourlyCopies: 1001 }, /hourlyCopies must be a whole number from 0 to 1000/],
+    ['a source interval of part hours', { sources: [{ topicArn: TOPIC, recoveryPointInterval: Duration.minutes(90) }] }, /recoveryPointInterval must be whole hours from 1 to 24/],
+  ])('rejects %s', (_name, props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+});
+
 describe('RdsSnapshotVault props validation', () => {
   test.each<[string, Partial<RdsSnapshotVaultProps>, RegExp]>([
     ['no sources', { sources: [] }, /RdsSnapshotVault: sources must name at least one shipper topic/],
