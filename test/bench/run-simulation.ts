@@ -23,6 +23,15 @@
  *   (only with --only).
  * - A steady-state planner benchmark: one planVault sweep over a vault that
  *   holds 31 days of copies of 1,200 databases.
+ * - The RPO table (rpo-n100-1h ... rpo-n1000-daily): recovery points every
+ *   hour, every 4 hours, and daily (the automated snapshots only), at 100
+ *   and 1,000 DB instances (no clusters), 4 days, sweeps every 15 minutes in
+ *   both accounts (the constructs' default; the shipper refuses a sweep rarer
+ *   than half the interval), the default budgets (20 copies in flight). Per
+ *   row: snapshots taken and copies made per day, and the RPO achieved: the
+ *   age of each database's newest recovery point in the vault and as shipped
+ *   by Live, every 15 minutes after the first day, p50/p99/max. --only=rpo
+ *   runs only these; --no-rpo skips them.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -30,6 +39,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   benchmarkPlanners,
+  HOUR,
   PlannerBenchmark,
   SHIPPER_TRIGGERS_FULL_RECONCILE,
   simulate,
@@ -61,6 +71,18 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   },
 };
 
+/** The RPO table's runs: N DB instances × a recovery point interval (none: daily), 4 days, 15-minute sweeps. */
+const RPO_SIZES = [100, 1000] as const;
+const RPO_INTERVALS: ReadonlyArray<readonly [string, number | undefined]> = [['1h', 1], ['4h', 4], ['daily', undefined]];
+const RPO_SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(RPO_SIZES.flatMap((n) => RPO_INTERVALS.map(([label, hours]) => {
+  const name = `rpo-n${n}-${label}`;
+  const every = hours === undefined ? 'the daily automated snapshots only' : `a recovery point every ${label}`;
+  const options: SimulationOptions = {
+    instances: n, clusters: 0, days: 4, tailHours: 0, ...SWEEP15, ...(hours === undefined ? {} : { recoveryPoints: { intervalMs: hours * HOUR } }),
+  };
+  return [name, { name, description: `${n} instances, ${every}, 15-minute sweeps, 4 days`, options }];
+})));
+
 /** Whether some database's snapshot took more than 24 hours (or never arrived). */
 const misses24h = (r: SimulationResult) => r.daysOver24h.length > 0 || r.latency.all.never > 0
   || r.staleness.samplesWithSomeBehind > 0 || r.shipperStaleness.samplesWithSomeBehind > 0;
@@ -68,9 +90,11 @@ const misses24h = (r: SimulationResult) => r.daysOver24h.length > 0 || r.latency
 // --- Child mode: run one scenario and send its result to the parent ----------
 
 if (process.argv[2] === '--scenario') {
-  const scenario = SCENARIOS[process.argv[3]];
+  const scenario = SCENARIOS[process.argv[3]] ?? RPO_SCENARIOS[process.argv[3]];
   const result = simulate(scenario.options);
-  process.send!({ name: scenario.name, result }, () => process.exit(0));
+  // The RPO runs' takes (one record per CreateDBSnapshot, up to 100,000) are left out of what the parent gets and writes.
+  const sent = RPO_SCENARIOS[scenario.name] ? { ...result, recoveryPoints: { ...result.recoveryPoints, takes: [] } } : result;
+  process.send!({ name: scenario.name, result: sent }, () => process.exit(0));
 } else {
   main().catch((e) => {
     console.error(e);
@@ -208,6 +232,38 @@ function handOffTable(results: ReadonlyArray<[string, SimulationResult]>): strin
   return table(rows);
 }
 
+/** Per simulated day: a count over the whole run, as a daily average. */
+const perDay = (n: number, r: SimulationResult) => fmt(n / (r.simulatedHours / 24), 0);
+
+/** The RPO achieved, per run: snapshots taken and copies made per day, and the age of the newest recovery point in the vault and as shipped. */
+function rpoTable(results: ReadonlyArray<[string, SimulationResult]>): string {
+  const rows = [[
+    'N', 'interval', 'snapshots taken/day', 'ship copies/day', 'vault copies/day',
+    'vault RPO p50 h', 'p99 h', 'max h', 'shipped RPO p50 h', 'p99 h', 'max h', 'never in vault', 'wall s',
+  ]];
+  for (const [, r] of results) {
+    const s = r.recoveryPoints.snapshots;
+    const c = r.copies;
+    const interval = r.recoveryPoints.schedule ? `${r.recoveryPoints.schedule.intervalMs / HOUR} h` : 'daily';
+    rows.push([
+      String(r.databases.instances + r.databases.clusters),
+      interval,
+      perDay(s.instance.taken + s.cluster.taken, r),
+      perDay(c.shipper.instance.started + c.shipper.cluster.started, r),
+      perDay(c.vault.instance.started + c.vault.cluster.started, r),
+      fmt(r.rpo.vault.p50Hours, 2),
+      fmt(r.rpo.vault.p99Hours, 2),
+      fmt(r.rpo.vault.maxHours, 2),
+      fmt(r.rpo.shipped.p50Hours, 2),
+      fmt(r.rpo.shipped.p99Hours, 2),
+      fmt(r.rpo.shipped.maxHours, 2),
+      String(r.neverShipped.length),
+      fmt(r.wallTimeMs / 1000, 0),
+    ]);
+  }
+  return table(rows);
+}
+
 function perDayTable(name: string, r: SimulationResult): string {
   const rows = [['day', 'snapshots', 'arrived', 'p50 h', 'p99 h', 'max h', 'max db', '>24h', 'never']];
   for (const d of r.perDay) {
@@ -223,8 +279,13 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const out = args.find((a) => !a.startsWith('--')) ?? path.join('bench', 'simulation.json');
   const jobs = Number(args.find((a) => a.startsWith('--jobs='))?.slice('--jobs='.length) ?? Math.min(2, os.cpus().length));
-  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-  for (const name of only ?? []) if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  const asked = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  // `rpo` names the whole RPO table.
+  const only = asked?.flatMap((name) => (name === 'rpo' ? Object.keys(RPO_SCENARIOS) : [name]));
+  for (const name of only ?? []) {
+    if (!SCENARIOS[name] && !RPO_SCENARIOS[name]) throw new Error(`unknown scenario ${name}; known: ${[...Object.keys(SCENARIOS), 'rpo', ...Object.keys(RPO_SCENARIOS)].join(', ')}`);
+  }
+  const onlyRpo = only !== undefined && only.every((name) => RPO_SCENARIOS[name]);
 
   // Under ts-node, require('./simulation') finds simulation.json before simulation.ts.
   if (path.resolve(out) === path.join(__dirname, 'simulation.json')) {
@@ -233,26 +294,52 @@ async function main(): Promise<void> {
 
   const started = Date.now();
   const results = new Map<string, SimulationResult>();
-  const first = only ?? ['n1000', 'n100', ...(args.includes('--no-full') ? [] : ['n1000-full-reconcile'])];
+  const first = only?.filter((name) => SCENARIOS[name]) ?? ['n1000', 'n100', ...(args.includes('--no-full') ? [] : ['n1000-full-reconcile'])];
   await runAll(first, jobs, (name, r) => results.set(name, r));
   // The 15-minute variants run only where hourly sweeps missed 24 hours or the alarm's 26.
   const followUps = only ? [] : ['n100', 'n1000'].filter((n) => misses24h(results.get(n)!)).map((n) => `${n}-sweep15`);
   await runAll(followUps, jobs, (name, r) => results.set(name, r));
+  const rpoNames = only?.filter((name) => RPO_SCENARIOS[name]) ?? (args.includes('--no-rpo') ? [] : Object.keys(RPO_SCENARIOS));
+  const rpoResults = new Map<string, SimulationResult>();
+  await runAll(rpoNames, jobs, (name, r) => rpoResults.set(name, r));
 
-  console.error('[run-simulation] steady-state planner benchmark');
-  const benchmark: PlannerBenchmark = benchmarkPlanners({ instances: 1000, heldDays: 31, repeats: 5 });
+  let benchmark: PlannerBenchmark | undefined;
+  if (!onlyRpo) {
+    console.error('[run-simulation] steady-state planner benchmark');
+    benchmark = benchmarkPlanners({ instances: 1000, heldDays: 31, repeats: 5 });
+  }
 
   const ordered = Object.keys(SCENARIOS).filter((n) => results.has(n)).map((n) => [n, results.get(n)!] as [string, SimulationResult]);
-  console.log(`Simulation: ${ordered[0]?.[1].options.days ?? '-'} measured days + ${ordered[0]?.[1].options.tailHours ?? '-'} h tail, `
-    + `event loss ${ordered[0]?.[1].options.eventLossRate ?? '-'}, copies median ${ordered[0]?.[1].options.copyMedianMinutes ?? '-'} min\n`);
-  for (const [name] of ordered) console.log(`  ${name}: ${SCENARIOS[name].description}`);
-  console.log(`\nLatency (automated snapshot taken -> vault copy available) and staleness\n${summaryTable(ordered)}\n`);
-  console.log(`Passes, planner calls and copies\n${countsTable(ordered)}\n`);
-  console.log(`Hand-off after RDS-EVENT-0197\n${handOffTable(ordered)}\n`);
-  for (const [name, r] of ordered) if (r.databases.instances >= 1000) console.log(`${perDayTable(name, r)}\n`);
-  console.log(`Steady-state planner benchmark (${benchmark.instances}+${benchmark.clusters} databases, vault holding ${benchmark.vaultSnapshots} copies, `
-    + `${benchmark.shared} shared): planVault sweep ${benchmark.planVaultSweepMs} ms, planVault announcement ${benchmark.planVaultAnnouncementMs} ms, `
-    + `planShipper ${benchmark.planShipperMs} ms per call`);
+  if (!onlyRpo) {
+    console.log(`Simulation: ${ordered[0]?.[1].options.days ?? '-'} measured days + ${ordered[0]?.[1].options.tailHours ?? '-'} h tail, `
+      + `event loss ${ordered[0]?.[1].options.eventLossRate ?? '-'}, copies median ${ordered[0]?.[1].options.copyMedianMinutes ?? '-'} min\n`);
+    for (const [name] of ordered) console.log(`  ${name}: ${SCENARIOS[name].description}`);
+    console.log(`\nLatency (automated snapshot taken -> vault copy available) and staleness\n${summaryTable(ordered)}\n`);
+    console.log(`Passes, planner calls and copies\n${countsTable(ordered)}\n`);
+    console.log(`Hand-off after RDS-EVENT-0197\n${handOffTable(ordered)}\n`);
+    for (const [name, r] of ordered) if (r.databases.instances >= 1000) console.log(`${perDayTable(name, r)}\n`);
+  }
+  if (benchmark) {
+    console.log(`Steady-state planner benchmark (${benchmark.instances}+${benchmark.clusters} databases, vault holding ${benchmark.vaultSnapshots} copies, `
+      + `${benchmark.shared} shared): planVault sweep ${benchmark.planVaultSweepMs} ms, planVault announcement ${benchmark.planVaultAnnouncementMs} ms, `
+      + `planShipper ${benchmark.planShipperMs} ms per call`);
+  }
+  const rpoOrdered = Object.keys(RPO_SCENARIOS).filter((n) => rpoResults.has(n)).map((n) => [n, rpoResults.get(n)!] as [string, SimulationResult]);
+  if (rpoOrdered.length > 0) {
+    const o = rpoOrdered[0][1].options as {
+      days: number;
+      shipperSweepMinutes: number;
+      vaultSweepMinutes: number;
+      sampleMinutes: number;
+      copyMedianMinutes: number;
+      snapshotMedianMinutes: number;
+      shipper: { maxCopiesInFlight: number };
+    };
+    console.log(`${benchmark ? '\n' : ''}RPO: the age of each database's newest recovery point in the vault (its newest available vault copy's source time) `
+      + `and as shipped (announced) by Live, every ${o.sampleMinutes} min after the first day; ${o.days} days, DB instances only, `
+      + `sweeps every ${o.shipperSweepMinutes}/${o.vaultSweepMinutes} min, ${o.shipper.maxCopiesInFlight} copies in flight, `
+      + `copies median ${o.copyMedianMinutes} min, snapshots median ${o.snapshotMedianMinutes} min\n${rpoTable(rpoOrdered)}`);
+  }
   console.log(`Total wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
@@ -261,7 +348,9 @@ async function main(): Promise<void> {
     node: process.version,
     cpus: os.cpus().length,
     scenarios: ordered.map(([name, result]) => ({ name, description: SCENARIOS[name].description, result })),
-    plannerBenchmark: benchmark,
+    plannerBenchmark: benchmark ?? null,
+    // Each RPO run's recoveryPoints.takes is left out (empty here): it runs to 100,000 records.
+    rpo: rpoOrdered.map(([name, result]) => ({ name, description: RPO_SCENARIOS[name].description, result })),
   }, null, 2)}\n`);
   console.log(`Results written to ${out}`);
 }

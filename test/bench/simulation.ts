@@ -5,9 +5,11 @@
  *
  * The simulator models only what AWS does: databases take automated
  * snapshots, RDS copies take time and refuse copies over its in-flight limit,
- * RDS events are lost or late, SNS delivers announcements. Every decision to
- * copy, share, announce or delete comes from a planner; the simulator builds
- * the planners' states the way the handlers do and carries out the actions.
+ * RDS takes the snapshots the shipper asks for (with `recoveryPoints`) one at
+ * a time per database, RDS events are lost or late, SNS delivers
+ * announcements. Every decision to snapshot, copy, share, announce or delete
+ * comes from a planner; the simulator builds the planners' states the way the
+ * handlers do and carries out the actions.
  *
  * Passes are instantaneous and never overlap (see the limitations in the
  * report that goes with this file). How each kind of pass is woken, what it
@@ -20,6 +22,7 @@
 import { performance } from 'node:perf_hooks';
 import { AWS_COPIES_IN_FLIGHT, DbKind, kindOf } from '../../src/runtime/budget';
 import { shippingCopyIdentifier } from '../../src/runtime/naming';
+import { isTaken, RecoveryPointSchedule } from '../../src/runtime/recovery-points';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, parseSnapshotArn, serializeMessage, SnapshotShippedMessage } from '../../src/runtime/schema';
 import { DbInstance, DbSnapshot, isOwnedBy, OptionGroup, planShipper, ShipperAction, ShipperPlanConfig, ShipperState, sourceTimeOf } from '../../src/runtime/shipper-plan';
 import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES, parseShippedRef } from '../../src/runtime/successors';
@@ -52,8 +55,11 @@ const NO_OPTION_GROUPS: ReadonlyMap<string, OptionGroup> = new Map();
  * What wakes a shipper pass. `successor`: a pass the adapter runs after an
  * RDS-EVENT-0197 pass, for a database named in the finished copy's
  * successors tag (`handOnSlot` in src/runtime/shipper-pass.ts).
+ * `event-0042`, `event-0075`: a snapshot the shipper took (recoveryPoints)
+ * is there, of a DB instance or of a DB cluster (SNAPSHOT_CREATED_EVENTS in
+ * src/runtime/events.ts); RDS emits them for no other snapshot here.
  */
-export type ShipperTrigger = 'sweep' | 'event-0091' | 'event-0169' | 'event-0197' | 'successor';
+export type ShipperTrigger = 'sweep' | 'event-0091' | 'event-0169' | 'event-0197' | 'event-0042' | 'event-0075' | 'successor';
 /**
  * What wakes a vault pass. `successor`: an announcement-scope pass the adapter
  * runs after an RDS-EVENT-0197 pass, for a shipped snapshot named in the
@@ -111,6 +117,8 @@ export const SHIPPER_TRIGGERS: Readonly<Record<ShipperTrigger, ShipperPassSpec>>
   'event-0091': { listing: 'database', actions: 'all' },
   'event-0169': { listing: 'database', actions: 'all' },
   'event-0197': { listing: 'database', actions: 'all', handOn: true },
+  'event-0042': { listing: 'database', actions: 'all' },
+  'event-0075': { listing: 'database', actions: 'all' },
   'successor': { listing: 'database', actions: 'all' },
 };
 
@@ -139,6 +147,8 @@ export const SHIPPER_TRIGGERS_FULL_RECONCILE: Readonly<Record<ShipperTrigger, Sh
   'event-0091': { listing: 'account', actions: 'all' },
   'event-0169': { listing: 'account', actions: 'all' },
   'event-0197': { listing: 'account', actions: 'all' },
+  'event-0042': { listing: 'account', actions: 'all' },
+  'event-0075': { listing: 'account', actions: 'all' },
   'successor': { listing: 'database', actions: 'all' },
 };
 
@@ -223,14 +233,37 @@ export interface SimulationOptions {
    * successors tags, but nothing reads them. @default true
    */
   readonly successors?: boolean;
+  /**
+   * Recovery points more often than daily: the shipper's planner config gets
+   * them as `recoveryPoints` (the construct's `recoveryPointInterval` and
+   * `recoveryPointOffset`), and its sweeps take snapshots of the databases.
+   * @default - none: the daily automated snapshots only
+   */
+  readonly recoveryPoints?: RecoveryPointSchedule;
+  /**
+   * Median time RDS takes to make a snapshot the shipper took
+   * (CreateDBSnapshot, CreateDBClusterSnapshot), lognormal like copies; the
+   * same for instances and clusters. @default 5
+   */
+  readonly snapshotMedianMinutes?: number;
+  /** Sigma of the lognormal snapshot duration. @default 0.5 */
+  readonly snapshotSigma?: number;
+  /** @default 1 */
+  readonly snapshotMinMinutes?: number;
+  /** @default 60 */
+  readonly snapshotMaxMinutes?: number;
+  /** Probability that a snapshot the shipper took ends `failed` instead of `available` (no event then). @default 0 */
+  readonly snapshotFailureRate?: number;
 }
 
-export type RdsEventId = '0091' | '0169' | '0197-live' | '0197-vault';
-const RDS_EVENT_IDS: readonly RdsEventId[] = ['0091', '0169', '0197-live', '0197-vault'];
+export type RdsEventId = '0091' | '0169' | '0197-live' | '0197-vault' | '0042' | '0075';
+const RDS_EVENT_IDS: readonly RdsEventId[] = ['0091', '0169', '0197-live', '0197-vault', '0042', '0075'];
 
-const SHIPPER_TRIGGER_NAMES: readonly ShipperTrigger[] = ['sweep', 'event-0091', 'event-0169', 'event-0197', 'successor'];
+const SHIPPER_TRIGGER_NAMES: readonly ShipperTrigger[] = ['sweep', 'event-0091', 'event-0169', 'event-0197', 'event-0042', 'event-0075', 'successor'];
 const VAULT_TRIGGER_NAMES: readonly VaultTrigger[] = ['sweep', 'announcement', 'event-0197', 'successor'];
-const SHIPPER_EVENT_IDS: Readonly<Partial<Record<ShipperTrigger, RdsEventId>>> = { 'event-0091': '0091', 'event-0169': '0169', 'event-0197': '0197-live' };
+const SHIPPER_EVENT_IDS: Readonly<Partial<Record<ShipperTrigger, RdsEventId>>> = {
+  'event-0091': '0091', 'event-0169': '0169', 'event-0197': '0197-live', 'event-0042': '0042', 'event-0075': '0075',
+};
 
 /** The RDS event that woke a pass, if an event did. */
 function eventIdOf(e: SimEvent): RdsEventId | undefined {
@@ -319,6 +352,55 @@ export interface HandOffCounts {
   listsSetInFlight: number;
 }
 
+/** The snapshots the shipper took (recoveryPoints), per kind, as RDS answered CreateDBSnapshot / CreateDBClusterSnapshot. */
+export interface SnapshotCounts {
+  /** Snapshot actions the planner produced that the pass carried out. */
+  planned: number;
+  /** RDS took the snapshot: it is `creating`. */
+  taken: number;
+  /** Refused: a snapshot of that name exists (`DBSnapshotAlreadyExists`). */
+  exists: number;
+  /** Refused: a snapshot the shipper took of the database is still being made (`InvalidDBInstanceState`, `InvalidDBClusterStateFault`). */
+  refusedBusy: number;
+  /** Refused: no such database of the action's kind (`DBInstanceNotFound`, `DBClusterNotFoundFault`). */
+  databaseMissing: number;
+  /** Ended `available`. */
+  finished: number;
+  /** Ended `failed`. */
+  failed: number;
+  /** Copies in Live whose source was one of these snapshots, started by RDS. */
+  copiesStarted: number;
+  /** Deleted (by the planner's `delete` actions). */
+  deleted: number;
+  /** Deletes refused by RDS because the snapshot was still `creating` (`InvalidDBSnapshotState`). */
+  deleteRefused: number;
+  /** Deleted while a copy of it was still being made in Live (RDS: the copy may then fail). */
+  deletedWhileCopying: number;
+  /** Most of them in Live at once (any status). */
+  maxHeld: number;
+}
+
+/** One CreateDBSnapshot / CreateDBClusterSnapshot call, and RDS's answer. */
+export interface TakeRecord {
+  readonly database: string;
+  readonly kind: DbKind;
+  readonly identifier: string;
+  /** When the call was made (and, if taken, the snapshot's create time), in ms since the epoch. */
+  readonly at: number;
+  readonly outcome: 'taken' | 'exists' | 'busy' | 'database-missing';
+  /** For a snapshot taken: how it ended, once RDS has made it. */
+  ended?: 'available' | 'failed';
+}
+
+/** Percentiles of the ages of a recovery point, over every sample of every database. */
+export interface RpoStats {
+  /** Ages pooled: databases × samples. */
+  readonly samples: number;
+  readonly p50Hours: number | null;
+  readonly p99Hours: number | null;
+  readonly maxHours: number | null;
+}
+
 export interface SimulationResult {
   readonly options: Record<string, unknown>;
   readonly databases: { readonly instances: number; readonly clusters: number };
@@ -388,6 +470,23 @@ export interface SimulationResult {
     readonly vaultCopiesCreated: number;
     readonly shipperCopiesCreated: number;
   };
+  /** The snapshots the shipper took itself (recoveryPoints): none without. */
+  readonly recoveryPoints: {
+    readonly schedule: RecoveryPointSchedule | null;
+    readonly snapshots: Record<DbKind, SnapshotCounts>;
+    /** Every CreateDBSnapshot / CreateDBClusterSnapshot call, in order. */
+    readonly takes: readonly TakeRecord[];
+    /** Of the shipper's taken snapshots, those left in Live at the end. */
+    readonly heldAtEnd: number;
+  };
+  /**
+   * The RPO achieved: for every database, every `sampleMinutes` after the
+   * first 24 hours (a warm-up) up to the end, the age of its newest recovery
+   * point held in the vault (its newest available vault copy's source time)
+   * and of its newest one shipped (announced) by Live; a database without one
+   * counts from the start of the simulation.
+   */
+  readonly rpo: { readonly vault: RpoStats; readonly shipped: RpoStats };
   readonly wallTimeMs: number;
 }
 
@@ -419,6 +518,12 @@ function normal(rng: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
+/** How long RDS takes to make a copy or a snapshot, in ms: lognormal minutes around a median, clamped to [min, max]. */
+function lognormalDuration(rng: () => number, median: number, sigma: number, min: number, max: number): number {
+  const minutes = median * Math.exp(sigma * normal(rng));
+  return Math.min(max, Math.max(min, minutes)) * MINUTE;
+}
+
 // ---------------------------------------------------------------------------
 // The event queue: a binary heap ordered by time, then by insertion
 // ---------------------------------------------------------------------------
@@ -426,6 +531,7 @@ function normal(rng: () => number): number {
 type SimEvent =
   | { readonly type: 'backup'; readonly db: SimDatabase; readonly day: number }
   | { readonly type: 'copy-done'; readonly account: 'live' | 'vault'; readonly id: string }
+  | { readonly type: 'snapshot-done'; readonly id: string }
   | { readonly type: 'shipper-pass'; readonly trigger: ShipperTrigger; readonly db?: string; readonly snapshot?: string }
   | { readonly type: 'vault-pass'; readonly trigger: VaultTrigger; readonly db?: string; readonly body?: string; readonly snapshot?: string }
   | { readonly type: 'sample' };
@@ -604,6 +710,25 @@ class StalenessTracker {
   }
 }
 
+/** Samples the age of each database's newest recovery point in one place, every age kept, for percentiles (the RPO). */
+class AgeSamples {
+  private readonly ages: number[] = [];
+
+  /** `newest`: per database, its newest recovery point; a database without one counts from the start of the simulation. */
+  public sample(now: number, databases: Iterable<string>, newest: ReadonlyMap<string, number>): void {
+    for (const db of databases) this.ages.push(now - (newest.get(db) ?? SIMULATION_START));
+  }
+
+  public stats(): RpoStats {
+    const sorted = Float64Array.from(this.ages).sort();
+    const hours = (p: number) => {
+      const ms = percentile(sorted, p);
+      return ms === null ? null : round(ms / HOUR, 2);
+    };
+    return { samples: sorted.length, p50Hours: hours(0.5), p99Hours: hours(0.99), maxHours: hours(1) };
+  }
+}
+
 interface SimDatabase {
   readonly id: string;
   readonly kind: DbKind;
@@ -623,6 +748,20 @@ interface Taken {
 }
 
 const newCopyCounts = (): CopyCounts => ({ planned: 0, started: 0, refused: 0, exists: 0, sourceMissing: 0, finished: 0, failed: 0, maxInFlight: 0 });
+const newSnapshotCounts = (): SnapshotCounts => ({
+  planned: 0,
+  taken: 0,
+  exists: 0,
+  refusedBusy: 0,
+  databaseMissing: 0,
+  finished: 0,
+  failed: 0,
+  copiesStarted: 0,
+  deleted: 0,
+  deleteRefused: 0,
+  deletedWhileCopying: 0,
+  maxHeld: 0,
+});
 const newHandOffCounts = (): HandOffCounts => ({
   slotsHandedOn: 0, tries: 0, started: 0, alreadyThere: 0, deferred: 0, unused: 0, sourceMissing: 0, listsSetInFlight: 0,
 });
@@ -665,7 +804,7 @@ export function databaseIdentifiers(instances: number, clusters: number): { inst
   };
 }
 
-export function shipperPlanConfig(o: BudgetOptions = {}, ids = databaseIdentifiers(0, 0)): ShipperPlanConfig {
+export function shipperPlanConfig(o: BudgetOptions = {}, ids = databaseIdentifiers(0, 0), recoveryPoints?: RecoveryPointSchedule): ShipperPlanConfig {
   return {
     ownerId: SHIPPER_OWNER,
     selection: { identifiers: ids.instances, clusterIdentifiers: ids.clusters },
@@ -674,6 +813,7 @@ export function shipperPlanConfig(o: BudgetOptions = {}, ids = databaseIdentifie
     maxClusterCopiesInFlight: o.maxClusterCopiesInFlight ?? 5,
     manualSnapshotQuota: o.manualSnapshotQuota,
     manualSnapshotHeadroom: o.manualSnapshotHeadroom ?? 10,
+    ...(recoveryPoints ? { recoveryPoints } : {}),
   };
 }
 
@@ -703,7 +843,7 @@ function countsBy<K extends string>(keys: readonly K[]): Record<K, number> {
 }
 
 /** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number | null {
+function percentile(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
@@ -715,7 +855,8 @@ const round = (x: number | null, digits = 1): number | null => (x === null ? nul
 // ---------------------------------------------------------------------------
 
 class Simulation {
-  private readonly o: Required<Omit<SimulationOptions, 'shipper' | 'vault' | 'shipperTriggers' | 'vaultTriggers'>>;
+  private readonly o: Required<Omit<SimulationOptions, 'shipper' | 'vault' | 'shipperTriggers' | 'vaultTriggers' | 'recoveryPoints'>>;
+  private readonly recoveryPoints: RecoveryPointSchedule | undefined;
   private readonly shipperTriggers: Record<ShipperTrigger, ShipperPassSpec>;
   private readonly vaultTriggers: Record<VaultTrigger, VaultPassSpec>;
   private readonly shipperConfig: ShipperPlanConfig;
@@ -729,6 +870,7 @@ class Simulation {
   private readonly backupRng: () => number;
   private readonly copyRng: () => number;
   private readonly eventRng: () => number;
+  private readonly snapshotRng: () => number;
 
   private readonly dbs = new Map<string, SimDatabase>();
   private readonly instances: DbInstance[] = [];
@@ -767,6 +909,14 @@ class Simulation {
   private readonly shipperStaleness: StalenessTracker;
   /** Per database, the recovery point of its newest announced copy in Live. */
   private readonly shipperNewest = new Map<string, number>();
+  private readonly snapshots = { instance: newSnapshotCounts(), cluster: newSnapshotCounts() };
+  private readonly takes: TakeRecord[] = [];
+  /** The records of the snapshots RDS is still making, by lower-case identifier. */
+  private readonly takesCreating = new Map<string, TakeRecord>();
+  /** The shipper's taken snapshots in Live now, per kind. */
+  private readonly takenHeld: Record<DbKind, number> = { instance: 0, cluster: 0 };
+  private readonly vaultRpo = new AgeSamples();
+  private readonly shippedRpo = new AgeSamples();
 
   constructor(options: SimulationOptions) {
     const instances = options.instances ?? 100;
@@ -792,7 +942,13 @@ class Simulation {
       behindAfterHours: options.behindAfterHours ?? 26,
       vaultMinimumCopies: options.vaultMinimumCopies ?? 3,
       successors: options.successors ?? true,
+      snapshotMedianMinutes: options.snapshotMedianMinutes ?? 5,
+      snapshotSigma: options.snapshotSigma ?? 0.5,
+      snapshotMinMinutes: options.snapshotMinMinutes ?? 1,
+      snapshotMaxMinutes: options.snapshotMaxMinutes ?? 60,
+      snapshotFailureRate: options.snapshotFailureRate ?? 0,
     };
+    this.recoveryPoints = options.recoveryPoints;
     this.shipperTriggers = { ...SHIPPER_TRIGGERS, ...options.shipperTriggers };
     this.vaultTriggers = { ...VAULT_TRIGGERS, ...options.vaultTriggers };
     if (this.shipperTriggers.sweep.listing !== 'account') throw new Error('a shipper sweep names no database: its listing must be "account"');
@@ -810,14 +966,18 @@ class Simulation {
     if (this.shipperTriggers.successor.listing !== 'database') throw new Error('a successor pass is about one database: its listing must be "database"');
 
     const ids = databaseIdentifiers(this.o.instances, this.o.clusters);
-    this.shipperConfig = shipperPlanConfig(options.shipper, ids);
-    this.vaultConfig = vaultPlanConfig(options.vault, this.o.vaultMinimumCopies);
+    this.shipperConfig = shipperPlanConfig(options.shipper, ids, this.recoveryPoints);
+    // A vault whose source ships more often than daily has an hourly tier (RdsSnapshotVault's hourlyCopies), as the README says to set.
+    const hourlyTier = this.recoveryPoints ? { hourlyCopies: 24, minimumAgeMs: DAY } : {};
+    this.vaultConfig = { ...vaultPlanConfig(options.vault, this.o.vaultMinimumCopies), ...hourlyTier };
     this.measuredEnd = SIMULATION_START + this.o.days * DAY;
     this.end = this.measuredEnd + this.o.tailHours * HOUR;
     this.backupRng = mulberry32(this.o.seed * 4 + 1);
     this.copyRng = mulberry32(this.o.seed * 4 + 2);
     this.eventRng = mulberry32(this.o.seed * 4 + 3);
     const phaseRng = mulberry32(this.o.seed * 4 + 4);
+    // Its own stream, drawn from only with recoveryPoints: the other streams, and so the runs without, stay as they were.
+    this.snapshotRng = mulberry32(this.o.seed * 4 + 1_000_003);
     this.staleness = new StalenessTracker(this.o.behindAfterHours);
     this.shipperStaleness = new StalenessTracker(this.o.behindAfterHours);
     this.live = new SimAccount(this.o.accountSnapshotQuota);
@@ -870,6 +1030,7 @@ class Simulation {
     switch (e.type) {
       case 'backup': return this.backup(e.db, e.day);
       case 'copy-done': return e.account === 'live' ? this.liveCopyDone(e.id) : this.vaultCopyDone(e.id);
+      case 'snapshot-done': return this.liveSnapshotDone(e.id);
       case 'shipper-pass':
         if (e.trigger === 'sweep') this.queue.push(this.now + this.o.shipperSweepMinutes * MINUTE, e);
         this.shipperPass(e.trigger, e.db, e.snapshot);
@@ -922,8 +1083,79 @@ class Simulation {
   }
 
   private copyDuration(): number {
-    const minutes = this.o.copyMedianMinutes * Math.exp(this.o.copySigma * normal(this.copyRng));
-    return Math.min(this.o.copyMaxMinutes, Math.max(this.o.copyMinMinutes, minutes)) * MINUTE;
+    return lognormalDuration(this.copyRng, this.o.copyMedianMinutes, this.o.copySigma, this.o.copyMinMinutes, this.o.copyMaxMinutes);
+  }
+
+  private snapshotDuration(): number {
+    const o = this.o;
+    return lognormalDuration(this.snapshotRng, o.snapshotMedianMinutes, o.snapshotSigma, o.snapshotMinMinutes, o.snapshotMaxMinutes);
+  }
+
+  /**
+   * CreateDBSnapshot / CreateDBClusterSnapshot, as RDS answers it: refused
+   * when a snapshot of that name exists, or while a snapshot the shipper took
+   * of the database is still being made (RDS makes one snapshot of a database
+   * at a time: the instance is `backing-up`); else a manual snapshot of the
+   * database, `creating`, that is ready after `snapshotDuration` (a
+   * `snapshot-done` event, as copies have `copy-done`).
+   */
+  private takeSnapshot(action: Extract<ShipperAction, { type: 'snapshot' }>): void {
+    const counts = this.snapshots[action.kind];
+    counts.planned += 1;
+    const record = (outcome: TakeRecord['outcome']): void => {
+      const take: TakeRecord = { database: action.database, kind: action.kind, identifier: action.targetIdentifier, at: this.now, outcome };
+      this.takes.push(take);
+      if (outcome === 'taken') this.takesCreating.set(take.identifier.toLowerCase(), take);
+    };
+    const db = this.dbs.get(action.database.toLowerCase());
+    if (!db || db.kind !== action.kind) {
+      counts.databaseMissing += 1;
+      return record('database-missing');
+    }
+    if (this.live.get(action.targetIdentifier)) {
+      counts.exists += 1;
+      return record('exists');
+    }
+    if (this.live.ofDb(db.id).some((s) => isTaken(s) && s.status === 'creating')) {
+      counts.refusedBusy += 1;
+      return record('busy');
+    }
+    const snapshot: DbSnapshot = {
+      kind: db.kind,
+      identifier: action.targetIdentifier,
+      arn: snapshotArn(LIVE_ACCOUNT, db.kind, action.targetIdentifier),
+      dbIdentifier: db.id,
+      type: 'manual',
+      status: 'creating',
+      createTime: new Date(this.now),
+      encrypted: true,
+      kmsKeyId: `arn:aws:kms:${REGION}:${LIVE_ACCOUNT}:key/aws-rds`,
+      engine: db.instance.engine,
+      engineVersion: '16.4',
+      tags: { ...action.tags },
+    };
+    this.live.put(snapshot, db.id);
+    counts.taken += 1;
+    this.takenHeld[db.kind] += 1;
+    counts.maxHeld = Math.max(counts.maxHeld, this.takenHeld[db.kind]);
+    this.queue.push(this.now + this.snapshotDuration(), { type: 'snapshot-done', id: snapshot.identifier });
+    record('taken');
+  }
+
+  /** A snapshot the shipper took is made: RDS-EVENT-0042 (a DB snapshot) or RDS-EVENT-0075 (a DB cluster snapshot), unless it failed. */
+  private liveSnapshotDone(id: string): void {
+    const s = this.live.get(id);
+    if (!s || s.status !== 'creating') return;
+    const kind = kindOf(s);
+    const failed = this.snapshotRng() < this.o.snapshotFailureRate;
+    this.snapshots[kind][failed ? 'failed' : 'finished'] += 1;
+    this.live.put({ ...s, status: failed ? 'failed' : 'available' }, '');
+    const take = this.takesCreating.get(s.identifier.toLowerCase());
+    this.takesCreating.delete(s.identifier.toLowerCase());
+    if (take) take.ended = failed ? 'failed' : 'available';
+    if (failed) return;
+    if (kind === 'cluster') this.rdsEvent('0075', { type: 'shipper-pass', trigger: 'event-0075', db: s.dbIdentifier, snapshot: s.identifier });
+    else this.rdsEvent('0042', { type: 'shipper-pass', trigger: 'event-0042', db: s.dbIdentifier, snapshot: s.identifier });
   }
 
   /**
@@ -1086,13 +1318,18 @@ class Simulation {
   private shipperAction(action: ShipperAction, trigger: ShipperTrigger): keyof CopyOutcomes | undefined {
     switch (action.type) {
       case 'snapshot':
-        throw new Error('the simulation does not take snapshots yet: run it without recoveryPoints');
+        this.takeSnapshot(action);
+        return undefined;
       case 'copy': {
         const kind = kindOf(action.source);
         const counts = this.copies.shipper[kind];
         counts.planned += 1;
         const db = this.dbs.get(action.source.dbIdentifier);
-        if (!db?.automated.some((s) => s.identifier === action.source.identifier)) {
+        // The source: one of the database's automated snapshots, or an available snapshot the shipper took of it.
+        const taken = this.live.get(action.source.identifier);
+        const fromTaken = taken !== undefined && isTaken(taken) && isOwnedBy(taken, this.shipperConfig.ownerId)
+          && taken.status === 'available' && taken.dbIdentifier === db?.id;
+        if (!fromTaken && !db?.automated.some((s) => s.identifier === action.source.identifier)) {
           counts.sourceMissing += 1;
           return 'sourceMissing';
         }
@@ -1112,6 +1349,7 @@ class Simulation {
         };
         const outcome = this.startCopy(this.live, 'live', counts, copy, action.database);
         if (outcome === 'started') this.copies.shipperStartedByTrigger[trigger] += 1;
+        if (outcome === 'started' && fromTaken) this.snapshots[kind].copiesStarted += 1;
         return outcome;
       }
       case 'set-successors': {
@@ -1165,6 +1403,11 @@ class Simulation {
         return;
       }
       case 'delete': {
+        const s = this.live.get(action.snapshot.identifier);
+        if (s && isTaken(s) && isOwnedBy(s, this.shipperConfig.ownerId)) {
+          this.deleteTaken(s, action.cause);
+          return undefined;
+        }
         const gone = this.live.remove(action.snapshot.identifier);
         if (gone) {
           if (this.shared.delete(gone.identifier.toLowerCase())) this.sharedCache = undefined;
@@ -1173,6 +1416,21 @@ class Simulation {
         return;
       }
     }
+  }
+
+  /** DeleteDBSnapshot / DeleteDBClusterSnapshot of a snapshot the shipper took: refused while RDS is still making it. */
+  private deleteTaken(s: DbSnapshot, cause: string): void {
+    const counts = this.snapshots[kindOf(s)];
+    if (s.status === 'creating') {
+      counts.deleteRefused += 1;
+      return;
+    }
+    const copying = this.live.ofDb(s.dbIdentifier).some((c) => c.status === 'creating' && c.tags[TagKeys.SOURCE_SNAPSHOT] === s.identifier);
+    if (copying) counts.deletedWhileCopying += 1;
+    this.live.remove(s.identifier);
+    this.takenHeld[kindOf(s)] -= 1;
+    counts.deleted += 1;
+    this.deletions.shipper[cause] = (this.deletions.shipper[cause] ?? 0) + 1;
   }
 
   // --- Vault --------------------------------------------------------------
@@ -1355,6 +1613,8 @@ class Simulation {
     const measured = day <= this.o.days ? day : undefined;
     this.staleness.sample(this.now, measured, this.dbs.keys(), this.vaultNewest);
     this.shipperStaleness.sample(this.now, measured, this.dbs.keys(), this.shipperNewest);
+    this.vaultRpo.sample(this.now, this.dbs.keys(), this.vaultNewest);
+    this.shippedRpo.sample(this.now, this.dbs.keys(), this.shipperNewest);
   }
 
   private latencyOf(list: readonly Taken[]): LatencyStats {
@@ -1410,6 +1670,7 @@ class Simulation {
     return {
       options: {
         ...this.o,
+        recoveryPoints: this.recoveryPoints ?? null,
         shipper: budgetSummary(this.shipperConfig),
         vault: budgetSummary(this.vaultConfig),
         shipperTriggers: this.shipperTriggers,
@@ -1445,6 +1706,13 @@ class Simulation {
         vaultCopiesCreated: this.vault.created,
         shipperCopiesCreated: this.live.created,
       },
+      recoveryPoints: {
+        schedule: this.recoveryPoints ?? null,
+        snapshots: this.snapshots,
+        takes: this.takes,
+        heldAtEnd: this.takenHeld.instance + this.takenHeld.cluster,
+      },
+      rpo: { vault: this.vaultRpo.stats(), shipped: this.shippedRpo.stats() },
       wallTimeMs: Math.round(wallTimeMs),
     };
   }
