@@ -95,6 +95,8 @@ describe('the hourly tier, for sources that ship more often than daily', () => {
     // The 24 newest points span 4 days; then the newest of each of the other 27 days of the 31.
     expect(steady).toBe(24 + 27);
     expect(steady).toBeLessThanOrEqual(copiesPerLineage(policy));
+    // An hourly source: its last 24 points, a day of them, then the newest of each of the other 30 days.
+    expect(kept(applyRetention(policy, every(1, 60), now))).toBe(24 + 30);
     // Without the tier, and with the minimum age the retention: every copy of the 31 days.
     expect(kept(applyRetention({ ...policy, hourlyCopies: 0, minimumAgeMs: undefined }, every(4, 60), now))).toBe(31 * 6);
   });
