@@ -617,9 +617,9 @@ export class RdsSnapshotShipper extends Construct {
         width: 12,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Copies per hour',
+        title: 'Snapshots and copies per hour',
         left: [count(MetricName.COPIES_STARTED, 'started'), count(MetricName.COPIES_COMPLETED, 'completed'), count(MetricName.ANNOUNCEMENTS, 'announced'),
-          count(MetricName.SNAPSHOTS_EXPIRED, 'expired')],
+          count(MetricName.SNAPSHOTS_EXPIRED, 'expired'), count(MetricName.SNAPSHOTS_TAKEN, 'snapshots taken')],
         width: 12,
       }),
     );

@@ -186,6 +186,8 @@ describe('shipper alarms', () => {
     expect(body).toContain('rds-failsafe-live');
     expect(body).toMatch(/"DatabasesBehind[^a-z]{1,12}service[^a-z]{1,12}shipper-/);
     expect(body).toContain(`MetricName=\\\\\\"ShippedCopyAge\\\\\\" service=\\\\\\"${construct.ownerId}\\\\\\"`);
+    // The snapshots a shipper takes itself, with a recovery point interval below a day, beside its copies.
+    expect(body).toMatch(/"SnapshotsTaken[^a-z]{1,12}service[^a-z]{1,12}shipper-/);
     // The alarm status widget lists every alarm, by ARN.
     const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarmIds).toHaveLength(5);
