@@ -231,7 +231,9 @@ function correlationIdOf(action: VaultAction): string | undefined {
 /**
  * Plans and carries out a pass. With `shipped` given (an announcement), only
  * the copy for it is made; without, it is a sweep: everything shared with the
- * account is copied and retention is applied.
+ * account is copied and retention is applied. `inheritedSuccessors`: in a
+ * pass that takes over a finished copy's slot (handOnVaultSlot), the
+ * successors after this one, possibly none.
  */
 export async function runVaultPass(
   deps: VaultDeps, config: VaultConfig, scope: VaultScope = { kind: 'sweep' }, inheritedSuccessors?: string,
@@ -249,8 +251,17 @@ export async function runVaultPass(
   ]));
   const [intake, manualSnapshots, quotas] = gathered.value;
   const { shipped, failedRegions } = intake;
+  // A successor pass (handOnVaultSlot) always gets a list to inherit, if only an empty one.
+  const successor = inheritedSuccessors !== undefined;
   const plan = planVault(config, {
-    now: deps.now(), region: deps.region, shipped, manualSnapshots, partial: scope.kind !== 'sweep', quotas, ...(inheritedSuccessors ? { inheritedSuccessors } : {}),
+    now: deps.now(),
+    region: deps.region,
+    shipped,
+    manualSnapshots,
+    partial: scope.kind !== 'sweep',
+    quotas,
+    ...(inheritedSuccessors ? { inheritedSuccessors } : {}),
+    ...(successor ? { successor } : {}),
   });
   for (const f of plan.findings) {
     log.log(f.level, f.message, { event: 'finding', code: f.code, snapshot: f.snapshot, source: f.source, snapshotCorrelationId: f.snapshotCorrelationId });

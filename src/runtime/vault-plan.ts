@@ -17,6 +17,7 @@ import { compactTimestamp, parseShippedName } from './naming';
 
 export { parseShippedName } from './naming';
 export { sourceKeyOf } from './lineage';
+import { LineagePromises, mayStartNewLineage, promiseLineage } from './new-lineages';
 import { applyRetention, dayOf, hourOf, isYoungerThanMinimumAge, KeepReason, RetainedCopy, RetentionPolicy } from './retention';
 import { parseSnapshotArn } from './schema';
 import { DbSnapshot, DeleteCause, isFailed, isInProgress, isOwnedBy } from './shipper-plan';
@@ -98,6 +99,12 @@ export interface VaultState {
    * still waiting after this one, for its copy to hand on in turn.
    */
   readonly inheritedSuccessors?: string;
+  /**
+   * Whether the pass takes over a finished copy's slot for a shipped snapshot
+   * a sweep listed among its successors: with an hourly tier it may start a
+   * new lineage, whose room the sweep promised (new-lineages.ts).
+   */
+  readonly successor?: boolean;
 }
 
 export type VaultAction =
@@ -287,6 +294,7 @@ function planCopies(plan: KindPlan): Map<string, SourceRoom> {
   const rooms = sourceRoomsOf(config, config.sourceAccounts, budget.maxManual, held);
   const names = lineagesByName(own);
   const refusals = new Map<string, SourceRefusal>();
+  const promises: LineagePromises = new Map();
   const waiting: string[] = [];
   for (const source of ordered) {
     const lineage = lineageOfShipped(source);
@@ -305,7 +313,9 @@ function planCopies(plan: KindPlan): Map<string, SourceRoom> {
       const started = { id: vaultCopyIdentifier(source.arn), time: source.time.getTime(), inProgress: true };
       heldByLineage.set(lineage, [...(heldByLineage.get(lineage) ?? []), started]);
       noteLineageChange(plan, source, names);
-    } else if (refusalOf(budget) === 'in-flight') {waiting.push(shippedRef(source));}
+    } else if (refusalOf(budget) === 'in-flight' && promiseLineage(config, promises, rooms.get(source.account)!, lineage)) {
+      waiting.push(shippedRef(source));
+    }
   }
   for (const [account, refusal] of refusals) {
     findings.push({ level: 'error', code: 'source-over-budget', source: account, message: sourceRefusalMessage(rooms.get(account)!, refusal, kind === 'cluster' ? 'DB cluster snapshot' : 'DB snapshot') });
@@ -320,7 +330,8 @@ type LineageRefusal = 'new-lineage-waits-for-sweep' | 'lineage-day-taken' | 'lin
 /**
  * Why a shipped snapshot gets no copy because of its lineage, if it does not:
  * - a pass that sees one database only (an announcement) cannot count its
- *   source's lineages, so a new lineage waits for the sweep;
+ *   source's lineages, so a new lineage waits for the sweep, unless a sweep
+ *   listed it as a successor and promised it room (new-lineages.ts);
  * - a lineage holds one recovery point per UTC day (per UTC hour with an
  *   hourly tier): a burst of snapshots of one database cannot fill its
  *   lineage, nor take another day's (hour's) place;
@@ -337,7 +348,7 @@ function lineageRefusal(
     plan.findings.push({ snapshotCorrelationId: source.arn, level, code, snapshot: source.identifier, source: lineage, message });
     return code;
   };
-  if (plan.state.partial && held.length === 0) {
+  if (plan.state.partial && held.length === 0 && !mayStartNewLineage(plan.config, plan.state)) {
     return refuse('new-lineage-waits-for-sweep', 'info',
       `${source.arn} starts a new lineage (${lineage}); a pass about one database cannot count its source's lineages, so the next sweep copies it`);
   }

@@ -436,3 +436,39 @@ describe('simulation: recovery points every hour, when the pipeline cannot keep 
     expect(r.rpo.shipped.p99Hours!).toBeGreaterThan(1 + 100 / 60);
   });
 });
+
+describe('simulation: recovery points every hour over capacity, 200 instances and 4 copy slots (1,000 and 20, to scale)', () => {
+  // 200 databases with 4 copies in flight load each account as 1,000 do with RDS's 20: more points are due than are
+  // copied (the RPO table's 1,000-instance rows, in seconds). The vault starts each database's lineage in the first
+  // day or two, while announcements and successors of the hourly points take every slot as it frees.
+  const SCALE = {
+    seed: 1,
+    instances: 200,
+    clusters: 0,
+    days: 3,
+    tailHours: 0,
+    shipperSweepMinutes: 15,
+    vaultSweepMinutes: 15,
+    rdsCopiesInFlight: 4,
+    shipper: { maxCopiesInFlight: 4 },
+    vault: { maxCopiesInFlight: 4 },
+  } as const;
+  const hourly = simulate({ ...SCALE, recoveryPoints: { intervalMs: HOUR } });
+  const daily = simulate(SCALE);
+
+  test('the vault\'s worst database is no worse off than with daily shipping: one it holds nothing of does not wait for a free sweep', () => {
+    // Over capacity: each database gets far fewer than its 24 points a day into the vault, and RDS refuses copies.
+    const perDatabaseAndDay = hourly.copies.vault.instance.finished / SCALE.instances / (hourly.simulatedHours / 24);
+    expect(perDatabaseAndDay).toBeLessThan(3);
+    expect(hourly.copies.vault.instance.maxInFlight).toBe(4);
+    expect(hourly.copies.vault.instance.refused).toBeGreaterThan(0);
+    // Before the fix the vault's max was 51 hours here (daily: 36), p99 35.6 (33.7): databases it held nothing of
+    // waited for a sweep to find a slot free, while the slots went to the hourly points of those it held.
+    expect(hourly.rpo.vault.maxHours!).toBeLessThanOrEqual(daily.rpo.vault.maxHours!);
+    expect(hourly.rpo.vault.p99Hours!).toBeLessThanOrEqual(daily.rpo.vault.p99Hours!);
+    expect(hourly.staleness.withoutCopy).toBe(false);
+    // The hand-on started them: successors took slots, and found a successor that needed one in nearly every slot.
+    expect(hourly.handOffs.vault.started).toBeGreaterThan(0);
+    expect(hourly.handOffs.vault.unused).toBeLessThan(0.05 * hourly.handOffs.vault.slotsHandedOn);
+  });
+});

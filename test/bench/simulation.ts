@@ -213,6 +213,12 @@ export interface SimulationOptions {
   readonly backupWindowHours?: number;
   /** The manual snapshot quota of each account and kind, passed to the planners as `quotas`. @default 100000 */
   readonly accountSnapshotQuota?: number;
+  /**
+   * RDS's limit on DB snapshot copies in flight in each account (AWS allows 20), for a scale model: N databases
+   * with k slots load the pipeline as 20N/k databases do with 20. Give the planners the same limit (shipper and
+   * vault `maxCopiesInFlight`). DB cluster snapshot copies keep AWS's 5. @default 20
+   */
+  readonly rdsCopiesInFlight?: number;
   /** The age past which a database counts as behind, as the alarms' `maxAge`. @default 26 */
   readonly behindAfterHours?: number;
   /** Minutes between staleness samples. @default 15 */
@@ -938,6 +944,7 @@ class Simulation {
       copyFailureRate: options.copyFailureRate ?? 0,
       backupWindowHours: options.backupWindowHours ?? 8,
       accountSnapshotQuota: options.accountSnapshotQuota ?? 100_000,
+      rdsCopiesInFlight: options.rdsCopiesInFlight ?? AWS_COPIES_IN_FLIGHT.instance,
       sampleMinutes: options.sampleMinutes ?? 15,
       behindAfterHours: options.behindAfterHours ?? 26,
       vaultMinimumCopies: options.vaultMinimumCopies ?? 3,
@@ -1160,7 +1167,8 @@ class Simulation {
 
   /**
    * Starts a copy in an account the way RDS would: refused when the target
-   * exists, or when as many copies of the kind as AWS allows are in progress.
+   * exists, or when as many copies of the kind as AWS allows (`rdsCopiesInFlight`
+   * for DB snapshots) are in progress.
    */
   private startCopy(
     account: SimAccount, which: 'live' | 'vault', counts: CopyCounts, snapshot: DbSnapshot, db: string,
@@ -1170,7 +1178,7 @@ class Simulation {
       counts.exists += 1;
       return 'exists';
     }
-    if (account.inFlight[kind] >= AWS_COPIES_IN_FLIGHT[kind]) {
+    if (account.inFlight[kind] >= (kind === 'instance' ? this.o.rdsCopiesInFlight : AWS_COPIES_IN_FLIGHT[kind])) {
       counts.refused += 1;
       return 'refused';
     }
@@ -1497,6 +1505,8 @@ class Simulation {
       partial,
       quotas: this.vault.quotas(),
       ...(p.inherited ? { inheritedSuccessors: p.inherited } : {}),
+      // As runVaultPass: a successor pass says so, and may start a lineage a sweep promised room to (new-lineages.ts).
+      ...(trigger === 'successor' ? { successor: true } : {}),
     };
     // The finished copy as the pass listed it, before its own actions (RDS-EVENT-0197).
     const finished = spec.handOn && p.snapshot !== undefined ? this.vault.get(p.snapshot) : undefined;

@@ -207,6 +207,18 @@ describe('runVaultPass with an announcement', () => {
     expect(rdsMock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
   });
 
+  test('with an hourly tier, a pass that takes over a finished copy\'s slot for a successor starts the new lineage a sweep listed', async () => {
+    rdsMock.on(CopyDBSnapshotCommand).resolves({});
+    rdsMock.on(DescribeDBSnapshotsCommand, { SnapshotType: 'manual' }).resolves({ DBSnapshots: [] });
+    const hourly = { ...config, hourlyCopies: 24, minimumAgeMs: DAY };
+    // An announcement still waits for the sweep; a successor (handOnVaultSlot passes the rest of the list, here none) does not.
+    expect(await runVaultPass(deps(), hourly, asAnnouncement(announced()))).toMatchObject({ copiesStarted: 0, failures: 0 });
+    expect(await runVaultPass(deps(), hourly, asAnnouncement(announced()), '')).toMatchObject({ copiesStarted: 1, failures: 0 });
+    // Without an hourly tier the successor waits for the sweep too.
+    expect(await runVaultPass(deps(), config, asAnnouncement(announced()), '')).toMatchObject({ copiesStarted: 0, failures: 0 });
+    expect(rdsMock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(1);
+  });
+
   test('copies by ARN with the vault key, and only copies', async () => {
     rdsMock.on(CopyDBSnapshotCommand).resolves({});
     const out = await runVaultPass(deps(), config, asAnnouncement(announced()));
