@@ -32,6 +32,14 @@
  *   age of each database's newest recovery point in the vault and as shipped
  *   by Live, every 15 minutes after the first day, p50/p99/max. --only=rpo
  *   runs only these; --no-rpo skips them.
+ * - The shareable-keys table (shareable-n100-4h-none, shareable-n100-4h-all):
+ *   100 DB instances, a recovery point every 4 hours, as rpo-n100-4h (whose
+ *   result the default run reuses for "none"), with the shipper's
+ *   `shareableKeyArns` holding no database's key, or every database's: the
+ *   snapshots it takes are then shared as they are, with no copy in Live.
+ *   Per simulated day: copies made and copy-hours in Live and in the vault,
+ *   and the GB each holds at the end under STORAGE_MODEL (simulation.ts).
+ *   --only=shareable runs only these; --no-shareable skips them.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -46,6 +54,7 @@ import {
   SimulationOptions,
   SimulationResult,
   StalenessStats,
+  STORAGE_MODEL,
   VAULT_TRIGGERS_FULL_RECONCILE,
 } from './simulation';
 
@@ -83,6 +92,13 @@ const RPO_SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(RPO
   return [name, { name, description: `${n} instances, ${every}, 15-minute sweeps, 4 days`, options }];
 })));
 
+/** The shareable-keys table's runs: rpo-n100-4h with no database's key shareable, and with every database's. */
+const SHAREABLE_SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries((['none', 'all'] as const).map((keys) => {
+  const name = `shareable-n100-4h-${keys}`;
+  const options: SimulationOptions = { ...RPO_SCENARIOS['rpo-n100-4h'].options, ...(keys === 'all' ? { shareableShare: 1 } : {}) };
+  return [name, { name, description: `100 instances, a recovery point every 4h, ${keys === 'all' ? 'every' : 'no'} database's key shareable`, options }];
+}));
+
 /** Whether some database's snapshot took more than 24 hours (or never arrived). */
 const misses24h = (r: SimulationResult) => r.daysOver24h.length > 0 || r.latency.all.never > 0
   || r.staleness.samplesWithSomeBehind > 0 || r.shipperStaleness.samplesWithSomeBehind > 0;
@@ -90,10 +106,11 @@ const misses24h = (r: SimulationResult) => r.daysOver24h.length > 0 || r.latency
 // --- Child mode: run one scenario and send its result to the parent ----------
 
 if (process.argv[2] === '--scenario') {
-  const scenario = SCENARIOS[process.argv[3]] ?? RPO_SCENARIOS[process.argv[3]];
+  const scenario = SCENARIOS[process.argv[3]] ?? RPO_SCENARIOS[process.argv[3]] ?? SHAREABLE_SCENARIOS[process.argv[3]];
   const result = simulate(scenario.options);
   // The RPO runs' takes (one record per CreateDBSnapshot, up to 100,000) are left out of what the parent gets and writes.
-  const sent = RPO_SCENARIOS[scenario.name] ? { ...result, recoveryPoints: { ...result.recoveryPoints, takes: [] } } : result;
+  const withoutTakes = RPO_SCENARIOS[scenario.name] !== undefined || SHAREABLE_SCENARIOS[scenario.name] !== undefined;
+  const sent = withoutTakes ? { ...result, recoveryPoints: { ...result.recoveryPoints, takes: [] } } : result;
   process.send!({ name: scenario.name, result: sent }, () => process.exit(0));
 } else {
   main().catch((e) => {
@@ -264,6 +281,35 @@ function rpoTable(results: ReadonlyArray<[string, SimulationResult]>): string {
   return table(rows);
 }
 
+/** Shareable keys or not: copies and copy-hours per simulated day in Live and in the vault, and what each holds at the end. */
+function shareableTable(results: ReadonlyArray<[string, SimulationResult]>): string {
+  const rows = [[
+    'keys shareable', 'Live copies/day', 'of taken', 'Live copy-h/day', 'vault copies/day', 'of shared as is', 'full', 'vault copy-h/day',
+    'Live GB held', 'of taken', 'vault GB held', 'vault RPO p99 h', 'shipped RPO p99 h', 'never in vault', 'wall s',
+  ]];
+  for (const [name, r] of results) {
+    const c = r.copyCost;
+    rows.push([
+      name.endsWith('-all') ? 'all' : 'none',
+      perDay(c.live.copies, r),
+      perDay(c.live.copiesOfTaken, r),
+      perDay(c.live.copyHours, r),
+      perDay(c.vault.copies, r),
+      perDay(c.vault.copiesOfShared, r),
+      perDay(c.vault.fullCopies, r),
+      perDay(c.vault.copyHours, r),
+      fmt(c.live.heldGb, 0),
+      fmt(c.live.takenHeldGb, 0),
+      fmt(c.vault.heldGb, 0),
+      fmt(r.rpo.vault.p99Hours, 2),
+      fmt(r.rpo.shipped.p99Hours, 2),
+      String(r.neverShipped.length),
+      fmt(r.wallTimeMs / 1000, 0),
+    ]);
+  }
+  return table(rows);
+}
+
 function perDayTable(name: string, r: SimulationResult): string {
   const rows = [['day', 'snapshots', 'arrived', 'p50 h', 'p99 h', 'max h', 'max db', '>24h', 'never']];
   for (const d of r.perDay) {
@@ -280,12 +326,15 @@ async function main(): Promise<void> {
   const out = args.find((a) => !a.startsWith('--')) ?? path.join('bench', 'simulation.json');
   const jobs = Number(args.find((a) => a.startsWith('--jobs='))?.slice('--jobs='.length) ?? Math.min(2, os.cpus().length));
   const asked = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-  // `rpo` names the whole RPO table.
-  const only = asked?.flatMap((name) => (name === 'rpo' ? Object.keys(RPO_SCENARIOS) : [name]));
+  // `rpo` names the whole RPO table, `shareable` the shareable-keys table.
+  const only = asked?.flatMap((name) => (name === 'rpo' ? Object.keys(RPO_SCENARIOS) : name === 'shareable' ? Object.keys(SHAREABLE_SCENARIOS) : [name]));
   for (const name of only ?? []) {
-    if (!SCENARIOS[name] && !RPO_SCENARIOS[name]) throw new Error(`unknown scenario ${name}; known: ${[...Object.keys(SCENARIOS), 'rpo', ...Object.keys(RPO_SCENARIOS)].join(', ')}`);
+    if (!SCENARIOS[name] && !RPO_SCENARIOS[name] && !SHAREABLE_SCENARIOS[name]) {
+      const known = [...Object.keys(SCENARIOS), 'rpo', ...Object.keys(RPO_SCENARIOS), 'shareable', ...Object.keys(SHAREABLE_SCENARIOS)];
+      throw new Error(`unknown scenario ${name}; known: ${known.join(', ')}`);
+    }
   }
-  const onlyRpo = only !== undefined && only.every((name) => RPO_SCENARIOS[name]);
+  const onlyRpo = only !== undefined && only.every((name) => RPO_SCENARIOS[name] || SHAREABLE_SCENARIOS[name]);
 
   // Under ts-node, require('./simulation') finds simulation.json before simulation.ts.
   if (path.resolve(out) === path.join(__dirname, 'simulation.json')) {
@@ -302,6 +351,13 @@ async function main(): Promise<void> {
   const rpoNames = only?.filter((name) => RPO_SCENARIOS[name]) ?? (args.includes('--no-rpo') ? [] : Object.keys(RPO_SCENARIOS));
   const rpoResults = new Map<string, SimulationResult>();
   await runAll(rpoNames, jobs, (name, r) => rpoResults.set(name, r));
+  // "none" is rpo-n100-4h under another name: its result is reused when that ran.
+  const shareableResults = new Map<string, SimulationResult>();
+  const reused = rpoResults.get('rpo-n100-4h');
+  if (reused && !only?.includes('shareable-n100-4h-none') && !args.includes('--no-shareable')) shareableResults.set('shareable-n100-4h-none', reused);
+  const shareableNames = (only?.filter((name) => SHAREABLE_SCENARIOS[name]) ?? (args.includes('--no-shareable') ? [] : Object.keys(SHAREABLE_SCENARIOS)))
+    .filter((name) => !shareableResults.has(name));
+  await runAll(shareableNames, jobs, (name, r) => shareableResults.set(name, r));
 
   let benchmark: PlannerBenchmark | undefined;
   if (!onlyRpo) {
@@ -340,6 +396,17 @@ async function main(): Promise<void> {
       + `sweeps every ${o.shipperSweepMinutes}/${o.vaultSweepMinutes} min, ${o.shipper.maxCopiesInFlight} copies in flight, `
       + `copies median ${o.copyMedianMinutes} min, snapshots median ${o.snapshotMedianMinutes} min\n${rpoTable(rpoOrdered)}`);
   }
+  const shareableOrdered = Object.keys(SHAREABLE_SCENARIOS).filter((n) => shareableResults.has(n))
+    .map((n) => [n, shareableResults.get(n)!] as [string, SimulationResult]);
+  if (shareableOrdered.length > 0) {
+    const m = STORAGE_MODEL;
+    console.log(`${rpoOrdered.length > 0 || benchmark ? '\n' : ''}Shareable keys: 100 DB instances, a recovery point every 4 h, ${shareableOrdered[0][1].options.days} days, sweeps every 15/15 min; `
+      + `per simulated day, GB held at the end of the run (= GB-days per day). Size model: every database ${m.databaseGb} GB, `
+      + `${m.changedGbPerHour * 4} GB changed per 4 hours; a Live copy is incremental when a previous Live copy of the database is available; `
+      + 'a vault copy of a shipper copy is always full; a vault copy of a snapshot shared as it is is incremental when the vault holds '
+      + 'an older copy of the database (ASSUMPTION); a snapshot taken and held in Live stores the changes since the database\'s previous snapshot\n'
+      + `${shareableTable(shareableOrdered)}`);
+  }
   console.log(`Total wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
@@ -351,6 +418,7 @@ async function main(): Promise<void> {
     plannerBenchmark: benchmark ?? null,
     // Each RPO run's recoveryPoints.takes is left out (empty here): it runs to 100,000 records.
     rpo: rpoOrdered.map(([name, result]) => ({ name, description: RPO_SCENARIOS[name].description, result })),
+    shareable: shareableOrdered.map(([name, result]) => ({ name, description: SHAREABLE_SCENARIOS[name].description, result })),
   }, null, 2)}\n`);
   console.log(`Results written to ${out}`);
 }

@@ -397,6 +397,30 @@ describe('simulation: recovery points every 4 hours, 16 instances and 4 Aurora c
   test('the vault holds a recovery point of every interval: its p99 RPO stays within the interval plus the whole pipeline', () => {
     expect(sub.rpo.vault.p99Hours!).toBeLessThan(bound(VAULT_PIPELINE_MINUTES));
   });
+
+  test('under keys the vault may use, the snapshots taken are shared as they are: no copy of them in Live, and the vault still holds every interval', () => {
+    const shared = simulate({ ...RP, recoveryPoints: FOUR_HOURS, shareableShare: 1 });
+    // Control: under aws/rds, every recovery point taken is copied in Live.
+    const taken = (r: SimulationResult) => r.recoveryPoints.snapshots.instance.finished + r.recoveryPoints.snapshots.cluster.finished;
+    expect(sub.copyCost.live.copiesOfTaken).toBeGreaterThan(0.9 * taken(sub));
+    for (const kind of ['instance', 'cluster'] as const) {
+      const s = shared.recoveryPoints.snapshots[kind];
+      expect(s.taken).toBeGreaterThan(0);
+      expect(s).toMatchObject({ copiesStarted: 0, exists: 0, refusedBusy: 0, databaseMissing: 0, failed: 0 });
+    }
+    // Live copies only the automated snapshots (RDS never shares one), at most one copy each.
+    expect(shared.copyCost.live.copiesOfTaken).toBe(0);
+    expect(shared.copyCost.live.copies).toBeGreaterThan(0);
+    expect(shared.copyCost.live.copies).toBeLessThanOrEqual(shared.events.emitted['0091'] + shared.events.emitted['0169']);
+    // What is taken is shared, announced, accepted and copied by the vault: a recovery point of every interval.
+    expect(shared.announcements.rejected).toBe(0);
+    expect(shared.copyCost.vault.copiesOfShared).toBeGreaterThan(0.9 * taken(shared));
+    expect(shared.copies.vault.instance.sourceMissing + shared.copies.vault.cluster.sourceMissing).toBe(0);
+    expect(shared.neverShipped).toEqual([]);
+    expect(shared.rpo.vault.p99Hours!).toBeLessThan(bound(VAULT_PIPELINE_MINUTES));
+    // And Live spends far less time copying.
+    expect(shared.copyCost.live.copyHours).toBeLessThan(sub.copyCost.live.copyHours / 2);
+  });
 });
 
 describe('simulation: recovery points every hour, when the pipeline cannot keep up and RDS fails snapshots', () => {

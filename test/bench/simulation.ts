@@ -45,6 +45,10 @@ const TOPIC_ARN = `arn:aws:sns:${REGION}:${LIVE_ACCOUNT}:failsafe-sim`;
 const VAULT_KEY_ARN = `arn:aws:kms:${REGION}:222222222222:key/vault`;
 const SHIPPING_KEY = `arn:aws:kms:${REGION}:${LIVE_ACCOUNT}:key/shipping-sim`;
 const VAULT_KEY = `arn:aws:kms:${REGION}:${VAULT_ACCOUNT}:key/vault-sim`;
+/** The key RDS encrypts a database with by default. */
+const AWS_RDS_KEY = `arn:aws:kms:${REGION}:${LIVE_ACCOUNT}:key/aws-rds`;
+/** A customer managed key of the databases that the vault account may use (`shareableShare`). */
+const SHAREABLE_KEY = `arn:aws:kms:${REGION}:${LIVE_ACCOUNT}:key/shareable-sim`;
 const NO_OPTION_GROUPS: ReadonlyMap<string, OptionGroup> = new Map();
 
 // ---------------------------------------------------------------------------
@@ -260,6 +264,13 @@ export interface SimulationOptions {
   readonly snapshotMaxMinutes?: number;
   /** Probability that a snapshot the shipper took ends `failed` instead of `available` (no event then). @default 0 */
   readonly snapshotFailureRate?: number;
+  /**
+   * The share (0 to 1) of the databases, of each kind, encrypted with a customer managed key the vault account may
+   * use (the first ones by identifier): the shipper's planner config gets that key in `shareableKeyArns`, and the
+   * snapshots it takes of them carry it, so they are shared as they are, with no copy in Live. The others keep
+   * the aws/rds key. @default 0
+   */
+  readonly shareableShare?: number;
 }
 
 export type RdsEventId = '0091' | '0169' | '0197-live' | '0197-vault' | '0042' | '0075';
@@ -493,7 +504,51 @@ export interface SimulationResult {
    * counts from the start of the simulation.
    */
   readonly rpo: { readonly vault: RpoStats; readonly shipped: RpoStats };
+  /** What the copies cost: how many, how long RDS took, and what is stored (see `CopyCost`). */
+  readonly copyCost: CopyCost;
   readonly wallTimeMs: number;
+}
+
+/**
+ * A simple size model, for comparing runs: every database holds `STORAGE_MODEL.databaseGb`, of which
+ * `STORAGE_MODEL.changedGbPerHour` change (2 GB per 4 hours), each change a new block. A snapshot that is incremental
+ * on another joins its chain; a chain stores the full size once, plus the changes over the span of the recovery points
+ * it still holds (deleting a snapshot frees only what no later one needs). What is incremental:
+ * - in Live, a copy (under the shipping key) of an automated or taken snapshot, when a previous copy of that
+ *   database is available in Live; else it is full;
+ * - in the vault, a copy of a shipper copy is always full (RDS User Guide: "When you copy a source snapshot that is a
+ *   snapshot copy itself, the new copy isn't incremental"); a copy of a snapshot shared as it is is incremental when
+ *   the vault holds an available copy of that database with an older recovery point (an ASSUMPTION, not checked
+ *   against RDS);
+ * - a snapshot the shipper took, held in Live, stores the changes since the database's previous snapshot (automated
+ *   or taken). Automated snapshots, the same with or without shareable keys, are not counted.
+ * RDS's copy durations in the simulation do not depend on these sizes.
+ */
+export const STORAGE_MODEL = { databaseGb: 100, changedGbPerHour: 2 / 4 } as const;
+
+export interface CopyCost {
+  readonly live: {
+    /** Copies started in Live. */
+    readonly copies: number;
+    /** Of those, copies of snapshots the shipper took (the rest are of automated snapshots). */
+    readonly copiesOfTaken: number;
+    /** Hours RDS takes for them: the sum of their durations, as drawn when each started. */
+    readonly copyHours: number;
+    readonly fullCopies: number;
+    /** GB held at the end: the shipper's copies, and the snapshots it took that are still in Live (GB-days per day). */
+    readonly heldGb: number;
+    /** Of `heldGb`: the snapshots it took. */
+    readonly takenHeldGb: number;
+  };
+  readonly vault: {
+    readonly copies: number;
+    /** Of those, copies of snapshots shared as they are (the rest are of shipper copies). */
+    readonly copiesOfShared: number;
+    readonly copyHours: number;
+    readonly fullCopies: number;
+    /** GB held at the end (GB-days per day). */
+    readonly heldGb: number;
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -854,6 +909,9 @@ function percentile(sorted: ArrayLike<number>, p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
+/** The GB of a database that change in `ms` (STORAGE_MODEL): each change a new block, up to the database's size. */
+const changedGb = (ms: number) => Math.min(STORAGE_MODEL.databaseGb, (STORAGE_MODEL.changedGbPerHour * ms) / HOUR);
+
 const round = (x: number | null, digits = 1): number | null => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 
 // ---------------------------------------------------------------------------
@@ -861,7 +919,8 @@ const round = (x: number | null, digits = 1): number | null => (x === null ? nul
 // ---------------------------------------------------------------------------
 
 class Simulation {
-  private readonly o: Required<Omit<SimulationOptions, 'shipper' | 'vault' | 'shipperTriggers' | 'vaultTriggers' | 'recoveryPoints'>>;
+  private readonly o: Required<Omit<SimulationOptions, 'shipper' | 'vault' | 'shipperTriggers' | 'vaultTriggers' | 'recoveryPoints' | 'shareableShare'>>;
+  private readonly shareableShare: number;
   private readonly recoveryPoints: RecoveryPointSchedule | undefined;
   private readonly shipperTriggers: Record<ShipperTrigger, ShipperPassSpec>;
   private readonly vaultTriggers: Record<VaultTrigger, VaultPassSpec>;
@@ -923,6 +982,17 @@ class Simulation {
   private readonly takenHeld: Record<DbKind, number> = { instance: 0, cluster: 0 };
   private readonly vaultRpo = new AgeSamples();
   private readonly shippedRpo = new AgeSamples();
+  /** The copies as the size model sees them (STORAGE_MODEL), by account and lower-case identifier: their chain and recovery point. */
+  private readonly stored = new Map<string, { readonly chain: number; readonly time: number }>();
+  private chains = 0;
+  /** The snapshots the shipper took, by lower-case identifier: the GB each stores (STORAGE_MODEL). */
+  private readonly takenGb = new Map<string, number>();
+  /** Per database, the time of the newest snapshot the shipper took of it. */
+  private readonly lastTaken = new Map<string, number>();
+  private readonly cost = {
+    live: { copies: 0, copiesOfTaken: 0, copyMs: 0, fullCopies: 0 },
+    vault: { copies: 0, copiesOfShared: 0, copyMs: 0, fullCopies: 0 },
+  };
 
   constructor(options: SimulationOptions) {
     const instances = options.instances ?? 100;
@@ -956,6 +1026,8 @@ class Simulation {
       snapshotFailureRate: options.snapshotFailureRate ?? 0,
     };
     this.recoveryPoints = options.recoveryPoints;
+    this.shareableShare = options.shareableShare ?? 0;
+    if (!(this.shareableShare >= 0 && this.shareableShare <= 1)) throw new Error('shareableShare is a share: from 0 to 1');
     this.shipperTriggers = { ...SHIPPER_TRIGGERS, ...options.shipperTriggers };
     this.vaultTriggers = { ...VAULT_TRIGGERS, ...options.vaultTriggers };
     if (this.shipperTriggers.sweep.listing !== 'account') throw new Error('a shipper sweep names no database: its listing must be "account"');
@@ -973,7 +1045,8 @@ class Simulation {
     if (this.shipperTriggers.successor.listing !== 'database') throw new Error('a successor pass is about one database: its listing must be "database"');
 
     const ids = databaseIdentifiers(this.o.instances, this.o.clusters);
-    this.shipperConfig = shipperPlanConfig(options.shipper, ids, this.recoveryPoints);
+    const shipperConfig = shipperPlanConfig(options.shipper, ids, this.recoveryPoints);
+    this.shipperConfig = this.shareableShare > 0 ? { ...shipperConfig, shareableKeyArns: [SHAREABLE_KEY] } : shipperConfig;
     // A vault whose source ships more often than daily has an hourly tier (RdsSnapshotVault's hourlyCopies), as the README says to set.
     const hourlyTier = this.recoveryPoints ? { hourlyCopies: 24, minimumAgeMs: DAY } : {};
     this.vaultConfig = { ...vaultPlanConfig(options.vault, this.o.vaultMinimumCopies), ...hourlyTier };
@@ -990,7 +1063,7 @@ class Simulation {
     this.live = new SimAccount(this.o.accountSnapshotQuota);
     this.vault = new SimAccount(this.o.accountSnapshotQuota);
 
-    const add = (id: string, kind: DbKind) => {
+    const add = (id: string, kind: DbKind, shareable: boolean) => {
       const instance: DbInstance = {
         kind,
         identifier: id,
@@ -998,6 +1071,7 @@ class Simulation {
         engine: kind === 'cluster' ? 'aurora-postgresql' : 'postgres',
         status: 'available',
         backupRetentionPeriod: 7,
+        ...(shareable ? { kmsKeyId: SHAREABLE_KEY } : {}),
         tags: {},
       };
       // Whole seconds: the shipper's copy names carry the time to the second.
@@ -1007,8 +1081,9 @@ class Simulation {
       this.instances.push(instance);
       this.queue.push(SIMULATION_START + offsetMs, { type: 'backup', db, day: 1 });
     };
-    for (const id of ids.instances) add(id, 'instance');
-    for (const id of ids.clusters) add(id, 'cluster');
+    const shareable = (list: readonly string[]) => Math.round(this.shareableShare * list.length);
+    ids.instances.forEach((id, i) => add(id, 'instance', i < shareable(ids.instances)));
+    ids.clusters.forEach((id, i) => add(id, 'cluster', i < shareable(ids.clusters)));
 
     if (this.o.shipperSweepMinutes > 0) this.queue.push(SIMULATION_START + phaseRng() * this.o.shipperSweepMinutes * MINUTE, { type: 'shipper-pass', trigger: 'sweep' });
     if (this.o.vaultSweepMinutes > 0) this.queue.push(SIMULATION_START + phaseRng() * this.o.vaultSweepMinutes * MINUTE, { type: 'vault-pass', trigger: 'sweep' });
@@ -1066,7 +1141,7 @@ class Simulation {
       status: 'available',
       createTime: new Date(time),
       encrypted: true,
-      kmsKeyId: `arn:aws:kms:${REGION}:${LIVE_ACCOUNT}:key/aws-rds`,
+      kmsKeyId: db.instance.kmsKeyId ?? AWS_RDS_KEY,
       engine: db.instance.engine,
       engineVersion: '16.4',
       tags: {},
@@ -1136,12 +1211,15 @@ class Simulation {
       status: 'creating',
       createTime: new Date(this.now),
       encrypted: true,
-      kmsKeyId: `arn:aws:kms:${REGION}:${LIVE_ACCOUNT}:key/aws-rds`,
+      kmsKeyId: db.instance.kmsKeyId ?? AWS_RDS_KEY,
       engine: db.instance.engine,
       engineVersion: '16.4',
       tags: { ...action.tags },
     };
     this.live.put(snapshot, db.id);
+    const previous = Math.max(this.lastTaken.get(db.id) ?? -Infinity, ...db.automated.map((a) => a.createTime!.getTime()));
+    this.lastTaken.set(db.id, this.now);
+    this.takenGb.set(snapshot.identifier.toLowerCase(), changedGb(this.now - previous));
     counts.taken += 1;
     this.takenHeld[db.kind] += 1;
     counts.maxHeld = Math.max(counts.maxHeld, this.takenHeld[db.kind]);
@@ -1187,7 +1265,10 @@ class Simulation {
     account.created += 1;
     counts.started += 1;
     counts.maxInFlight = Math.max(counts.maxInFlight, account.inFlight[kind]);
-    this.queue.push(this.now + this.copyDuration(), { type: 'copy-done', account: which, id: snapshot.identifier });
+    const duration = this.copyDuration();
+    this.cost[which].copies += 1;
+    this.cost[which].copyMs += duration;
+    this.queue.push(this.now + duration, { type: 'copy-done', account: which, id: snapshot.identifier });
     return 'started';
   }
 
@@ -1358,6 +1439,10 @@ class Simulation {
         const outcome = this.startCopy(this.live, 'live', counts, copy, action.database);
         if (outcome === 'started') this.copies.shipperStartedByTrigger[trigger] += 1;
         if (outcome === 'started' && fromTaken) this.snapshots[kind].copiesStarted += 1;
+        if (outcome === 'started') {
+          if (fromTaken) this.cost.live.copiesOfTaken += 1;
+          this.storeCopy('live', copy, action.database, action.source.createTime!.getTime(), true);
+        }
         return outcome;
       }
       case 'set-successors': {
@@ -1378,7 +1463,8 @@ class Simulation {
           region: arn.region,
           identifier: arn.identifier,
           database: name.database,
-          time: name.time,
+          // A snapshot the shipper took is named for its interval: the vault holds RDS's time, once it has verified it (verification.ts).
+          time: name.taken ? s.createTime! : name.time,
           status: s.status,
           kind: s.kind,
           encrypted: s.encrypted,
@@ -1436,6 +1522,7 @@ class Simulation {
     const copying = this.live.ofDb(s.dbIdentifier).some((c) => c.status === 'creating' && c.tags[TagKeys.SOURCE_SNAPSHOT] === s.identifier);
     if (copying) counts.deletedWhileCopying += 1;
     this.live.remove(s.identifier);
+    if (this.shared.delete(s.identifier.toLowerCase())) this.sharedCache = undefined;
     this.takenHeld[kindOf(s)] -= 1;
     counts.deleted += 1;
     this.deletions.shipper[cause] = (this.deletions.shipper[cause] ?? 0) + 1;
@@ -1544,8 +1631,10 @@ class Simulation {
       const parts = parseShippedRef(ref);
       const named = parts ? parseShippedName(parts.identifier) : undefined;
       if (!parts || !named || !this.vaultConfig.sourceAccounts.includes(parts.account)) continue;
+      // A snapshot shared as it is is named for its interval; the real vault's verification puts RDS's time in its place.
+      const time = named.taken ? this.shared.get(parts.identifier.toLowerCase())?.time ?? named.time : named.time;
       const announced: ShippedSnapshot = {
-        ...parts, arn: `arn:aws:rds:${parts.region}:${parts.account}:snapshot:${parts.identifier}`, database: named.database, time: named.time, kind: 'instance',
+        ...parts, arn: `arn:aws:rds:${parts.region}:${parts.account}:snapshot:${parts.identifier}`, database: named.database, time, kind: 'instance',
       };
       h.tries += 1;
       const o = this.vaultPass('successor', { announced, inherited: encodeSuccessors(refs.slice(i + 1)) });
@@ -1581,7 +1670,13 @@ class Simulation {
         };
         const db = action.tags[TagKeys.SOURCE_DATABASE].toLowerCase();
         const outcome = this.startCopy(this.vault, 'vault', counts, copy, db);
-        if (outcome === 'started') this.copies.vaultStartedByTrigger[trigger] += 1;
+        if (outcome === 'started') {
+          this.copies.vaultStartedByTrigger[trigger] += 1;
+          // A snapshot the shipper took and shared as it is, not a copy (naming.ts: its name has the time to the minute).
+          const asItIs = parseShippedName(action.source.identifier)?.taken === true;
+          if (asItIs) this.cost.vault.copiesOfShared += 1;
+          this.storeCopy('vault', copy, db, action.source.time.getTime(), asItIs);
+        }
         return outcome;
       }
       case 'set-successors': {
@@ -1611,6 +1706,54 @@ class Simulation {
   }
 
   // --- Measurements -------------------------------------------------------
+
+  /**
+   * Files a copy RDS started under the size model (STORAGE_MODEL): `incremental` where it may be, it joins the chain
+   * of the newest available copy of the database in the account with an older recovery point, if there is one;
+   * else it is full, and starts a chain.
+   */
+  private storeCopy(which: 'live' | 'vault', copy: DbSnapshot, db: string, time: number, incremental: boolean): void {
+    let base: { readonly chain: number; readonly time: number } | undefined;
+    for (const s of incremental ? (which === 'live' ? this.live : this.vault).ofDb(db) : []) {
+      const st = this.stored.get(`${which}:${s.identifier.toLowerCase()}`);
+      if (s.status === 'available' && st && st.time < time && (!base || st.time > base.time)) base = st;
+    }
+    if (!base) this.cost[which].fullCopies += 1;
+    this.stored.set(`${which}:${copy.identifier.toLowerCase()}`, { chain: base?.chain ?? this.chains++, time });
+  }
+
+  /** The GB an account holds now under the size model: its available copies, chain by chain, and (Live) the snapshots the shipper took. */
+  private heldGb(which: 'live' | 'vault'): { readonly total: number; readonly taken: number } {
+    const spans = new Map<number, { min: number; max: number }>();
+    let taken = 0;
+    for (const s of (which === 'live' ? this.live : this.vault).all()) {
+      if (s.status !== 'available') continue;
+      const st = this.stored.get(`${which}:${s.identifier.toLowerCase()}`);
+      if (st) {
+        const span = spans.get(st.chain);
+        if (span) {
+          span.min = Math.min(span.min, st.time);
+          span.max = Math.max(span.max, st.time);
+        } else {
+          spans.set(st.chain, { min: st.time, max: st.time });
+        }
+      } else if (which === 'live' && isTaken(s)) {
+        taken += this.takenGb.get(s.identifier.toLowerCase()) ?? 0;
+      }
+    }
+    const copies = [...spans.values()].reduce((gb, span) => gb + STORAGE_MODEL.databaseGb + changedGb(span.max - span.min), 0);
+    return { total: round(copies + taken, 1)!, taken: round(taken, 1)! };
+  }
+
+  private copyCost(): CopyCost {
+    const live = this.heldGb('live');
+    const { copyMs: liveMs, ...liveCounts } = this.cost.live;
+    const { copyMs: vaultMs, ...vaultCounts } = this.cost.vault;
+    return {
+      live: { ...liveCounts, copyHours: round(liveMs / HOUR, 1)!, heldGb: live.total, takenHeldGb: live.taken },
+      vault: { ...vaultCounts, copyHours: round(vaultMs / HOUR, 1)!, heldGb: this.heldGb('vault').total },
+    };
+  }
 
   private timePlanner(which: 'shipper' | 'vault', ms: number): void {
     this.plannerCalls[which] += 1;
@@ -1681,6 +1824,7 @@ class Simulation {
       options: {
         ...this.o,
         recoveryPoints: this.recoveryPoints ?? null,
+        ...(this.shareableShare > 0 ? { shareableShare: this.shareableShare } : {}),
         shipper: budgetSummary(this.shipperConfig),
         vault: budgetSummary(this.vaultConfig),
         shipperTriggers: this.shipperTriggers,
@@ -1723,6 +1867,7 @@ class Simulation {
         heldAtEnd: this.takenHeld.instance + this.takenHeld.cluster,
       },
       rpo: { vault: this.vaultRpo.stats(), shipped: this.shippedRpo.stats() },
+      copyCost: this.copyCost(),
       wallTimeMs: Math.round(wallTimeMs),
     };
   }
