@@ -1,18 +1,20 @@
 /**
  * The demo: synthesize the example two-account app into cdk.out, then run the
  * DR drill (test/drill) against the local AWS emulator, which this script
- * starts and stops itself, and then the drill across Regions: a vault in
- * another Region, and the loss of the databases' Region. Exit status 0 means
- * every check of both drills held.
+ * starts and stops itself, with a database shipped every 4 simulated hours
+ * by a second shipper next to the daily ones, and then the drill across
+ * Regions: a vault in another Region, and the loss of the databases' Region.
+ * Exit status 0 means every check of both drills held.
  *
  *   npx projen demo
  */
 import * as path from 'node:path';
 import { buildApp, ExampleApp } from './app';
 import { DRILL_DEFAULTS, DRILL_EMULATOR, REGION_DRILL_DEFAULTS } from '../test/drill/defaults';
-import { DrillCheck, DrillEvent, runDrill } from '../test/drill/drill';
+import { DrillCheck, DrillEvent, DrillReport, runDrill } from '../test/drill/drill';
 import { runRegionDrill } from '../test/drill/regions';
 import { RestorePhaseFigures } from '../test/drill/restore-phase';
+import { SubDailyOptions } from '../test/drill/sub-daily';
 import { startEmulator } from '../test/emulator/emulator';
 
 // The AWS SDK warns, once per process, that it will need Node.js 22 from 2027.
@@ -80,6 +82,12 @@ async function main() {
     + `and ${Object.keys(o.clusters).length} Aurora cluster (${Object.entries(o.clusters).map(([d, e]) => `${d}: ${encryption(e)}`).join(', ')}),`);
   say(`${o.days} simulated days, the bundled handlers from assets/, copies that take passes to finish, one lost and one duplicate`);
   say(`announcement, copies that fail once. Retention is compressed to fit: ${o.shipperRetentionDays} days in Live, ${o.vaultRetentionDays} days and ${o.minimumCopies} minimum copies in the vault.`);
+  if (o.subDaily) {
+    const s = o.subDaily;
+    say(`And one more DB instance, ${s.database} (${encryption(s.encryption)}), that needs a tighter recovery point: a second shipper with its own topic takes`);
+    say(`a snapshot of it every ${s.intervalHours} simulated hours and ships it beside the daily ones. Its passes run on a simulated clock (the handler's`);
+    say(`and RDS's), a few minutes into each slot; the vault keeps an hourly tier of ${s.vaultHourlyCopies} for it, and every copy younger than a day.`);
+  }
   const emulator = await step('starting the AWS emulator (moto server) on 127.0.0.1', () => startEmulator(DRILL_EMULATOR));
   let report;
   try {
@@ -101,11 +109,9 @@ async function main() {
   for (const c of report.checks) say(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name} (${c.detail})`);
   const f = report.figures;
   say('');
-  say(`Figures: ${f.shipperPasses} shipper passes, ${f.vaultInvocations} vault invocations; ${f.copiesShipped} copies shipped, ${f.copiesVaulted} copies vaulted; `
+  say(`Figures: ${f.shipperPasses} ${f.subDaily ? 'daily ' : ''}shipper passes, ${f.vaultInvocations} vault invocations; ${f.copiesShipped} copies shipped, ${f.copiesVaulted} copies vaulted; `
     + `${f.shipperDeleted} Live copies and ${f.vaultDeleted} vault copies expired; ${f.failedCopies} copies failed and were retried.`);
-  say(`Recovery point (age of the newest vault copy): ${Object.entries(f.recoveryPointHours).map(([d, h]) => `${d} ${h} h`).join(', ')}.`);
-  say(`The vault's metrics report: ${Object.entries(f.reportedRecoveryPointHours).map(([d, h]) => `${d} ${h} h`).join(', ')}; `
-    + `oldest of the source ${f.reportedOldestRecoveryPointHours} h (the alarm fires past 26 h).`);
+  recoveryPointTable(f, o.subDaily);
   const failed = report.checks.filter((c) => !c.ok);
   say('');
   if (failed.length > 0) {
@@ -117,6 +123,10 @@ async function main() {
   say('shared it and announced it; the vault copied each one into a snapshot it owns under its own key, recovered the lost');
   say('announcement with its sweep, ignored the duplicate, retried the failed copies, refused the snapshot an attacker in Live shipped');
   say('under another database\'s name, and expired only its own old copies.');
+  if (o.subDaily) {
+    say(`Every ${o.subDaily.intervalHours} simulated hours, the second shipper took a snapshot of ${o.subDaily.database}, copied, shared and announced it, and deleted it`);
+    say('once shipped; the vault copied each, and keeps the last day of them and one a day before.');
+  }
   say(`All ${report.checks.length} checks held.`);
 
   const across = await regionDemo(example);
@@ -126,6 +136,26 @@ async function main() {
   }
   restoreSummary(f.restore, o.restoreDrill.failValidationOf);
   say(`The synthesized CloudFormation is in ${path.relative(process.cwd(), outdir) || outdir}/.`);
+}
+
+/** The recovery point of each database at the end: how it is shipped, the age of its newest vault copy, and what the vault's metrics say. */
+function recoveryPointTable(f: DrillReport['figures'], subDaily: SubDailyOptions | undefined): void {
+  say('');
+  say('Recovery points at the end of the drill:');
+  const row = (cells: string[]) => say(`  ${cells[0].padEnd(10)}${cells[1].padEnd(46)}${cells[2].padStart(18)}${cells[3].padStart(20)}`);
+  row(['database', 'shipped', 'newest vault copy', 'RecoveryPointAge']);
+  for (const [db, hours] of Object.entries(f.recoveryPointHours)) {
+    const how = db === subDaily?.database
+      ? `every ${subDaily.intervalHours} hours: its own snapshots, 2nd shipper`
+      : 'daily: the automated snapshot';
+    row([db, how, `${hours.toFixed(1)} h old`, `${(f.reportedRecoveryPointHours[db] ?? NaN).toFixed(1)} h`]);
+  }
+  if (f.subDaily) {
+    const s = f.subDaily;
+    say(`  ${s.database}: ${s.taken.length} snapshots taken in ${s.slots} slots (one each), ${s.passes} passes of its shipper; the vault holds ${s.vaultPoints.length} `
+      + `of its recovery points, Live ${s.liveHeld.length} copies.`);
+  }
+  say(`  The oldest recovery point of the source is ${f.reportedOldestRecoveryPointHours} h old; its recovery-point alarm fires past ${f.recoveryPointAlarmMaxAgeHours} h.`);
 }
 
 /** The restore drill's results: the measured restore time (RTO) of each database. */

@@ -12,7 +12,7 @@ import { Policy } from './policies';
 import { requestTagContext } from './recorded';
 import { deployerOf } from './services';
 import { adminOf, awsSecretsManagerKeyOf, BREAK_GLASS, failsafeKeyIn, guideKeyIn, OTHER, otherKeyIn, World } from './world';
-import { RdsRestoreDrill, RdsSnapshotVault } from '../../src';
+import { RdsRestoreDrill, RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { drillPrefix } from '../../src/runtime/drill-records';
 import { DRILL_RECORD_TAG_KEYS, DrillTagKeys, TagKeys } from '../../src/runtime/tags';
 
@@ -398,6 +398,49 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
     },
   ];
   return [...live, ...shipper, ...vault, ...scp, ...deliveries];
+}
+
+/**
+ * The cases of a shipper that takes its own snapshots (`recoveryPointInterval`
+ * below a day): it takes them only of the databases it selects, only under
+ * its own name prefix, and only tagged as its own on creation; and a shipper
+ * beside it that ships the daily automated snapshots takes none at all.
+ */
+export function takingCases(
+  world: World, taker: RdsSnapshotShipper, database: string, daily: { readonly shipper: RdsSnapshotShipper; readonly database: string },
+): DeniedCase[] {
+  const { account, region } = Stack.of(taker);
+  const role: string = world.resolve(taker, taker.role.roleArn);
+  const dailyRole: string = world.resolve(daily.shipper, daily.shipper.role.roleArn);
+  const db = (name: string) => `arn:aws:rds:${region}:${account}:db:${name}`;
+  const tags = { [TagKeys.OWNER]: taker.ownerId, [TagKeys.SOURCE_DATABASE]: database, [TagKeys.RECOVERY_POINT]: '2026-11-24T20:00:00.000Z' };
+  const own = snapshotArn(region, account, `failsafe-${database}-20261124-2000`);
+  const take = (why: string, principal: string, resource: string, t: Record<string, string> = tags): AuthzRequest => ({
+    why, principal, action: 'rds:CreateDBSnapshot', resource, context: requestTagContext(t),
+  });
+  const { [TagKeys.OWNER]: _owner, ...unowned } = tags;
+  return [
+    {
+      request: take('the sub-daily shipper takes a snapshot without its owner tag', role, own, unowned),
+      control: take('the sub-daily shipper takes its snapshot, tagged as its own', role, own),
+    },
+    {
+      request: take('the sub-daily shipper takes a snapshot tagged as another shipper\'s', role, own, { ...tags, [TagKeys.OWNER]: 'shipper-other' }),
+      control: take('the sub-daily shipper takes its snapshot, tagged as its own', role, own),
+    },
+    {
+      request: take('the sub-daily shipper takes a snapshot of a database it does not select', role, db(daily.database)),
+      control: take('the sub-daily shipper takes a snapshot of its database', role, db(database)),
+    },
+    {
+      request: take('the sub-daily shipper takes a snapshot named outside its prefix', role, snapshotArn(region, account, 'before-upgrade')),
+      control: take('the sub-daily shipper takes its snapshot, tagged as its own', role, own),
+    },
+    {
+      request: take('the daily shipper, which takes no snapshot of its own, takes one of its database', dailyRole, db(daily.database),
+        { ...tags, [TagKeys.OWNER]: daily.shipper.ownerId, [TagKeys.SOURCE_DATABASE]: daily.database }),
+    },
+  ];
 }
 
 /** A restore drill beside its vault, in the Failsafe account, and its validation function if it has one. */

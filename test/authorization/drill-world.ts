@@ -1,15 +1,17 @@
 /**
  * The stacks of the drill (test/drill), synthesized from the constructs: the
  * shipper of the drill's databases in Live, with or without its Aurora
- * cluster, and the vault in Failsafe beside the restore drill of its last
- * phase (test/drill/restore-phase.ts), bound to what the emulator created for
- * them.
+ * cluster, and beside it the second shipper of its sub-daily database, which
+ * takes a snapshot of it every 4 hours (test/drill/sub-daily.ts), and the
+ * vault in Failsafe with both shippers' topics as sources, beside the restore
+ * drill of its last phase (test/drill/restore-phase.ts), bound to what the
+ * emulator created for them.
  */
-import { App, Stack, aws_kms as kms, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_kms as kms, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
 import { buildWorld, failsafeKeyIn, guideKeyIn, OTHER, otherKeyIn, shipperStack, vaultStack, World } from './world';
 import { RdsRestoreDrill, RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { DRILL_DEFAULTS } from '../drill/defaults';
-import { DrillReport } from '../drill/drill';
+import { DrillReport, SUB_DAILY_VAULT_LINEAGES } from '../drill/drill';
 import { VALIDATOR } from '../drill/restore-phase';
 import { REGION } from '../emulator/emulator';
 
@@ -23,6 +25,10 @@ const PLACEHOLDERS: DrillResources = {
   shippingKeyArn: `arn:aws:kms:${REGION}:${DRILL_DEFAULTS.liveAccount}:key/shipping`,
   sourceKeyArn: `arn:aws:kms:${REGION}:${DRILL_DEFAULTS.liveAccount}:key/database`,
   vaultKeyArn: `arn:aws:kms:${REGION}:${DRILL_DEFAULTS.failsafeAccount}:key/vault`,
+  subDaily: {
+    topicArn: `arn:aws:sns:${REGION}:${DRILL_DEFAULTS.liveAccount}:${DRILL_DEFAULTS.subDaily!.topicName}`,
+    shippingKeyArn: `arn:aws:kms:${REGION}:${DRILL_DEFAULTS.liveAccount}:key/shipping-4h`,
+  },
 };
 
 /**
@@ -38,6 +44,8 @@ export interface DrillStacks {
   readonly live: Stack;
   readonly failsafe: Stack;
   readonly shipper: RdsSnapshotShipper;
+  /** The second shipper, of the sub-daily database: a recovery point every 4 hours, its own topic. */
+  readonly subDailyShipper: RdsSnapshotShipper;
   readonly vault: RdsSnapshotVault;
   /** The restore drill of the drill's last phase, with the phase's validation function. */
   readonly drill: RdsRestoreDrill;
@@ -61,11 +69,25 @@ export function drillStacks(withClusters: boolean, resources: DrillResources = P
     clusters,
     sourceKeys: [databaseKey],
   });
+  // As a user deploys a second shipper for the databases that need a tighter recovery point than a day.
+  const sub = o.subDaily!;
+  const subDailyShipper = new RdsSnapshotShipper(live, 'SubDailyShipper', {
+    vaultAccount: o.failsafeAccount,
+    instances: [rds.DatabaseInstance.fromDatabaseInstanceAttributes(live, `Db-${sub.database}`, {
+      instanceIdentifier: sub.database, instanceEndpointAddress: 'x', port: 5432, securityGroups: [],
+    })],
+    recoveryPointInterval: Duration.hours(sub.intervalHours),
+    topicName: sub.topicName,
+  });
   const failsafe = new Stack(app, 'Failsafe', { env: { account: o.failsafeAccount, region: REGION } });
-  const vault = new RdsSnapshotVault(failsafe, 'Vault', { sources: [{ topicArn: resources.topicArn }] });
+  const vault = new RdsSnapshotVault(failsafe, 'Vault', {
+    sources: [{ topicArn: resources.topicArn }, { topicArn: resources.subDaily!.topicArn, recoveryPointInterval: Duration.hours(sub.intervalHours) }],
+    hourlyCopies: sub.vaultHourlyCopies,
+    maxLineagesPerSource: SUB_DAILY_VAULT_LINEAGES,
+  });
   const validation = lambda.Function.fromFunctionArn(failsafe, 'Validation', RESTORE_PHASE_VALIDATION);
   const drill = new RdsRestoreDrill(failsafe, 'RestoreDrill', { vault, validation });
-  return { live, failsafe, shipper, vault, drill, validation, databaseKey };
+  return { live, failsafe, shipper, subDailyShipper, vault, drill, validation, databaseKey };
 }
 
 /** The drill's accounts, with the vault's SCP on Failsafe or without. */
@@ -73,7 +95,14 @@ export function drillWorld(withClusters: boolean, resources: DrillResources = PL
   const stacks = drillStacks(withClusters, resources);
   const world = buildWorld({
     stacks: [
-      shipperStack(stacks.live, stacks.shipper, resources),
+      // Both shippers are in the Live stack: their keys and topics are bound together.
+      {
+        stack: stacks.live,
+        bindings: {
+          ...shipperStack(stacks.live, stacks.shipper, resources).bindings,
+          ...shipperStack(stacks.live, stacks.subDailyShipper, resources.subDaily!).bindings,
+        },
+      },
       vaultStack(stacks.failsafe, stacks.vault, resources.vaultKeyArn, { drill: stacks.drill, network: RESTORE_PHASE_NETWORK }),
     ],
     customerKeys: [resources.sourceKeyArn, failsafeKeyIn(DRILL_DEFAULTS.failsafeAccount, REGION)],

@@ -1,6 +1,7 @@
 /**
  * Authorization proven offline. The emulator records every call the bundled
- * handlers make: in the drill (one source, ending with a restore drill), in a
+ * handlers make: in the drill (one source with two shippers, one of them taking
+ * a snapshot every 4 hours, ending with a restore drill), in a
  * run of a vault with two sources in two accounts and two Regions, and in a
  * restore drill with a validation function. Each call, each call AWS services
  * make for the constructs, and each case of the deny matrix is evaluated
@@ -15,8 +16,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DeniedCase, deniedCases, restoreDrillCases, RestoreDrillCaseStacks } from './denied';
-import { drillStacks, drillWorld, DrillResources } from './drill-world';
+import { DeniedCase, deniedCases, restoreDrillCases, RestoreDrillCaseStacks, takingCases } from './denied';
+import { DrillStacks, drillStacks, drillWorld, DrillResources } from './drill-world';
 import { AuthzRequest } from './evaluate';
 import { caught, expectations, Mutant, mutants, unmet, worldsOf } from './matrix';
 import { callsOfValidations, readRecording, RecordedCall, requestsOfCalls } from './recorded';
@@ -28,6 +29,7 @@ import { World } from './world';
 import { DRILL_DEFAULTS, DRILL_EMULATOR, REGION_DRILL_DEFAULTS } from '../drill/defaults';
 import { runDrill } from '../drill/drill';
 import { runRegionDrill } from '../drill/regions';
+import { SUB_DAILY_APP_ID } from '../drill/sub-daily';
 import { Emulator, EmulatorOptions, REGION, startEmulator } from '../emulator/emulator';
 
 const figures: Record<string, Record<string, unknown>> = {};
@@ -54,9 +56,12 @@ let restoreRun: RestoreDrillRun;
 
 beforeAll(async () => {
   // The drill's handlers carry the owner ids of the synthesized constructs, which their policies name: the restore drill's too.
-  const { shipper, vault, drill: restoreDrill } = drillStacks(true);
+  const { shipper, subDailyShipper, vault, drill: restoreDrill } = drillStacks(true);
   const owners = {
-    shipperOwnerId: shipper.ownerId, vaultOwnerId: vault.ownerId, restoreDrill: { ...DRILL_DEFAULTS.restoreDrill, ownerId: restoreDrill.ownerId },
+    shipperOwnerId: shipper.ownerId,
+    vaultOwnerId: vault.ownerId,
+    restoreDrill: { ...DRILL_DEFAULTS.restoreDrill, ownerId: restoreDrill.ownerId },
+    subDaily: { ...DRILL_DEFAULTS.subDaily!, shipperOwnerId: subDailyShipper.ownerId },
   };
   const drill = await recorded(DRILL_EMULATOR, (e) => runDrill(e, { ...DRILL_DEFAULTS, ...owners }));
   expect(drill.result.checks.filter((c) => !c.ok)).toEqual([]);
@@ -115,6 +120,18 @@ function ofTheRestoreDrill(world: World, s: RestoreDrillCaseStacks): (m: Mutant)
   return (m) => own.includes(m.policy.attachedTo) || /: (Drill[0-9A-F]{8}|DenyTaggingVaultSnapshots|DenyDrillsTagging)/.test(m.name);
 }
 
+/**
+ * The drill's second shipper, of its sub-daily database: the deny matrix of a
+ * shipper, and of one that takes its own snapshots (the daily one takes none).
+ */
+function subDailyCases(world: World, stacks: DrillStacks): DeniedCase[] {
+  const database = DRILL_DEFAULTS.subDaily!.database;
+  return [
+    ...deniedCases(world, { shipper: stacks.subDailyShipper, vault: stacks.vault, database }),
+    ...takingCases(world, stacks.subDailyShipper, database, { shipper: stacks.shipper, database: Object.keys(DRILL_DEFAULTS.databases)[0] }),
+  ];
+}
+
 const snapshotIn = (account: string, region: string) => `arn:aws:rds:${region}:${account}:snapshot:failsafe-orders-20261124-210941`;
 
 /** The two-source vault: its sources are pairs, and the vault may not copy across them. */
@@ -136,15 +153,15 @@ function crossedPairs(world: World, vault: Parameters<typeof deniedCases>[1]['va
 }
 
 const CONFIGURATIONS: Array<[string, () => Configuration]> = [
-  ['a shipper of DB instances and its vault, and its restore drill', () => {
+  ['a shipper of DB instances, a second one every 4 hours, and their vault, and its restore drill', () => {
     const { world, stacks } = drillWorld(false, drillResources);
-    const denied = [...deniedCases(world, stacks), ...restoreDrillCases(world, stacks)];
-    return { world, calls: drillCalls.filter((c) => !onClusters(c)), denied, callers: ['shipper', 'vault', 'drill'], restoreDrill: stacks };
+    const denied = [...deniedCases(world, stacks), ...subDailyCases(world, stacks), ...restoreDrillCases(world, stacks)];
+    return { world, calls: drillCalls.filter((c) => !onClusters(c)), denied, callers: ['shipper', SUB_DAILY_APP_ID, 'vault', 'drill'], restoreDrill: stacks };
   }],
-  ['a shipper of DB instances and clusters and its vault, and its restore drill', () => {
+  ['a shipper of DB instances and clusters, a second one every 4 hours, and their vault, and its restore drill', () => {
     const { world, stacks } = drillWorld(true, drillResources);
-    const denied = [...deniedCases(world, stacks), ...restoreDrillCases(world, stacks)];
-    return { world, calls: drillCalls, denied, callers: ['shipper', 'vault', 'drill'], restoreDrill: stacks };
+    const denied = [...deniedCases(world, stacks), ...subDailyCases(world, stacks), ...restoreDrillCases(world, stacks)];
+    return { world, calls: drillCalls, denied, callers: ['shipper', SUB_DAILY_APP_ID, 'vault', 'drill'], restoreDrill: stacks };
   }],
   ['a vault with two sources in two accounts and two Regions', () => {
     const { world, stacks } = twoSourceWorld(twoSourceResources);

@@ -192,6 +192,23 @@ function rdsRequests(c: RecordedCall, principal: string, b: CallBindings, state:
       if (c.params.kms_key_id) out.push(...rdsKeyRequests(principal, c.params.kms_key_id, c.region, c.account, `${why}: encrypts the copy under KmsKeyId`));
       return out;
     }
+    case 'CreateDBSnapshot':
+    case 'CreateDBClusterSnapshot': {
+      // Service Authorization Reference, Amazon RDS: CreateDBSnapshot is authorized on the DB instance (db) and the new
+      // snapshot (snapshot), CreateDBClusterSnapshot on the cluster and the new cluster-snapshot, each with the request's
+      // tags; tags given on creation are authorized as rds:AddTagsToResource on the new snapshot, as for a copy. RDS takes
+      // the snapshot under the database's own key, with the grant it holds for the database: the model asks no KMS
+      // permission of the caller (the RDS User Guide documents none for taking a snapshot).
+      const cluster = c.action === 'CreateDBClusterSnapshot';
+      const database = rdsArn(c, cluster ? 'cluster' : 'db', c.params[cluster ? 'db_cluster_identifier' : 'db_instance_identifier']);
+      const target = s[cluster ? 'db_cluster_snapshot_identifier' : 'db_snapshot_identifier'];
+      const tags = requestTags(c.params);
+      return [
+        on(database, tags),
+        on(target.arn, tags),
+        { why: `${why}: tags on creation`, principal, action: 'rds:AddTagsToResource', resource: target.arn, context: tags },
+      ];
+    }
     case 'DeleteDBSnapshot':
     case 'ModifyDBSnapshotAttribute':
     case 'DeleteDBClusterSnapshot':
@@ -333,6 +350,8 @@ function follow(c: RecordedCall, state: RdsState): void {
       if (target) state.create(target.arn, tagsOf(p), key ?? source?.key);
       return;
     }
+    case 'CreateDBSnapshot': return state.create(rdsArn(c, 'snapshot', p.db_snapshot_identifier), tagsOf(p));
+    case 'CreateDBClusterSnapshot': return state.create(rdsArn(c, 'cluster-snapshot', p.db_cluster_snapshot_identifier), tagsOf(p));
     case 'RestoreDBInstanceFromDBSnapshot': return state.create(rdsArn(c, 'db', p.db_instance_identifier), tagsOf(p));
     case 'RestoreDBClusterFromSnapshot': return state.create(rdsArn(c, 'cluster', p.db_cluster_identifier), tagsOf(p));
     case 'CreateDBInstance': return state.create(rdsArn(c, 'db', p.db_instance_identifier), tagsOf(p));

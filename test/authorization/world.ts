@@ -13,6 +13,7 @@ import { Policy, policiesOf } from './policies';
 import { CallBindings, KeyFacts } from './recorded';
 import { deployerOf } from './services';
 import { RdsRestoreDrill, RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
+import { SUB_DAILY_APP_ID } from '../drill/sub-daily';
 
 export const adminOf = (account: string) => `arn:aws:iam::${account}:role/Admin`;
 /** An account that is neither a source nor the vault (the worlds give it an administrator, and a key shared with the vault). */
@@ -233,8 +234,10 @@ export function buildWorld(o: WorldOptions): World {
   for (const d of deployments) {
     for (const [id, r] of Object.entries(d.resources)) {
       if (r.Type === 'AWS::Lambda::Function') {
-        // By the construct's id in the worlds: the validation function of a restore drill is the worlds' own.
-        const handler = /Shipper/.test(id) ? 'shipper' : /Vault/.test(id) ? 'vault' : /Drill/.test(id) ? 'drill' : /Validation/.test(id) ? 'validation' : undefined;
+        // By the construct's id in the worlds: the validation function of a restore drill is the worlds' own; a second
+        // shipper beside the first, whose id names it SubDaily, calls as `subdaily` (test/drill/sub-daily.ts).
+        const handler = /SubDaily/.test(id) ? SUB_DAILY_APP_ID : /Shipper/.test(id) ? 'shipper' : /Vault/.test(id) ? 'vault' : /Drill/.test(id) ? 'drill'
+          : /Validation/.test(id) ? 'validation' : undefined;
         if (handler) roles.set(`${handler}/${d.account}`, r.Properties!.Role);
       }
       if (r.Type === 'AWS::SNS::Topic' && r.Properties?.KmsMasterKeyId) topicKeys.set(d.physical[id].arn!, r.Properties.KmsMasterKeyId);

@@ -5,7 +5,11 @@ export const DRILL_EMULATOR: EmulatorOptions = { copyPendingDescribes: 2, restor
 import { RegionDrillOptions } from './regions';
 import { EmulatorOptions } from '../emulator/emulator';
 
-/** The drill the tests and the demo run: three DB instances and an Aurora cluster over six simulated days. */
+/**
+ * The drill the tests and the demo run: three DB instances and an Aurora
+ * cluster shipped daily over six simulated days, and a fourth DB instance
+ * shipped every 4 simulated hours by a second shipper.
+ */
 export const DRILL_DEFAULTS: DrillOptions = {
   liveAccount: '111111111111',
   failsafeAccount: '222222222222',
@@ -23,6 +27,9 @@ export const DRILL_DEFAULTS: DrillOptions = {
   behindDatabase: 'archive',
   junkOn: { day: 3, database: 'orders', from: 'payments' },
   restoreDrill: { failValidationOf: 'users' },
+  subDaily: {
+    database: 'sessions', encryption: 'aws/rds', intervalHours: 4, shipperOwnerId: 'shipper-drill-4h', topicName: 'rds-failsafe-shipper-4h', vaultHourlyCopies: 3,
+  },
 };
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The two-account DR drill as a test: the bundled shipper and vault, three
  * DB instances and an Aurora cluster, six simulated days, copies that take passes to finish, a lost and a duplicate
- * announcement, and copies that fail once. Every check must hold.
+ * announcement, and copies that fail once; and a fourth DB instance shipped every 4 simulated hours by a second
+ * shipper, on a simulated clock. Every check must hold.
  */
 import { DRILL_DEFAULTS, DRILL_EMULATOR, REGION_DRILL_DEFAULTS } from './defaults';
 import { DrillEvent, DrillReport, runDrill } from './drill';
@@ -32,28 +33,36 @@ test('copies took several passes to finish, and the faults happened', () => {
   expect(events.filter((e) => e.actor === 'vault' && /^retry: copied/.test(e.text))).toHaveLength(4);
 });
 
-test('the recovery point of every database is the newest day', () => {
-  for (const hours of Object.values(report.figures.recoveryPointHours)) {
+test('the recovery point of every daily database is the newest day, of the sub-daily one its newest slot', () => {
+  const { sessions, ...daily } = report.figures.recoveryPointHours;
+  for (const hours of Object.values(daily)) {
     expect(hours).toBeGreaterThanOrEqual(1);
     expect(hours).toBeLessThan(1.2);
   }
-  expect(Object.keys(report.figures.recoveryPointHours).sort()).toEqual(['ledger', 'orders', 'payments', 'users']);
+  expect(Object.keys(daily).sort()).toEqual(['ledger', 'orders', 'payments', 'users']);
+  // A slot's sweep runs 5 minutes after it starts: its recovery point is under 4 hours old until the next slot's sweep (to 0.1 h).
+  expect(sessions).toBeGreaterThanOrEqual(0);
+  expect(sessions).toBeLessThanOrEqual(4);
 });
 
 test('the vault\'s metrics end with the same recovery points, under the alarm threshold', () => {
   const f = report.figures;
   // Reported at the end of the drill, computed from its start: the same within the drill's run time.
   for (const [db, hours] of Object.entries(f.recoveryPointHours)) expect(Math.abs(f.reportedRecoveryPointHours[db] - hours)).toBeLessThanOrEqual(0.2);
+  // Both shippers are of one source (an account and Region): its oldest recovery point is the daily ones' or the sub-daily one's.
+  expect(Math.abs(f.reportedOldestRecoveryPointHours - Math.max(...Object.values(f.recoveryPointHours)))).toBeLessThanOrEqual(0.2);
   expect(f.reportedOldestRecoveryPointHours).toBeGreaterThanOrEqual(1);
-  expect(f.reportedOldestRecoveryPointHours).toBeLessThan(1.2);
+  expect(f.reportedOldestRecoveryPointHours).toBeLessThan(4.2);
+  // The alarm's maxAge for the source, as the construct sets it with a 4-hourly topic among its topics: 4 hours plus 2.
+  expect(f.recoveryPointAlarmMaxAgeHours).toBe(6);
   expect(f.vaultMetricTotals).toEqual({ copiesStarted: f.copiesVaulted, copiesCompleted: f.copiesVaulted, failures: 4, expired: f.vaultDeleted });
 });
 
 test('the drill ends with a restore drill of each database: restored, validated, timed and deleted; one validation fails on purpose', () => {
   const r = report.figures.restore;
-  expect(Object.keys(r.restoreSeconds).sort()).toEqual(['ledger', 'orders', 'payments']);
+  expect(Object.keys(r.restoreSeconds).sort()).toEqual(['ledger', 'orders', 'payments', 'sessions']);
   for (const seconds of Object.values(r.restoreSeconds)) expect(seconds).toBeGreaterThanOrEqual(0);
-  expect(Object.keys(r.validationSeconds).sort()).toEqual(['ledger', 'orders', 'payments', 'users']);
+  expect(Object.keys(r.validationSeconds).sort()).toEqual(['ledger', 'orders', 'payments', 'sessions', 'users']);
   expect(r.databasesWithoutRecentRestore).toBe(1);
   expect(events.some((e) => e.actor === 'restore' && /^users FAILED: validation-failed: table users has 0 rows$/.test(e.text))).toBe(true);
   expect(events.some((e) => e.actor === 'restore' && /FAILED: lifetime-exceeded/.test(e.text))).toBe(true);
@@ -66,7 +75,7 @@ test('the drill ends with a restore drill of each database: restored, validated,
       'rds:DescribeDBClusters': 1,
       'rds:DescribeDBSnapshots': 1,
       'rds:DescribeDBClusterSnapshots': 1,
-      'rds:RestoreDBInstanceFromDBSnapshot': 3,
+      'rds:RestoreDBInstanceFromDBSnapshot': 4,
       'rds:RestoreDBClusterFromSnapshot': 1,
     },
   });
@@ -86,6 +95,30 @@ test('an attack from Live: a snapshot of another database shipped under a databa
   expect(events.some((e) => e.actor === 'attacker' && /shares a snapshot of payments as failsafe-orders-/.test(e.text))).toBe(true);
   expect(events.some((e) => e.actor === 'vault' && /^forged message for orders: REFUSED failsafe-orders-.*RDS took it of payments/.test(e.text))).toBe(true);
   expect(events.some((e) => e.actor === 'vault' && /^sweep: REFUSED failsafe-orders-/.test(e.text))).toBe(true);
+});
+
+test('a fourth DB instance is shipped every 4 simulated hours by a second shipper: one snapshot a slot, each in the vault, little left in Live', () => {
+  const sub = report.figures.subDaily!;
+  expect(sub).toMatchObject({ database: 'sessions', intervalHours: 4, slots: DRILL_DEFAULTS.days * 6 });
+  // From its logs (snapshot-taken): one a slot, named for it, never two.
+  expect(sub.taken).toHaveLength(sub.slots);
+  expect(new Set(sub.taken).size).toBe(sub.slots);
+  for (const name of sub.taken) expect(name).toMatch(/^failsafe-sessions-\d{8}-(00|04|08|12|16|20)00$/);
+  // Each was taken on the simulated clock, 5 minutes after its slot started; RDS-EVENT-0042 and RDS-EVENT-0197 woke the rest.
+  const last = sub.taken.at(-1)!;
+  expect(events.some((e) => e.actor === 'shipper' && e.text.startsWith(`(4-hourly, ${last.slice(-4, -2)}:05Z) sweep:`) && e.text.includes(`took ${last}`))).toBe(true);
+  expect(events.filter((e) => e.actor === 'shipper'
+    && /^\(4-hourly, \d\d:05Z\) sweep: .*took failsafe-sessions-\d{8}-\d{4}.*; RDS-EVENT-0042: copied it to failsafe-sessions-\d{8}-\d{2}0500; RDS-EVENT-0197: shared and announced that$/
+      .test(e.text)).length).toBeGreaterThanOrEqual(sub.slots - 1);
+  expect(events.filter((e) => e.actor === 'vault' && /^message for sessions: copied failsafe-sessions-\d{8}-\d{6} to vault-/.test(e.text)).length)
+    .toBeGreaterThanOrEqual(6 * (DRILL_DEFAULTS.days - 1));
+  // The vault holds the last day's slots, and of earlier days what its retention keeps; Live, the newest copies only.
+  const newest = Date.parse(sub.vaultPoints.at(-1)!);
+  expect(sub.vaultPoints.filter((p) => Date.parse(p) > newest - 86_400_000).length).toBeGreaterThanOrEqual(5);
+  expect(sub.vaultPoints.length).toBeLessThan(sub.slots / 2);
+  expect(sub.liveHeld.length).toBeGreaterThanOrEqual(1);
+  expect(sub.liveHeld.length).toBeLessThanOrEqual(3);
+  for (const name of sub.liveHeld) expect(name).toMatch(/^failsafe-sessions-\d{8}-\d{6}$/);
 });
 
 describe('across Regions: databases in eu-west-1, the shipper\'s copies and the vault in eu-central-1', () => {

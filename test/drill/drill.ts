@@ -6,16 +6,22 @@
  * Days are simulated without the wall clock: day k's automated snapshots are
  * taken at `now - (days - k) days - 1 hour`, so by the end every recovery point
  * has the age it would have after `days` real days.
+ *
+ * With `subDaily`, a second shipper ships one more DB instance every few
+ * hours (sub-daily.ts): each of its slots of day k is run with RDS's clock
+ * and the handlers' set to a few minutes after the slot starts, before the
+ * rest of the day's steps, which run at the real time.
  */
 import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateDBSnapshotCommand, DBClusterSnapshot, DBSnapshot, ModifyDBSnapshotAttributeCommand } from '@aws-sdk/client-rds';
 import { RestorePhaseFigures, RestorePhaseOptions, runRestorePhase } from './restore-phase';
+import { slotsOfDay, SubDailyFigures, SubDailyOptions, subDailyChecks, subDailyShipper, SubDailyShipper } from './sub-daily';
 import { parseShippedName, shippingCopyIdentifier } from '../../src/runtime/naming';
 import { MESSAGE_SCHEMA, parseMessage } from '../../src/runtime/schema';
 import { TagKeys } from '../../src/runtime/tags';
 import { Emulator } from '../emulator/emulator';
 import { createFailsafeAccount, FailsafeAccount, queueEvent, runVault } from '../emulator/failsafe';
-import { invokeBundled, Invocation } from '../emulator/invoke';
+import { BundledHandler, InvokeOptions, invokeBundled, Invocation, startWarmBundled, WarmBundled } from '../emulator/invoke';
 import { createLiveAccount, Encryption, LiveAccount } from '../emulator/live';
 import { pointsOf } from '../helpers/emf';
 
@@ -59,6 +65,13 @@ export interface DrillOptions extends DrillBaseOptions {
   readonly junkOn: { readonly day: number; readonly database: string; readonly from: string };
   /** The last phase: a restore drill of the vault's copies (restore-phase.ts). */
   readonly restoreDrill: RestorePhaseOptions;
+  /**
+   * A DB instance that needs a tighter recovery point than a day, shipped by
+   * a second shipper with its own owner id, topic and shipping key every
+   * `intervalHours` simulated hours (sub-daily.ts); the vault takes both
+   * topics as sources. @default none
+   */
+  readonly subDaily?: SubDailyOptions;
 }
 
 export interface DrillEvent {
@@ -80,6 +93,8 @@ export interface DrillResources {
   /** The customer managed key of the `cmk` databases, in their Region. */
   readonly sourceKeyArn: string;
   readonly vaultKeyArn: string;
+  /** The second shipper's topic and shipping key, with `subDaily`. */
+  readonly subDaily?: { readonly topicArn: string; readonly shippingKeyArn: string };
 }
 
 export interface DrillReport {
@@ -94,12 +109,18 @@ export interface DrillReport {
     readonly vaultDeleted: number;
     readonly failedCopies: number;
     readonly duplicatesIgnored: number;
-    /** Age in hours of the newest vault copy of each database: its recovery point. */
+    /** Age in hours of the newest vault copy of each database (the sub-daily one's too): its recovery point. */
     readonly recoveryPointHours: Record<string, number>;
     /** What the vault's last sweep published: RecoveryPointAge per database, in hours. */
     readonly reportedRecoveryPointHours: Record<string, number>;
     /** What the vault's last sweep published: OldestRecoveryPointAge of the source, in hours. */
     readonly reportedOldestRecoveryPointHours: number;
+    /**
+     * The maxAge of the vault's recovery-point alarm for the source, in hours,
+     * as the construct sets it: 26, or with `subDaily` its interval plus 2
+     * (a source's topic with a `recoveryPointInterval` sets it for the source).
+     */
+    readonly recoveryPointAlarmMaxAgeHours: number;
     /**
      * The shipper's DatabasesBehind after each hourly sweep of the behind
      * phase, and the databases-behind alarm's state after it.
@@ -111,8 +132,28 @@ export interface DrillReport {
     };
     /** The restore drill at the end: RTOs, cleanup times and API calls. */
     readonly restore: RestorePhaseFigures;
+    /** The sub-daily database and its shipper, with `subDaily`. */
+    readonly subDaily?: SubDailyFigures;
   };
 }
+
+/**
+ * The most of the sub-daily database's snapshots Live may hold at the end: a
+ * copy is deleted once a newer one has been shared for an interval, so the
+ * copies of the last slots (the newest, the one before it, and the one before
+ * that until the newer has been shared for a whole interval); the snapshot it
+ * took goes once shipped.
+ */
+const SUB_DAILY_LIVE_LIMIT = 3;
+
+/**
+ * The vault's budget of lineages per source account with `subDaily` (its
+ * `maxLineagesPerSource`): the source's four DB instances and one more. A
+ * pass about one announcement lets a lineage hold the source's budget over
+ * this (100 / 5 = 20 copies), more than the sub-daily one holds between two
+ * of the vault's daily sweeps.
+ */
+export const SUB_DAILY_VAULT_LINEAGES = 5;
 
 /** The default maxAge of the recovery-point alarm. */
 export const ALARM_MAX_AGE_HOURS = 26;
@@ -131,19 +172,42 @@ export const asSnapshot = (s: DBClusterSnapshot): DBSnapshot => ({
 const summary = (s: DBSnapshot) => `${s.DBSnapshotIdentifier}|${s.Status}|${s.KmsKeyId}|${JSON.stringify(s.TagList ?? [])}`;
 
 export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<DrillReport> {
+  // The warm execution environments of the sub-daily database's many passes, stopped however the drill ends.
+  const warm: WarmBundled[] = [];
+  const startWarm: StartWarm = (handler, opts) => {
+    const w = startWarmBundled(handler, opts);
+    warm.push(w);
+    return w;
+  };
+  try {
+    return await drill(emulator, o, startWarm);
+  } finally {
+    for (const w of warm) w.stop();
+  }
+}
+
+/** Starts a warm execution environment of a bundled handler (invoke.ts), which the drill stops at its end. */
+type StartWarm = (handler: BundledHandler, opts: InvokeOptions) => WarmBundled;
+
+async function drill(emulator: Emulator, o: DrillOptions, startWarm: StartWarm): Promise<DrillReport> {
   const say = (day: number, actor: DrillEvent['actor'], text: string) => o.onEvent?.({ day, actor, text });
   const now = Date.now();
   const dayTime = (day: number) => new Date(now - (o.days - day) * DAY_MS - 3_600_000);
   const instances = Object.keys(o.databases);
   const clusters = Object.keys(o.clusters);
-  /** Every database the drill ships: instances, then clusters. */
+  /** Every database the drill ships daily: instances, then clusters. */
   const databases = [...instances, ...clusters];
+  /** And the sub-daily one. */
+  const allDatabases = o.subDaily ? [...databases, o.subDaily.database] : databases;
 
   // Accounts
   const live: LiveAccount = await createLiveAccount(emulator, o.liveAccount);
   const failsafe: FailsafeAccount = await createFailsafeAccount(emulator, o.failsafeAccount);
   for (const db of instances) await live.createDatabase(db, o.databases[db], dayTime(0));
   for (const c of clusters) await live.createCluster(c, o.clusters[c], { firstSnapshotAt: dayTime(0) });
+  // The sub-daily database, and its shipper's own topic and shipping key in the same account.
+  const subLive = o.subDaily ? await createLiveAccount(emulator, o.liveAccount, o.subDaily.topicName) : undefined;
+  if (o.subDaily) await live.createDatabase(o.subDaily.database, o.subDaily.encryption, dayTime(0));
   // Every manual and automated snapshot of an account, instances and clusters alike.
   const liveManual = async () => [...await live.manualSnapshots(), ...(await live.manualClusterSnapshots()).map(asSnapshot)];
   const failsafeManual = async () => [...await failsafe.manualSnapshots(), ...(await failsafe.manualClusterSnapshots()).map(asSnapshot)];
@@ -172,10 +236,17 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     version: 1,
     ownerId: o.vaultOwnerId,
     vaultKeyArn: failsafe.vaultKeyArn,
-    sources: [{ topicArn: live.topicArn }],
+    // The second shipper's topic, as the construct configures a source with a recoveryPointInterval: behind after the interval plus 2 hours.
+    sources: [
+      { topicArn: live.topicArn },
+      ...subLive ? [{ topicArn: subLive.topicArn, behindAfterMs: (o.subDaily!.intervalHours + 2) * 3_600_000 }] : [],
+    ],
     sourceAccounts: [o.liveAccount],
     retentionMs: o.vaultRetentionDays * DAY_MS,
     minimumCopies: o.minimumCopies,
+    // An hourly tier for it, with the minimum age the construct then defaults to. The tier budgets a day of hourly copies
+    // for every lineage, daily ones too: 100 snapshots would make room for 3 lineages of the source, not its 4 DB instances.
+    ...o.subDaily ? { hourlyCopies: o.subDaily.vaultHourlyCopies, minimumAgeMs: DAY_MS, maxLineagesPerSource: SUB_DAILY_VAULT_LINEAGES } : {},
     maxCopiesInFlight: 10,
     manualSnapshotQuota: 100,
   };
@@ -213,14 +284,36 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     }
     return out.result;
   };
-  const vaultRun = async (day: number, event: unknown, label: string): Promise<Invocation> => {
-    const out = await runVault(emulator, failsafe, vaultConfig, event);
+  /** The database of each vault copy, and the vault copies deleted of each database. */
+  const vaultCopyDatabase = new Map<string, string>();
+  const vaultDeletedOf = new Map<string, number>();
+  // On a simulated clock (the sub-daily database's slots), in a warm execution environment of its own.
+  let warmVault: WarmBundled | undefined;
+  const vaultRun = async (day: number, event: unknown, label: string, clock?: Date): Promise<Invocation> => {
+    if (clock) {
+      warmVault ??= startWarm('vault/vault.lambda', {
+        endpoint: emulator.endpoint,
+        credentials: await emulator.credentialsFor(o.failsafeAccount),
+        environment: { VAULT_CONFIG: JSON.stringify(vaultConfig) },
+        region: failsafe.region,
+      });
+    }
+    const out = clock ? await warmVault!.invoke(event, clock) : await runVault(emulator, failsafe, vaultConfig, event);
     figures.vaultInvocations += 1;
     vaultEmf.push(...out.emf);
     if (out.result) vaultCalls.push(out.result.apiCalls);
     for (const l of out.logs) {
-      if (l.event === 'copy-started') { figures.copiesVaulted += 1; say(day, 'vault', `${label}: copied ${l.source.split(':').pop()} to ${l.snapshot}, under the vault key`); }
-      if (l.event === 'deleted') { figures.vaultDeleted += 1; say(day, 'vault', `${label}: expired ${l.snapshot} (${l.reason})`); }
+      if (l.event === 'copy-started') {
+        figures.copiesVaulted += 1;
+        vaultCopyDatabase.set(l.snapshot, l.database);
+        say(day, 'vault', `${label}: copied ${l.source.split(':').pop()} to ${l.snapshot}, under the vault key`);
+      }
+      if (l.event === 'deleted') {
+        figures.vaultDeleted += 1;
+        const db = vaultCopyDatabase.get(l.snapshot) ?? '?';
+        vaultDeletedOf.set(db, (vaultDeletedOf.get(db) ?? 0) + 1);
+        say(day, 'vault', `${label}: expired ${l.snapshot} (${l.reason})`);
+      }
       if (l.event === 'action-failed') { figures.failedCopies += 1; say(day, 'vault', `${label}: copy FAILED with ${l.errorCode}; the message goes back to the queue and is retried`); }
       if (l.event === 'snapshot-refused') { figures.refusedSnapshots += 1; say(day, 'vault', `${label}: REFUSED ${l.snapshot.split(':').pop()}: ${l.message.replace(/^shared snapshot refused: /, '')}`); }
       if (l.event === 'message-rejected') say(day, 'vault', `${label}: message rejected: ${l.reason}`);
@@ -259,7 +352,26 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
     await vaultRun(day, queueEvent(live.topicArn, [forged]), `forged message for ${database}`);
   };
 
+  const sub: SubDailyShipper | undefined = o.subDaily && subLive ? subDailyShipper(o.subDaily, {
+    emulator,
+    liveAccount: o.liveAccount,
+    failsafeAccount: o.failsafeAccount,
+    live: subLive,
+    failsafeRds: failsafe.rds,
+    startWarm,
+    say,
+    vault: vaultRun,
+  }) : undefined;
+  const subIntervalMs = (o.subDaily?.intervalHours ?? 24) * 3_600_000;
+  const subSlots: number[] = [];
+
   for (let day = 1; day <= o.days; day++) {
+    // The sub-daily database's slots of the day, on the simulated clock; the real clock is back after them.
+    if (sub) {
+      const slots = slotsOfDay(now, o.days, day, subIntervalMs);
+      for (const slot of slots) await sub.runSlot(day, slot);
+      subSlots.push(...slots);
+    }
     const t = dayTime(day);
     for (const db of instances) await live.createAutomatedSnapshot(db, t);
     for (const c of clusters) await live.createAutomatedClusterSnapshot(c, t);
@@ -314,13 +426,18 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
   }
 
   // Let everything settle, then one idle pass of each must change nothing.
+  // The sub-daily shipper sweeps on the clock of its last slot, a few minutes later: a real-time sweep could be in a slot the drill did not run.
   for (let i = 0; i < 4; i++) {
     await shipperPass(o.days + 1);
+    await sub?.pass(o.days + 1);
     await vaultRun(o.days + 1, SCHEDULED, 'sweep');
   }
   const pictureBefore = [...(await liveManual()).map(summary), ...(await failsafeManual()).map(summary)];
   const idleShipper = await shipperPass(o.days + 1);
+  const idleSubDaily = await sub?.pass(o.days + 1);
+  const lastSweepStarted = Date.now();
   const idleVaultRun = await vaultRun(o.days + 1, SCHEDULED, 'sweep');
+  const lastSweepEnded = Date.now();
   const idleVault = idleVaultRun.result;
   const pictureAfter = [...(await liveManual()).map(summary), ...(await failsafeManual()).map(summary)];
 
@@ -350,7 +467,11 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
   check('every vault copy is encrypted with the vault key', vaultCopies.length > 0 && vaultCopies.every((s) => s.Encrypted && s.KmsKeyId === failsafe.vaultKeyArn),
     `${vaultCopies.length} copies`);
   const expiredVault = databases.length * (o.days - expectedVault.length);
-  check('vault retention deleted exactly the expired copies', figures.vaultDeleted === expiredVault, `${figures.vaultDeleted} deleted, ${expiredVault} expected`);
+  // Of the daily databases: the sub-daily one's copies expire by its own checks.
+  const vaultDeletedDaily = databases.reduce((n, db) => n + (vaultDeletedOf.get(db) ?? 0), 0);
+  const vaultDeletedOther = figures.vaultDeleted - vaultDeletedDaily - (o.subDaily ? vaultDeletedOf.get(o.subDaily.database) ?? 0 : 0);
+  check('vault retention deleted exactly the expired copies', vaultDeletedDaily === expiredVault && vaultDeletedOther === 0,
+    `${vaultDeletedDaily} deleted, ${expiredVault} expected${vaultDeletedOther > 0 ? `; ${vaultDeletedOther} of no database` : ''}`);
   for (const db of databases) {
     const held = heldDays(shipperCopies, db);
     check(`the shipper trimmed ${db} to days ${expectedShipper.join(', ')}`, JSON.stringify(held) === JSON.stringify(expectedShipper), `holds days ${held.join(', ')}`);
@@ -370,13 +491,14 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
   check('every automated snapshot is still there', automatedBefore.every((a) => automatedAfter.includes(a)) && automatedAfter.length === automatedBefore.length + databases.length * o.days,
     `${automatedAfter.length} automated snapshots`);
   const writes = (calls: Record<string, number>) => Object.keys(calls).filter((k) => !/:Describe/.test(k));
-  const idleWrites = [...writes(idleShipper.apiCalls), ...writes(idleVault.apiCalls)];
+  const idleWrites = [...writes(idleShipper.apiCalls), ...writes(idleVault.apiCalls), ...writes(idleSubDaily?.apiCalls ?? {})];
   check('an idle pass of each handler changes nothing', JSON.stringify(pictureBefore) === JSON.stringify(pictureAfter) && idleWrites.length === 0,
-    `shipper ${JSON.stringify(idleShipper.apiCalls)}, vault ${JSON.stringify(idleVault.apiCalls)}`);
+    `shipper ${JSON.stringify(idleShipper.apiCalls)}, vault ${JSON.stringify(idleVault.apiCalls)}`
+      + `${idleSubDaily ? `, ${o.subDaily!.intervalHours}-hourly shipper ${JSON.stringify(idleSubDaily.apiCalls)}` : ''}`);
 
   const hours = (seconds: number) => Math.round((seconds / 3600) * 10) / 10;
   const recoveryPointHours: Record<string, number> = {};
-  for (const db of databases) {
+  for (const db of allDatabases) {
     const times = vaultCopies.filter((s) => tagsOf(s)[TagKeys.SOURCE_DATABASE] === db).map((s) => Date.parse(tagsOf(s)[TagKeys.SOURCE_TIME]));
     const newest = Math.max(...times);
     recoveryPointHours[db] = hours((now - newest) / 1000);
@@ -394,17 +516,45 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
   const total = (name: string) => pointsOf(vaultEmf, name).filter((p) => Object.keys(p.dimensions).length === 0).reduce((n, p) => n + p.value, 0);
   const vaultMetricTotals = { copiesStarted: total('CopiesStarted'), copiesCompleted: total('CopiesCompleted'), failures: total('Failures'), expired: total('SnapshotsExpired') };
   check('the vault\'s metrics report each database\'s recovery point as its copies show it',
-    reported.length === databases.length
-      && databases.every((db) => sameAge(reportedRecoveryPointHours[db] ?? NaN, recoveryPointHours[db])),
-    databases.map((db) => `${db} ${reportedRecoveryPointHours[db]} h`).join(', '));
-  check(`the recovery-point alarm is OK: the oldest recovery point of the source is under ${ALARM_MAX_AGE_HOURS} hours`,
-    reportedOldestRecoveryPointHours < ALARM_MAX_AGE_HOURS
+    reported.length === allDatabases.length
+      && allDatabases.every((db) => sameAge(reportedRecoveryPointHours[db] ?? NaN, recoveryPointHours[db])),
+    allDatabases.map((db) => `${db} ${reportedRecoveryPointHours[db]} h`).join(', '));
+  // The construct's maxAge for the source: a source that ships more often than daily on one of its topics is watched by that interval.
+  const alarmMaxAgeHours = o.subDaily ? Math.min(o.subDaily.intervalHours, 24) + 2 : ALARM_MAX_AGE_HOURS;
+  check(`the recovery-point alarm is OK: the oldest recovery point of the source is under ${alarmMaxAgeHours} hours`,
+    reportedOldestRecoveryPointHours < alarmMaxAgeHours
       && sameAge(reportedOldestRecoveryPointHours, Math.max(...Object.values(recoveryPointHours))),
     `${reportedOldestRecoveryPointHours} h`);
   check('the vault\'s metrics count every copy started, completed, failed and expired',
     vaultMetricTotals.copiesStarted === figures.copiesVaulted && vaultMetricTotals.copiesCompleted === figures.copiesVaulted
       && vaultMetricTotals.failures === figures.failedCopies && vaultMetricTotals.expired === figures.vaultDeleted,
     JSON.stringify(vaultMetricTotals));
+
+  let subDailyFigures: SubDailyFigures | undefined;
+  if (sub && o.subDaily) {
+    const db = o.subDaily.database;
+    const ofSub = (s: DBSnapshot) => tagsOf(s)[TagKeys.SOURCE_DATABASE] === db;
+    const vaultPoints = vaultCopies.filter(ofSub).map((s) => Date.parse(tagsOf(s)[TagKeys.SOURCE_TIME]));
+    const subLiveHeld = liveHeld.filter((s) => tagsOf(s)[TagKeys.OWNER] === o.subDaily!.shipperOwnerId).map((s) => s.DBSnapshotIdentifier!);
+    subDailyFigures = sub.figures(subLiveHeld, vaultPoints);
+    checks.push(...subDailyChecks({
+      o: o.subDaily,
+      figures: subDailyFigures,
+      slots: subSlots,
+      lastDaySlots: slotsOfDay(now, o.days, o.days, subIntervalMs),
+      shipped: sub.shipped,
+      vaultPoints,
+      vaultRetention: {
+        retentionMs: o.vaultRetentionDays * DAY_MS, minimumAgeMs: DAY_MS, minimumCopies: o.minimumCopies, hourlyCopies: o.subDaily.vaultHourlyCopies,
+      },
+      lastSweep: { started: lastSweepStarted, ended: lastSweepEnded },
+      start: now,
+      recoveryPointHours: recoveryPointHours[db],
+      reportedRecoveryPointHours: reportedRecoveryPointHours[db] ?? NaN,
+      elapsedHours,
+      liveLimit: SUB_DAILY_LIVE_LIMIT,
+    }));
+  }
 
   const behindSweeps = await fallBehindAndCatchUp(emulator, o, live, shipperConfig, say);
   const raised = behindSweeps.findIndex((b) => b.alarm === 'ALARM');
@@ -413,20 +563,28 @@ export async function runDrill(emulator: Emulator, o: DrillOptions): Promise<Dri
   check(`it clears once RDS backs ${o.behindDatabase} up again and it is shipped`,
     raised >= 0 && behindSweeps.at(-1)?.alarm === 'OK' && behindSweeps.at(-1)?.databasesBehind === 0, `alarm ${behindSweeps.map((b) => b.alarm).join(', ')}`);
 
-  const restore = await runRestorePhase(emulator, { ...o.restoreDrill, failsafeAccount: o.failsafeAccount, vaultOwnerId: o.vaultOwnerId, databases },
-    failsafe, o.days + 3, say);
+  const restorePhase = { ...o.restoreDrill, failsafeAccount: o.failsafeAccount, vaultOwnerId: o.vaultOwnerId, databases: allDatabases };
+  const restore = await runRestorePhase(emulator, restorePhase, failsafe, o.days + 3, say);
   checks.push(...restore.checks);
   return {
     checks,
-    resources: { topicArn: live.topicArn, shippingKeyArn: live.shippingKeyArn, sourceKeyArn: live.sourceKeyArn, vaultKeyArn: failsafe.vaultKeyArn },
+    resources: {
+      topicArn: live.topicArn,
+      shippingKeyArn: live.shippingKeyArn,
+      sourceKeyArn: live.sourceKeyArn,
+      vaultKeyArn: failsafe.vaultKeyArn,
+      ...subLive ? { subDaily: { topicArn: subLive.topicArn, shippingKeyArn: subLive.shippingKeyArn } } : {},
+    },
     figures: {
       ...figures,
       recoveryPointHours,
       reportedRecoveryPointHours,
       reportedOldestRecoveryPointHours,
+      recoveryPointAlarmMaxAgeHours: alarmMaxAgeHours,
       vaultMetricTotals,
       behindSweeps,
       restore: restore.figures,
+      ...subDailyFigures ? { subDaily: subDailyFigures } : {},
     },
   };
 }

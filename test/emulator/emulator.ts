@@ -35,6 +35,14 @@ export interface Emulator {
    * is down at the start; `setRegionOutage([])` ends every outage.
    */
   setRegionOutage(regions: readonly string[]): void;
+  /**
+   * Sets RDS's clock (clock.py): what RDS makes from now on (DB instances,
+   * snapshots, copies) is stamped as if it were `date` now, and the clock
+   * advances from there; `undefined` brings back the real time, as at the
+   * start. Every other service keeps the real time. The handlers' own clock
+   * is set apart, with `invokeBundled`'s `clock`.
+   */
+  setClock(date: Date | undefined): void;
   /** Clears all state. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -98,7 +106,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const outageFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'failsafe-emulator-')), 'regions-down');
+  const controls = fs.mkdtempSync(path.join(os.tmpdir(), 'failsafe-emulator-'));
+  const outageFile = path.join(controls, 'regions-down');
+  const clockFile = path.join(controls, 'clock-offset-ms');
   let log = '';
   const proc = spawn(VENV_PYTHON, [SERVER, '-H', '127.0.0.1', '-p', String(port)], {
     env: {
@@ -111,6 +121,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ...(options.manualSnapshotLimit !== undefined ? { MOTO_RDS_SNAPSHOT_LIMIT: String(options.manualSnapshotLimit) } : {}),
       ...(options.recordCallsTo ? { FAILSAFE_EMULATOR_RECORD: options.recordCallsTo } : {}),
       FAILSAFE_EMULATOR_OUTAGE_FILE: outageFile,
+      FAILSAFE_EMULATOR_CLOCK_FILE: clockFile,
       ...(options.hideCopySourceFromShared ? { FAILSAFE_EMULATOR_SHARED_COPY_SOURCE: 'hidden' } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -139,13 +150,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setRegionOutage(regions) {
       fs.writeFileSync(outageFile, regions.map((r) => `${r}\n`).join(''));
     },
+    setClock(date) {
+      if (date !== undefined && Number.isNaN(date.getTime())) throw new Error('setClock: invalid date');
+      // The offset from the real time: both processes read the same system clock.
+      fs.writeFileSync(clockFile, date === undefined ? '' : String(date.getTime() - Date.now()));
+    },
     async reset() {
       const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
       cache.clear();
     },
     async stop() {
-      fs.rmSync(path.dirname(outageFile), { recursive: true, force: true });
+      fs.rmSync(controls, { recursive: true, force: true });
       if (proc.exitCode !== null) return;
       await new Promise<void>((resolve) => {
         proc.once('exit', () => resolve());

@@ -85,11 +85,15 @@ export function queueEvent(topicArn: string, messages: readonly unknown[]) {
   };
 }
 
-export async function runVault(emulator: Emulator, failsafe: FailsafeAccount, config: object, event: unknown = { 'source': 'aws.events', 'detail-type': 'Scheduled Event' }): Promise<Invocation> {
+/** Runs the bundled vault handler, whose clock reads `clock` if given (invoke.ts). */
+export async function runVault(
+  emulator: Emulator, failsafe: FailsafeAccount, config: object, event: unknown = { 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, clock?: Date,
+): Promise<Invocation> {
   return invokeBundled('vault/vault.lambda', event, {
     endpoint: emulator.endpoint,
     credentials: await emulator.credentialsFor(failsafe.account),
     environment: { VAULT_CONFIG: JSON.stringify(config) },
     region: failsafe.region,
+    ...(clock ? { clock } : {}),
   });
 }

@@ -8,6 +8,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from fidelity import apply_all  # noqa: E402
+from clock import install as install_clock  # noqa: E402
 from outages import install as install_outages  # noqa: E402
 from recorder import install as install_recorder  # noqa: E402
 from moto.server import main  # noqa: E402
@@ -18,4 +19,5 @@ if __name__ == "__main__":
     if install_recorder():
         print("recording the handlers' calls", flush=True)
     install_outages()
+    install_clock()
     main()
