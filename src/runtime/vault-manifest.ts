@@ -14,7 +14,8 @@ import { DEFAULT_BEHIND_AFTER_MS } from './staleness';
 import { CLOCK_SKEW_MS, isSourceTopic, reject, sourceRejection, VaultDeps } from './vault-pass';
 import { heldRecoveryPoints } from './vault-plan';
 
-export type ManifestValidation = { readonly ok: true; readonly manifest: ManifestMessage } | Rejection;
+/** A manifest that passed, and the configured topic it came on. */
+export type ManifestValidation = { readonly ok: true; readonly manifest: ManifestMessage; readonly topicArn: string } | Rejection;
 
 /** Checks a manifest against the allowlist and the schema, as an announcement is checked. Makes no AWS call. */
 export function validateManifest(config: VaultConfig, topicArn: unknown, body: unknown, now: Date): ManifestValidation {
@@ -32,7 +33,7 @@ export function validateManifest(config: VaultConfig, topicArn: unknown, body: u
   if (Date.parse(m.publishedAt) > now.getTime() + CLOCK_SKEW_MS) return reject('future-time', `manifest time ${m.publishedAt} is in the future`);
   const late = m.databases.find((d) => d.newestRecoveryPoint !== undefined && Date.parse(d.newestRecoveryPoint) > now.getTime() + CLOCK_SKEW_MS);
   if (late) return reject('future-time', `recovery point ${late.newestRecoveryPoint} of ${late.identifier} is in the future`);
-  return parsed;
+  return { ...parsed, topicArn: topicArn as string };
 }
 
 /** The verdict on one manifest part, and how long listing took. */
@@ -43,16 +44,13 @@ export interface ManifestPassSummary {
 
 /**
  * How old a database's newest copy may be before it counts as behind: the
- * shortest limit that the topics of the manifest's account and Region declare
- * (their shippers' recovery point intervals), else the vault's.
+ * limit the manifest's topic declares (its shipper's recovery point
+ * interval), else the vault's. Each shipper publishes its manifest on its own
+ * topic, so a daily shipper's databases are judged by a day, and those of a
+ * 4-hourly one, on another topic of the same account, by 4 hours.
  */
-export function behindAfterOf(config: VaultConfig, manifest: Pick<ManifestMessage, 'sourceAccount' | 'sourceRegion'>): number {
-  const ofTheSource = (topicArn: string) => {
-    const [, , , region, account] = topicArn.split(':');
-    return account === manifest.sourceAccount && region === manifest.sourceRegion;
-  };
-  const declared = config.sources.filter((s) => s.behindAfterMs !== undefined && ofTheSource(s.topicArn)).map((s) => s.behindAfterMs!);
-  return declared.length > 0 ? Math.min(...declared) : config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS;
+export function behindAfterOf(config: VaultConfig, topicArn: string): number {
+  return config.sources.find((s) => s.topicArn === topicArn)?.behindAfterMs ?? config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS;
 }
 
 /**
@@ -60,13 +58,15 @@ export function behindAfterOf(config: VaultConfig, manifest: Pick<ManifestMessag
  * judges the manifest against their recovery points: a listed database with
  * no copy from its source, or none newer than `behindAfterMs`, is behind.
  */
-export async function runManifestPass(deps: VaultDeps, config: VaultConfig, manifest: ManifestMessage): Promise<ManifestPassSummary> {
+export async function runManifestPass(
+  deps: VaultDeps, config: VaultConfig, manifest: ManifestMessage, topicArn: string,
+): Promise<ManifestPassSummary> {
   const gathered = await gatherWithinBudget(deps, 'listing the vault for the manifest', Promise.all([
     listDbSnapshots(deps.rds, 'manual'), listDbClusterSnapshots(deps.rds, 'manual'),
   ]));
   const now = deps.now();
   const points = heldRecoveryPoints(config.ownerId, gathered.value.flat());
-  const verdict = manifestVerdict(manifest, points, now, behindAfterOf(config, manifest));
+  const verdict = manifestVerdict(manifest, points, now, behindAfterOf(config, topicArn));
   const { behind } = verdict;
   if (behind.oldest) {
     deps.log.log('warn', `${behind.databases.length} of the ${verdict.listed} databases in the manifest of ${verdict.account} ${verdict.region} `

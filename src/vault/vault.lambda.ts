@@ -81,7 +81,7 @@ async function handleRecords(deliveries: readonly Delivery[], config: VaultConfi
       const child = log.child({ messageId });
       child.log('info', 'manifest accepted', { event: 'manifest-accepted', databases: validation.manifest.databases.length, part: validation.manifest.part });
       try {
-        verdicts.push((await runManifestPass({ ...deps, log: child }, config, validation.manifest)).verdict);
+        verdicts.push((await runManifestPass({ ...deps, log: child }, config, validation.manifest, validation.topicArn)).verdict);
       } catch (e) {
         failed.push({ delivery, error: e });
         child.log('error', 'manifest could not be checked; it is retried', { event: 'message-failed', ...describeError(e) });

@@ -48,6 +48,9 @@ import { DatabaseSource, databaseSourcesOf, sourcePairsOf } from '../runtime/sou
 import { DRILL_RECORD_TAG_KEYS, TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
 import { SHIPPED_SNAPSHOT_PREFIX, VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
 
+/** The hourly tier a vault gets when a source ships more often than daily: a day of hourly points. */
+const DEFAULT_HOURLY_COPIES = 24;
+
 /**
  * A Live account the vault takes snapshots from: the topic its
  * `RdsSnapshotShipper` announces on.
@@ -75,9 +78,12 @@ export interface SnapshotSource {
 
   /**
    * The `recoveryPointInterval` of the shipper that announces on this topic.
-   * The vault's recovery-point and databases-behind alarms for this source
-   * then default their `maxAge` to the interval plus 2 hours, as the
-   * shipper's do. Give a shipper with a shorter interval a topic of its own.
+   * A database of its manifest then counts as behind past the interval plus
+   * 2 hours, as in the shipper, and a vault with such a source gets an
+   * hourly tier (`hourlyCopies`). The recovery-point alarm, which watches
+   * every database of the account and Region, defaults its `maxAge` to the
+   * interval plus 2 hours only when all of their topics declare one: by the
+   * longest. Give a shipper with a shorter interval a topic of its own.
    *
    * @default Duration.hours(24)
    */
@@ -129,8 +135,12 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
    * a day for the retention: 51 copies of a 4-hourly lineage with 24 and the
    * default retention. Without it, a 4-hourly source would have all its
    * copies kept for the whole retention (186 in 31 days). At most 1,000.
+   * For a daily source the tier keeps its last this many copies, within its
+   * retention as a rule. The per-source budget reserves room for up to 24
+   * copies an hour of every lineage of the minimum age: raise the manual
+   * snapshot quota, or set `maxLineagesPerSource`.
    *
-   * @default 0: no hourly tier
+   * @default - 24 when a source declares a `recoveryPointInterval` below 24 hours; else 0, no hourly tier
    */
   readonly hourlyCopies?: number;
 
@@ -344,7 +354,10 @@ export class RdsSnapshotVault extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const sources = validateProps(props, stack);
-    const minimumAge = props.minimumAge ?? (props.hourlyCopies ? Duration.days(1) : undefined);
+    // A source that ships more often than daily brings the hourly tier, unless it is set: without it the vault would keep one point a day.
+    const subDaily = sources.some((s) => s.recoveryPointInterval !== undefined && s.recoveryPointInterval.toHours() < 24);
+    const hourlyCopies = props.hourlyCopies ?? (subDaily ? DEFAULT_HOURLY_COPIES : undefined);
+    const minimumAge = props.minimumAge ?? (hourlyCopies ? Duration.days(1) : undefined);
     this.sourceAccounts = [...new Set(sources.map((s) => s.account))];
     this.ownerId = `vault-${Names.uniqueResourceName(this, { maxLength: 64 })}`;
 
@@ -381,7 +394,7 @@ export class RdsSnapshotVault extends Construct {
           ),
           minimumCopies: props.minimumCopies ?? 3,
           ...(minimumAge ? { minimumAgeMs: minimumAge.toMilliseconds() } : {}),
-          ...(props.hourlyCopies ? { hourlyCopies: props.hourlyCopies } : {}),
+          ...(hourlyCopies ? { hourlyCopies } : {}),
           ...(props.weeklyCopies ? { weeklyCopies: props.weeklyCopies } : {}),
           ...(props.monthlyCopies ? { monthlyCopies: props.monthlyCopies } : {}),
           ...(props.maxSnapshotsPerSource ? { maxSnapshotsPerSource: props.maxSnapshotsPerSource } : {}),
@@ -454,8 +467,9 @@ export class RdsSnapshotVault extends Construct {
     // The metric is per account and region: two topics there are one source.
     // The metrics are per account and database Region: two topics there are one source.
     const regionalSources = databaseSourcesOf(sourcePairsOf(sources));
-    // A source whose shipper takes recovery points more often than daily is watched by its interval.
-    const intervalOf = (source: DatabaseSource) => shortestInterval(sources.filter((s) => s.account === source.account
+    // The alarm watches every database of an account and Region: by the longest interval of their topics, so that a
+    // daily shipper's databases do not alarm beside a 4-hourly one's. Those fall behind in their own manifests' verdicts.
+    const intervalOf = (source: DatabaseSource) => longestInterval(sources.filter((s) => s.account === source.account
       && (s.databaseRegions ?? [s.region]).includes(source.region)).map((s) => s.recoveryPointInterval));
     this.recoveryPointAlarms = regionalSources.flatMap((source) => alarms.age(
       `RecoveryPointAlarm-${source.account}-${source.region}`,
@@ -871,8 +885,8 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
   return parsed;
 }
 
-/** The shortest of the recovery point intervals given, or undefined (daily) if none is. */
-function shortestInterval(intervals: ReadonlyArray<Duration | undefined>): Duration | undefined {
-  const given = intervals.filter((d): d is Duration => d !== undefined);
-  return given.length === 0 ? undefined : given.reduce((a, b) => (b.toMilliseconds() < a.toMilliseconds() ? b : a));
+/** The longest of the recovery point intervals given, a topic without one being daily; undefined (daily) if any is. */
+function longestInterval(intervals: ReadonlyArray<Duration | undefined>): Duration | undefined {
+  if (intervals.some((d) => d === undefined)) return undefined;
+  return (intervals as Duration[]).reduce((a, b) => (b.toMilliseconds() > a.toMilliseconds() ? b : a));
 }

@@ -53,8 +53,8 @@ test('the vault\'s metrics end with the same recovery points, under the alarm th
   expect(Math.abs(f.reportedOldestRecoveryPointHours - Math.max(...Object.values(f.recoveryPointHours)))).toBeLessThanOrEqual(0.2);
   expect(f.reportedOldestRecoveryPointHours).toBeGreaterThanOrEqual(1);
   expect(f.reportedOldestRecoveryPointHours).toBeLessThan(4.2);
-  // The alarm's maxAge for the source, as the construct sets it with a 4-hourly topic among its topics: 4 hours plus 2.
-  expect(f.recoveryPointAlarmMaxAgeHours).toBe(6);
+  // The alarm's maxAge for the source, as the construct sets it with a daily and a 4-hourly topic: by the longest, 24 hours plus 2.
+  expect(f.recoveryPointAlarmMaxAgeHours).toBe(26);
   expect(f.vaultMetricTotals).toEqual({ copiesStarted: f.copiesVaulted, copiesCompleted: f.copiesVaulted, failures: 4, expired: f.vaultDeleted });
 });
 

@@ -117,8 +117,8 @@ export interface DrillReport {
     readonly reportedOldestRecoveryPointHours: number;
     /**
      * The maxAge of the vault's recovery-point alarm for the source, in hours,
-     * as the construct sets it: 26, or with `subDaily` its interval plus 2
-     * (a source's topic with a `recoveryPointInterval` sets it for the source).
+     * as the construct sets it: by the longest interval of the source's
+     * topics, 26 hours with the daily shipper's among them.
      */
     readonly recoveryPointAlarmMaxAgeHours: number;
     /**
@@ -519,8 +519,9 @@ async function drill(emulator: Emulator, o: DrillOptions, startWarm: StartWarm):
     reported.length === allDatabases.length
       && allDatabases.every((db) => sameAge(reportedRecoveryPointHours[db] ?? NaN, recoveryPointHours[db])),
     allDatabases.map((db) => `${db} ${reportedRecoveryPointHours[db]} h`).join(', '));
-  // The construct's maxAge for the source: a source that ships more often than daily on one of its topics is watched by that interval.
-  const alarmMaxAgeHours = o.subDaily ? Math.min(o.subDaily.intervalHours, 24) + 2 : ALARM_MAX_AGE_HOURS;
+  // The construct's maxAge for the source: by the longest interval of its topics. The daily shipper's topic is one of them, so 26 hours;
+  // the sub-daily database's own limit is its manifest's (its topic's recoveryPointInterval plus 2 hours).
+  const alarmMaxAgeHours = ALARM_MAX_AGE_HOURS;
   check(`the recovery-point alarm is OK: the oldest recovery point of the source is under ${alarmMaxAgeHours} hours`,
     reportedOldestRecoveryPointHours < alarmMaxAgeHours
       && sameAge(reportedOldestRecoveryPointHours, Math.max(...Object.values(recoveryPointHours))),

@@ -122,17 +122,13 @@ describe('validateManifest', () => {
   });
 });
 
-describe('behindAfterOf: the limit of a manifest\'s source', () => {
+describe('behindAfterOf: the limit of a manifest\'s topic', () => {
   const vaultConfig = (sources: object[]) => ({ behindAfterMs: 26 * HOUR, sources } as any);
-  const topic = (account: string, region: string) => `arn:aws:sns:${region}:${account}:rds-failsafe-shipper`;
-  test('the shortest limit the topics of the manifest\'s account and Region declare, else the vault\'s', () => {
-    const withTopics = vaultConfig([
-      { topicArn: topic('111111111111', 'eu-west-1'), behindAfterMs: 6 * HOUR },
-      { topicArn: `${topic('111111111111', 'eu-west-1')}-daily` },
-      { topicArn: topic('333333333333', 'eu-west-1'), behindAfterMs: 3 * HOUR },
-    ]);
-    expect(behindAfterOf(withTopics, { sourceAccount: '111111111111', sourceRegion: 'eu-west-1' })).toBe(6 * HOUR);
-    expect(behindAfterOf(withTopics, { sourceAccount: '111111111111', sourceRegion: 'eu-central-1' })).toBe(26 * HOUR);
-    expect(behindAfterOf(withTopics, { sourceAccount: '444444444444', sourceRegion: 'eu-west-1' })).toBe(26 * HOUR);
+  const topic = 'arn:aws:sns:eu-west-1:111111111111:rds-failsafe-shipper';
+  test('the limit the manifest\'s topic declares, else the vault\'s: a daily topic of the same account keeps the day', () => {
+    const withTopics = vaultConfig([{ topicArn: `${topic}-4h`, behindAfterMs: 6 * HOUR }, { topicArn: topic }]);
+    expect(behindAfterOf(withTopics, `${topic}-4h`)).toBe(6 * HOUR);
+    expect(behindAfterOf(withTopics, topic)).toBe(26 * HOUR);
+    expect(behindAfterOf(withTopics, 'arn:aws:sns:eu-west-1:333333333333:other')).toBe(26 * HOUR);
   });
 });

@@ -232,7 +232,14 @@ describe('sources that ship more often than daily', () => {
     const { template } = build({ sources: [{ topicArn: TOPIC, recoveryPointInterval: Duration.hours(4) }] });
     expect(alarmOf(template, /RecoveryPointAlarm/).Threshold).toBe(6 * 3600);
     expect(configOf(template).sources).toEqual([{ topicArn: TOPIC, behindAfterMs: 6 * 3_600_000 }]);
+    // The hourly tier comes with it.
+    expect(configOf(template)).toMatchObject({ hourlyCopies: 24, minimumAgeMs: 86_400_000 });
     expect(alarmOf(build().template, /RecoveryPointAlarm/).Threshold).toBe(26 * 3600);
+    // A daily topic of the same account and Region beside it: the alarm watches both shippers' databases, by the day;
+    // each topic's manifest is judged by its own limit.
+    const mixed = build({ sources: [{ topicArn: TOPIC }, { topicArn: `${TOPIC}-4h`, recoveryPointInterval: Duration.hours(4) }] }).template;
+    expect(alarmOf(mixed, /RecoveryPointAlarm/).Threshold).toBe(26 * 3600);
+    expect(configOf(mixed).sources).toEqual([{ topicArn: TOPIC }, { topicArn: `${TOPIC}-4h`, behindAfterMs: 6 * 3_600_000 }]);
     // A maxAge given wins.
     const given = build({
       sources: [{ topicArn: TOPIC, recoveryPointInterval: Duration.hours(4) }], alarms: { recoveryPoint: { maxAge: Duration.hours(9) } },
