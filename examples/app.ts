@@ -1,6 +1,7 @@
 /**
  * The example two-account app: a Live stack whose three databases and Aurora
- * cluster are shipped to a vault in a Failsafe stack, in another account; and
+ * cluster are shipped daily, and a fourth every 4 hours by a second shipper,
+ * to a vault in a Failsafe stack, in another account; and
  * the same for a vault in another Region: a LiveDr stack in the Live
  * account's disaster recovery Region ships two of the databases and the
  * cluster out of their Region, to a vault in a FailsafeDr stack there.
@@ -17,12 +18,17 @@ export const REGION = 'eu-west-1';
 export const DATABASES = ['orders', 'users', 'payments'] as const;
 /** The Aurora cluster of the example. */
 export const CLUSTERS = ['ledger'] as const;
+/** The database that needs an RPO of hours: a recovery point every 4 hours, by a shipper of its own. */
+export const SUB_DAILY_DATABASE = 'sessions';
+export const SUB_DAILY_TOPIC = 'rds-failsafe-shipper-4h';
 /** The Region the DR stacks ship into, and the databases they ship there. */
 export const DR_REGION = 'eu-central-1';
 export const DR_DATABASES = ['orders', 'users'] as const;
 
 export class LiveStack extends Stack {
   public readonly shipper: RdsSnapshotShipper;
+  /** The shipper of the database that needs an RPO of hours. */
+  public readonly fourHourly: RdsSnapshotShipper;
 
   constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
@@ -44,12 +50,24 @@ export class LiveStack extends Stack {
       alarmTopic: new sns.Topic(this, 'Alarms', { enforceSSL: true }),
       dashboard: true,
     });
+    // A recovery point every 4 hours, at 00:30, 04:30, ... UTC, on a topic of its own.
+    this.fourHourly = new RdsSnapshotShipper(this, 'FourHourly', {
+      vaultAccount: FAILSAFE_ACCOUNT,
+      instances: [rds.DatabaseInstance.fromDatabaseInstanceAttributes(this, SUB_DAILY_DATABASE, {
+        instanceIdentifier: SUB_DAILY_DATABASE, instanceEndpointAddress: `${SUB_DAILY_DATABASE}.example.internal`, port: 5432, securityGroups: [],
+      })],
+      recoveryPointInterval: Duration.hours(4),
+      recoveryPointOffset: Duration.minutes(30),
+      topicName: SUB_DAILY_TOPIC,
+    });
   }
 }
 
 export interface FailsafeStackProps extends StackProps {
   /** The ARN of the Live shipper's topic. */
   readonly shipperTopicArn: string;
+  /** The ARN of the topic of a Live shipper that ships every 4 hours. @default none */
+  readonly fourHourlyTopicArn?: string;
   /** The Region of the databases, when the shipper copies them out of it into the topic's. @default the topic's */
   readonly databaseRegions?: string[];
 }
@@ -63,7 +81,11 @@ export class FailsafeStack extends Stack {
     super(scope, id, props);
     const alarmTopic = new sns.Topic(this, 'Alarms', { enforceSSL: true });
     this.vault = new RdsSnapshotVault(this, 'Vault', {
-      sources: [{ topicArn: props.shipperTopicArn, databaseRegions: props.databaseRegions }],
+      sources: [
+        { topicArn: props.shipperTopicArn, databaseRegions: props.databaseRegions },
+        // Its recovery point interval: its manifest is judged by 4 hours plus 2, and the vault gets an hourly tier.
+        ...(props.fourHourlyTopicArn ? [{ topicArn: props.fourHourlyTopicArn, recoveryPointInterval: Duration.hours(4) }] : []),
+      ],
       retention: Duration.days(31),
       minimumCopies: 3,
       alarmTopic,
@@ -112,6 +134,7 @@ export function buildApp(outdir = 'cdk.out'): ExampleApp {
   const failsafe = new FailsafeStack(app, 'Failsafe', {
     env: { account: FAILSAFE_ACCOUNT, region: REGION },
     shipperTopicArn: `arn:aws:sns:${REGION}:${LIVE_ACCOUNT}:rds-failsafe-shipper`,
+    fourHourlyTopicArn: `arn:aws:sns:${REGION}:${LIVE_ACCOUNT}:${SUB_DAILY_TOPIC}`,
   });
   // A vault in the DR Region too: it survives the loss of the databases' Region as well as of the Live account.
   const liveDr = new LiveDrStack(app, 'LiveDr', { env: { account: LIVE_ACCOUNT, region: DR_REGION } });
