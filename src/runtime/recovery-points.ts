@@ -124,6 +124,12 @@ export interface RecoveryPointInput<S extends RecoveryPointSnapshot> {
   /** Whether the databases could be read: if not, no taken snapshot counts as deselected. */
   readonly databasesKnown: boolean;
   /**
+   * The databases that exist. A taken snapshot of one that does not (deleted,
+   * by accident or on purpose) is its newest recovery point: it is kept.
+   * @default - every database counts as existing
+   */
+  readonly existing?: ReadonlySet<string>;
+  /**
    * The copy budget after this pass's copies, or undefined in a pass that sees
    * one database only: such a pass takes no snapshot (the sweep does).
    */
@@ -152,8 +158,10 @@ function isWaiting(s: RecoveryPointSnapshot, database: string, shipped: Readonly
 /**
  * Taken snapshots that are done with: failed ones; available ones whose
  * recovery point, or a newer one, is shipped; and, in a pass that read the
- * databases, available ones of databases no longer selected. None that a copy
- * is being made of, and none shared as it is: those are trimmed as copies are.
+ * databases, available ones of databases that exist and are no longer
+ * selected (of a database that is gone, it is the newest recovery point). None
+ * that a copy is being made of, and none shared as it is: those are trimmed
+ * as copies are.
  */
 function retire<S extends RecoveryPointSnapshot>(input: RecoveryPointInput<S>, notes: RecoveryPointNote[]): Array<RecoveryPointPlan<S>['remove'][number]> {
   const selected = new Set(input.selected.map((d) => d.identifier));
@@ -173,7 +181,7 @@ function retire<S extends RecoveryPointSnapshot>(input: RecoveryPointInput<S>, n
         continue;
       } else if (!isWaiting(s, database, input.shipped)) {
         out.push({ database, snapshot: s, cause: 'shipped', reason: 'its recovery point, or a newer one, is shipped' });
-      } else if (input.databasesKnown && !selected.has(database)) {
+      } else if (input.databasesKnown && !selected.has(database) && (input.existing?.has(database) ?? true)) {
         out.push({ database, snapshot: s, cause: 'deselected', reason: `${database} is no longer selected` });
       }
     }

@@ -498,16 +498,17 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
   // Only DB snapshot copies: RDS emits no event when a cluster copy finishes.
   if (kind === 'instance') handOn(state, [...ownByDb.values()].flat(), waiting, actions);
 
-  // 2. With an interval below a day: take the recovery points due, and delete
-  //    the taken snapshots that are shipped.
-  if (config.recoveryPoints) {
-    takeRecoveryPoints(kind, config, config.recoveryPoints, { state, selected, takenByDb, ownByDb, shippedTimes, budget, actions, findings });
-  }
-
-  // 3. Every copy this shipper owns, selected database or not: share and
+  // 2. Every copy this shipper owns, selected database or not: share and
   //    announce the finished ones, clear failed ones, trim by retention.
   for (const [database, copies] of [...ownByDb.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     for (const copy of copies) reconcileCopy(database, copy, copies, config, state.now, actions, findings);
+  }
+
+  // 3. With an interval below a day: take the recovery points due, and delete
+  //    the taken snapshots that are shipped. After the deletions of step 2: a
+  //    failed snapshot shared as it is holds the name its interval's next takes.
+  if (config.recoveryPoints) {
+    takeRecoveryPoints(kind, config, config.recoveryPoints, { state, selected, takenByDb, ownByDb, shippedTimes, budget, actions, findings });
   }
 
   const shipped = selected.flatMap((db) => {
@@ -613,6 +614,7 @@ function takeRecoveryPoints(kind: DbKind, config: ShipperPlanConfig, schedule: R
     copying,
     shareableKeyArns: config.shareableKeyArns,
     databasesKnown: !c.state.databasesUnreachable,
+    existing: new Set(c.state.instances.map((i) => i.identifier)),
     budget: c.state.partial ? undefined : c.budget,
   });
   // Deletions first: a failed snapshot of this interval holds the name the new one takes.

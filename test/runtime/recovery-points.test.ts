@@ -179,9 +179,17 @@ describe('planShipper: shipping what was taken', () => {
   });
 
   test('taken snapshots of a database no longer selected go, unless the databases could not be read', () => {
-    const point = taken('gone', SLOT);
-    expect(of(planShipper(subDaily(), state({ manualSnapshots: [point] })), 'delete')).toEqual([expect.objectContaining({ cause: 'deselected' })]);
+    const point = taken('other', SLOT);
+    const withOther = [instance('orders'), instance('other')];
+    expect(of(planShipper(subDaily(), state({ instances: withOther, manualSnapshots: [point] })), 'delete')).toEqual([expect.objectContaining({ cause: 'deselected' })]);
     expect(of(planShipper(subDaily(), state({ manualSnapshots: [point], instances: [], databasesUnreachable: 'down' })), 'delete')).toEqual([]);
+  });
+
+  test('the taken snapshot of a database that is gone is kept: it is its newest recovery point', () => {
+    const point = taken('orders', SLOT);
+    const plan = planShipper(subDaily(), state({ instances: [], manualSnapshots: [point] }));
+    expect(of(plan, 'delete')).toEqual([]);
+    expect(codes(plan)).toContain('database-not-found');
   });
 
   test('Live keeps the newest shared copy and the copies in flight: an older one goes once a newer one has been shared for an interval', () => {
@@ -220,6 +228,14 @@ describe('planShipper: snapshots under a key the vault may use are shared as the
     expect(plan.actions).toEqual([]);
     expect(codes(plan)).toContain('newer-point-shipped');
     expect(plan.shipped).toEqual([{ database: 'orders', time: point.createTime }]);
+  });
+
+  test('a failed snapshot shared as it is is deleted before its interval\'s is taken again, in the same pass', () => {
+    const failed = taken('orders', SLOT, { status: 'failed' });
+    const plan = planShipper(direct(), state({ instances: [instance('orders', { kmsKeyId: DB_KEY })], manualSnapshots: [failed] }));
+    expect(plan.actions.map((a) => `${a.type}:${'snapshot' in a ? a.snapshot.identifier : a.targetIdentifier}`)).toEqual([
+      `delete:${failed.identifier}`, `snapshot:${failed.identifier}`,
+    ]);
   });
 
   test('databases whose snapshots are shared as they are need no place in the queue for copies: only the others wait for it', () => {
