@@ -45,9 +45,7 @@ export interface ShipperPlanConfig extends BudgetConfig {
   readonly sourceRegion?: string;
   /**
    * Recovery points more often than daily: the shipper takes its own
-   * snapshot of each selected database once per interval, and a copy in Live
-   * is deleted once a newer one has been shared for an interval, whatever
-   * `retentionMs` says (recovery-points.ts).
+   * snapshot of each selected database once per interval (recovery-points.ts).
    * @default - the daily automated snapshots only
    */
   readonly recoveryPoints?: RecoveryPointSchedule;
@@ -162,8 +160,7 @@ export type ShipperAction =
   | { readonly type: 'delete'; readonly database: string; readonly snapshot: DbSnapshot; readonly cause: DeleteCause; readonly reason: string };
 
 /**
- * Why a snapshot is deleted: a copy passed the retention, or was overtaken by a
- * newer shared one for an interval (`expired`); RDS failed to make it
+ * Why a snapshot is deleted: a copy passed the retention (`expired`); RDS failed to make it
  * (`failed`); a snapshot the shipper took was shipped or overtaken
  * (`shipped`), or is of a database no longer selected (`deselected`).
  */
@@ -539,9 +536,9 @@ function reconcileCopy(
   }
   const time = sourceTimeOf(copy)?.getTime();
   if (time === undefined) return;
-  const expiry = config.recoveryPoints
-    ? overtaken(copy, time, copies, config.recoveryPoints.intervalMs, now)
-    : expired(copy, time, copies, config.retentionMs, now);
+  // Invariant 3, for recovery points more often than daily too: the vault copies in another account, which Live cannot
+  // see, and RDS terminates a copy whose source is deleted (RDS API Reference, DeleteDBSnapshot).
+  const expiry = expired(copy, time, copies, config.retentionMs, now);
   if (expiry.delete) {
     actions.push({ type: 'delete', database, snapshot: copy, cause: 'expired', reason: expiry.reason });
   } else if (expiry.keptNewest) {
@@ -568,21 +565,6 @@ function expired(_copy: DbSnapshot, time: number, copies: readonly DbSnapshot[],
   const newestShared = Math.max(...sharedCopies(copies).map((c) => sourceTimeOf(c)?.getTime() ?? -Infinity));
   if (newestShared > time) return { delete: true, reason: `older than the retention (${Math.floor(age / 3_600_000)}h) and a newer shared copy exists` };
   return { delete: false, keptNewest: true };
-}
-
-/**
- * Recovery points more often than daily: Live keeps the newest shared copy and
- * the copies in flight. A copy goes once a newer one has been shared for an
- * interval, which leaves the vault an interval to finish copying it.
- */
-function overtaken(_copy: DbSnapshot, time: number, copies: readonly DbSnapshot[], intervalMs: number, now: Date): Expiry {
-  const sharedSince = sharedCopies(copies)
-    .filter((c) => (sourceTimeOf(c)?.getTime() ?? -Infinity) > time)
-    .map((c) => Date.parse(c.tags[TagKeys.ANNOUNCED] ?? ''))
-    .filter((t) => !Number.isNaN(t));
-  const earliest = Math.min(...sharedSince);
-  if (earliest === Infinity || now.getTime() - earliest < intervalMs) return { delete: false };
-  return { delete: true, reason: `a newer copy has been shared for ${Math.floor((now.getTime() - earliest) / 60_000)} minutes, more than the recovery point interval` };
 }
 
 /** What taking recovery points needs of the pass's plan so far. */

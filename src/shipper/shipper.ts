@@ -137,9 +137,9 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
    *   minutes, depending on the size and class of your DB instance"); Multi-AZ
    *   instances (other than SQL Server) and Aurora clusters are not paused.
    *   Place the snapshots with `recoveryPointOffset`.
-   * - Live keeps only what shipping needs: a snapshot the shipper took goes
-   *   once its copy is shipped, and a copy once a newer one has been shared
-   *   for an interval. `retention` cannot be set with an interval below a day.
+   * - A snapshot the shipper took goes once its copy is shipped; copies are
+   *   kept for `retention`, one day by default with an interval below a day,
+   *   as the vault may still be copying them.
    * - The alarms' `maxAge` defaults to the interval plus 2 hours.
    * - Not with `sourceRegion`: the shipper takes snapshots of databases in
    *   its own Region only.
@@ -236,11 +236,12 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
   /**
    * How long shipped copies are kept in the Live account. A copy is deleted only
    * when it is older than this and a newer shared copy of the same database
-   * exists, so the newest shared copy is always kept. At least one day. Not
-   * with a `recoveryPointInterval` below a day, where a copy is kept until a
-   * newer one has been shared for an interval.
+   * exists, so the newest shared copy is always kept. At least one day. The
+   * vault copies in its own account, which Live cannot see, and RDS
+   * terminates a copy whose source is deleted (RDS API Reference,
+   * DeleteDBSnapshot): the retention is the vault's time to copy.
    *
-   * @default Duration.days(2)
+   * @default Duration.days(2); Duration.days(1) with a `recoveryPointInterval` below a day
    */
   readonly retention?: Duration;
 
@@ -366,7 +367,9 @@ export class RdsSnapshotShipper extends Construct {
     this.databaseRegion = props.sourceRegion ?? stack.region;
 
     this.ownerId = `shipper-${Names.uniqueResourceName(this, { maxLength: 64 })}`;
-    const retention = props.retention ?? Duration.days(2);
+    // With recovery points more often than daily, Live holds a copy per interval of the retention: a day by default.
+    const subDaily = props.recoveryPointInterval !== undefined && props.recoveryPointInterval.toHours() < HOURS_PER_DAY;
+    const retention = props.retention ?? (subDaily ? Duration.days(1) : Duration.days(2));
 
     // Keys
     if (props.shippingKey) {
@@ -818,9 +821,6 @@ function validateRecoveryPoints(v: PropsValidator, props: RdsSnapshotShipperProp
     v.fail(`recoveryPointOffset must be whole minutes shorter than the interval (${interval.toHumanString()}), got ${offset.toHumanString()}`);
   }
   if (crossRegionFrom) v.fail('recoveryPointInterval below 24 hours cannot be combined with sourceRegion: the shipper takes snapshots only of databases in its own Region');
-  if (props.retention) {
-    v.fail('retention cannot be set with a recoveryPointInterval below 24 hours: Live then keeps each copy until a newer one has been shared for an interval');
-  }
   const sweep = scheduleInterval(props.schedule ?? events.Schedule.rate(DEFAULT_SWEEP));
   if (sweep.toMilliseconds() > interval.toMilliseconds() / 2) {
     v.fail(`schedule runs every ${sweep.toHumanString()}, too rarely for a recovery point every ${interval.toHumanString()}: at most half the interval`);

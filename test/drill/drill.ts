@@ -138,13 +138,12 @@ export interface DrillReport {
 }
 
 /**
- * The most of the sub-daily database's snapshots Live may hold at the end: a
- * copy is deleted once a newer one has been shared for an interval, so the
- * copies of the last slots (the newest, the one before it, and the one before
- * that until the newer has been shared for a whole interval); the snapshot it
- * took goes once shipped.
+ * The most of the sub-daily database's snapshots Live may hold at the end: its
+ * copies of the shipper's retention (a day, the construct's default with a
+ * recovery point interval, at one per 4-hour slot), and the one just past it
+ * until a sweep trims it; the snapshot it took goes once shipped.
  */
-const SUB_DAILY_LIVE_LIMIT = 3;
+const SUB_DAILY_LIVE_LIMIT = 24 / 4 + 1;
 
 /**
  * The vault's budget of lineages per source account with `subDaily` (its

@@ -153,7 +153,8 @@ export function subDailyShipper(o: SubDailyOptions, d: SubDailyDeps): SubDailySh
     vaultAccount: d.failsafeAccount,
     shippingKeyArn: d.live.shippingKeyArn,
     topicArn: d.live.topicArn,
-    retentionMs: 2 * DAY_MS,
+    // The construct's default retention with a recovery point interval: a day.
+    retentionMs: DAY_MS,
     recoveryPoints: { intervalMs },
     maxCopiesInFlight: 10,
     manualSnapshotQuota: 100,
@@ -197,7 +198,7 @@ export function subDailyShipper(o: SubDailyOptions, d: SubDailyDeps): SubDailySh
         if (l.event === 'snapshot-taken') { lastTaken = l.snapshot; did.push(`took ${l.snapshot}`); }
         if (l.event === 'copy-started') { lastCopy = l.snapshot; did.push(`copied ${l.source === lastTaken ? 'it' : l.source} to ${l.snapshot}`); }
         if (l.event === 'announced') did.push(`shared and announced ${l.snapshot === lastCopy ? 'that' : l.snapshot}`);
-        if (l.event === 'deleted') did.push(`deleted ${l.snapshot} (${l.cause === 'shipped' ? 'shipped' : 'superseded'})`);
+        if (l.event === 'deleted') did.push(`deleted ${l.snapshot} (${l.cause === 'expired' ? 'past the retention' : l.cause})`);
         if (l.event === 'snapshot-busy') did.push(`${o.database} is busy: no snapshot yet`);
         if (l.event === 'action-failed') did.push(`FAILED ${l.action} ${l.snapshot}: ${l.errorCode}`);
       }

@@ -192,15 +192,18 @@ describe('planShipper: shipping what was taken', () => {
     expect(codes(plan)).toContain('database-not-found');
   });
 
-  test('Live keeps the newest shared copy and the copies in flight: an older one goes once a newer one has been shared for an interval', () => {
-    const t0 = taken('orders', new Date(SLOT.getTime() - 8 * HOUR));
-    const t1 = taken('orders', new Date(SLOT.getTime() - 4 * HOUR));
-    const at = (ms: number) => new Date(NOW.getTime() - ms);
-    const expiring = (announcedNewer: Date) => of(planShipper(subDaily(), state({
-      manualSnapshots: [shipped(t0, at(8 * HOUR)), shipped(t1, announcedNewer), taken('orders', SLOT, { status: 'creating' })],
+  test('invariant 3 holds as for daily shipping: a shared copy goes only once older than the retention, and a newer shared copy exists', () => {
+    // The vault copies in its own account, which Live cannot see; RDS terminates a copy whose source is deleted.
+    const day = 24 * HOUR;
+    const older = (hours: number) => taken('orders', new Date(SLOT.getTime() - hours * HOUR));
+    const expiring = (points: DbSnapshot[]) => of(planShipper(subDaily({ retentionMs: day }), state({
+      manualSnapshots: points.map((p) => shipped(p, p.createTime)),
     })), 'delete').map((a) => (a.type === 'delete' ? a.snapshot.identifier : ''));
-    expect(expiring(at(4 * HOUR - MINUTE))).toEqual([]);
-    expect(expiring(at(4 * HOUR))).toEqual([shippingCopyIdentifier('orders', t0.createTime!)]);
+    // Four hours old, and 20: within the day's retention, both kept.
+    expect(expiring([older(20), older(4)])).toEqual([]);
+    // 28 hours old, with a newer one shared: it goes. The newest shared goes never.
+    expect(expiring([older(28), older(4)])).toEqual([shippingCopyIdentifier('orders', older(28).createTime!)]);
+    expect(expiring([older(28)])).toEqual([]);
   });
 });
 
@@ -272,6 +275,7 @@ function runLive(options: LiveModel) {
   const dbs = Array.from({ length: options.dbs }, (_, i) => `db${String(i).padStart(4, '0')}`);
   const schedule = { intervalMs: options.intervalMs, offsetMs: options.offsetMs };
   const cfg = config({
+    retentionMs: 86_400_000,
     recoveryPoints: schedule,
     maxCopiesInFlight: options.maxCopiesInFlight,
     manualSnapshotQuota: undefined,
@@ -371,11 +375,12 @@ describe('scheduling recovery points (properties)', () => {
     ), { numRuns: 30 });
   });
 
-  test('Live holds at most the newest shared copy, the one before it for an interval, and one point in flight per database', () => {
-    const run = runLive({ dbs: 10, intervalMs: HOUR, takeMs: 10 * MINUTE, copyMs: 20 * MINUTE, maxCopiesInFlight: 20, hours: 24 });
+  test('Live holds, per database, the copies of the retention (one per interval), and one point in flight', () => {
+    const run = runLive({ dbs: 10, intervalMs: 4 * HOUR, takeMs: 10 * MINUTE, copyMs: 20 * MINUTE, maxCopiesInFlight: 20, hours: 48 });
     const perDb = new Map<string, number>();
     for (const s of run.manual.values()) perDb.set(s.dbIdentifier, (perDb.get(s.dbIdentifier) ?? 0) + 1);
-    expect(Math.max(...perDb.values())).toBeLessThanOrEqual(4);
-    expect(run.takes.length).toBeGreaterThanOrEqual(10 * 23);
+    // A day's retention at 4 hours: 6 copies, the one just past it until the sweep trims it, a snapshot being taken and its copy.
+    expect(Math.max(...perDb.values())).toBeLessThanOrEqual(24 / 4 + 3);
+    expect(run.takes.length).toBeGreaterThanOrEqual(10 * 11);
   });
 });

@@ -304,6 +304,9 @@ describe('recovery points more often than daily (recoveryPointInterval)', () => 
   test('tells the handler the interval and the offset; daily shipping (24 hours, or no interval) tells it nothing', () => {
     const withOffset = configOf(subDaily({ recoveryPointOffset: Duration.minutes(30) }).template);
     expect(withOffset.recoveryPoints).toEqual({ intervalMs: 4 * 3_600_000, offsetMs: 30 * 60_000 });
+    // Live keeps its copies a day by default, the vault's time to copy them; a retention given wins.
+    expect(withOffset.retentionMs).toBe(86_400_000);
+    expect(configOf(subDaily({ retention: Duration.days(3) }).template).retentionMs).toBe(3 * 86_400_000);
     expect(configOf(build().template).recoveryPoints).toBeUndefined();
     expect(configOf(build({ recoveryPointInterval: Duration.hours(24) }).template).recoveryPoints).toBeUndefined();
   });
@@ -374,7 +377,6 @@ describe('recovery points more often than daily (recoveryPointInterval)', () => 
     ['an offset without a sub-daily interval', { recoveryPointOffset: Duration.minutes(5) }, /needs a recoveryPointInterval below 24 hours/],
     ['an offset as long as the interval', { recoveryPointInterval: Duration.hours(1), recoveryPointOffset: Duration.hours(1) }, /shorter than the interval/],
     ['an offset in seconds', { recoveryPointInterval: Duration.hours(1), recoveryPointOffset: Duration.seconds(90) }, /whole minutes/],
-    ['a retention with a sub-daily interval', { recoveryPointInterval: Duration.hours(4), retention: Duration.days(3) }, /retention cannot be set/],
     ['a sweep too rare for the interval', { recoveryPointInterval: Duration.hours(1), schedule: events.Schedule.rate(Duration.hours(1)) }, /too rarely/],
   ])('rejects %s', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
