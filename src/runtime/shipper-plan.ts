@@ -479,7 +479,7 @@ function planKind(kind: DbKind, config: ShipperPlanConfig, fullState: ShipperSta
 
   // 1. Copy the newest automated or taken snapshot of every selected database
   //    that lacks one, the stalest databases first, within the budget.
-  const candidates = copyCandidates(selected, config, state, ownByDb, takenByDb, findings);
+  const candidates = copyCandidates(selected, config, state, ownByDb, takenByDb, shippedTimes, findings);
   const ordered = byStaleness(
     candidates, (c) => c.db.identifier, (c) => c.source.createTime!.getTime(), (db) => shippedTimes.get(db), (c) => c.db.identifier,
   );
@@ -538,7 +538,7 @@ function reconcileCopy(
   if (time === undefined) return;
   // Invariant 3, for recovery points more often than daily too: the vault copies in another account, which Live cannot
   // see, and RDS terminates a copy whose source is deleted (RDS API Reference, DeleteDBSnapshot).
-  const expiry = expired(copy, time, copies, config.retentionMs, now);
+  const expiry = expired(time, copies, config.retentionMs, now);
   if (expiry.delete) {
     actions.push({ type: 'delete', database, snapshot: copy, cause: 'expired', reason: expiry.reason });
   } else if (expiry.keptNewest) {
@@ -556,13 +556,16 @@ function reconcileCopy(
 /** Whether a shared copy goes: `delete` with the reason, or kept, and whether only because it is the newest shared one. */
 type Expiry = { readonly delete: true; readonly reason: string } | { readonly delete: false; readonly keptNewest?: boolean };
 
-const sharedCopies = (copies: readonly DbSnapshot[]) => copies.filter((c) => c.status === 'available' && isAnnounced(c));
-
-/** Daily shipping: a copy goes when it is older than the retention and a newer shared copy exists (invariant 3 of the design). */
-function expired(_copy: DbSnapshot, time: number, copies: readonly DbSnapshot[], retentionMs: number, now: Date): Expiry {
+/**
+ * A copy whose recovery point is `time` goes when it is older than the
+ * retention and a newer shared copy of its database exists (invariant 3 of the
+ * design), whatever the recovery point interval.
+ */
+function expired(time: number, copies: readonly DbSnapshot[], retentionMs: number, now: Date): Expiry {
   const age = now.getTime() - time;
   if (age <= retentionMs) return { delete: false };
-  const newestShared = Math.max(...sharedCopies(copies).map((c) => sourceTimeOf(c)?.getTime() ?? -Infinity));
+  const shared = copies.filter((c) => c.status === 'available' && isAnnounced(c));
+  const newestShared = Math.max(...shared.map((c) => sourceTimeOf(c)?.getTime() ?? -Infinity));
   if (newestShared > time) return { delete: true, reason: `older than the retention (${Math.floor(age / 3_600_000)}h) and a newer shared copy exists` };
   return { delete: false, keptNewest: true };
 }
@@ -632,6 +635,7 @@ function copyCandidates(
   state: ShipperState,
   ownByDb: ReadonlyMap<string, readonly DbSnapshot[]>,
   takenByDb: ReadonlyMap<string, readonly DbSnapshot[]>,
+  shippedTimes: ReadonlyMap<string, number>,
   findings: Finding[],
 ): Candidate[] {
   const manualByName = new Map(state.manualSnapshots.map((s) => [s.identifier.toLowerCase(), s]));
@@ -676,7 +680,7 @@ function copyCandidates(
       continue; // our copy exists: its state is handled with the other copies
     }
     // A snapshot shared as it is may hold a newer recovery point than the newest automated one.
-    const shipped = newestShipped(new Map([[db.identifier, ownByDb.get(db.identifier) ?? []]])).get(db.identifier);
+    const shipped = shippedTimes.get(db.identifier);
     if (shipped !== undefined && newest.createTime!.getTime() <= shipped) {
       findings.push({
         level: 'info',
