@@ -565,9 +565,19 @@ function expired(time: number, copies: readonly DbSnapshot[], retentionMs: numbe
   const age = now.getTime() - time;
   if (age <= retentionMs) return { delete: false };
   const shared = copies.filter((c) => c.status === 'available' && isAnnounced(c));
-  const newestShared = Math.max(...shared.map((c) => sourceTimeOf(c)?.getTime() ?? -Infinity));
-  if (newestShared > time) return { delete: true, reason: `older than the retention (${Math.floor(age / 3_600_000)}h) and a newer shared copy exists` };
+  const newer = shared.filter((c) => (sourceTimeOf(c)?.getTime() ?? -Infinity) > time).length;
+  if (newer > 0) return { delete: true, reason: expiryReason(age, retentionMs, newer) };
   return { delete: false, keptNewest: true };
+}
+
+/** The log line's reason for deleting an expired copy: its age, the retention, and how many newer shared copies exist. */
+function expiryReason(ageMs: number, retentionMs: number, newerShared: number): string {
+  const copies = newerShared === 1 ? '1 newer shared copy exists' : `${newerShared} newer shared copies exist`;
+  return `${hours(ageMs)} old, older than the retention (${hours(retentionMs)}), and ${copies}`;
+}
+
+function hours(ms: number): string {
+  return `${Math.floor(ms / 3_600_000)}h`;
 }
 
 /** What taking recovery points needs of the pass's plan so far. */

@@ -230,6 +230,21 @@ describe('planShipper: retention (invariant 3)', () => {
     ].sort());
   });
 
+  test('the reason of a deletion states the copy\'s age, the real retention and the real count of newer shared copies', () => {
+    const copies = days.map((d) => shipped(d));
+    const plan = planShipper(config({ retentionMs: 2 * DAY }), state({ automatedSnapshots: days, manualSnapshots: copies }));
+    const reasons = new Map(plan.actions.map((a) => [a.type === 'delete' ? a.snapshot.identifier : '', a.type === 'delete' ? a.reason : '']));
+    // 5 days old: 5 newer shared copies (4, 3, 2, 1, 0 days); 3 days old: 3 newer ones.
+    expect(reasons.get(copies[0].identifier)).toBe('120h old, older than the retention (48h), and 5 newer shared copies exist');
+    expect(reasons.get(copies[2].identifier)).toBe('72h old, older than the retention (48h), and 3 newer shared copies exist');
+    // Only shared (announced, available) copies count as newer ones.
+    const unshared = copies.map((c, i) => (i >= 2 ? copyOf(days[i], c.identifier, { announced: false }) : c));
+    const one = planShipper(config({ retentionMs: 3 * DAY + 3_600_000 }), state({ automatedSnapshots: days, manualSnapshots: unshared }));
+    expect(one.actions.filter((a) => a.type === 'delete').map((a) => (a.type === 'delete' ? a.reason : ''))).toEqual([
+      '120h old, older than the retention (73h), and 1 newer shared copy exists',
+    ]);
+  });
+
   test('keeps the newest shared copy however old it is', () => {
     const old = automated('orders', 30);
     const copy = shipped(old);
