@@ -15,7 +15,7 @@ import { buildManifest, manifestDue } from './manifest';
 import { ShipperOutcome } from './metric-names';
 import { SHIPPER_SNAPSHOT_PREFIX } from './naming';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
-import { DbSnapshot, Finding, isOwnedBy, planShipper, ShipperAction, ShipperPlan, ShipperPlanConfig, sourceTimeOf } from './shipper-plan';
+import { copyArnOf, DbSnapshot, Finding, isOwnedBy, planShipper, ShipperAction, ShipperPlan, ShipperPlanConfig, sourceTimeOf } from './shipper-plan';
 import { GatherDeps, gatherAccount, gatherDatabase } from './shipper-state';
 import { Behind, databasesBehind, DEFAULT_BEHIND_AFTER_MS } from './staleness';
 import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES } from './successors';
@@ -42,15 +42,6 @@ export interface ShipperPassSummary extends ShipperOutcome {
   readonly deleted: number;
   readonly deferred: number;
   readonly findings: Readonly<Record<string, number>>;
-}
-
-/**
- * The ARN of the copy named `identifier` of the snapshot `source`: of the
- * same kind and account, in `region`, where the shipper makes its copies (the
- * source's own, or another for a shipper that copies across Regions).
- */
-function copyArnOf(source: string, identifier: string, region: string): string {
-  return source.replace(/^(arn:[^:]+:rds:)[^:]*:/, `$1${region}:`).replace(/:(snapshot|cluster-snapshot):[^:]*(:[^:]*)?$/, `:$1:${identifier}`);
 }
 
 function logFinding(log: Logger, f: Finding): void {
@@ -114,7 +105,12 @@ function explain(code: string | undefined, action: string, config: ShipperConfig
  * shipping key (a copy's key is of the Region it is made in).
  */
 function correlationIdOf(action: ShipperAction, config: ShipperConfig): string {
-  if (action.type === 'snapshot') return action.targetIdentifier;
+  if (action.type === 'snapshot') {
+    // The ARN the snapshot will have: taken in the databases' account and Region.
+    const { partition, region, account } = parseArnAccount(config.shippingKeyArn);
+    const type = action.kind === 'cluster' ? 'cluster-snapshot' : 'snapshot';
+    return `arn:${partition}:rds:${config.sourceRegion ?? region}:${account}:${type}:${action.targetIdentifier}`;
+  }
   return action.type === 'copy' ? copyArnOf(action.source.arn, action.targetIdentifier, parseArnAccount(config.shippingKeyArn).region) : action.snapshot.arn;
 }
 
@@ -147,7 +143,8 @@ export async function runShipperPass(
     return emptySummary();
   }
   const gathered = focus ? await gatherDatabase(deps, focus) : await gatherAccount(deps, config);
-  const plan = planShipper({ ...config, selection }, { now, ...gathered.state, ...(inheritedSuccessors ? { inheritedSuccessors } : {}) });
+  const copyRegion = parseArnAccount(config.shippingKeyArn).region;
+  const plan = planShipper({ ...config, selection, copyRegion }, { now, ...gathered.state, ...(inheritedSuccessors ? { inheritedSuccessors } : {}) });
   for (const f of plan.findings) logFinding(log, f);
 
   const counts = { snapshotsTaken: 0, copiesStarted: 0, copiesAlreadyThere: 0, shared: 0, announced: 0, deleted: 0, expired: 0, deferred: 0 };
@@ -332,7 +329,7 @@ async function handOnSlot(deps: ShipperDeps, config: ShipperConfig, finished: Db
   if (names.length === 0) return [];
   await deps.rds.send(new AddTagsToResourceCommand({ ResourceName: finished.arn, Tags: [{ Key: TagKeys.SUCCESSORS, Value: '' }] }));
   deps.log.log('info', `copy ${finished.identifier} has finished; its slot goes to the first of ${names.join(', ')} that needs a copy`, {
-    event: 'slot-handed-on', snapshot: finished.identifier, successors: names,
+    event: 'slot-handed-on', snapshot: finished.identifier, snapshotCorrelationId: finished.arn, successors: names,
   });
   const out: ShipperPassSummary[] = [];
   for (const [i, database] of names.slice(0, MAX_SUCCESSOR_TRIES).entries()) {

@@ -56,6 +56,13 @@ export interface ShipperPlanConfig extends BudgetConfig {
    * @default - none: every snapshot is copied under the shipping key
    */
   readonly shareableKeyArns?: readonly string[];
+  /**
+   * The Region the shipper makes its copies in: that of the ARN a copy has,
+   * which findings about a snapshot still to be copied carry as their
+   * `snapshotCorrelationId`.
+   * @default - the Region of the snapshot copied
+   */
+  readonly copyRegion?: string;
 }
 
 /** A DB instance or a DB cluster: a database the shipper can ship. */
@@ -282,6 +289,7 @@ function unshareableReason(snapshot: DbSnapshot, optionGroups: ReadonlyMap<strin
       code: 'option-group-unknown',
       database: snapshot.dbIdentifier,
       snapshot: snapshot.identifier,
+      snapshotCorrelationId: snapshot.arn,
       message: `option group ${snapshot.optionGroupName} could not be read, so it is unknown whether ${snapshot.identifier} can be shared; it is not copied`,
     };
   }
@@ -293,6 +301,7 @@ function unshareableReason(snapshot: DbSnapshot, optionGroups: ReadonlyMap<strin
       code: 'cannot-share-tde',
       database: snapshot.dbIdentifier,
       snapshot: snapshot.identifier,
+      snapshotCorrelationId: snapshot.arn,
       message: `snapshots of ${snapshot.dbIdentifier} use Transparent Data Encryption (option ${tde.join(', ')} in option group ${group.name}); RDS cannot share them, so this database is not shipped`,
     };
   }
@@ -303,6 +312,7 @@ function unshareableReason(snapshot: DbSnapshot, optionGroups: ReadonlyMap<strin
       code: 'cannot-share-option-group',
       database: snapshot.dbIdentifier,
       snapshot: snapshot.identifier,
+      snapshotCorrelationId: snapshot.arn,
       message: `option group ${group.name} of ${snapshot.dbIdentifier} has permanent or persistent options (${blocking.join(', ')}); RDS cannot share such snapshots, so this database is not shipped`,
     };
   }
@@ -553,6 +563,16 @@ function reconcileCopy(
   }
 }
 
+/**
+ * The ARN of the copy named `identifier` of the snapshot `source`: of the
+ * same kind and account, in `region` (by default the source's own), where the
+ * shipper makes its copies.
+ */
+export function copyArnOf(source: string, identifier: string, region?: string): string {
+  const inRegion = region ? source.replace(/^(arn:[^:]+:rds:)[^:]*:/, `$1${region}:`) : source;
+  return inRegion.replace(/:(snapshot|cluster-snapshot):[^:]*(:[^:]*)?$/, `:$1:${identifier}`);
+}
+
 /** Whether a shared copy goes: `delete` with the reason, or kept, and whether only because it is the newest shared one. */
 type Expiry = { readonly delete: true; readonly reason: string } | { readonly delete: false; readonly keptNewest?: boolean };
 
@@ -617,9 +637,11 @@ function takeRecoveryPoints(kind: DbKind, config: ShipperPlanConfig, schedule: R
   for (const t of plan.take) {
     c.actions.push({ type: 'snapshot', database: t.database, kind, targetIdentifier: t.identifier, tags: { [TagKeys.OWNER]: config.ownerId, ...t.tags } });
   }
+  const arnOf = new Map([...c.takenByDb.values()].flat().map((s) => [s.identifier, s.arn]));
   for (const n of plan.notes) {
     const level = n.code === 'recovery-point-failed' ? 'error' : n.code === 'recovery-point-deferred' ? 'warn' : 'info';
-    c.findings.push({ level, code: n.code, database: n.database, ...(n.snapshot ? { snapshot: n.snapshot } : {}), message: n.message });
+    const about = n.snapshot ? { snapshot: n.snapshot, snapshotCorrelationId: arnOf.get(n.snapshot) } : {};
+    c.findings.push({ level, code: n.code, database: n.database, ...about, message: n.message });
   }
 }
 
@@ -675,6 +697,7 @@ function copyCandidates(
           code: 'name-conflict',
           database: db.identifier,
           snapshot: target,
+          snapshotCorrelationId: existing.arn,
           message: `a manual snapshot named ${target} exists but was not created by this shipper; it is left alone and ${newest.identifier} is not shipped`,
         });
       } else if (existing.status === 'available') {
@@ -697,6 +720,7 @@ function copyCandidates(
         code: 'newer-point-shipped',
         database: db.identifier,
         snapshot: newest.identifier,
+        snapshotCorrelationId: newest.arn,
         message: `${db.identifier} has a recovery point shipped that is as new as ${newest.identifier} or newer; it is not copied`,
       });
       continue;
@@ -738,6 +762,7 @@ function allocate(c: Candidate, budget: Budget, config: ShipperPlanConfig, findi
       code: refusal === 'in-flight' ? 'copy-deferred-in-flight-limit' : 'copy-deferred-snapshot-quota',
       database: c.db.identifier,
       snapshot: c.source.identifier,
+      snapshotCorrelationId: copyArnOf(c.source.arn, c.target, config.copyRegion),
       message: refusalMessage(budget, refusal, `the copy of ${c.source.identifier}`),
     });
     return undefined;
@@ -753,6 +778,7 @@ function allocate(c: Candidate, budget: Budget, config: ShipperPlanConfig, findi
       code: 'cluster-unencrypted',
       database: c.db.identifier,
       snapshot: c.source.identifier,
+      snapshotCorrelationId: copyArnOf(c.source.arn, c.target, config.copyRegion),
       message: `cluster ${c.db.identifier} is not encrypted, and RDS cannot encrypt a cluster snapshot by copying it: its copies in Live and in the vault stay unencrypted`,
     });
   }

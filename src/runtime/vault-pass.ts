@@ -373,7 +373,7 @@ async function handOnVaultSlot(deps: VaultDeps, config: VaultConfig, finished: D
   if (refs.length === 0) return [];
   await deps.rds.send(new AddTagsToResourceCommand({ ResourceName: finished.arn, Tags: [{ Key: TagKeys.SUCCESSORS, Value: '' }] }));
   deps.log.log('info', `vault copy ${finished.identifier} has finished; its slot goes to the first of ${refs.join(', ')} that needs a copy`, {
-    event: 'slot-handed-on', snapshot: finished.identifier, successors: refs,
+    event: 'slot-handed-on', snapshot: finished.identifier, snapshotCorrelationId: finished.tags[TagKeys.SOURCE_SNAPSHOT], successors: refs,
   });
   const { partition } = parseArnAccount(config.vaultKeyArn);
   const pairs = sourcePairsOf(config.sources);

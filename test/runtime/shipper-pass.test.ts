@@ -204,6 +204,21 @@ describe('runShipperPass', () => {
     expect(result).toMatchObject({ copiesStarted: 0, failures: 1, deferred: 2 });
   });
 
+  test('every line about a snapshot carries snapshotCorrelationId, an RDS ARN: copies started, deferred, shared, announced', async () => {
+    await pass(600_000, { ...config, maxCopiesInFlight: 1 });
+    finishCopies();
+    await pass(600_000, { ...config, maxCopiesInFlight: 1 });
+    const events = new Set(logged().filter((l) => l.snapshot !== undefined).map((l) => l.code ?? l.event));
+    expect([...events].sort()).toEqual(expect.arrayContaining(['copy-started', 'copy-deferred-in-flight-limit', 'shared', 'announced']));
+    const missing = logged().filter((l) => l.snapshot !== undefined && !/^arn:aws:rds:/.test(l.snapshotCorrelationId ?? ''));
+    expect(missing).toEqual([]);
+    // A deferred copy is followed by the ARN its copy gets when a later pass makes it.
+    const deferred = logged().find((l) => l.code === 'copy-deferred-in-flight-limit');
+    const later = logged().find((l) => l.event === 'copy-started' && l.database === deferred.database);
+    expect(later?.snapshotCorrelationId ?? arn(copyName(deferred.database))).toBe(deferred.snapshotCorrelationId);
+    expect(deferred.snapshotCorrelationId).toBe(arn(copyName(deferred.database)));
+  });
+
   test('stops cleanly before the time budget runs out', async () => {
     const result = await pass(5_000);
     expect(result).toMatchObject({ copiesStarted: 0, deferred: 3 });
