@@ -223,8 +223,10 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
    * and reports the recovery point of every source. RDS emits no event when a
    * DB cluster snapshot copy finishes, so the sweep also frees the slots of
    * cluster copies. When there is nothing to do, a sweep makes five RDS calls
-   * (one page per 100 snapshots of each list, and the quotas), plus one per
-   * other source region.
+   * (four lists, shared and manual snapshots of instances and of clusters, one
+   * page per 100 snapshots each; and the quotas), plus one per other source
+   * region (the DB snapshots shared from it), two with
+   * `copyClustersAcrossRegions`.
    *
    * @default events.Schedule.rate(Duration.minutes(15))
    */
@@ -462,7 +464,8 @@ export class RdsSnapshotVault extends Construct {
     const o = props.alarms ?? {};
     const silentHours = Math.ceil(scheduleInterval(schedule).toMinutes() / 60) + 1;
     if (o.recoveryPoint?.enabled !== false && silentHours > 168) {
-      new PropsValidator('RdsSnapshotVault').fail('schedule must sweep at least weekly while the recovery-point alarm is on: CloudWatch evaluates at most 7 days');
+      new PropsValidator('RdsSnapshotVault').fail('schedule must sweep at least every 167 hours while the recovery-point alarm is on: the alarm waits a sweep interval and an hour, '
+        + 'and CloudWatch evaluates at most 7 days (168 hours), so a weekly sweep is refused too');
     }
     // The metric is per account and region: two topics there are one source.
     // The metrics are per account and database Region: two topics there are one source.
