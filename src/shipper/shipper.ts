@@ -87,8 +87,8 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
   readonly clusters?: rds.IDatabaseCluster[];
 
   /**
-   * Ship every DB instance that carries this tag, found at run time. Databases
-   * created or tagged later are picked up by the next pass.
+   * Ship every DB instance and DB cluster that carries this tag, found at run
+   * time. Databases created or tagged later are picked up by the next pass.
    *
    * @default - none; `instances` or `clusters` must then be set
    */
@@ -283,9 +283,9 @@ const ACCOUNT_ID = /^\d{12}$/;
  *
  * For each selected database it copies the newest automated snapshot to a
  * manual snapshot encrypted with the shipping key, shares the copy with the
- * vault account, and announces it on the topic. It runs as a reconciler:
- * hourly and on RDS snapshot events, each pass reads the state of the account
- * and does only what is missing.
+ * vault account, and announces it on the topic. It runs as a reconciler: on
+ * its schedule (every 15 minutes by default) and on RDS snapshot events, each
+ * pass reads the state of the account and does only what is missing.
  */
 export class RdsSnapshotShipper extends Construct {
   /**
@@ -529,7 +529,7 @@ export class RdsSnapshotShipper extends Construct {
         },
       },
       // RDS emits no event when a cluster snapshot copy finishes (Aurora User
-      // Guide, "Amazon RDS event categories and event messages"): the hourly
+      // Guide, "Amazon RDS event categories and event messages"): the
       // sweep shares and announces finished cluster copies.
       ...(!crossRegionFrom && (clusterIdentifiers.length > 0 || props.selectByTag) ? {
         AutomatedClusterSnapshotCreated: {
