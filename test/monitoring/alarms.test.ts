@@ -252,8 +252,18 @@ describe('vault alarms', () => {
     expect(alarm(events.Schedule.cron({ minute: '0', hour: '3' })).EvaluationPeriods).toBe(25); // daily
   });
 
-  test('a sweep less often than weekly is rejected while the recovery-point alarm is on', () => {
-    expect(() => vault({ schedule: events.Schedule.rate(Duration.days(8)) })).toThrow(/RdsSnapshotVault: schedule must sweep at least weekly/);
+  test('a sweep every 167 hours or more often is accepted: the alarm then waits 168 hours, CloudWatch\'s most', () => {
+    const alarm = (schedule: events.Schedule) => alarmOn(vault({ schedule }).template, 'OldestRecoveryPointAge')[0];
+    expect(alarm(events.Schedule.rate(Duration.hours(167)))).toMatchObject({ EvaluationPeriods: 168, DatapointsToAlarm: 168, Period: HOUR });
+    expect(alarm(events.Schedule.rate(Duration.minutes(167 * 60))).EvaluationPeriods).toBe(168);
+  });
+
+  test('a sweep less often than every 167 hours, a weekly one included, is rejected while the recovery-point alarm is on', () => {
+    const refused = /RdsSnapshotVault: schedule must sweep at least every 167 hours .* so a weekly sweep is refused too/;
+    expect(() => vault({ schedule: events.Schedule.rate(Duration.minutes(167 * 60 + 1)) })).toThrow(refused);
+    expect(() => vault({ schedule: events.Schedule.rate(Duration.hours(168)) })).toThrow(refused);
+    expect(() => vault({ schedule: events.Schedule.rate(Duration.days(7)) })).toThrow(refused);
+    expect(() => vault({ schedule: events.Schedule.rate(Duration.days(8)) })).toThrow(refused);
     expect(() => vault({ schedule: events.Schedule.rate(Duration.days(8)), alarms: { recoveryPoint: { enabled: false } } })).not.toThrow();
   });
 
