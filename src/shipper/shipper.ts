@@ -290,7 +290,8 @@ const ACCOUNT_ID = /^\d{12}$/;
 export class RdsSnapshotShipper extends Construct {
   /**
    * The key policy statements that let the vault account use a shipping key for
-   * RDS, as the RDS User Guide documents for sharing encrypted snapshots.
+   * RDS, as the RDS User Guide documents for sharing encrypted snapshots, and
+   * only through RDS (`kms:ViaService` `rds.*.amazonaws.com`).
    */
   public static vaultKeyPolicyStatements(vaultAccount: string): iam.PolicyStatement[] {
     const vault = new iam.AccountPrincipal(vaultAccount);
@@ -298,20 +299,26 @@ export class RdsSnapshotShipper extends Construct {
     // for the account a snapshot is shared with ("Allow use of the key", "Allow
     // attachment of persistent resources"). kms:CreateGrant is in the second
     // statement only, so that every grant is for an AWS resource (KMS Developer
-    // Guide, kms:GrantIsForAWSResource).
+    // Guide, kms:GrantIsForAWSResource). Both hold only through RDS
+    // (kms:ViaService): the vault account copies a shared snapshot with RDS,
+    // which uses the key on its behalf, and nothing in that account may use
+    // the key directly. Any Region's RDS, since which Region's RDS reads the
+    // source of a copy across Regions is not documented.
+    const viaRds = { StringLike: { 'kms:ViaService': 'rds.*.amazonaws.com' } };
     return [
       new iam.PolicyStatement({
         sid: 'AllowVaultAccountUseOfTheKey',
         principals: [vault],
         actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
         resources: ['*'],
+        conditions: viaRds,
       }),
       new iam.PolicyStatement({
         sid: 'AllowVaultAccountAttachmentOfPersistentResources',
         principals: [vault],
         actions: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
         resources: ['*'],
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': true } },
+        conditions: { ...viaRds, Bool: { 'kms:GrantIsForAWSResource': true } },
       }),
     ];
   }

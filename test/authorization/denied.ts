@@ -317,7 +317,23 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
     {
       request: r('a Failsafe administrator takes a grant on the shipping key that is not for an AWS resource', adminOf(FAILSAFE), 'kms:CreateGrant', shippingKey,
         { 'kms:GrantIsForAWSResource': 'false' }),
-      control: r('a Failsafe administrator has a service take a grant on the shipping key', adminOf(FAILSAFE), 'kms:CreateGrant', shippingKey, { 'kms:GrantIsForAWSResource': 'true' }),
+      control: r('a Failsafe administrator has RDS take a grant on the shipping key', adminOf(FAILSAFE), 'kms:CreateGrant', shippingKey,
+        { ...viaRds(FAILSAFE, LIVE_REGION), 'kms:GrantIsForAWSResource': 'true' }),
+    },
+    {
+      request: r('a Failsafe administrator has a service other than RDS take a grant on the shipping key', adminOf(FAILSAFE), 'kms:CreateGrant', shippingKey,
+        { 'kms:ViaService': `ec2.${LIVE_REGION}.amazonaws.com`, 'kms:CallerAccount': FAILSAFE, 'kms:GrantIsForAWSResource': 'true' }),
+      control: r('a Failsafe administrator has RDS take a grant on the shipping key', adminOf(FAILSAFE), 'kms:CreateGrant', shippingKey,
+        { ...viaRds(FAILSAFE, LIVE_REGION), 'kms:GrantIsForAWSResource': 'true' }),
+    },
+    {
+      request: r('a Failsafe administrator decrypts with the shipping key itself, not through RDS', adminOf(FAILSAFE), 'kms:Decrypt', shippingKey),
+      control: r('a Failsafe administrator has RDS decrypt with the shipping key', adminOf(FAILSAFE), 'kms:Decrypt', shippingKey, viaRds(FAILSAFE, LIVE_REGION)),
+    },
+    {
+      request: r('a Failsafe administrator re-encrypts with the shipping key itself, not through RDS', adminOf(FAILSAFE), 'kms:ReEncryptFrom', shippingKey),
+      control: r('a Failsafe administrator has RDS in the vault\'s Region re-encrypt with the shipping key', adminOf(FAILSAFE), 'kms:ReEncryptFrom', shippingKey,
+        viaRds(FAILSAFE, VAULT_REGION)),
     },
   ];
 

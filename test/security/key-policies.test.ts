@@ -56,6 +56,21 @@ test('the shipping key is used by the shipper role through RDS, and by the vault
   expect(users).toEqual(['AllowVaultAccountAttachmentOfPersistentResources', 'AllowVaultAccountUseOfTheKey', 'ShipperGrantsToRds']);
 });
 
+test('the vault account may use the shipping key only through RDS: every statement of its use has kms:ViaService rds.*', () => {
+  const { live } = stacks();
+  const shipping = Object.entries(keyPolicies(live)).find(([id]) => id.includes('ShippingKey'))![1];
+  const vaultAccount = shipping.filter((s) => principalOf(s).includes('222222222222'));
+  expect(vaultAccount.map((s) => s.Sid).sort()).toEqual(['AllowVaultAccountAttachmentOfPersistentResources', 'AllowVaultAccountUseOfTheKey']);
+  for (const s of vaultAccount) expect(s.Condition.StringLike).toEqual({ 'kms:ViaService': 'rds.*.amazonaws.com' });
+  expect(vaultAccount.find((s) => s.Sid === 'AllowVaultAccountAttachmentOfPersistentResources').Condition.Bool).toEqual({ 'kms:GrantIsForAWSResource': true });
+  // Every statement that lets a principal use the key holds through a service.
+  const users = shipping.filter((s) => actionsOf(s).some((a) => USE_ACTIONS.test(a)));
+  for (const s of users) expect({ sid: s.Sid, via: JSON.stringify(s.Condition ?? {}) }).toEqual({ sid: s.Sid, via: expect.stringMatching(/"kms:ViaService":"rds\./) });
+  // The same statements are what a key from outside the stack is told to add.
+  expect(RdsSnapshotShipper.vaultKeyPolicyStatements('222222222222').map((s) => s.toStatementJson().Condition))
+    .toEqual(vaultAccount.map((s) => s.Condition));
+});
+
 test('the topic key is used by the shipper role only, to publish through SNS', () => {
   const { live } = stacks();
   const topicKey = Object.entries(keyPolicies(live)).find(([id]) => id.includes('TopicKey'))![1];

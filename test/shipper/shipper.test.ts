@@ -156,7 +156,7 @@ describe('RdsSnapshotShipper', () => {
     });
   });
 
-  test('the shipping key has rotation on, is retained, and follows the AWS statements for sharing encrypted snapshots', () => {
+  test('the shipping key has rotation on, is retained, and follows the AWS statements for sharing encrypted snapshots, through RDS only', () => {
     const { template } = build();
     const keys = template.findResources('AWS::KMS::Key');
     const shipping = Object.entries(keys).find(([id]) => id.includes('ShippingKey'))![1] as any;
@@ -170,6 +170,7 @@ describe('RdsSnapshotShipper', () => {
       Principal: { AWS: vaultRoot },
       Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
       Resource: '*',
+      Condition: { StringLike: { 'kms:ViaService': 'rds.*.amazonaws.com' } },
     });
     expect(statements).toContainEqual({
       Sid: 'AllowVaultAccountAttachmentOfPersistentResources',
@@ -177,7 +178,7 @@ describe('RdsSnapshotShipper', () => {
       Principal: { AWS: vaultRoot },
       Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
       Resource: '*',
-      Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+      Condition: { StringLike: { 'kms:ViaService': 'rds.*.amazonaws.com' }, Bool: { 'kms:GrantIsForAWSResource': true } },
     });
   });
 
