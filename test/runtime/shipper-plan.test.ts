@@ -74,6 +74,13 @@ describe('planShipper: copying', () => {
     expect(codes(plan)).toEqual(['copy-failed']);
   });
 
+  test('a failed copy is deleted outside invariant 3: within the retention, with no newer shared copy', () => {
+    const snap = automated('orders', 0);
+    const failed = copyOf(snap, shippingCopyIdentifier('orders', snap.createTime!), { status: 'failed' });
+    const plan = planShipper(config({ retentionMs: 30 * DAY }), state({ automatedSnapshots: [snap], manualSnapshots: [failed] }));
+    expect(plan.actions).toEqual([expect.objectContaining({ type: 'delete', cause: 'failed', snapshot: failed })]);
+  });
+
   test('a manual snapshot with the copy name that the shipper does not own is reported and left alone', () => {
     const snap = automated('orders', 0);
     const foreign = copyOf(snap, shippingCopyIdentifier('orders', snap.createTime!), { tags: { [TagKeys.OWNER]: 'someone-else' } });

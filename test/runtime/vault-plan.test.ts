@@ -115,6 +115,13 @@ describe('planVault: copies', () => {
     expect(kinds(plan)).toEqual([`delete:${vaultCopyIdentifier(s.arn)}`]);
   });
 
+  test('a failed vault copy is deleted outside invariant 2: though it is the newest of its lineage, within minimumCopies and younger than minimumAge', () => {
+    const older = [shipped('orders', 2), shipped('orders', 1)];
+    const newest = shipped('orders', 0);
+    const plan = planVault(config({ minimumCopies: 3 }), { now: NOW, shipped: [], manualSnapshots: [...older.map((o) => vaultCopy(o)), vaultCopy(newest, 'failed')] });
+    expect(plan.actions).toEqual([expect.objectContaining({ type: 'delete', cause: 'failed', snapshot: expect.objectContaining({ identifier: vaultCopyIdentifier(newest.arn) }) })]);
+  });
+
   test('a foreign snapshot with the copy name is reported and left alone', () => {
     const s = shipped('orders', 0);
     const plan = planVault(config(), { now: NOW, shipped: [s], manualSnapshots: [vaultCopy(s, 'available', 'someone')] });
