@@ -19,3 +19,12 @@ test('the Quick start gives the demo and the test command, and CI runs the test 
   expect(commands).toEqual(['npm ci && npx projen demo', 'npm ci && npx projen build']);
   expect(fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8')).toContain(commands[1]);
 });
+
+test('the README names every folder under test/ where it says where the tests live', () => {
+  const where = /Tests live in `test\/`:([\s\S]*?)\n\n/.exec(readme)![1];
+  const named = new Set([...where.matchAll(/`([a-z-]+)\/`/g)].map((m) => m[1]));
+  const folders = fs.readdirSync(path.join(root, 'test'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  expect(folders.length).toBeGreaterThan(10);
+  expect(folders.filter((f) => !named.has(f))).toEqual([]);
+  expect([...named].filter((f) => !folders.includes(f))).toEqual([]);
+});
