@@ -1,5 +1,6 @@
-import { addOutcomes, gatherWithinBudget, TIME_RESERVE_MS } from '../../src/runtime/actions';
+import { addOutcomes, gatherWithinBudget, runIsolated, TIME_RESERVE_MS } from '../../src/runtime/actions';
 import { AWS_COPIES_IN_FLIGHT, budgetOf, quotaRefusalOf, refusalOf, take } from '../../src/runtime/budget';
+import { createLogger } from '../helpers/memory-logger';
 
 describe('copy budgets', () => {
   test('AWS\'s limits on copies in flight cap the configured ones, per kind', () => {
@@ -53,5 +54,35 @@ describe('gatherWithinBudget', () => {
     const out = await gatherWithinBudget({ remainingMs: () => 600_000 }, 'listing', Promise.resolve(42));
     expect(out.value).toBe(42);
     expect(out.ms).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('the 15-second reserve: a pass starts no action with less than 15 s of the invocation left', () => {
+  const run = async (remainingMs: number) => {
+    const started: number[] = [];
+    const lines: any[] = [];
+    const out = await runIsolated([1, 2], { remainingMs: () => remainingMs, log: createLogger({}, (l) => lines.push(JSON.parse(l))) },
+      (a) => ({ action: 'copy', snapshot: `s-${a}` }), async (a) => { started.push(a); });
+    return { started, deferred: out.deferred, lines };
+  };
+
+  test('the reserve is 15 seconds', () => {
+    expect(TIME_RESERVE_MS).toBe(15_000);
+  });
+
+  test('at 15,001 ms and at exactly 15,000 ms left, actions start', async () => {
+    expect(await run(15_001)).toMatchObject({ started: [1, 2], deferred: 0 });
+    expect(await run(15_000)).toMatchObject({ started: [1, 2], deferred: 0 });
+  });
+
+  test('at 14,999 ms left, no action starts: each is deferred to the next pass, and logged', async () => {
+    const out = await run(14_999);
+    expect(out).toMatchObject({ started: [], deferred: 2 });
+    expect(out.lines.map((l) => [l.event, l.snapshot])).toEqual([['deferred', 's-1'], ['deferred', 's-2']]);
+  });
+
+  test('listing gets the invocation\'s time less the reserve: with 15,000 ms left it has none', async () => {
+    const never = new Promise<number>(() => undefined);
+    await expect(gatherWithinBudget({ remainingMs: () => 15_000 }, 'listing', never)).rejects.toThrow(/15 s before the timeout/);
   });
 });
