@@ -351,6 +351,18 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
     ...underScp('changes the vault function\'s environment', 'lambda:UpdateFunctionConfiguration', vaultFunction),
     ...underScp('passes the vault role', 'iam:PassRole', vaultRole, { 'iam:PassedToService': 'lambda.amazonaws.com' }),
     ...underScp('adds a policy to the vault role', 'iam:PutRolePolicy', vaultRole),
+    // The SCP exempts the vault role from its deletion statement, so that retention goes on: the
+    // control is the vault role deleting its own copy under the SCP.
+    {
+      underScp: true,
+      request: r('the Failsafe administrator deletes a vault copy', adminOf(FAILSAFE), 'rds:DeleteDBSnapshot', vaultCopy, vaultOwned),
+      control: r('the vault role deletes its own expired copy under the SCP', vaultRole, 'rds:DeleteDBSnapshot', vaultCopy, vaultOwned),
+    },
+    {
+      underScp: true,
+      request: r('the Failsafe administrator deletes a vault cluster copy', adminOf(FAILSAFE), 'rds:DeleteDBClusterSnapshot', vaultClusterCopy, vaultOwned),
+      control: r('the vault role deletes its own expired cluster copy under the SCP', vaultRole, 'rds:DeleteDBClusterSnapshot', vaultClusterCopy, vaultOwned),
+    },
   ];
 
   const deliveries: DeniedCase[] = [

@@ -59,3 +59,15 @@ test.each<[string, string[], RegExp]>([
 test('serviceControlPolicy needs a break-glass role', () => {
   expect(() => build().vault.serviceControlPolicy([])).toThrow(/needs at least one break-glass role ARN/);
 });
+
+test('the vault role is exempt from the statements on vault snapshots only (it deletes and tags its copies), not from those on its function, role or key', () => {
+  const { stack, vault } = build();
+  const doc = stack.resolve(vault.serviceControlPolicy([BREAK_GLASS]).toJSON());
+  const vaultRole = stack.resolve(vault.role.roleArn);
+  const exemptOf = (sid: string) => doc.Statement.find((st: any) => st.Sid === sid).Condition.ArnNotLike['aws:PrincipalArn'];
+  expect(exemptOf('DenyDeletingVaultSnapshots')).toEqual([BREAK_GLASS, vaultRole]);
+  expect(exemptOf('DenySharingOrRetaggingVaultSnapshots')).toEqual([BREAK_GLASS, vaultRole]);
+  for (const sid of ['DenyChangingTheVaultFunction', 'DenyChangingOrPassingTheVaultRole', 'DenyDisablingOrDeletingTheVaultKey']) {
+    expect({ sid, exempt: exemptOf(sid) }).toEqual({ sid, exempt: [BREAK_GLASS] });
+  }
+});
