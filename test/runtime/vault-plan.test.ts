@@ -164,6 +164,26 @@ describe('planVault: retention', () => {
     expect(plan.actions).toEqual([]);
   });
 
+  test('a copy past the retention kept only because a newer copy is incomplete is reported: kept-newer-copy-incomplete', () => {
+    const old = [100, 90, 80, 70].map((d) => shipped('orders', d));
+    const young = shipped('orders', 10);
+    const fresh = shipped('orders', 0);
+    const copies = [...old.map((s) => vaultCopy(s)), vaultCopy(young), vaultCopy(fresh, 'creating')];
+    const plan = planVault(config({ minimumCopies: 1 }), { now: NOW, shipped: [], manualSnapshots: copies });
+    expect(plan.actions).toEqual([]);
+    const byCode = (code: string) => plan.findings.filter((f) => f.code === code).map((f) => f.snapshot).sort();
+    // 10 days old: the newest completed copy (minimumCopies 1), and within the retention: no finding.
+    expect(byCode('kept-minimum-copies')).toEqual([]);
+    expect(byCode('kept-newer-copy-incomplete')).toEqual(old.map((s) => vaultCopyIdentifier(s.arn)).sort());
+    const finding = plan.findings.find((f) => f.code === 'kept-newer-copy-incomplete')!;
+    expect(finding).toMatchObject({ level: 'info', snapshotCorrelationId: expect.stringMatching(/^arn:aws:rds:.*:snapshot:failsafe-orders-/) });
+    expect(finding.message).toMatch(/is past the retention but is older than a copy of its lineage that is still in progress/);
+    // Once the newer copy has finished, they go.
+    const done = planVault(config({ minimumCopies: 1 }), { now: NOW, shipped: [], manualSnapshots: [...copies.slice(0, -1), vaultCopy(fresh)] });
+    expect(done.findings.filter((f) => f.code === 'kept-newer-copy-incomplete')).toEqual([]);
+    expect(done.actions.filter((a) => a.type === 'delete')).toHaveLength(4);
+  });
+
   test('does not copy a recovery point that retention would delete at once, so expired snapshots are not copied again', () => {
     const newer = [1, 2, 3].map((d) => shipped('orders', d));
     const expired = shipped('orders', 40);
