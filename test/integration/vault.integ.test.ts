@@ -300,7 +300,9 @@ describe('bundled vault against the emulator', () => {
     // sweep has recorded yet. The finished copy also carried successors from the first sweep (5 snapshots waited for a
     // slot): its slot is handed to the first of them, which the second sweep has copied already (RDS's description of
     // it, one more read of each, and the list cleared: the fifth tag).
-    expect(out.logs).toContainEqual(expect.objectContaining({ event: 'slot-handed-on', snapshot: newest }));
+    expect(out.logs).toContainEqual(expect.objectContaining({
+      event: 'slot-handed-on', snapshot: newest, snapshotCorrelationId: expect.stringMatching(`^arn:aws:rds:[a-z0-9-]+:${LIVE}:snapshot:failsafe-orders-`),
+    }));
     expect(out.logs.filter((l) => l.event === 'copy-completed')).toHaveLength(4);
     expect(out.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 3, 'rds:DescribeAccountAttributes': 2, 'rds:AddTagsToResource': 5 });
     // It sees one database: the recovery points of the vault are left to sweeps.

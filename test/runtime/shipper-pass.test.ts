@@ -19,6 +19,7 @@ import { SDK_CLIENT_CONFIG } from '../../src/runtime/aws';
 import { parseShipperConfig, ShipperConfig } from '../../src/runtime/config';
 import { parseMessage } from '../../src/runtime/schema';
 import { runShipperPass } from '../../src/runtime/shipper-pass';
+import { encodeSuccessors } from '../../src/runtime/successors';
 import { TagKeys } from '../../src/runtime/tags';
 import { createLogger } from '../helpers/memory-logger';
 
@@ -217,6 +218,29 @@ describe('runShipperPass', () => {
     const later = logged().find((l) => l.event === 'copy-started' && l.database === deferred.database);
     expect(later?.snapshotCorrelationId ?? arn(copyName(deferred.database))).toBe(deferred.snapshotCorrelationId);
     expect(deferred.snapshotCorrelationId).toBe(arn(copyName(deferred.database)));
+  });
+
+  test('RDS-EVENT-0197: the slot-handed-on line carries the finished copy\'s ARN as its snapshotCorrelationId', async () => {
+    setUpAccount(['a', 'b']);
+    manual.push({
+      ...autoSnap('a'),
+      DBSnapshotIdentifier: copyName('a'),
+      DBSnapshotArn: arn(copyName('a')),
+      SnapshotType: 'manual',
+      Status: 'available',
+      TagList: [{ Key: TagKeys.OWNER, Value: OWNER }, { Key: TagKeys.SOURCE_DATABASE, Value: 'a' }, { Key: TagKeys.SUCCESSORS, Value: encodeSuccessors(['b']) }],
+    });
+    const focus = { kind: 'instance' as const, database: 'a', eventId: 'RDS-EVENT-0197', snapshot: copyName('a') };
+    await runShipperPass({
+      rds: new RDSClient({ region: REGION }),
+      sns: new SNSClient({ region: REGION }),
+      now: () => NOW,
+      remainingMs: () => 600_000,
+      log: createLogger({ passId: 'test' }, (l) => lines.push(l)),
+    }, { ...config, selection: { identifiers: ['a', 'b'] } }, focus);
+    expect(logged().filter((l) => l.event === 'slot-handed-on')).toEqual([
+      expect.objectContaining({ snapshot: copyName('a'), snapshotCorrelationId: arn(copyName('a')), successors: ['b'] }),
+    ]);
   });
 
   test('stops cleanly before the time budget runs out', async () => {
