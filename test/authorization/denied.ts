@@ -301,6 +301,17 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
       request: r('the vault decrypts with its source\'s shipping key itself, not through RDS', vaultRole, 'kms:Decrypt', shippingKey),
       control: r('the vault has RDS decrypt with its source\'s shipping key', vaultRole, 'kms:Decrypt', shippingKey, vaultVia),
     },
+    // The shipping keys the constructs write allow the vault account only through RDS; a key whose policy follows
+    // the RDS User Guide's example does not, and there the vault role's own policy is the guard.
+    {
+      request: r('the vault decrypts itself, not through RDS, with a shipping key whose policy follows the RDS User Guide', vaultRole, 'kms:Decrypt', guideKey),
+      control: r('the vault has RDS decrypt with that key', vaultRole, 'kms:Decrypt', guideKey, vaultVia),
+    },
+    {
+      request: r('the vault takes a grant itself, not through RDS, on a shipping key whose policy follows the RDS User Guide', vaultRole, 'kms:CreateGrant', guideKey,
+        { 'kms:GrantIsForAWSResource': 'true' }),
+      control: r('the vault has RDS take a grant on that key', vaultRole, 'kms:CreateGrant', guideKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
+    },
     {
       request: r('the vault tags its new copy with a key that is not its own', vaultRole, 'rds:AddTagsToResource', vaultCopy, requestTagContext({ ...vaultCopyTags, team: 'x' })),
       control: r('the vault tags its new copy on creation', vaultRole, 'rds:AddTagsToResource', vaultCopy, requestTagContext(vaultCopyTags)),
@@ -315,8 +326,8 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
       control: r('the vault copies a cluster snapshot with its owner tag', vaultRole, 'rds:CopyDBClusterSnapshot', vaultClusterCopy, requestTagContext(vaultCopyTags)),
     },
     {
-      request: r('a Failsafe administrator takes a grant on the shipping key that is not for an AWS resource', adminOf(FAILSAFE), 'kms:CreateGrant', shippingKey,
-        { 'kms:GrantIsForAWSResource': 'false' }),
+      request: r('a Failsafe administrator has RDS take a grant on the shipping key that is not for an AWS resource', adminOf(FAILSAFE), 'kms:CreateGrant', shippingKey,
+        { ...viaRds(FAILSAFE, LIVE_REGION), 'kms:GrantIsForAWSResource': 'false' }),
       control: r('a Failsafe administrator has RDS take a grant on the shipping key', adminOf(FAILSAFE), 'kms:CreateGrant', shippingKey,
         { ...viaRds(FAILSAFE, LIVE_REGION), 'kms:GrantIsForAWSResource': 'true' }),
     },
