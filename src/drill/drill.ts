@@ -13,14 +13,15 @@ import {
   aws_lambda as lambda,
   aws_logs as logs,
   aws_rds as rds,
-  aws_sns as sns,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DrillFunction } from './drill-function';
+import { FailsafeFunctionProps } from '../capacity';
 import { AlarmOptions, CountAlarmOptions } from '../monitoring';
 import { AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, validateAlarmOptions } from '../private/monitoring';
 import { addNagSuppressions } from '../private/nag';
+import * as shape from '../private/props-shape';
 import { addTriggers, createReconcilerParts, PropsValidator, clusterSnapshotArn, snapshotArn, suppressNistFindings, suppressRoleWildcards } from '../private/reconciler';
 import { DRILL_CONFIG_VERSION, DRILL_START_INPUT } from '../runtime/drill-config';
 import { drillPrefix } from '../runtime/drill-records';
@@ -76,7 +77,7 @@ export interface RestoreDrillAlarmsOptions {
   readonly deadLetterQueue?: AlarmOptions;
 }
 
-export interface RdsRestoreDrillProps {
+export interface RdsRestoreDrillProps extends FailsafeFunctionProps {
   /** The vault whose copies the drill restores. The drill must be in the vault's stack's account and Region. */
   readonly vault: RdsSnapshotVault;
 
@@ -169,29 +170,10 @@ export interface RdsRestoreDrillProps {
   readonly alarms?: RestoreDrillAlarmsOptions;
 
   /**
-   * A topic that every alarm notifies when it fires and when it clears.
-   * @default - none: wire the `alarms` yourself
-   */
-  readonly alarmTopic?: sns.ITopic;
-
-  /**
    * The function's timeout: from 1 to 15 minutes, and at least a minute longer than `validationTimeout`.
    * @default - `validationTimeout` plus 2 minutes
    */
   readonly timeout?: Duration;
-
-  /**
-   * The function's memory, in MB. A pass lists the account's DB instances and clusters, and on a
-   * census the vault's copies.
-   * @default 1024
-   */
-  readonly memorySize?: number;
-
-  /**
-   * How long the function's logs are kept.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /** The drill's schedule, when the props leave it out: weekly, on Monday at 03:00 UTC. */
@@ -546,8 +528,34 @@ function isolatedVpc(scope: Construct): ec2.Vpc {
   return vpc;
 }
 
+/** The shape of every prop, checked before anything reads them: callers in other languages can pass anything. */
+const DRILL_PROPS_SHAPE: shape.Shape<RdsRestoreDrillProps> = {
+  ...shape.FUNCTION_SHAPE,
+  vault: shape.required(shape.reference('an RdsSnapshotVault', 'ownerId')),
+  schedule: shape.schedule,
+  sweep: shape.duration,
+  databasesPerDrill: shape.num,
+  maxConcurrentRestores: shape.num,
+  maxDrillLifetime: shape.duration,
+  instanceClasses: shape.recordOf(shape.str),
+  vpc: shape.reference('a VPC (ec2.IVpc)', 'vpcId'),
+  vpcSubnets: shape.object,
+  securityGroups: shape.listOf(shape.reference('a security group (ec2.ISecurityGroup)', 'securityGroupId')),
+  validation: shape.lambdaFunction,
+  validationTimeout: shape.duration,
+  timeout: shape.duration,
+  alarms: shape.struct<RestoreDrillAlarmsOptions>({
+    noRecentRestore: shape.ageAlarm,
+    restoreFailed: shape.countAlarm,
+    failures: shape.countAlarm,
+    handlerErrors: shape.countAlarm,
+    deadLetterQueue: shape.alarm,
+  }),
+};
+
 function validateProps(props: RdsRestoreDrillProps, stack: Stack): void {
   const v = new PropsValidator('RdsRestoreDrill');
+  shape.checkProps(props, DRILL_PROPS_SHAPE, '', (m) => v.fail(m));
   validateAlarmOptions(v, 'alarms', { ...props.alarms, noRecentRestore: undefined });
   if (!props.vault) v.fail('vault is required');
   // The vault key's policy and the vault's service control policy name the drill's role, and the drill's configuration the

@@ -17,12 +17,13 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ShipperFunction } from './shipper-function';
-import { SnapshotHandlerCapacityProps } from '../capacity';
+import { SnapshotHandlerProps } from '../capacity';
 import { ShipperAlarmsOptions } from '../monitoring';
 import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
 import {
   AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, recoveryPointMaxAge, scheduleInterval, validateAlarmOptions,
 } from '../private/monitoring';
+import * as shape from '../private/props-shape';
 import {
   addTriggers,
   DEFAULT_SWEEP,
@@ -57,7 +58,7 @@ export interface DatabaseTagSelector {
 /**
  * Properties of an `RdsSnapshotShipper`.
  */
-export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
+export interface RdsSnapshotShipperProps extends SnapshotHandlerProps {
   /**
    * The Failsafe account that receives the snapshots: its 12-digit id. The
    * shipper shares each copy with it, the shipping key lets it use the copies,
@@ -246,33 +247,11 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
   readonly retention?: Duration;
 
   /**
-   * The topic every alarm notifies, when it fires and when it clears.
-   *
-   * @default - the alarms notify nobody; wire them through the alarm properties
-   */
-  readonly alarmTopic?: sns.ITopic;
-
-  /**
    * Turns the alarms off or tunes them. Every alarm is on by default.
    *
    * @default - every alarm, with its defaults
    */
   readonly alarms?: ShipperAlarmsOptions;
-
-  /**
-   * Whether to create a CloudWatch dashboard: the age of each database's newest
-   * shipped copy, copies over time, failures, and the alarms.
-   *
-   * @default false
-   */
-  readonly dashboard?: boolean;
-
-  /**
-   * The dashboard's name.
-   *
-   * @default - a name CloudFormation generates
-   */
-  readonly dashboardName?: string;
 }
 
 const DEFAULT_TOPIC_NAME = 'rds-failsafe-shipper';
@@ -738,6 +717,7 @@ export class RdsSnapshotShipper extends Construct {
 /** Checks the props; returns the Region the snapshots are copied out of, when it is not the stack's. */
 function validateProps(props: RdsSnapshotShipperProps, stack: Stack): string | undefined {
   const v = new PropsValidator('RdsSnapshotShipper');
+  shape.checkProps(props, SHIPPER_PROPS_SHAPE, '', (m) => v.fail(m));
   validateAlarmOptions(v, 'alarms', props.alarms);
   const fail = (message: string): never => v.fail(message);
   if (!Token.isUnresolved(props.vaultAccount)) {
@@ -793,6 +773,26 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): string | u
 }
 
 const HOURS_PER_DAY = 24;
+
+/** The shape of every prop, checked before anything reads them: callers in other languages can pass anything. */
+const SHIPPER_PROPS_SHAPE: shape.Shape<RdsSnapshotShipperProps> = {
+  ...shape.HANDLER_SHAPE,
+  vaultAccount: shape.required(shape.str),
+  instances: shape.listOf(shape.reference('a DB instance (rds.IDatabaseInstance)', 'instanceIdentifier')),
+  clusters: shape.listOf(shape.reference('a DB cluster (rds.IDatabaseCluster)', 'clusterIdentifier')),
+  selectByTag: shape.struct<DatabaseTagSelector>({ key: shape.required(shape.str), value: shape.required(shape.str) }),
+  sourceRegion: shape.str,
+  recoveryPointInterval: shape.duration,
+  recoveryPointOffset: shape.duration,
+  schedule: shape.schedule,
+  shippingKey: shape.key,
+  sourceKeys: shape.listOf(shape.key),
+  shareableKeys: shape.listOf(shape.key),
+  topic: shape.topic,
+  topicName: shape.str,
+  retention: shape.duration,
+  alarms: shape.struct(shape.SHIPPER_ALARMS_SHAPE),
+};
 
 /** The recovery point schedule the handler gets, or undefined for the daily automated snapshots only. */
 function recoveryPointsOf(props: RdsSnapshotShipperProps): RecoveryPointSchedule | undefined {

@@ -21,12 +21,13 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { VaultFunction } from './vault-function';
-import { SnapshotHandlerCapacityProps } from '../capacity';
+import { SnapshotHandlerProps } from '../capacity';
 import { VaultAlarmsOptions } from '../monitoring';
 import { allowRdsUseBy, newLockedDownKey, rdsUseStatements } from '../private/keys';
 import {
   AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, recoveryPointMaxAge, scheduleInterval, validateAlarmOptions,
 } from '../private/monitoring';
+import * as shape from '../private/props-shape';
 import {
   addTriggers,
   DEFAULT_SWEEP,
@@ -93,7 +94,7 @@ export interface SnapshotSource {
 /**
  * Properties of an `RdsSnapshotVault`.
  */
-export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
+export interface RdsSnapshotVaultProps extends SnapshotHandlerProps {
   /** The Live accounts to take snapshots from, by their shipper topics. At least one. */
   readonly sources: SnapshotSource[];
 
@@ -242,33 +243,11 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
   readonly breakGlassRoleArns?: string[];
 
   /**
-   * The topic every alarm notifies, when it fires and when it clears.
-   *
-   * @default - the alarms notify nobody; wire them through the alarm properties
-   */
-  readonly alarmTopic?: sns.ITopic;
-
-  /**
    * Turns the alarms off or tunes them. Every alarm is on by default.
    *
    * @default - every alarm, with its defaults
    */
   readonly alarms?: VaultAlarmsOptions;
-
-  /**
-   * Whether to create a CloudWatch dashboard: the recovery point of each source
-   * database, copies over time, failures, rejected messages, and the alarms.
-   *
-   * @default false
-   */
-  readonly dashboard?: boolean;
-
-  /**
-   * The dashboard's name.
-   *
-   * @default - a name CloudFormation generates
-   */
-  readonly dashboardName?: string;
 }
 
 const SNS_TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -838,8 +817,33 @@ interface ParsedSource {
   readonly recoveryPointInterval?: Duration;
 }
 
+/** The shape of every prop, checked before anything reads them: callers in other languages can pass anything. */
+const VAULT_PROPS_SHAPE: shape.Shape<RdsSnapshotVaultProps> = {
+  ...shape.HANDLER_SHAPE,
+  sources: shape.required(shape.listOf(shape.struct<SnapshotSource>({
+    topicArn: shape.required(shape.str),
+    databaseRegions: shape.listOf(shape.str),
+    recoveryPointInterval: shape.duration,
+  }))),
+  retention: shape.duration,
+  minimumAge: shape.duration,
+  minimumCopies: shape.num,
+  hourlyCopies: shape.num,
+  weeklyCopies: shape.num,
+  monthlyCopies: shape.num,
+  maxSnapshotsPerSource: shape.num,
+  maxLineagesPerSource: shape.num,
+  vaultKey: shape.key,
+  copyClustersAcrossRegions: shape.bool,
+  announcementConcurrency: shape.num,
+  schedule: shape.schedule,
+  breakGlassRoleArns: shape.listOf(shape.str),
+  alarms: shape.struct(shape.VAULT_ALARMS_SHAPE),
+};
+
 function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource[] {
   const v = new PropsValidator('RdsSnapshotVault');
+  shape.checkProps(props, VAULT_PROPS_SHAPE, '', (m) => v.fail(m));
   validateAlarmOptions(v, 'alarms', props.alarms);
   if (!props.sources || props.sources.length === 0) v.fail('sources must name at least one shipper topic');
   const seen = new Set<string>();
