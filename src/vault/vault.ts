@@ -1,6 +1,5 @@
 import {
   Annotations,
-  Arn,
   ArnFormat,
   CfnOutput,
   Duration,
@@ -23,6 +22,7 @@ import { Construct } from 'constructs';
 import { VaultFunction } from './vault-function';
 import { SnapshotHandlerProps } from '../capacity';
 import { VaultAlarmsOptions } from '../monitoring';
+import { checkRegionName, checkRoleArn, parseTopicArn, warnIfEnvironmentAgnostic } from '../private/environment';
 import { allowRdsUseBy, newLockedDownKey, rdsUseStatements } from '../private/keys';
 import {
   AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, recoveryPointMaxAge, scheduleInterval, validateAlarmOptions,
@@ -44,10 +44,10 @@ import {
 } from '../private/reconciler';
 import { VAULT_CONFIG_VERSION } from '../runtime/config';
 import { Dimension, MetricName } from '../runtime/metric-names';
-import { REGION } from '../runtime/naming';
 import { DatabaseSource, databaseSourcesOf, sourcePairsOf } from '../runtime/source-pairs';
 import { DRILL_RECORD_TAG_KEYS, TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
 import { SHIPPED_SNAPSHOT_PREFIX, VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
+import type { RdsSnapshotShipper } from '../shipper/shipper';
 
 /** The hourly tier a vault gets when a source ships more often than daily: a day of hourly points. */
 const DEFAULT_HOURLY_COPIES = 24;
@@ -89,6 +89,16 @@ export interface SnapshotSource {
    * @default Duration.hours(24)
    */
   readonly recoveryPointInterval?: Duration;
+
+  /**
+   * The shipper that announces on the topic, when it is in the same CDK app
+   * as the vault: the vault's stack then depends on the shipper's, so that
+   * the Live stack deploys first. `shipper.asSnapshotSource()` gives the
+   * whole source. Leave it out when the two are in separate apps.
+   *
+   * @default - no stack dependency
+   */
+  readonly shipper?: RdsSnapshotShipper;
 }
 
 /**
@@ -234,9 +244,15 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerProps {
   /**
    * Roles that may still delete the vault's snapshots and disable or delete its
    * key under the service control policy this construct writes. When set, the
-   * stack has an output `ServiceControlPolicy` with the policy as JSON, to
-   * attach to the Failsafe account in AWS Organizations. See
-   * `serviceControlPolicy()`.
+   * stack has an output with the policy as JSON, to attach to the Failsafe
+   * account in AWS Organizations, named for the vault's id:
+   * `VaultServiceControlPolicy` for the id `Vault` (`serviceControlPolicyOutput`).
+   * See `serviceControlPolicy()`.
+   *
+   * List the role that deploys the Failsafe stack among them, or the policy
+   * denies its updates of the vault's function and role: with CDK's default
+   * bootstrap, the CloudFormation execution role
+   * `arn:aws:iam::<account>:role/cdk-hnb659fds-cfn-exec-role-<account>-<region>`.
    *
    * @default - no output
    */
@@ -249,8 +265,6 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerProps {
    */
   readonly alarms?: VaultAlarmsOptions;
 }
-
-const SNS_TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 /**
  * Keeps RDS snapshots safe in the Failsafe account.
@@ -321,6 +335,13 @@ export class RdsSnapshotVault extends Construct {
   public readonly alarms: cloudwatch.IAlarm[];
   /** The dashboard, if `dashboard` is true. */
   public readonly dashboard?: cloudwatch.Dashboard;
+  /**
+   * The stack output holding the service control policy, when
+   * `breakGlassRoleArns` is set. Its name is stable: the vault's id, then
+   * `ServiceControlPolicy` (`VaultServiceControlPolicy` for a vault with the
+   * id `Vault`).
+   */
+  public readonly serviceControlPolicyOutput?: CfnOutput;
 
   private restoreGrants = 0;
   /** The roles and functions of the restore drills of this vault (RdsRestoreDrill). */
@@ -333,6 +354,12 @@ export class RdsSnapshotVault extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const sources = validateProps(props, stack);
+    // A shipper of the same app deploys first: the vault subscribes to its topic.
+    for (const source of props.sources) if (source.shipper) stack.addDependency(Stack.of(source.shipper), 'the vault subscribes to the shipper\'s topic');
+    warnIfEnvironmentAgnostic(this, [
+      'that no source topic is in this stack\'s own account',
+      'that shared DB cluster snapshots come from this stack\'s Region unless copyClustersAcrossRegions is set',
+    ]);
     // A source that ships more often than daily brings the hourly tier, unless it is set: without it the vault would keep one point a day.
     const subDaily = sources.some((s) => s.recoveryPointInterval !== undefined && s.recoveryPointInterval.toHours() < 24);
     const hourlyCopies = props.hourlyCopies ?? (subDaily ? DEFAULT_HOURLY_COPIES : undefined);
@@ -415,11 +442,13 @@ export class RdsSnapshotVault extends Construct {
     this.grantPermissions(parts.role, stack, sources, props.copyClustersAcrossRegions ?? false);
 
     if (props.breakGlassRoleArns) {
-      new CfnOutput(this, 'ServiceControlPolicy', {
+      const output = this.serviceControlPolicyOutput = new CfnOutput(this, 'ServiceControlPolicy', {
         description: 'A service control policy for the Failsafe account: attach it in AWS Organizations',
         // Lazy: a restore drill made after the vault registers its role, which the policy exempts.
         value: Lazy.string({ produce: () => stack.toJsonString(this.serviceControlPolicy(props.breakGlassRoleArns!).toJSON()) }),
       });
+      // A stable name, to read it with describe-stacks: `VaultServiceControlPolicy` for a vault with the id `Vault`.
+      output.overrideLogicalId(serviceControlPolicyOutputName(this.node.id));
     }
 
     const schedule = props.schedule ?? events.Schedule.rate(DEFAULT_SWEEP);
@@ -824,6 +853,7 @@ const VAULT_PROPS_SHAPE: shape.Shape<RdsSnapshotVaultProps> = {
     topicArn: shape.required(shape.str),
     databaseRegions: shape.listOf(shape.str),
     recoveryPointInterval: shape.duration,
+    shipper: shape.reference('an RdsSnapshotShipper', 'ownerId', 'vaultAccount'),
   }))),
   retention: shape.duration,
   minimumAge: shape.duration,
@@ -849,17 +879,16 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
   const seen = new Set<string>();
   const parsed = props.sources.map((s, i) => {
     if (Token.isUnresolved(s.topicArn)) v.fail(`sources[${i}].topicArn must be a literal ARN: the vault takes the source account from it`);
-    if (!SNS_TOPIC_ARN.test(s.topicArn)) v.fail(`sources[${i}].topicArn must be an SNS topic ARN, got ${JSON.stringify(s.topicArn)}`);
+    const arn = parseTopicArn(s.topicArn, `sources[${i}].topicArn`, (m) => v.fail(m));
     if (seen.has(s.topicArn)) v.fail(`sources[${i}].topicArn ${s.topicArn} is listed twice`);
     seen.add(s.topicArn);
-    const arn = Arn.split(s.topicArn, ArnFormat.NO_RESOURCE_NAME);
     if (!Token.isUnresolved(stack.account) && arn.account === stack.account) {
       v.fail(`sources[${i}].topicArn is in this stack's own account (${stack.account}); the vault must be a separate Failsafe account`);
     }
     if (s.databaseRegions !== undefined) {
       if (s.databaseRegions.length === 0) v.fail(`sources[${i}].databaseRegions must name at least one Region, or be left out`);
       for (const r of s.databaseRegions) {
-        if (Token.isUnresolved(r) || !REGION.test(r)) v.fail(`sources[${i}].databaseRegions must be literal Region names, got ${JSON.stringify(r)}`);
+        checkRegionName(`sources[${i}].databaseRegions`, r, (m) => v.fail(m));
       }
     }
     const databaseRegions = s.databaseRegions ? { databaseRegions: [...s.databaseRegions] } : {};
@@ -868,7 +897,8 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
       v.fail(`sources[${i}].recoveryPointInterval must be whole hours from 1 to 24, as the shipper's, got ${interval.toHumanString()}`);
     }
     const recoveryPointInterval = interval ? { recoveryPointInterval: interval } : {};
-    return { topicArn: s.topicArn, account: arn.account!, region: arn.region!, ...databaseRegions, ...recoveryPointInterval };
+    if (s.shipper) checkShipperOfSource(stack, s.shipper, arn.account, `sources[${i}]`, (m) => v.fail(m));
+    return { topicArn: s.topicArn, account: arn.account, region: arn.region, ...databaseRegions, ...recoveryPointInterval };
   });
   v.atLeastOneDay('retention', props.retention);
   v.wholeNumber('minimumCopies', props.minimumCopies, 1, 1000);
@@ -883,10 +913,27 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
   if (props.breakGlassRoleArns) {
     if (props.breakGlassRoleArns.length === 0) v.fail('breakGlassRoleArns must name at least one role, or be left out');
     props.breakGlassRoleArns.forEach((arn, i) => {
-      if (!Token.isUnresolved(arn) && !/^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(arn)) v.fail(`breakGlassRoleArns[${i}] must be an IAM role ARN, got ${JSON.stringify(arn)}`);
+      checkRoleArn(`breakGlassRoleArns[${i}]`, arn, (m) => v.fail(m));
     });
   }
   return parsed;
+}
+
+/** Fails when the shipper given with a source cannot be the one of its topic, or ships to another account than the vault's. */
+function checkShipperOfSource(stack: Stack, shipper: RdsSnapshotShipper, topicAccount: string, prop: string, fail: (message: string) => never): void {
+  const shipperStack = Stack.of(shipper);
+  if (shipperStack === stack) fail(`${prop}.shipper is in the vault's own stack; the vault must be in a separate Failsafe account`);
+  if (!Token.isUnresolved(shipperStack.account) && shipperStack.account !== topicAccount) {
+    fail(`${prop}.shipper is in account ${shipperStack.account}, but the topic is in account ${topicAccount}`);
+  }
+  if (!Token.isUnresolved(stack.account) && !Token.isUnresolved(shipper.vaultAccount) && shipper.vaultAccount !== stack.account) {
+    fail(`${prop}.shipper ships to account ${shipper.vaultAccount}, but this vault is in account ${stack.account}`);
+  }
+}
+
+/** The logical id of the stack output holding the service control policy: the vault's id, then `ServiceControlPolicy`. */
+function serviceControlPolicyOutputName(vaultId: string): string {
+  return `${vaultId.replace(/[^A-Za-z0-9]/g, '')}ServiceControlPolicy`;
 }
 
 /** The longest of the recovery point intervals given, a topic without one being daily; undefined (daily) if any is. */

@@ -18,7 +18,7 @@ function stacks(pack: () => NagPack, monitored = false) {
     : {});
   // The monitored variant ships a DB cluster too, so the cluster statements are checked as well.
   const clusters = monitored ? [rds.DatabaseCluster.fromDatabaseClusterAttributes(live, 'Ledger', { clusterIdentifier: 'ledger' })] : [];
-  new RdsSnapshotShipper(live, 'Shipper', { vaultAccount: '222222222222', instances: [db], clusters, ...monitoring(live) });
+  new RdsSnapshotShipper(live, 'Shipper', { vaultAccount: '222222222222', instances: [db], clusters, sourceKeys: [], ...monitoring(live) });
   const failsafe = new Stack(app, 'Failsafe', { env: { account: '222222222222', region: 'eu-west-1' } });
   new RdsSnapshotVault(failsafe, 'Vault', { sources: [{ topicArn: 'arn:aws:sns:eu-west-1:111111111111:rds-failsafe-shipper' }], ...monitoring(failsafe) });
   for (const s of [live, failsafe]) Aspects.of(s).add(pack());
