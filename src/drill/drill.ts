@@ -30,7 +30,11 @@ import { DRILL_RECORD_TAG_KEYS, DRILL_TAG_KEYS, DrillTagKeys, TagKeys } from '..
 import { VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
 import { RdsSnapshotVault } from '../vault/vault';
 
-/** The alarm on restores that are not recent enough. */
+/**
+ * The alarm on restores that are not recent enough.
+ *
+ * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
+ */
 export interface RestoreAgeAlarmOptions extends AlarmOptions {
   /**
    * A database whose last passed restore drill is older than this, or that
@@ -40,7 +44,11 @@ export interface RestoreAgeAlarmOptions extends AlarmOptions {
   readonly maxAge?: Duration;
 }
 
-/** The alarms of an `RdsRestoreDrill`. */
+/**
+ * The alarms of an `RdsRestoreDrill`.
+ *
+ * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
+ */
 export interface RestoreDrillAlarmsOptions {
   /**
    * No recent restore: some database the vault holds has had no passed
@@ -77,6 +85,11 @@ export interface RestoreDrillAlarmsOptions {
   readonly deadLetterQueue?: AlarmOptions;
 }
 
+/**
+ * Properties of an `RdsRestoreDrill`.
+ *
+ * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
+ */
 export interface RdsRestoreDrillProps extends FailsafeFunctionProps {
   /** The vault whose copies the drill restores. The drill must be in the vault's stack's account and Region. */
   readonly vault: RdsSnapshotVault;
@@ -189,6 +202,8 @@ export const DEFAULT_DRILL_SCHEDULE = 'cron(0 3 ? * MON *)';
  * The drill is a reconciler like the vault: each pass moves every drill one
  * step, with the drill's state in tags on what it restored. It may delete
  * only DB instances and clusters that carry its own tag.
+ *
+ * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
  */
 export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
   /** The drill's owner id: the value of its tag on everything it restores. */

@@ -152,6 +152,8 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerProps {
    *   its own Region only.
    *
    * @default Duration.hours(24): the daily automated snapshots only
+   *
+   * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
    */
   readonly recoveryPointInterval?: Duration;
 
@@ -165,6 +167,8 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerProps {
    * instances out of busy minutes. Whole minutes, shorter than the interval.
    *
    * @default Duration.minutes(0): intervals start on the hour
+   *
+   * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
    */
   readonly recoveryPointOffset?: Duration;
 
@@ -227,6 +231,8 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerProps {
    * prepared to share so.
    *
    * @default - none: every snapshot is copied under the shipping key
+   *
+   * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
    */
   readonly shareableKeys?: kms.IKey[];
 

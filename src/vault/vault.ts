@@ -87,6 +87,8 @@ export interface SnapshotSource {
    * longest. Give a shipper with a shorter interval a topic of its own.
    *
    * @default Duration.hours(24)
+   *
+   * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
    */
   readonly recoveryPointInterval?: Duration;
 
@@ -152,6 +154,8 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerProps {
    * snapshot quota, or set `maxLineagesPerSource`.
    *
    * @default - 24 when a source declares a `recoveryPointInterval` below 24 hours; else 0, no hourly tier
+   *
+   * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
    */
   readonly hourlyCopies?: number;
 
