@@ -21,6 +21,9 @@ const CDK_FLOOR = '2.224.0';
  * automated snapshots by ARN; the exact pin lives in test/emulator/requirements.txt. */
 const EMULATOR_VENV = '.venv';
 
+/** The Go module repository; the Go module is `${GO_REPOSITORY}/cdkrdsfailsafe`. */
+const GO_REPOSITORY = 'github.com/cdk-rds-failsafe/cdk-rds-failsafe-go';
+
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-rds-failsafe',
   packageName: 'cdk-rds-failsafe',
@@ -48,6 +51,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     mavenGroupId: 'io.github.cdkrdsfailsafe',
     mavenArtifactId: 'cdk-rds-failsafe',
     javaPackage: 'io.github.cdkrdsfailsafe',
+  },
+  // Go: jsii writes the module to dist/go/cdkrdsfailsafe; publib-golang pushes
+  // it to the repository named by the module path, tagged cdkrdsfailsafe/vX.Y.Z.
+  publishToGo: {
+    moduleName: GO_REPOSITORY,
+    packageName: 'cdkrdsfailsafe',
   },
 
   // Handlers are `*.lambda.ts` files. projen generates a `*-function.ts` for each
@@ -151,8 +160,8 @@ project.testTask.prependSpawn(bundle);
 project.testTask.prependSpawn(emulatorInstall);
 project.testTask.prependSpawn(typecheck);
 
-// Python and Java users are proven by smoke tests against the packages in
-// dist/: every build packages all three languages (not only JavaScript under
+// Python, Java and Go users are proven by smoke tests against the packages in
+// dist/: every build packages every language (not only JavaScript under
 // CI, projen's default) and smoke-tests them as the last step of `package`.
 const smokePython = project.addTask('smoke:python', {
   description: 'Install the wheel and aws-cdk-lib into a fresh venv, synthesize a Python app, run the README Python examples',
@@ -162,9 +171,17 @@ const smokeJava = project.addTask('smoke:java', {
   description: 'Compile and run a minimal Maven app against the artifact in dist/java',
   exec: 'bash test/smoke/java/run.sh',
 });
-const smoke = project.addTask('smoke', { description: 'Python and Java smoke tests against the packages in dist/' });
+// Go: package:go (jsii-pacmak runs `go build`) has already downloaded and
+// compiled aws-cdk-go into the user's Go caches, so this takes seconds; on
+// empty caches it takes 2-3 minutes (about 360 MB of modules, 330 MB of cache).
+const smokeGo = project.addTask('smoke:go', {
+  description: 'Build and run a minimal Go app against the module in dist/go, at the aws-cdk-lib floor',
+  exec: 'bash test/smoke/go/run.sh',
+});
+const smoke = project.addTask('smoke', { description: 'Python, Java and Go smoke tests against the packages in dist/' });
 smoke.spawn(smokePython);
 smoke.spawn(smokeJava);
+smoke.spawn(smokeGo);
 const packageAll = project.tasks.tryFind('package-all');
 if (!packageAll) throw new Error('projen did not create a package-all task');
 project.packageTask.reset();
