@@ -1,5 +1,6 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, release } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
+import { addPublishTasks, PUBLIB_VERSION } from './projenrc/publish';
 
 /**
  * aws-cdk-lib peer floor: 2.224.0.
@@ -129,10 +130,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: [EMULATOR_VENV, 'cdk.out', '.demo/', '__pycache__/', '.smoke/', 'test/smoke/java/target/'],
 
   github: false,
+  // Releases are cut by hand (`npx projen release`, then `npx projen publish`),
+  // locally or on any CI: see RELEASING.md. publish:git prepends the release's
+  // notes to CHANGELOG.md, commits and tags vX.Y.Z, and pushes.
   release: true,
+  releaseTrigger: release.ReleaseTrigger.manual(),
+  // 0.x until the API is declared stable: bump fails rather than release 1.0.0.
+  majorVersion: 0,
+  // The first release is 0.1.0 whatever the commit messages say; RELEASE_AS
+  // forces a version or bump type; otherwise the commit messages decide.
+  nextVersionCommand: 'ts-node --transpile-only --project tsconfig.dev.json projenrc/next-version.ts',
+  jsiiReleaseVersion: PUBLIB_VERSION,
 });
 
-for (const ignored of ['/examples/', '/.ci/', `/${EMULATOR_VENV}/`, '/cdk.out/', '/.demo/', '/.smoke/', '/rosetta/', '/bench/']) {
+for (const ignored of ['/RELEASING.md', '/examples/', '/.ci/', `/${EMULATOR_VENV}/`, '/cdk.out/', '/.demo/', '/.smoke/', '/rosetta/', '/bench/']) {
   project.addPackageIgnore(ignored);
 }
 
@@ -198,6 +209,16 @@ const rosetta = project.addTask('rosetta:extract', {
 });
 project.postCompileTask.spawn(rosetta);
 project.gitignore.addPatterns('.jsii.tabl.json');
+
+// Publishing: publish:npm, publish:pypi, publish:maven, publish:go and the
+// `publish` umbrella, each behind `release:verify`; and `release:dry-run`.
+const releaseTasks = addPublishTasks(project, project.release?.branches[0] ?? 'main');
+// `release` checks the artifacts it built before publish:git commits the
+// changelog and tags the release.
+const releaseTask = project.tasks.tryFind('release');
+const publishGitStep = releaseTask?.steps.findIndex((step) => step.spawn === 'publish:git') ?? -1;
+if (!releaseTask || publishGitStep < 0) throw new Error('projen did not create a release task that spawns publish:git');
+releaseTask.insertStep(publishGitStep, { spawn: releaseTasks.verify.name });
 
 project.addTask('measure:bundles', {
   description: 'Print each handler bundle\'s size and cold-start import time',
