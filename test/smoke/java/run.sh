@@ -10,5 +10,7 @@ repo="${MAVEN_REPO_LOCAL:-$HOME/.m2/repository}"
 # the artifact just built is the one tested.
 rm -rf "$repo/io/github/cdkrdsfailsafe"
 # The version just built: 0.0.0, or the release's version while `npx projen release` builds.
-version=$(ls ../../../dist/java/io/github/cdkrdsfailsafe/cdk-rds-failsafe/)
+versions=(../../../dist/java/io/github/cdkrdsfailsafe/cdk-rds-failsafe/*/)
+[ "${#versions[@]}" -eq 1 ] || { echo "smoke:java: expected one version in dist/java, found ${#versions[@]}" >&2; exit 1; }
+version=$(basename "${versions[0]}")
 mvn -q -B -Dmaven.repo.local="$repo" -Dlibrary.version="$version" compile exec:java
