@@ -152,8 +152,11 @@ export interface RdsRestoreDrillProps {
    * master user; it answers `{ "passed": true }` or `{ "passed": false,
    * "reason": "..." }`. Anything else fails the drill, as does a function
    * that throws or does not answer within `validationTimeout`. The construct
-   * lets it read the secrets of the drill's restores only. Put it in `vpc`
-   * and allow it through `connections` to reach the restores.
+   * lets it read the secrets of the drill's restores only, in the function's
+   * own IAM policy, where it records a cdk-nag AwsSolutions-IAM5 suppression
+   * for that one wildcard (`secret:rds!*`, conditioned on the restores' tag).
+   * The drill's role may invoke exactly this ARN. Put it in `vpc` and allow
+   * it through `connections` to reach the restores.
    * @default - no validation: a restore passes once RDS reports it available
    */
   readonly validation?: lambda.IFunction;
