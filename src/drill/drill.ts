@@ -20,7 +20,7 @@ import { DrillFunction } from './drill-function';
 import { FailsafeFunctionProps } from '../capacity';
 import { AlarmOptions, CountAlarmOptions } from '../monitoring';
 import { AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, validateAlarmOptions } from '../private/monitoring';
-import { addNagSuppressions } from '../private/nag';
+import { addNagSuppressions, addNagSuppressionsToPoliciesOf, arnFinding } from '../private/nag';
 import * as shape from '../private/props-shape';
 import { addTriggers, createReconcilerParts, PropsValidator, clusterSnapshotArn, snapshotArn, suppressNistFindings, suppressRoleWildcards } from '../private/reconciler';
 import { DRILL_CONFIG_VERSION, DRILL_START_INPUT } from '../runtime/drill-config';
@@ -166,8 +166,11 @@ export interface RdsRestoreDrillProps extends FailsafeFunctionProps {
    * master user; it answers `{ "passed": true }` or `{ "passed": false,
    * "reason": "..." }`. Anything else fails the drill, as does a function
    * that throws or does not answer within `validationTimeout`. The construct
-   * lets it read the secrets of the drill's restores only. Put it in `vpc`
-   * and allow it through `connections` to reach the restores.
+   * lets it read the secrets of the drill's restores only, in the function's
+   * own IAM policy, where it records a cdk-nag AwsSolutions-IAM5 suppression
+   * for that one wildcard (`secret:rds!*`, conditioned on the restores' tag).
+   * The drill's role may invoke exactly this ARN. Put it in `vpc` and allow
+   * it through `connections` to reach the restores.
    * @default - no validation: a restore passes once RDS reports it available
    */
   readonly validation?: lambda.IFunction;
@@ -463,7 +466,13 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
         resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
         conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/secretsmanager' } },
       }));
-      props.validation.grantInvoke(role);
+      // The drill invokes the function by the ARN it was given, never a
+      // version or alias of it: grantInvoke would add `<arn>:*` as well.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'InvokeTheValidation',
+        actions: ['lambda:InvokeFunction'],
+        resources: [props.validation.functionArn],
+      }));
     }
     suppressRoleWildcards(
       role,
@@ -473,12 +482,11 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
       + 'aws/secretsmanager key is matched by its alias, whose key id is not known at synth; log streams are created at run time.',
       [
         'Resource::*',
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(db|cluster|cluster-snapshot|og|pg|cluster-pg):(drill-[0-9a-f]{6}-)?\\*$/' },
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(cluster-)?snapshot:vault-\\*$/' },
-        { regex: '/^Resource::arn:<AWS::Partition>:secretsmanager:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):secret:rds!\\*$/' },
-        { regex: '/^Resource::arn:<AWS::Partition>:kms:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):key/\\*$/' },
+        arnFinding('rds', '(db|cluster|cluster-snapshot|og|pg|cluster-pg):(drill-[0-9a-f]{6}-)?\\*'),
+        arnFinding('rds', '(cluster-)?snapshot:vault-\\*'),
+        arnFinding('secretsmanager', 'secret:rds!\\*'),
+        arnFinding('kms', 'key/\\*'),
         { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
-        { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:\\*$/' },
       ],
     );
   }
@@ -505,7 +513,13 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
       resourceArns: [secrets],
       conditions: { StringLike: { 'secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn': drillArn('cluster') } },
     });
-
+    // On the function's own policy, for the one wildcard these statements add.
+    addNagSuppressionsToPoliciesOf(validation.grantPrincipal, [{
+      id: 'AwsSolutions-IAM5',
+      reason: `Granted by ${this.node.path}: RDS names the secrets it manages rds!..., and each statement is conditioned on the secret's `
+        + 'RDS tag naming a restore of this drill, so the validation function reads the secrets of the drill\'s restores and no other.',
+      appliesTo: [arnFinding('secretsmanager', 'secret:rds!\\*', { region: stack.region, account: stack.account })],
+    }]);
   }
 }
 

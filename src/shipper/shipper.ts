@@ -25,6 +25,7 @@ import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
 import {
   AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, recoveryPointMaxAge, scheduleInterval, validateAlarmOptions,
 } from '../private/monitoring';
+import { arnFinding } from '../private/nag';
 import * as shape from '../private/props-shape';
 import {
   addTriggers,
@@ -512,8 +513,8 @@ export class RdsSnapshotShipper extends Construct {
       + 'snapshot any database of the account, into snapshots named like its own and tagged with its owner on creation.',
       [
         'Resource::*',
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(db|cluster):\\*$/' },
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(cluster-)?snapshot:(rds:[a-zA-Z0-9-]*-?\\*|failsafe-\\*)$/' },
+        arnFinding('rds', '(db|cluster):\\*'),
+        arnFinding('rds', '(cluster-)?snapshot:(rds:[a-zA-Z0-9-]*-?\\*|failsafe-\\*)'),
         { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
         'Action::kms:GenerateDataKey*',
       ],

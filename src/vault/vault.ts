@@ -27,6 +27,7 @@ import { allowRdsUseBy, newLockedDownKey, rdsUseStatements } from '../private/ke
 import {
   AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, recoveryPointMaxAge, scheduleInterval, validateAlarmOptions,
 } from '../private/monitoring';
+import { addNagSuppressionsToPoliciesOf, arnFinding } from '../private/nag';
 import * as shape from '../private/props-shape';
 import {
   addTriggers,
@@ -627,12 +628,26 @@ export class RdsSnapshotVault extends Construct {
    * copies, and CreateDBInstance to add instances to a restored cluster.
    * Nothing else can use the vault key; grant this to the few roles that run a
    * recovery.
+   *
+   * The statements go into the grantee's own IAM policy, as with any CDK
+   * grant (the default policy of a role, user or group of the app, or the
+   * policy CDK adds for a mutable imported role; an immutable imported role
+   * gets nothing, and needs the statements of the returned grant added by
+   * hand). Their wildcards cannot be avoided: the vault's copies are named at
+   * run time (`vault-*`), and the restored instance or cluster and the groups
+   * it uses are named by whoever runs the recovery. So the grant records, on
+   * that policy, a cdk-nag AwsSolutions-IAM5 suppression limited to exactly
+   * these resources (`snapshot:vault-*` and `cluster-snapshot:vault-*`;
+   * `db:*`, `cluster:*`, `og:*`, `pg:*`, `cluster-pg:*` and `subgrp:*`, in
+   * the vault's account and Region), with that reason. NIST 800-53 rev 5
+   * `IAMNoInlinePolicy` reports the grantee's policy as inline; that policy is
+   * yours, so the grant does not suppress it.
    */
   public grantRestore(grantee: iam.IGrantable): iam.Grant {
     this.useVaultKeyThroughRds(grantee.grantPrincipal, `Restore${this.restoreGrants++}`, (statement) => iam.Grant.addToPrincipal({
       grantee, actions: statement.actions, resourceArns: [this.vaultKey.keyArn], conditions: statement.conditions,
     }));
-    return iam.Grant.addToPrincipal({
+    const grant = iam.Grant.addToPrincipal({
       grantee,
       // RestoreDBInstanceFromDBSnapshot is authorized on the snapshot and on the
       // new instance, and on the option, parameter and subnet groups it uses;
@@ -652,6 +667,17 @@ export class RdsSnapshotVault extends Construct {
         })),
       ],
     });
+    const here = { region: Stack.of(this).region, account: Stack.of(this).account };
+    addNagSuppressionsToPoliciesOf(grantee.grantPrincipal, [{
+      id: 'AwsSolutions-IAM5',
+      reason: `Granted by ${this.node.path}.grantRestore: the vault's copies are named at run time (vault-*), and the restored instance or `
+        + 'cluster and the option, parameter and subnet groups it uses are named by whoever runs the recovery, in the vault\'s account and Region.',
+      appliesTo: [
+        arnFinding('rds', '(cluster-)?snapshot:vault-\\*', here),
+        arnFinding('rds', '(db|cluster|og|pg|cluster-pg|subgrp):\\*', here),
+      ],
+    }]);
+    return grant;
   }
 
   /**
@@ -832,8 +858,8 @@ export class RdsSnapshotVault extends Construct {
       + 'shared encrypted snapshot (kms:ReEncrypt*, kms:GenerateDataKey*); log streams are created at run time.',
       [
         'Resource::*',
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(cluster-)?snapshot:(vault|failsafe)-\\*$/' },
-        { regex: '/^Resource::arn:<AWS::Partition>:kms:[a-z0-9-]+:[0-9]{12}:key/\\*$/' },
+        arnFinding('rds', '(cluster-)?snapshot:(vault|failsafe)-\\*'),
+        arnFinding('kms', 'key/\\*'),
         'Action::kms:ReEncrypt*',
         'Action::kms:GenerateDataKey*',
         { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
