@@ -1,5 +1,6 @@
 import {
   Annotations,
+  Arn,
   ArnFormat,
   CfnOutput,
   Duration,
@@ -27,7 +28,7 @@ import { allowRdsUseBy, newLockedDownKey, rdsUseStatements } from '../private/ke
 import {
   AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, recoveryPointMaxAge, scheduleInterval, validateAlarmOptions,
 } from '../private/monitoring';
-import { addNagSuppressionsToPoliciesOf, arnFinding } from '../private/nag';
+import { addNagSuppressions, arnFinding } from '../private/nag';
 import * as shape from '../private/props-shape';
 import {
   addTriggers,
@@ -625,30 +626,41 @@ export class RdsSnapshotVault extends Construct {
    * outside the stack, whose policy then needs the statements that the synth
    * warning and `vaultKeyPolicyStatements()` give. The grantee may call
    * RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot on the
-   * copies, and CreateDBInstance to add instances to a restored cluster.
-   * Nothing else can use the vault key; grant this to the few roles that run a
-   * recovery.
+   * copies, CreateDBInstance to add instances to a restored cluster, and what
+   * the README's recovery runbook does next: describe and tag the restored
+   * databases, and turn on a master user password that Secrets Manager
+   * manages (ModifyDBInstance and ModifyDBCluster only with
+   * ManageMasterUserPassword, and the Secrets Manager permissions RDS needs
+   * for it). Nothing else can use the vault key; grant this to the few roles
+   * that run a recovery.
    *
-   * The statements go into the grantee's own IAM policy, as with any CDK
-   * grant (the default policy of a role, user or group of the app, or the
-   * policy CDK adds for a mutable imported role; an immutable imported role
-   * gets nothing, and needs the statements of the returned grant added by
-   * hand). Their wildcards cannot be avoided: the vault's copies are named at
-   * run time (`vault-*`), and the restored instance or cluster and the groups
-   * it uses are named by whoever runs the recovery. So the grant records, on
-   * that policy, a cdk-nag AwsSolutions-IAM5 suppression limited to exactly
-   * these resources (`snapshot:vault-*` and `cluster-snapshot:vault-*`;
-   * `db:*`, `cluster:*`, `og:*`, `pg:*`, `cluster-pg:*` and `subgrp:*`, in
-   * the vault's account and Region), with that reason. NIST 800-53 rev 5
-   * `IAMNoInlinePolicy` reports the grantee's policy as inline; that policy is
-   * yours, so the grant does not suppress it.
+   * The statements are in a customer managed policy that the vault creates
+   * and returns, attached to the grantee when it is a role, user or group of
+   * this app, or a role of the vault's account imported by ARN (the policy
+   * names it; the role itself is not changed). For any other grantee the
+   * construct warns at synth: attach the policy yourself. The grant leaves the
+   * grantee's own policies as they are, so cdk-nag reports nothing new on
+   * them. Its wildcards cannot be avoided: the vault's copies are named at run
+   * time (`vault-*`), and the restored instance or cluster and the groups it
+   * uses are named by whoever runs the recovery. The policy therefore carries
+   * a cdk-nag AwsSolutions-IAM5 suppression limited to exactly these resources
+   * (`snapshot:vault-*` and `cluster-snapshot:vault-*`; `db:*`, `cluster:*`,
+   * `og:*`, `pg:*`, `cluster-pg:*` and `subgrp:*`, in the vault's account and
+   * Region), with that reason.
+   *
+   * @returns the managed policy that holds the grant
    */
-  public grantRestore(grantee: iam.IGrantable): iam.Grant {
-    this.useVaultKeyThroughRds(grantee.grantPrincipal, `Restore${this.restoreGrants++}`, (statement) => iam.Grant.addToPrincipal({
-      grantee, actions: statement.actions, resourceArns: [this.vaultKey.keyArn], conditions: statement.conditions,
-    }));
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
+  public grantRestore(grantee: iam.IGrantable): iam.ManagedPolicy {
+    const n = this.restoreGrants++;
+    const principal = grantee.grantPrincipal;
+    const policy = new iam.ManagedPolicy(this, `RestorePolicy${n}`, {
+      description: `Restore RDS databases from the copies of ${this.node.path} (grantRestore)`,
+    });
+    this.useVaultKeyThroughRds(principal, `Restore${n}`, (statement) => policy.addStatements(new iam.PolicyStatement({
+      actions: statement.actions, resources: [this.vaultKey.keyArn], conditions: statement.conditions,
+    })));
+    policy.addStatements(new iam.PolicyStatement({
+      sid: 'RestoreFromVaultCopies',
       // RestoreDBInstanceFromDBSnapshot is authorized on the snapshot and on the
       // new instance, and on the option, parameter and subnet groups it uses;
       // RestoreDBClusterFromSnapshot on the cluster snapshot, the new cluster,
@@ -659,25 +671,65 @@ export class RdsSnapshotVault extends Construct {
         'rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots',
         'rds:RestoreDBClusterFromSnapshot', 'rds:DescribeDBClusterSnapshots', 'rds:CreateDBInstance',
       ],
-      resourceArns: [
+      resources: [
         snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`),
         clusterSnapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`),
         ...['db', 'og', 'pg', 'subgrp', 'cluster', 'cluster-pg'].map((resource) => Stack.of(this).formatArn({
           service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         })),
       ],
-    });
-    const here = { region: Stack.of(this).region, account: Stack.of(this).account };
-    addNagSuppressionsToPoliciesOf(grantee.grantPrincipal, [{
+    }));
+    const stack = Stack.of(this);
+    const databases = ['db', 'cluster'].map((resource) => stack.formatArn({
+      service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }));
+    policy.addStatements(
+      // The recovery waits for the restore, tags it, and turns on a password that
+      // Secrets Manager keeps (the restore has the Live database's password).
+      new iam.PolicyStatement({
+        sid: 'FollowAndTagRestores',
+        actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:AddTagsToResource'],
+        resources: databases,
+      }),
+      new iam.PolicyStatement({
+        sid: 'ManagePasswordsOfRestores',
+        actions: ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'],
+        resources: databases,
+        conditions: { Bool: { 'rds:ManageMasterUserPassword': true } },
+      }),
+      // RDS creates the secret for the caller: "kms:DescribeKey, secretsmanager:CreateSecret,
+      // secretsmanager:TagResource" (RDS User Guide, "Permissions required for Secrets Manager integration").
+      new iam.PolicyStatement({
+        sid: 'CreateRdsManagedSecrets',
+        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+        resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'rds!*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DescribeTheSecretsManagerKey',
+        actions: ['kms:DescribeKey'],
+        resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/secretsmanager' } },
+      }),
+    );
+    const here = { region: stack.region, account: stack.account };
+    addNagSuppressions(policy, [{
       id: 'AwsSolutions-IAM5',
       reason: `Granted by ${this.node.path}.grantRestore: the vault's copies are named at run time (vault-*), and the restored instance or `
-        + 'cluster and the option, parameter and subnet groups it uses are named by whoever runs the recovery, in the vault\'s account and Region.',
+        + 'cluster and the option, parameter and subnet groups it uses are named by whoever runs the recovery, in the vault\'s account and Region; '
+        + 'RDS names the secrets it manages rds!...; the aws/secretsmanager key is matched by its alias, whose key id is not known at synth.',
       appliesTo: [
         arnFinding('rds', '(cluster-)?snapshot:vault-\\*', here),
         arnFinding('rds', '(db|cluster|og|pg|cluster-pg|subgrp):\\*', here),
+        arnFinding('secretsmanager', 'secret:rds!\\*', here),
+        arnFinding('kms', 'key/\\*', here),
       ],
     }]);
-    return grant;
+    if (!attachRestorePolicy(policy, principal)) {
+      Annotations.of(this).addWarningV2(`cdk-rds-failsafe:restorePolicyNotAttached:${n}`,
+        `grantRestore: the grantee is not a role, user or group of this app, nor a role of account ${here.account} imported by ARN, so the `
+        + `policy ${policy.node.path} is attached to nothing: attach it to the principal that runs the recovery yourself`);
+    }
+    return policy;
   }
 
   /**
@@ -959,6 +1011,34 @@ function checkShipperOfSource(stack: Stack, shipper: RdsSnapshotShipper, topicAc
   if (!Token.isUnresolved(stack.account) && !Token.isUnresolved(shipper.vaultAccount) && shipper.vaultAccount !== stack.account) {
     fail(`${prop}.shipper ships to account ${shipper.vaultAccount}, but this vault is in account ${stack.account}`);
   }
+}
+
+/**
+ * Attaches the restore policy to a role, user or group of the app, or to a
+ * role of the vault's account imported by ARN (by its name). Returns false
+ * for any other principal.
+ */
+function attachRestorePolicy(policy: iam.ManagedPolicy, principal: iam.IPrincipal): boolean {
+  if (iam.Role.isRole(principal)) {
+    policy.attachToRole(principal);
+    return true;
+  }
+  const p = principal as Partial<iam.IRole & iam.IUser & iam.IGroup>;
+  if (p.userArn !== undefined && p.userName !== undefined) {
+    policy.attachToUser(principal as iam.IUser);
+    return true;
+  }
+  if (p.groupArn !== undefined && p.groupName !== undefined) {
+    policy.attachToGroup(principal as iam.IGroup);
+    return true;
+  }
+  if (p.roleArn === undefined || p.roleName === undefined) return false;
+  // A role imported by ARN: attached by name, so only a role of the policy's own account.
+  const account = Token.isUnresolved(p.roleArn) ? undefined : Arn.split(p.roleArn, ArnFormat.SLASH_RESOURCE_NAME).account;
+  const here = Stack.of(policy).account;
+  if (account !== undefined && !Token.isUnresolved(here) && account !== here) return false;
+  policy.attachToRole(principal as iam.IRole);
+  return true;
 }
 
 /** The logical id of the stack output holding the service control policy: the vault's id, then `ServiceControlPolicy`. */
