@@ -628,11 +628,11 @@ export class RdsSnapshotVault extends Construct {
    * RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot on the
    * copies, CreateDBInstance to add instances to a restored cluster, and what
    * the README's recovery runbook does next: describe and tag the restored
-   * databases, and turn on a master user password that Secrets Manager
-   * manages (ModifyDBInstance and ModifyDBCluster only with
-   * ManageMasterUserPassword, and the Secrets Manager permissions RDS needs
-   * for it). Nothing else can use the vault key; grant this to the few roles
-   * that run a recovery.
+   * databases, turn on a master user password that Secrets Manager manages
+   * (ModifyDBInstance and ModifyDBCluster only with ManageMasterUserPassword,
+   * and the Secrets Manager permissions RDS needs for it), and read it.
+   * Nothing else can use the vault key; grant this to the few roles that run
+   * a recovery.
    *
    * The statements are in a customer managed policy that the vault creates
    * and returns, attached to the grantee when it is a role, user or group of
@@ -702,6 +702,12 @@ export class RdsSnapshotVault extends Construct {
       new iam.PolicyStatement({
         sid: 'CreateRdsManagedSecrets',
         actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+        resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'rds!*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+      // The new password, for the application: the secrets RDS manages in the Failsafe account are those of restores only.
+      new iam.PolicyStatement({
+        sid: 'ReadRdsManagedSecrets',
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
         resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'rds!*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
       }),
       new iam.PolicyStatement({
