@@ -7,10 +7,14 @@
  * - Per source database drilled in the pass: RestoreSucceeded or
  *   RestoreFailed, RestoreDuration and ValidationDuration.
  * - On a census: LastSuccessfulRestoreAge per database that has a passed
- *   drill, and DatabasesWithoutRecentRestore.
+ *   drill, and DatabasesWithoutRecentRestore: those whose last passed drill
+ *   is older than maxAge, and those never drilled that the vault has held
+ *   for longer than maxAge (expected-since.ts), so that a fresh deployment
+ *   does not alarm while its rotation reaches every database.
  */
 import { DrillPassSummary } from './drill-pass';
 import { DrilledDatabase } from './drill-records';
+import { overdue } from './expected-since';
 import { ageSeconds, count, Dimension, MetricDatum, MetricName } from './metric-names';
 
 function dimensionsOf(d: DrilledDatabase): Record<string, string> {
@@ -38,7 +42,7 @@ export function drillMetrics(s: DrillPassSummary, maxAgeMs: number, now: Date, d
   let withoutRecent = 0;
   for (const c of s.census) {
     const success = c.lastSuccess?.at;
-    if (!success || now.getTime() - success.getTime() > maxAgeMs) withoutRecent += 1;
+    if (success ? now.getTime() - success.getTime() > maxAgeMs : overdue(c.heldSince, now, maxAgeMs)) withoutRecent += 1;
     if (success) out.push({ name: MetricName.LAST_SUCCESSFUL_RESTORE_AGE, unit: 'Seconds', value: ageSeconds(now, success), dimensions: dimensionsOf(c.database) });
   }
   out.push(count(MetricName.DATABASES_WITHOUT_RECENT_RESTORE, withoutRecent));

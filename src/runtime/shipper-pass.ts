@@ -10,6 +10,7 @@ import { addOutcomes, baseCode, CopyStarter, REFUSED_IN_FLIGHT, deleteSnapshot, 
 import { errorCode, parseArnAccount } from './aws';
 import { ShipperConfig } from './config';
 import { COPY_FINISHED_EVENTS, EventFocus } from './events';
+import { expectedSince } from './expected-since';
 import { describeError, Logger } from './log';
 import { buildManifest, manifestDue } from './manifest';
 import { ShipperOutcome } from './metric-names';
@@ -24,6 +25,13 @@ import { SnapshotTaker } from './take-snapshot';
 
 export interface ShipperDeps extends GatherDeps {
   readonly sns: SNSClient;
+  /**
+   * The shipper's epoch, the creation of its shipping key (key-epoch.ts): a
+   * database never shipped counts as behind only once the alarm's maxAge has
+   * passed since then, or since the database was created if that is later.
+   * @default - no grace: a database never shipped is behind at once
+   */
+  readonly epoch?: Date;
 }
 
 export interface ShipperPassSummary extends ShipperOutcome {
@@ -257,7 +265,9 @@ export async function runShipperPass(
   }
   // Who is behind, and the manifest, need the databases: not known while their Region cannot be read.
   const unreachable = gathered.state.databasesUnreachable !== undefined;
-  const behind = focus || unreachable ? undefined : databasesBehind(plan.selected, shipped, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS);
+  const createdAt = new Map(gathered.state.instances.map((d) => [d.identifier, d.createdAt]));
+  const behind = focus || unreachable ? undefined : databasesBehind(plan.selected, shipped, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS,
+    (database) => expectedSince(deps.epoch, createdAt.get(database)));
   if (behind?.oldest) {
     log.log('warn', `${behind.databases.length} selected databases are behind; the furthest behind is ${behind.oldest.database}`, {
       event: 'databases-behind', count: behind.databases.length, oldest: behind.oldest.database, oldestRecoveryPoint: behind.oldest.time?.toISOString() ?? 'never shipped',
