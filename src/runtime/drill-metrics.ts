@@ -8,9 +8,10 @@
  *   RestoreFailed, RestoreDuration and ValidationDuration.
  * - On a census: LastSuccessfulRestoreAge per database that has a passed
  *   drill, and DatabasesWithoutRecentRestore: those whose last passed drill
- *   is older than maxAge, and those never drilled that the vault has held
- *   for longer than maxAge (expected-since.ts), so that a fresh deployment
- *   does not alarm while its rotation reaches every database.
+ *   is older than maxAge, those whose drills all failed, and those never
+ *   drilled that the vault has held for longer than maxAge
+ *   (expected-since.ts), so that a fresh deployment does not alarm while its
+ *   rotation reaches every database.
  */
 import { DrillPassSummary } from './drill-pass';
 import { DrilledDatabase } from './drill-records';
@@ -42,7 +43,9 @@ export function drillMetrics(s: DrillPassSummary, maxAgeMs: number, now: Date, d
   let withoutRecent = 0;
   for (const c of s.census) {
     const success = c.lastSuccess?.at;
-    if (success ? now.getTime() - success.getTime() > maxAgeMs : overdue(c.heldSince, now, maxAgeMs)) withoutRecent += 1;
+    // Never passed: at once if a drill was tried and failed; if none was tried yet, once the vault has held it for maxAge.
+    const without = success ? now.getTime() - success.getTime() > maxAgeMs : c.lastAttempt !== undefined || overdue(c.heldSince, now, maxAgeMs);
+    if (without) withoutRecent += 1;
     if (success) out.push({ name: MetricName.LAST_SUCCESSFUL_RESTORE_AGE, unit: 'Seconds', value: ageSeconds(now, success), dimensions: dimensionsOf(c.database) });
   }
   out.push(count(MetricName.DATABASES_WITHOUT_RECENT_RESTORE, withoutRecent));

@@ -21,6 +21,19 @@ export function expectedSince(...times: ReadonlyArray<Date | undefined>): Date |
 }
 
 /**
+ * Since when a database with no copy yet is awaited: from when it came to be
+ * expected, but no later than the time of the newest backup it could be
+ * shipped from, since a copy of that backup could be no fresher. A database
+ * whose newest backup is already older than maxAge is therefore behind at
+ * once, as it will be once shipped; one with a fresh backup gets the grace.
+ * Undefined (no grace) when nothing says since when it is expected.
+ */
+export function awaitedSince(expected: Date | undefined, newestBackup: Date | undefined): Date | undefined {
+  if (expected === undefined) return undefined;
+  return newestBackup !== undefined && newestBackup.getTime() < expected.getTime() ? newestBackup : expected;
+}
+
+/**
  * Whether something expected since `since` and still missing at `now` is
  * overdue: more than `maxAgeMs` has passed, or nothing says since when it is
  * expected.

@@ -156,8 +156,11 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
   log.log('info', 'pass started', { event: 'pass-started', trigger });
   try {
     const config = parseVaultConfig(process.env.VAULT_CONFIG);
-    // The vault's epoch is its own key's creation, in its own account: once per execution environment.
-    const epoch = await keyEpoch(kms, config.vaultKeyArn, log);
+    // The vault's epoch is its own key's creation, in its own account (key-epoch.ts): read, once per execution
+    // environment, by the passes that judge what is missing, a sweep and a batch that holds a manifest.
+    const deliveries = Array.isArray(records) ? deliveriesOf(records) : [];
+    const judges = trigger === 'sweep' || deliveries.some((d) => schemaOf(d.record?.Sns?.Message) === MANIFEST_SCHEMA);
+    const epoch = judges ? await keyEpoch(kms, config.vaultKeyArn, log) : undefined;
     const deps: VaultDeps = {
       ...(epoch ? { epoch } : {}),
       rds,
@@ -174,7 +177,7 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
         log.log('error', 'message rejected', { event: 'message-rejected', code: 'not-sns', reason: 'event Records is not a list' });
         out = { accepted: 0, rejected: 1, rejectedByReason: { 'not-sns': 1 }, summaries: [] };
       } else {
-        out = await handleRecords(deliveriesOf(records), config, deps, log);
+        out = await handleRecords(deliveries, config, deps, log);
       }
     } else {
       const scope: VaultScope = focus ? { kind: 'database', focus } : { kind: 'sweep' };

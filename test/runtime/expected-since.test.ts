@@ -8,7 +8,8 @@ import { DEFAULT_MAX_AGE } from '../../src/private/monitoring';
 import { drillMetrics } from '../../src/runtime/drill-metrics';
 import { DrillPassSummary } from '../../src/runtime/drill-pass';
 import { candidatesOf } from '../../src/runtime/drill-plan';
-import { expectedSince, overdue, waitingAgeSeconds } from '../../src/runtime/expected-since';
+import { formatDrillRecord } from '../../src/runtime/drill-records';
+import { awaitedSince, expectedSince, overdue, waitingAgeSeconds } from '../../src/runtime/expected-since';
 import { manifestVerdict } from '../../src/runtime/manifest';
 import { MetricDatum, MetricName, RecoveryPoint, vaultMetrics, VaultOutcome } from '../../src/runtime/metric-names';
 import { ManifestMessage } from '../../src/runtime/schema';
@@ -73,6 +74,17 @@ describe('shipper: databases behind on the first deployment', () => {
     expect(databasesBehind(selected, new Map(), now, MAX_AGE_MS, since(created)).databases).toEqual(['orders']);
     expect(databasesBehind(selected, shipped, now, MAX_AGE_MS, since(created)).databases).toEqual([]);
     expect(databasesBehind(selected, shipped, at(2 * DAY + MAX_AGE_MS + HOUR), MAX_AGE_MS, since(created)).databases).toEqual(['orders', 'payments']);
+  });
+
+  test('a database whose newest backup is already older than maxAge is behind at once: a copy of it could be no fresher', () => {
+    const backup = { orders: at(-3 * DAY), payments: at(-HOUR) };
+    const awaited = (db: string) => awaitedSince(EPOCH, backup[db as keyof typeof backup]);
+    expect(awaited('orders')).toEqual(at(-3 * DAY));
+    expect(awaited('payments')).toEqual(at(-HOUR));
+    expect(databasesBehind(selected, nothingShipped, at(HOUR), MAX_AGE_MS, awaited).databases).toEqual(['orders']);
+    // A backup taken after the epoch does not move the grace on.
+    expect(awaitedSince(EPOCH, at(HOUR))).toEqual(EPOCH);
+    expect(awaitedSince(undefined, at(-HOUR))).toBeUndefined();
   });
 
   test('without an epoch (the key could not be read) a database never shipped is behind at once, as before', () => {
@@ -212,6 +224,11 @@ describe('restore drill: a database never drilled', () => {
     const copies = [copy('orders', at(HOUR)), copy('payments', at(2 * HOUR))];
     expect(census(at(DAY), copies)).toBe(0);
     expect(census(at(DRILL_MAX_AGE_MS), copies)).toBe(0);
+  });
+
+  test('a database whose drill was tried and failed counts at once: the grace is for the rotation, not for a failure', () => {
+    const failed = { ...copy('orders', at(HOUR)), tags: { ...copy('orders', at(HOUR)).tags, [TagKeys.RESTORE_DRILL]: formatDrillRecord({ at: at(DAY), passed: false }) } };
+    expect(census(at(2 * DAY), [failed, copy('payments', at(HOUR))])).toBe(1);
   });
 
   test('counts once the vault has held it for longer than maxAge with no passed drill: a drill that never works alarms', () => {
