@@ -52,8 +52,10 @@ export interface RestoreAgeAlarmOptions extends AlarmOptions {
 export interface RestoreDrillAlarmsOptions {
   /**
    * No recent restore: some database the vault holds has had no passed
-   * drill within `maxAge`, or the drill stops reporting (missing data
-   * breaches). The drill's census counts these databases every hour.
+   * drill within `maxAge`: one whose drill failed at once, one never drilled
+   * once the vault has held it for `maxAge`. The drill's census counts these
+   * databases every hour; a drill that stops reporting sends the alarm to
+   * INSUFFICIENT_DATA.
    * @default enabled, maxAge 14 days
    */
   readonly noRecentRestore?: RestoreAgeAlarmOptions;

@@ -488,6 +488,8 @@ export class RdsSnapshotShipper extends Construct {
     } else {
       grantKeyUseThroughRds(role, [...shippingKeys, ...databaseKeys], [stack.region]);
     }
+    // The shipper's epoch is its shipping key's CreationDate: a database never shipped is expected from then on (key-epoch.ts).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadEpochOfShippingKey', actions: ['kms:DescribeKey'], resources: [this.shippingKey.keyArn] }));
     if (this.topicKey) {
       // The topic key's policy names the role (below): no IAM policy for the key.
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishAnnouncements', actions: ['sns:Publish'], resources: [this.topic.topicArn] }));

@@ -904,6 +904,8 @@ export class RdsSnapshotVault extends Construct {
     }));
     const regions = [stack.region, ...pairs.map((p) => p.region)];
     this.useVaultKeyThroughRds(role, 'Vault', () => grantKeyUseThroughRds(role, [this.vaultKey.keyArn], [stack.region]));
+    // The vault's epoch is its key's CreationDate: a source with no copy yet is expected from then on (key-epoch.ts).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadEpochOfVaultKey', actions: ['kms:DescribeKey'], resources: [this.vaultKey.keyArn] }));
     // The shipping keys of the sources: their key policies let this account use
     // them for RDS; this lets RDS, for the vault role, read the shared copies.
     const sourceKeys = pairs.map((p) => stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*', ...p }));
