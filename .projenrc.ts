@@ -1,5 +1,6 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, release } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
+import { addPublishTasks, PUBLIB_VERSION } from './projenrc/publish';
 
 /**
  * aws-cdk-lib peer floor: 2.224.0.
@@ -20,6 +21,9 @@ const CDK_FLOOR = '2.224.0';
 /** The emulator the integration tests run against. 5.2.3 is the first that finds
  * automated snapshots by ARN; the exact pin lives in test/emulator/requirements.txt. */
 const EMULATOR_VENV = '.venv';
+
+/** The Go module repository; the Go module is `${GO_REPOSITORY}/cdkrdsfailsafe`. */
+const GO_REPOSITORY = 'github.com/cdk-rds-failsafe/cdk-rds-failsafe-go';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-rds-failsafe',
@@ -48,6 +52,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     mavenGroupId: 'io.github.cdkrdsfailsafe',
     mavenArtifactId: 'cdk-rds-failsafe',
     javaPackage: 'io.github.cdkrdsfailsafe',
+  },
+  // Go: jsii writes the module to dist/go/cdkrdsfailsafe; publib-golang pushes
+  // it to the repository named by the module path, tagged cdkrdsfailsafe/vX.Y.Z.
+  publishToGo: {
+    moduleName: GO_REPOSITORY,
+    packageName: 'cdkrdsfailsafe',
   },
 
   // Handlers are `*.lambda.ts` files. projen generates a `*-function.ts` for each
@@ -120,10 +130,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: [EMULATOR_VENV, 'cdk.out', '.demo/', '__pycache__/', '.smoke/', 'test/smoke/java/target/'],
 
   github: false,
+  // Releases are cut by hand (`npx projen release`, then `npx projen publish`),
+  // locally or on any CI: see RELEASING.md. publish:git prepends the release's
+  // notes to CHANGELOG.md, commits and tags vX.Y.Z, and pushes.
   release: true,
+  releaseTrigger: release.ReleaseTrigger.manual(),
+  // 0.x until the API is declared stable: bump fails rather than release 1.0.0.
+  majorVersion: 0,
+  // The first release is 0.1.0 whatever the commit messages say; RELEASE_AS
+  // forces a version or bump type; otherwise the commit messages decide.
+  nextVersionCommand: 'ts-node --transpile-only --project tsconfig.dev.json projenrc/next-version.ts',
+  jsiiReleaseVersion: PUBLIB_VERSION,
 });
 
-for (const ignored of ['/examples/', '/.ci/', `/${EMULATOR_VENV}/`, '/cdk.out/', '/.demo/', '/.smoke/', '/rosetta/', '/bench/']) {
+for (const ignored of ['/RELEASING.md', '/examples/', '/.ci/', `/${EMULATOR_VENV}/`, '/cdk.out/', '/.demo/', '/.smoke/', '/rosetta/', '/bench/']) {
   project.addPackageIgnore(ignored);
 }
 
@@ -151,8 +171,8 @@ project.testTask.prependSpawn(bundle);
 project.testTask.prependSpawn(emulatorInstall);
 project.testTask.prependSpawn(typecheck);
 
-// Python and Java users are proven by smoke tests against the packages in
-// dist/: every build packages all three languages (not only JavaScript under
+// Python, Java and Go users are proven by smoke tests against the packages in
+// dist/: every build packages every language (not only JavaScript under
 // CI, projen's default) and smoke-tests them as the last step of `package`.
 const smokePython = project.addTask('smoke:python', {
   description: 'Install the wheel and aws-cdk-lib into a fresh venv, synthesize a Python app, run the README Python examples',
@@ -162,9 +182,17 @@ const smokeJava = project.addTask('smoke:java', {
   description: 'Compile and run a minimal Maven app against the artifact in dist/java',
   exec: 'bash test/smoke/java/run.sh',
 });
-const smoke = project.addTask('smoke', { description: 'Python and Java smoke tests against the packages in dist/' });
+// Go: package:go (jsii-pacmak runs `go build`) has already downloaded and
+// compiled aws-cdk-go into the user's Go caches, so this takes seconds; on
+// empty caches it takes 2-3 minutes (about 360 MB of modules, 330 MB of cache).
+const smokeGo = project.addTask('smoke:go', {
+  description: 'Build and run a minimal Go app against the module in dist/go, at the aws-cdk-lib floor',
+  exec: 'bash test/smoke/go/run.sh',
+});
+const smoke = project.addTask('smoke', { description: 'Python, Java and Go smoke tests against the packages in dist/' });
 smoke.spawn(smokePython);
 smoke.spawn(smokeJava);
+smoke.spawn(smokeGo);
 const packageAll = project.tasks.tryFind('package-all');
 if (!packageAll) throw new Error('projen did not create a package-all task');
 project.packageTask.reset();
@@ -181,6 +209,16 @@ const rosetta = project.addTask('rosetta:extract', {
 });
 project.postCompileTask.spawn(rosetta);
 project.gitignore.addPatterns('.jsii.tabl.json');
+
+// Publishing: publish:npm, publish:pypi, publish:maven, publish:go and the
+// `publish` umbrella, each behind `release:verify`; and `release:dry-run`.
+const releaseTasks = addPublishTasks(project, project.release?.branches[0] ?? 'main');
+// `release` checks the artifacts it built before publish:git commits the
+// changelog and tags the release.
+const releaseTask = project.tasks.tryFind('release');
+const publishGitStep = releaseTask?.steps.findIndex((step) => step.spawn === 'publish:git') ?? -1;
+if (!releaseTask || publishGitStep < 0) throw new Error('projen did not create a release task that spawns publish:git');
+releaseTask.insertStep(publishGitStep, { spawn: releaseTasks.verify.name });
 
 project.addTask('measure:bundles', {
   description: 'Print each handler bundle\'s size and cold-start import time',

@@ -9,7 +9,7 @@
  */
 import { App, Duration, Stack, StackProps, aws_rds as rds, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { RdsRestoreDrill, RdsSnapshotShipper, RdsSnapshotVault } from '../src';
+import { RdsRestoreDrill, RdsSnapshotShipper, RdsSnapshotVault, SnapshotSource } from '../src';
 
 export const LIVE_ACCOUNT = '111111111111';
 export const FAILSAFE_ACCOUNT = '222222222222';
@@ -64,12 +64,8 @@ export class LiveStack extends Stack {
 }
 
 export interface FailsafeStackProps extends StackProps {
-  /** The ARN of the Live shipper's topic. */
-  readonly shipperTopicArn: string;
-  /** The ARN of the topic of a Live shipper that ships every 4 hours. @default none */
-  readonly fourHourlyTopicArn?: string;
-  /** The Region of the databases, when the shipper copies them out of it into the topic's. @default the topic's */
-  readonly databaseRegions?: string[];
+  /** The shippers whose snapshots the vault keeps: `shipper.asSnapshotSource()` in one app, or topic ARNs. */
+  readonly sources: SnapshotSource[];
 }
 
 export class FailsafeStack extends Stack {
@@ -81,11 +77,7 @@ export class FailsafeStack extends Stack {
     super(scope, id, props);
     const alarmTopic = new sns.Topic(this, 'Alarms', { enforceSSL: true });
     this.vault = new RdsSnapshotVault(this, 'Vault', {
-      sources: [
-        { topicArn: props.shipperTopicArn, databaseRegions: props.databaseRegions },
-        // Its recovery point interval: its manifest is judged by 4 hours plus 2, and the vault gets an hourly tier.
-        ...(props.fourHourlyTopicArn ? [{ topicArn: props.fourHourlyTopicArn, recoveryPointInterval: Duration.hours(4) }] : []),
-      ],
+      sources: props.sources,
       retention: Duration.days(31),
       minimumCopies: 3,
       alarmTopic,
@@ -130,19 +122,19 @@ export interface ExampleApp {
 export function buildApp(outdir = 'cdk.out'): ExampleApp {
   const app = new App({ outdir });
   const live = new LiveStack(app, 'Live', { env: { account: LIVE_ACCOUNT, region: REGION } });
-  // The shipper's topic has a stable name, so the vault can be given its ARN.
+  // Both stacks are in this app: each shipper gives the vault its source (its topic's ARN, its databases' Region and its
+  // recovery point interval, which brings the vault an hourly tier), and the Live stacks deploy first.
   const failsafe = new FailsafeStack(app, 'Failsafe', {
     env: { account: FAILSAFE_ACCOUNT, region: REGION },
-    shipperTopicArn: `arn:aws:sns:${REGION}:${LIVE_ACCOUNT}:rds-failsafe-shipper`,
-    fourHourlyTopicArn: `arn:aws:sns:${REGION}:${LIVE_ACCOUNT}:${SUB_DAILY_TOPIC}`,
+    sources: [live.shipper.asSnapshotSource(), live.fourHourly.asSnapshotSource()],
   });
   // A vault in the DR Region too: it survives the loss of the databases' Region as well as of the Live account.
   const liveDr = new LiveDrStack(app, 'LiveDr', { env: { account: LIVE_ACCOUNT, region: DR_REGION } });
+  // The shipper announces in the DR Region; its databases are in REGION. In an app of its own, the vault would be given
+  // the same source as `{ topicArn: 'arn:aws:sns:eu-central-1:111111111111:rds-failsafe-shipper', databaseRegions: ['eu-west-1'] }`.
   const failsafeDr = new FailsafeStack(app, 'FailsafeDr', {
     env: { account: FAILSAFE_ACCOUNT, region: DR_REGION },
-    // The shipper announces in the DR Region; its databases are in REGION.
-    shipperTopicArn: `arn:aws:sns:${DR_REGION}:${LIVE_ACCOUNT}:rds-failsafe-shipper`,
-    databaseRegions: [REGION],
+    sources: [liveDr.shipper.asSnapshotSource()],
   });
   return { app, live, failsafe, liveDr, failsafeDr };
 }

@@ -1,15 +1,45 @@
-import { Duration, aws_logs as logs } from 'aws-cdk-lib';
+import { Duration, aws_logs as logs, aws_sns as sns } from 'aws-cdk-lib';
 
 /**
- * How much a snapshot handler (the shipper's or the vault's) may do at once,
- * and how its function is sized. Both constructs take these props.
+ * What every construct of this library takes: its function's memory and
+ * logs, and where its alarms go.
+ */
+export interface FailsafeFunctionProps {
+  /**
+   * The function's memory, in MiB (Lambda gives CPU in proportion). Sized so
+   * that a pass over 1,000 DB instances and 200 clusters, and a vault holding
+   * 31 days of their copies, lists and plans in a fraction of the timeout.
+   * From 256 to 10,240.
+   *
+   * @default 1024
+   */
+  readonly memorySize?: number;
+
+  /**
+   * How long the handler's logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The topic every alarm notifies, when it fires and when it clears.
+   *
+   * @default - the alarms notify nobody; wire them through the alarm properties
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * What the shipper and the vault both take: how much their handler may do at
+ * once, its timeout, and their dashboard.
  *
  * The copy budgets are per kind and per pass: DB snapshot copies and DB
  * cluster snapshot copies have limits of their own, and so do manual DB
  * snapshots and manual DB cluster snapshots. RDS enforces AWS's own limits
  * whatever the props say; a copy RDS refuses waits for a later pass.
  */
-export interface SnapshotHandlerCapacityProps {
+export interface SnapshotHandlerProps extends FailsafeFunctionProps {
   /**
    * How many of the handler's DB snapshot copies may be in progress at once.
    * AWS allows up to 20 DB snapshot copy requests in progress per destination
@@ -63,19 +93,17 @@ export interface SnapshotHandlerCapacityProps {
   readonly timeout?: Duration;
 
   /**
-   * The function's memory, in MiB (Lambda gives CPU in proportion). Sized so
-   * that a pass over 1,000 DB instances and 200 clusters, and a vault holding
-   * 31 days of their copies, lists and plans in a fraction of the timeout.
-   * From 256 to 10,240.
+   * Whether to create a CloudWatch dashboard: the age of each database's
+   * newest copy, copies over time, failures, and the alarms.
    *
-   * @default 1024
+   * @default false
    */
-  readonly memorySize?: number;
+  readonly dashboard?: boolean;
 
   /**
-   * How long the handler's logs are kept.
+   * The dashboard's name.
    *
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default - a name CloudFormation generates
    */
-  readonly logRetention?: logs.RetentionDays;
+  readonly dashboardName?: string;
 }

@@ -37,7 +37,9 @@ export interface AgeAlarmOptions extends AlarmOptions {
 export interface ShipperAlarmsOptions {
   /**
    * Nothing announced: no copy of any database was announced for longer than
-   * `maxAge`. A shipper that stops running counts as announcing nothing.
+   * `maxAge`, counted from the shipper's first pass. A shipper that stops
+   * reporting sends the alarm to INSUFFICIENT_DATA, which notifies the
+   * `alarmTopic` too.
    * @default enabled, maxAge 26 hours
    */
   readonly announcements?: AgeAlarmOptions;
@@ -45,8 +47,11 @@ export interface ShipperAlarmsOptions {
   /**
    * Databases behind: some selected database's newest shipped copy is older
    * than `maxAge`, or the database was never shipped, in two hours running.
-   * The log line `databases-behind` names the one furthest behind. A shipper
-   * that stops reporting counts as behind.
+   * A database never shipped counts only once `maxAge` has passed since the
+   * shipping key was created (or the database, if later), unless its newest
+   * automated snapshot is already older than `maxAge`. The log line
+   * `databases-behind` names the one furthest behind. A shipper that stops
+   * reporting sends the alarm to INSUFFICIENT_DATA.
    * @default enabled, maxAge 26 hours
    */
   readonly databasesBehind?: AgeAlarmOptions;
@@ -77,7 +82,10 @@ export interface VaultAlarmsOptions {
   /**
    * Recovery point too old, one alarm per source: the newest vault copy of
    * some database of the source is older than `maxAge`. A source with no copy
-   * at all, or a vault that stops reporting, breaches.
+   * at all reports the time since the vault key was created, so it alarms
+   * once `maxAge` has passed since the deployment. A vault that stops
+   * reporting sends the alarm to INSUFFICIENT_DATA, which notifies the
+   * `alarmTopic` too.
    * @default enabled, maxAge 26 hours
    */
   readonly recoveryPoint?: AgeAlarmOptions;
@@ -107,7 +115,8 @@ export interface VaultAlarmsOptions {
 
   /**
    * No manifest, one alarm per source: no manifest arrived from the source
-   * for `maxAge`. The shipper publishes one a day.
+   * for `maxAge`, counted from the vault's first pass. The shipper publishes
+   * one a day.
    * @default enabled, maxAge 26 hours
    */
   readonly manifest?: AgeAlarmOptions;

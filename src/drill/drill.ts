@@ -13,14 +13,15 @@ import {
   aws_lambda as lambda,
   aws_logs as logs,
   aws_rds as rds,
-  aws_sns as sns,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DrillFunction } from './drill-function';
+import { FailsafeFunctionProps } from '../capacity';
 import { AlarmOptions, CountAlarmOptions } from '../monitoring';
 import { AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, validateAlarmOptions } from '../private/monitoring';
-import { addNagSuppressions } from '../private/nag';
+import { addNagSuppressions, addNagSuppressionsToPoliciesOf, arnFinding } from '../private/nag';
+import * as shape from '../private/props-shape';
 import { addTriggers, createReconcilerParts, PropsValidator, clusterSnapshotArn, snapshotArn, suppressNistFindings, suppressRoleWildcards } from '../private/reconciler';
 import { DRILL_CONFIG_VERSION, DRILL_START_INPUT } from '../runtime/drill-config';
 import { drillPrefix } from '../runtime/drill-records';
@@ -29,7 +30,11 @@ import { DRILL_RECORD_TAG_KEYS, DRILL_TAG_KEYS, DrillTagKeys, TagKeys } from '..
 import { VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
 import { RdsSnapshotVault } from '../vault/vault';
 
-/** The alarm on restores that are not recent enough. */
+/**
+ * The alarm on restores that are not recent enough.
+ *
+ * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
+ */
 export interface RestoreAgeAlarmOptions extends AlarmOptions {
   /**
    * A database whose last passed restore drill is older than this, or that
@@ -39,12 +44,18 @@ export interface RestoreAgeAlarmOptions extends AlarmOptions {
   readonly maxAge?: Duration;
 }
 
-/** The alarms of an `RdsRestoreDrill`. */
+/**
+ * The alarms of an `RdsRestoreDrill`.
+ *
+ * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
+ */
 export interface RestoreDrillAlarmsOptions {
   /**
    * No recent restore: some database the vault holds has had no passed
-   * drill within `maxAge`, or the drill stops reporting (missing data
-   * breaches). The drill's census counts these databases every hour.
+   * drill within `maxAge`: one whose drill failed at once, one never drilled
+   * once the vault has held it for `maxAge`. The drill's census counts these
+   * databases every hour; a drill that stops reporting sends the alarm to
+   * INSUFFICIENT_DATA.
    * @default enabled, maxAge 14 days
    */
   readonly noRecentRestore?: RestoreAgeAlarmOptions;
@@ -76,7 +87,12 @@ export interface RestoreDrillAlarmsOptions {
   readonly deadLetterQueue?: AlarmOptions;
 }
 
-export interface RdsRestoreDrillProps {
+/**
+ * Properties of an `RdsRestoreDrill`.
+ *
+ * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
+ */
+export interface RdsRestoreDrillProps extends FailsafeFunctionProps {
   /** The vault whose copies the drill restores. The drill must be in the vault's stack's account and Region. */
   readonly vault: RdsSnapshotVault;
 
@@ -152,8 +168,11 @@ export interface RdsRestoreDrillProps {
    * master user; it answers `{ "passed": true }` or `{ "passed": false,
    * "reason": "..." }`. Anything else fails the drill, as does a function
    * that throws or does not answer within `validationTimeout`. The construct
-   * lets it read the secrets of the drill's restores only. Put it in `vpc`
-   * and allow it through `connections` to reach the restores.
+   * lets it read the secrets of the drill's restores only, in the function's
+   * own IAM policy, where it records a cdk-nag AwsSolutions-IAM5 suppression
+   * for that one wildcard (`secret:rds!*`, conditioned on the restores' tag).
+   * The drill's role may invoke exactly this ARN. Put it in `vpc` and allow
+   * it through `connections` to reach the restores.
    * @default - no validation: a restore passes once RDS reports it available
    */
   readonly validation?: lambda.IFunction;
@@ -169,29 +188,10 @@ export interface RdsRestoreDrillProps {
   readonly alarms?: RestoreDrillAlarmsOptions;
 
   /**
-   * A topic that every alarm notifies when it fires and when it clears.
-   * @default - none: wire the `alarms` yourself
-   */
-  readonly alarmTopic?: sns.ITopic;
-
-  /**
    * The function's timeout: from 1 to 15 minutes, and at least a minute longer than `validationTimeout`.
    * @default - `validationTimeout` plus 2 minutes
    */
   readonly timeout?: Duration;
-
-  /**
-   * The function's memory, in MB. A pass lists the account's DB instances and clusters, and on a
-   * census the vault's copies.
-   * @default 1024
-   */
-  readonly memorySize?: number;
-
-  /**
-   * How long the function's logs are kept.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /** The drill's schedule, when the props leave it out: weekly, on Monday at 03:00 UTC. */
@@ -207,6 +207,8 @@ export const DEFAULT_DRILL_SCHEDULE = 'cron(0 3 ? * MON *)';
  * The drill is a reconciler like the vault: each pass moves every drill one
  * step, with the drill's state in tags on what it restored. It may delete
  * only DB instances and clusters that carry its own tag.
+ *
+ * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
  */
 export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
   /** The drill's owner id: the value of its tag on everything it restores. */
@@ -466,7 +468,13 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
         resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
         conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/secretsmanager' } },
       }));
-      props.validation.grantInvoke(role);
+      // The drill invokes the function by the ARN it was given, never a
+      // version or alias of it: grantInvoke would add `<arn>:*` as well.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'InvokeTheValidation',
+        actions: ['lambda:InvokeFunction'],
+        resources: [props.validation.functionArn],
+      }));
     }
     suppressRoleWildcards(
       role,
@@ -476,12 +484,11 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
       + 'aws/secretsmanager key is matched by its alias, whose key id is not known at synth; log streams are created at run time.',
       [
         'Resource::*',
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(db|cluster|cluster-snapshot|og|pg|cluster-pg):(drill-[0-9a-f]{6}-)?\\*$/' },
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(cluster-)?snapshot:vault-\\*$/' },
-        { regex: '/^Resource::arn:<AWS::Partition>:secretsmanager:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):secret:rds!\\*$/' },
-        { regex: '/^Resource::arn:<AWS::Partition>:kms:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):key/\\*$/' },
+        arnFinding('rds', '(db|cluster|cluster-snapshot|og|pg|cluster-pg):(drill-[0-9a-f]{6}-)?\\*'),
+        arnFinding('rds', '(cluster-)?snapshot:vault-\\*'),
+        arnFinding('secretsmanager', 'secret:rds!\\*'),
+        arnFinding('kms', 'key/\\*'),
         { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
-        { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:\\*$/' },
       ],
     );
   }
@@ -508,7 +515,13 @@ export class RdsRestoreDrill extends Construct implements ec2.IConnectable {
       resourceArns: [secrets],
       conditions: { StringLike: { 'secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn': drillArn('cluster') } },
     });
-
+    // On the function's own policy, for the one wildcard these statements add.
+    addNagSuppressionsToPoliciesOf(validation.grantPrincipal, [{
+      id: 'AwsSolutions-IAM5',
+      reason: `Granted by ${this.node.path}: RDS names the secrets it manages rds!..., and each statement is conditioned on the secret's `
+        + 'RDS tag naming a restore of this drill, so the validation function reads the secrets of the drill\'s restores and no other.',
+      appliesTo: [arnFinding('secretsmanager', 'secret:rds!\\*', { region: stack.region, account: stack.account })],
+    }]);
   }
 }
 
@@ -546,8 +559,34 @@ function isolatedVpc(scope: Construct): ec2.Vpc {
   return vpc;
 }
 
+/** The shape of every prop, checked before anything reads them: callers in other languages can pass anything. */
+const DRILL_PROPS_SHAPE: shape.Shape<RdsRestoreDrillProps> = {
+  ...shape.FUNCTION_SHAPE,
+  vault: shape.required(shape.reference('an RdsSnapshotVault', 'ownerId')),
+  schedule: shape.schedule,
+  sweep: shape.duration,
+  databasesPerDrill: shape.num,
+  maxConcurrentRestores: shape.num,
+  maxDrillLifetime: shape.duration,
+  instanceClasses: shape.recordOf(shape.str),
+  vpc: shape.reference('a VPC (ec2.IVpc)', 'vpcId'),
+  vpcSubnets: shape.object,
+  securityGroups: shape.listOf(shape.reference('a security group (ec2.ISecurityGroup)', 'securityGroupId')),
+  validation: shape.lambdaFunction,
+  validationTimeout: shape.duration,
+  timeout: shape.duration,
+  alarms: shape.struct<RestoreDrillAlarmsOptions>({
+    noRecentRestore: shape.ageAlarm,
+    restoreFailed: shape.countAlarm,
+    failures: shape.countAlarm,
+    handlerErrors: shape.countAlarm,
+    deadLetterQueue: shape.alarm,
+  }),
+};
+
 function validateProps(props: RdsRestoreDrillProps, stack: Stack): void {
   const v = new PropsValidator('RdsRestoreDrill');
+  shape.checkProps(props, DRILL_PROPS_SHAPE, '', (m) => v.fail(m));
   validateAlarmOptions(v, 'alarms', { ...props.alarms, noRecentRestore: undefined });
   if (!props.vault) v.fail('vault is required');
   // The vault key's policy and the vault's service control policy name the drill's role, and the drill's configuration the

@@ -122,8 +122,12 @@ export class AlarmFactory {
   }
 
   /**
-   * Fires when an age reported every hour or so passes `maxAge`, or when
-   * nothing is reported for `silentHours`: missing data breaches.
+   * Fires when an age reported every hour or so passes `maxAge` in
+   * `silentHours` hours running (at least 2). The handler reports the age on
+   * every pass, counting from its epoch what has no recovery point yet, so a
+   * fresh deployment reports small ages and a chain that never works passes
+   * `maxAge` once that has passed since the deployment. Missing data is
+   * missing (see `silent`).
    */
   public age(
     id: string, o: AgeAlarmOptions | undefined, metric: cloudwatch.IMetric, silentHours: number, description: string,
@@ -131,33 +135,34 @@ export class AlarmFactory {
     if (o?.enabled === false) return undefined;
     const maxAge = o?.maxAge ?? DEFAULT_MAX_AGE;
     const periods = Math.min(MAX_EVALUATION_HOURS, Math.max(2, silentHours));
-    return this.add(new cloudwatch.Alarm(this.scope, id, {
-      alarmDescription: `${this.what}: ${description} (older than ${maxAge.toHumanString()}, or nothing reported for ${periods} hours)`,
+    return this.silent(new cloudwatch.Alarm(this.scope, id, {
+      alarmDescription: `${this.what}: ${description} (older than ${maxAge.toHumanString()} in ${periods} hours running; INSUFFICIENT_DATA once nothing is reported)`,
       metric,
       threshold: maxAge.toSeconds(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: periods,
       datapointsToAlarm: periods,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
     }));
   }
 
   /**
    * Fires when a count that a pass reports as its Maximum (for example the
-   * databases behind) is 1 or more in `hours` hours running; missing data breaches.
+   * databases behind) is 1 or more in `hours` hours running. Missing data is
+   * missing (see `silent`).
    */
   public anyFor(
     id: string, o: AlarmOptions | undefined, metric: cloudwatch.IMetric, hours: number, description: string,
   ): cloudwatch.Alarm | undefined {
     if (o?.enabled === false) return undefined;
-    return this.add(new cloudwatch.Alarm(this.scope, id, {
-      alarmDescription: `${this.what}: ${description} (in ${hours} hours running, or nothing reported)`,
+    return this.silent(new cloudwatch.Alarm(this.scope, id, {
+      alarmDescription: `${this.what}: ${description} (in ${hours} hours running; INSUFFICIENT_DATA once nothing is reported)`,
       metric,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: hours,
       datapointsToAlarm: hours,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
     }));
   }
 
@@ -178,19 +183,24 @@ export class AlarmFactory {
     }));
   }
 
-  /** Fires when nothing was counted in any hour for `maxAge`; missing data breaches. */
+  /**
+   * Fires when a count that every pass reports, zero included, is 0 in every
+   * hour for `maxAge`: hours with no report do not count towards it, so a
+   * fresh deployment alarms only once it has reported zeros for `maxAge`.
+   * Missing data is missing (see `silent`).
+   */
   public absence(id: string, o: AgeAlarmOptions | undefined, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm | undefined {
     if (o?.enabled === false) return undefined;
     const maxAge = o?.maxAge ?? DEFAULT_MAX_AGE;
     const periods = maxAge.toHours();
-    return this.add(new cloudwatch.Alarm(this.scope, id, {
-      alarmDescription: `${this.what}: ${description} (nothing for ${maxAge.toHumanString()})`,
+    return this.silent(new cloudwatch.Alarm(this.scope, id, {
+      alarmDescription: `${this.what}: ${description} (nothing for ${maxAge.toHumanString()}; INSUFFICIENT_DATA once nothing is reported)`,
       metric,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: periods,
       datapointsToAlarm: periods,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
     }));
   }
 
@@ -210,6 +220,21 @@ export class AlarmFactory {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }));
+  }
+
+  /**
+   * An alarm over a metric the handler reports on every pass. CloudWatch
+   * treats the hours before an alarm existed as missing unless the metric was
+   * reported then, so an alarm that took missing data as breaching would fire
+   * on the first deployment, before the first pass had reported. Missing data
+   * is therefore missing: a new alarm waits in INSUFFICIENT_DATA (its initial
+   * state, which notifies no one) until the first report, and a handler that
+   * stops reporting sends the alarm from OK or ALARM to INSUFFICIENT_DATA,
+   * which notifies the topic like ALARM does.
+   */
+  private silent(alarm: cloudwatch.Alarm): cloudwatch.Alarm {
+    if (this.topic) alarm.addInsufficientDataAction(new cw_actions.SnsAction(this.topic));
+    return this.add(alarm);
   }
 
   private add(alarm: cloudwatch.Alarm): cloudwatch.Alarm {

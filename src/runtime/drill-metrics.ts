@@ -7,10 +7,15 @@
  * - Per source database drilled in the pass: RestoreSucceeded or
  *   RestoreFailed, RestoreDuration and ValidationDuration.
  * - On a census: LastSuccessfulRestoreAge per database that has a passed
- *   drill, and DatabasesWithoutRecentRestore.
+ *   drill, and DatabasesWithoutRecentRestore: those whose last passed drill
+ *   is older than maxAge, those whose drills all failed, and those never
+ *   drilled that the vault has held for longer than maxAge
+ *   (expected-since.ts), so that a fresh deployment does not alarm while its
+ *   rotation reaches every database.
  */
 import { DrillPassSummary } from './drill-pass';
 import { DrilledDatabase } from './drill-records';
+import { overdue } from './expected-since';
 import { ageSeconds, count, Dimension, MetricDatum, MetricName } from './metric-names';
 
 function dimensionsOf(d: DrilledDatabase): Record<string, string> {
@@ -38,7 +43,9 @@ export function drillMetrics(s: DrillPassSummary, maxAgeMs: number, now: Date, d
   let withoutRecent = 0;
   for (const c of s.census) {
     const success = c.lastSuccess?.at;
-    if (!success || now.getTime() - success.getTime() > maxAgeMs) withoutRecent += 1;
+    // Never passed: at once if a drill was tried and failed; if none was tried yet, once the vault has held it for maxAge.
+    const without = success ? now.getTime() - success.getTime() > maxAgeMs : c.lastAttempt !== undefined || overdue(c.heldSince, now, maxAgeMs);
+    if (without) withoutRecent += 1;
     if (success) out.push({ name: MetricName.LAST_SUCCESSFUL_RESTORE_AGE, unit: 'Seconds', value: ageSeconds(now, success), dimensions: dimensionsOf(c.database) });
   }
   out.push(count(MetricName.DATABASES_WITHOUT_RECENT_RESTORE, withoutRecent));

@@ -45,6 +45,12 @@ export interface DrillCandidate {
   readonly lastAttempt?: DrillRecord;
   /** The newest passed record on any of its vault copies. */
   readonly lastSuccess?: DrillRecord;
+  /**
+   * Since when the vault holds it: the earliest time of its vault copies (a
+   * copy's creation or its recovery point, whichever is earlier). A database
+   * never drilled is overdue only once the alarm's maxAge has passed since.
+   */
+  readonly heldSince?: Date;
 }
 
 /** A DB instance or cluster in the account, as the drill reads it. */
@@ -233,7 +239,8 @@ function leastRecentlyDrilled(a: DrillCandidate, b: DrillCandidate): number {
  * count, by the vault's ownership tag.
  */
 export function candidatesOf(copies: readonly DbSnapshot[], vaultOwnerId: string): DrillCandidate[] {
-  const byKey = new Map<string, { database: DrilledDatabase; copy?: DbSnapshot; lastAttempt?: DrillRecord; lastSuccess?: DrillRecord }>();
+  type Entry = { database: DrilledDatabase; copy?: DbSnapshot; lastAttempt?: DrillRecord; lastSuccess?: DrillRecord; heldSince?: number };
+  const byKey = new Map<string, Entry>();
   for (const s of copies) {
     if (s.tags[TagKeys.OWNER] !== vaultOwnerId) continue;
     const database: DrilledDatabase = {
@@ -247,6 +254,8 @@ export function candidatesOf(copies: readonly DbSnapshot[], vaultOwnerId: string
     const entry = byKey.get(key) ?? { database };
     byKey.set(key, entry);
     if (s.status === 'available' && (!entry.copy || recoveryPoint(s) > recoveryPoint(entry.copy))) entry.copy = s;
+    const held = Math.min(recoveryPoint(s), s.createTime?.getTime() ?? Infinity);
+    if (s.status === 'available' && held > 0) entry.heldSince = Math.min(entry.heldSince ?? Infinity, held);
     const record = parseDrillRecord(s.tags[TagKeys.RESTORE_DRILL]);
     if (record && (!entry.lastAttempt || record.at > entry.lastAttempt.at)) entry.lastAttempt = record;
     for (const passed of [record, parseDrillRecord(s.tags[TagKeys.RESTORE_DRILL_PASSED])]) {
@@ -254,7 +263,14 @@ export function candidatesOf(copies: readonly DbSnapshot[], vaultOwnerId: string
     }
   }
   return [...byKey.entries()].flatMap(([key, e]) => (e.copy
-    ? [{ key, database: e.database, copy: e.copy, lastAttempt: e.lastAttempt, lastSuccess: e.lastSuccess }]
+    ? [{
+      key,
+      database: e.database,
+      copy: e.copy,
+      lastAttempt: e.lastAttempt,
+      lastSuccess: e.lastSuccess,
+      ...(e.heldSince ? { heldSince: new Date(e.heldSince) } : {}),
+    }]
     : []));
 }
 

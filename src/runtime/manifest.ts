@@ -75,12 +75,14 @@ export const databaseRegionOf = (m: ManifestMessage): string => m.sourceDatabase
 
 /**
  * Judges a manifest part against the vault's recovery points: a listed
- * database is behind when the vault holds no copy of it from that account and
- * its Region, or only copies older than `maxAgeMs`.
+ * database is behind when the vault holds only copies of it (from that
+ * account and its Region) older than `maxAgeMs`, or none once `maxAgeMs` has
+ * passed since the vault's `epoch` (expected-since.ts). Only the vault's own
+ * epoch gives that grace: nothing in the manifest, which Live writes, does.
  */
-export function manifestVerdict(m: ManifestMessage, points: readonly RecoveryPoint[], now: Date, maxAgeMs: number): ManifestVerdict {
+export function manifestVerdict(m: ManifestMessage, points: readonly RecoveryPoint[], now: Date, maxAgeMs: number, epoch?: Date): ManifestVerdict {
   const region = databaseRegionOf(m);
   const newest = new Map(points.filter((p) => p.account === m.sourceAccount && p.region === region).map((p) => [p.database, p.time]));
   const listed = [...new Set(m.databases.map((d) => d.identifier.toLowerCase()))];
-  return { account: m.sourceAccount, region, listed: listed.length, behind: databasesBehind(listed, newest, now, maxAgeMs) };
+  return { account: m.sourceAccount, region, listed: listed.length, behind: databasesBehind(listed, newest, now, maxAgeMs, () => epoch) };
 }

@@ -4,6 +4,7 @@
  * the constructs read the same names to build their alarms and dashboards, so
  * a name can only change in one place.
  */
+import { waitingAgeSeconds } from './expected-since';
 
 /** The CloudWatch namespace of every metric the library publishes. */
 export const METRICS_NAMESPACE = 'CdkRdsFailsafe';
@@ -206,6 +207,11 @@ export interface VaultOutcome extends PassCounts {
   readonly quotaUsePercent?: number;
   /** Sweeps only: snapshots shared by accounts that are not sources. */
   readonly unlistedShares?: number;
+  /**
+   * The vault's epoch (key-epoch.ts): a configured source with no copy of any
+   * database reports the time since then as its OldestRecoveryPointAge.
+   */
+  readonly epoch?: Date;
   /** Per manifest part received: its source, and how many of the databases it lists are behind in the vault. */
   readonly manifestVerdicts?: ReadonlyArray<{
     readonly account: string;
@@ -243,8 +249,12 @@ export interface VaultMetricsConfig {
  * is taken as retired: its age no longer counts towards the source's maximum.
  * The construct sets that to at least a week past the alarm's maxAge, so a
  * database that stops being shipped alarms for a week or more first. A source
- * with no database left has no maximum at all: the alarm treats that missing
- * data as breaching.
+ * with no database (none copied yet, or all retired) reports the time since
+ * the vault's epoch instead (expected-since.ts): small on the day of the
+ * deployment, over the alarm's maxAge once that has passed with nothing
+ * copied. Without an epoch it has no maximum at all. Every configured source
+ * also reports ManifestsReceived, 0 when no manifest came in the pass, so that
+ * a manifest that never comes shows as zeros, not as silence.
  */
 export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: Date, durationMs: number): MetricDatum[] {
   const rejected = Object.values(o.rejectedByReason).reduce((a, b) => a + b, 0);
@@ -259,9 +269,16 @@ export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: D
     { name: MetricName.PASS_DURATION, unit: 'Milliseconds', value: durationMs },
     ...intakeMetrics(o),
   ];
-  for (const v of o.manifestVerdicts ?? []) {
-    const source = { [Dimension.SOURCE_ACCOUNT]: v.account, [Dimension.SOURCE_REGION]: v.region };
-    out.push(count(MetricName.MANIFESTS_RECEIVED, 1, source), count(MetricName.DATABASES_BEHIND, v.behind.databases.length, source));
+  const sources = [...new Map(config.sources.map((s) => [`${s.account}/${s.region}`, s])).values()];
+  const sourceOf = (s: { readonly account: string; readonly region: string }) => ({
+    [Dimension.SOURCE_ACCOUNT]: s.account, [Dimension.SOURCE_REGION]: s.region,
+  });
+  const verdicts = o.manifestVerdicts ?? [];
+  for (const v of verdicts) {
+    out.push(count(MetricName.MANIFESTS_RECEIVED, 1, sourceOf(v)), count(MetricName.DATABASES_BEHIND, v.behind.databases.length, sourceOf(v)));
+  }
+  for (const s of sources.filter((c) => !verdicts.some((v) => v.account === c.account && v.region === c.region))) {
+    out.push(count(MetricName.MANIFESTS_RECEIVED, 0, sourceOf(s)));
   }
   if (!o.recoveryPoints) return out;
   const points = [...o.recoveryPoints].sort((a, b) => `${a.account}/${a.region}/${a.database}`.localeCompare(`${b.account}/${b.region}/${b.database}`));
@@ -273,19 +290,14 @@ export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: D
       dimensions: { [Dimension.SOURCE_ACCOUNT]: p.account, [Dimension.SOURCE_REGION]: p.region, [Dimension.SOURCE_DATABASE]: p.database },
     });
   }
-  const sources = [...new Map(config.sources.map((s) => [`${s.account}/${s.region}`, s])).values()];
   for (const source of sources) {
     const ages = points
       .filter((p) => p.account === source.account && p.region === source.region)
       .map((p) => ageSeconds(now, p.time))
       .filter((age) => age * 1000 <= config.retireAfterMs);
-    if (ages.length === 0) continue;
-    out.push({
-      name: MetricName.OLDEST_RECOVERY_POINT_AGE,
-      unit: 'Seconds',
-      value: Math.max(...ages),
-      dimensions: { [Dimension.SOURCE_ACCOUNT]: source.account, [Dimension.SOURCE_REGION]: source.region },
-    });
+    const oldest = ages.length > 0 ? Math.max(...ages) : waitingAgeSeconds(o.epoch, now);
+    if (oldest === undefined) continue;
+    out.push({ name: MetricName.OLDEST_RECOVERY_POINT_AGE, unit: 'Seconds', value: oldest, dimensions: sourceOf(source) });
   }
   return out;
 }

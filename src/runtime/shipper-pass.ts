@@ -10,13 +10,14 @@ import { addOutcomes, baseCode, CopyStarter, REFUSED_IN_FLIGHT, deleteSnapshot, 
 import { errorCode, parseArnAccount } from './aws';
 import { ShipperConfig } from './config';
 import { COPY_FINISHED_EVENTS, EventFocus } from './events';
+import { awaitedSince, expectedSince } from './expected-since';
 import { describeError, Logger } from './log';
 import { buildManifest, manifestDue } from './manifest';
 import { ShipperOutcome } from './metric-names';
 import { SHIPPER_SNAPSHOT_PREFIX } from './naming';
 import { MESSAGE_SCHEMA, MESSAGE_VERSION, serializeMessage, SnapshotShippedMessage } from './schema';
 import { copyArnOf, DbSnapshot, Finding, isOwnedBy, planShipper, ShipperAction, ShipperPlan, ShipperPlanConfig, sourceTimeOf } from './shipper-plan';
-import { GatherDeps, gatherAccount, gatherDatabase } from './shipper-state';
+import { Gathered, GatherDeps, gatherAccount, gatherDatabase } from './shipper-state';
 import { Behind, databasesBehind, DEFAULT_BEHIND_AFTER_MS } from './staleness';
 import { decodeSuccessors, encodeSuccessors, MAX_SUCCESSOR_TRIES } from './successors';
 import { TagKeys, toTagList } from './tags';
@@ -24,6 +25,13 @@ import { SnapshotTaker } from './take-snapshot';
 
 export interface ShipperDeps extends GatherDeps {
   readonly sns: SNSClient;
+  /**
+   * The shipper's epoch, the creation of its shipping key (key-epoch.ts): a
+   * database never shipped counts as behind only once the alarm's maxAge has
+   * passed since then, or since the database was created if that is later.
+   * @default - no grace: a database never shipped is behind at once
+   */
+  readonly epoch?: Date;
 }
 
 export interface ShipperPassSummary extends ShipperOutcome {
@@ -254,7 +262,8 @@ export async function runShipperPass(
   }
   // Who is behind, and the manifest, need the databases: not known while their Region cannot be read.
   const unreachable = gathered.state.databasesUnreachable !== undefined;
-  const behind = focus || unreachable ? undefined : databasesBehind(plan.selected, shipped, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS);
+  const behind = focus || unreachable ? undefined : databasesBehind(plan.selected, shipped, now, config.behindAfterMs ?? DEFAULT_BEHIND_AFTER_MS,
+    awaitedSinceOf(gathered.state, deps.epoch));
   if (behind?.oldest) {
     log.log('warn', `${behind.databases.length} selected databases are behind; the furthest behind is ${behind.oldest.database}`, {
       event: 'databases-behind', count: behind.databases.length, oldest: behind.oldest.database, oldestRecoveryPoint: behind.oldest.time?.toISOString() ?? 'never shipped',
@@ -276,6 +285,21 @@ export async function runShipperPass(
     ? gathered.state.manualSnapshots.find((c) => c.identifier === focus.snapshot && c.status === 'available' && isOwnedBy(c, config.ownerId))
     : undefined;
   return finished ? (await handOnSlot(deps, config, finished)).reduce(addOutcomes, summary) : summary;
+}
+
+/**
+ * Since when each database never shipped is awaited (expected-since.ts): from
+ * the later of the shipper's epoch and the database's creation, but no later
+ * than its newest automated snapshot. Read from what the sweep listed anyway.
+ */
+function awaitedSinceOf(state: Gathered['state'], epoch: Date | undefined): (database: string) => Date | undefined {
+  const createdAt = new Map(state.instances.map((d) => [d.identifier, d.createdAt]));
+  const newestBackup = new Map<string, Date>();
+  for (const s of state.automatedSnapshots) {
+    const t = sourceTimeOf(s);
+    if (t && t.getTime() > (newestBackup.get(s.dbIdentifier)?.getTime() ?? -Infinity)) newestBackup.set(s.dbIdentifier, t);
+  }
+  return (database) => awaitedSince(expectedSince(epoch, createdAt.get(database)), newestBackup.get(database));
 }
 
 /**

@@ -77,6 +77,8 @@ export interface DbInstance {
   readonly clusterIdentifier?: string;
   /** The key its storage, and so its snapshots, are encrypted with, if it is encrypted. */
   readonly kmsKeyId?: string;
+  /** When RDS created it (InstanceCreateTime, ClusterCreateTime): it is expected in the vault no earlier. */
+  readonly createdAt?: Date;
   readonly tags: TagMap;
 }
 

@@ -40,6 +40,7 @@ function toCluster(c: DBCluster): DbInstance {
     status: c.Status ?? '',
     backupRetentionPeriod: c.BackupRetentionPeriod ?? 0,
     ...(c.KmsKeyId ? { kmsKeyId: c.KmsKeyId } : {}),
+    ...(c.ClusterCreateTime ? { createdAt: new Date(c.ClusterCreateTime) } : {}),
     tags: toTagMap(c.TagList),
   };
 }
@@ -53,6 +54,7 @@ function toInstance(i: DBInstance): DbInstance {
     backupRetentionPeriod: i.BackupRetentionPeriod ?? 0,
     clusterIdentifier: i.DBClusterIdentifier,
     ...(i.KmsKeyId ? { kmsKeyId: i.KmsKeyId } : {}),
+    ...(i.InstanceCreateTime ? { createdAt: new Date(i.InstanceCreateTime) } : {}),
     tags: toTagMap(i.TagList),
   };
 }

@@ -7,6 +7,7 @@
  * have none first. No database can starve: once copied, a database goes to the
  * back of the queue.
  */
+import { overdue } from './expected-since';
 
 /**
  * Orders copy candidates stalest first. `keyOf` names the database (or
@@ -47,13 +48,17 @@ export interface Behind {
 }
 
 /**
- * Which of `expected` have no recovery point in `newest`, or one older than
- * `maxAgeMs` at `now`.
+ * Which of `expected` have a recovery point in `newest` older than `maxAgeMs`
+ * at `now`, or have none and are overdue: more than `maxAgeMs` has passed
+ * since `since` says they are expected (expected-since.ts), or nothing says.
  */
-export function databasesBehind(expected: readonly string[], newest: ReadonlyMap<string, Date>, now: Date, maxAgeMs: number): Behind {
+export function databasesBehind(
+  expected: readonly string[], newest: ReadonlyMap<string, Date>, now: Date, maxAgeMs: number,
+  since: (database: string) => Date | undefined = () => undefined,
+): Behind {
   const behind = expected.filter((db) => {
     const t = newest.get(db);
-    return t === undefined || now.getTime() - t.getTime() > maxAgeMs;
+    return t === undefined ? overdue(since(db), now, maxAgeMs) : now.getTime() - t.getTime() > maxAgeMs;
   }).sort();
   const time = (db: string) => newest.get(db)?.getTime() ?? -Infinity;
   const oldest = [...behind].sort((a, b) => time(a) - time(b) || a.localeCompare(b))[0];

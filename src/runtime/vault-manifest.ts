@@ -66,7 +66,7 @@ export async function runManifestPass(
   ]));
   const now = deps.now();
   const points = heldRecoveryPoints(config.ownerId, gathered.value.flat());
-  const verdict = manifestVerdict(manifest, points, now, behindAfterOf(config, topicArn));
+  const verdict = manifestVerdict(manifest, points, now, behindAfterOf(config, topicArn), deps.epoch);
   const { behind } = verdict;
   if (behind.oldest) {
     deps.log.log('warn', `${behind.databases.length} of the ${verdict.listed} databases in the manifest of ${verdict.account} ${verdict.region} `

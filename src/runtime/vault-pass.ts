@@ -33,6 +33,13 @@ export interface VaultDeps extends PassDeps {
    * RDS copies a shared cluster snapshot across accounts only within its region.
    */
   readonly region: string;
+  /**
+   * The vault's epoch, the creation of its own key (key-epoch.ts): a database
+   * a manifest lists that the vault holds no copy of counts as behind only
+   * once the alarm's maxAge has passed since then.
+   * @default - no grace: such a database is behind at once
+   */
+  readonly epoch?: Date;
 }
 
 export interface VaultPassSummary extends PassCounts {

@@ -4,6 +4,7 @@
  * runs; what it does is decided from the state of the account.
  */
 import { randomUUID } from 'node:crypto';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
@@ -11,6 +12,7 @@ import { ApiCallCounter } from '../runtime/api-counter';
 import { SDK_CLIENT_CONFIG } from '../runtime/aws';
 import { parseShipperConfig } from '../runtime/config';
 import { shipperFocusOf } from '../runtime/events';
+import { keyEpoch } from '../runtime/key-epoch';
 import { describeError } from '../runtime/log';
 import { shipperMetrics } from '../runtime/metric-names';
 import { rdsByRegion } from '../runtime/regional-clients';
@@ -21,8 +23,10 @@ const telemetry = createTelemetry('rds-snapshot-shipper');
 const counter = new ApiCallCounter();
 const rds = new RDSClient(SDK_CLIENT_CONFIG);
 const sns = new SNSClient(SDK_CLIENT_CONFIG);
+const kms = new KMSClient(SDK_CLIENT_CONFIG);
 counter.attach(rds, 'rds');
 counter.attach(sns, 'sns');
+counter.attach(kms, 'kms');
 /** RDS in the databases' Region, when the shipper copies out of another Region than its own; made once. */
 const rdsIn = rdsByRegion(rds, counter, process.env.AWS_REGION);
 
@@ -54,11 +58,14 @@ export async function handler(event: unknown, context?: Context): Promise<Shippe
     // An RDS event about one database wakes a pass over that database alone;
     // anything else (the schedule, a retry) wakes a sweep of the account.
     const focus = shipperFocusOf(event);
+    // Only a sweep judges who is behind: it reads the epoch, once per execution environment.
+    const epoch = focus ? undefined : await keyEpoch(kms, config.shippingKeyArn, log);
     const summary = await runShipperPass(
       {
         rds,
         ...(config.sourceRegion ? { databasesRds: rdsIn(config.sourceRegion) } : {}),
         sns,
+        ...(epoch ? { epoch } : {}),
         log,
         now: () => new Date(),
         remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Number.MAX_SAFE_INTEGER,

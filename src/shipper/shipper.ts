@@ -15,14 +15,18 @@ import {
   aws_sns as sns,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { ShipperFunction } from './shipper-function';
-import { SnapshotHandlerCapacityProps } from '../capacity';
+import { SnapshotHandlerProps } from '../capacity';
 import { ShipperAlarmsOptions } from '../monitoring';
+import { checkRegionName, warnIfEnvironmentAgnostic } from '../private/environment';
 import { allowRdsUseBy, newLockedDownKey } from '../private/keys';
 import {
   AlarmFactory, alarmStatusRow, failsafeMetric, failsafeSearch, recoveryPointMaxAge, scheduleInterval, validateAlarmOptions,
 } from '../private/monitoring';
+import { arnFinding } from '../private/nag';
+import * as shape from '../private/props-shape';
 import {
   addTriggers,
   DEFAULT_SWEEP,
@@ -36,12 +40,16 @@ import {
   suppressNistFindings,
   suppressRoleWildcards,
 } from '../private/reconciler';
+import {
+  checkDatabaseEnvironments, keysOfDatabases, selectedDatabases, UNKNOWN_KEYS_WARNING,
+} from '../private/selected-databases';
 import { SHIPPER_CONFIG_VERSION } from '../runtime/config';
 import { SNAPSHOT_CREATED_EVENTS } from '../runtime/events';
 import { Dimension, MetricName } from '../runtime/metric-names';
-import { isValidDbIdentifier, maxClusterIdentifierLength, REGION, SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
+import { isValidDbIdentifier, maxClusterIdentifierLength, SHIPPER_SNAPSHOT_PREFIX } from '../runtime/naming';
 import { RecoveryPointSchedule } from '../runtime/recovery-points';
 import { RECOVERY_POINT_SHIPPER_TAG_KEYS, SHIPPER_TAG_KEYS, TagKeys } from '../runtime/tags';
+import type { SnapshotSource } from '../vault/vault';
 
 /**
  * Selects databases by a tag, at run time: every DB instance and DB cluster in
@@ -57,7 +65,7 @@ export interface DatabaseTagSelector {
 /**
  * Properties of an `RdsSnapshotShipper`.
  */
-export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
+export interface RdsSnapshotShipperProps extends SnapshotHandlerProps {
   /**
    * The Failsafe account that receives the snapshots: its 12-digit id. The
    * shipper shares each copy with it, the shipping key lets it use the copies,
@@ -145,6 +153,8 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
    *   its own Region only.
    *
    * @default Duration.hours(24): the daily automated snapshots only
+   *
+   * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
    */
   readonly recoveryPointInterval?: Duration;
 
@@ -158,6 +168,8 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
    * instances out of busy minutes. Whole minutes, shorter than the interval.
    *
    * @default Duration.minutes(0): intervals start on the hour
+   *
+   * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
    */
   readonly recoveryPointOffset?: Duration;
 
@@ -189,7 +201,13 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
    * that RDS can read their snapshots. Databases that are unencrypted or use the
    * AWS managed key `aws/rds` need nothing here.
    *
-   * @default - no source keys
+   * The keys of the `instances` and `clusters` defined in this app are read
+   * from their resources and need not be listed. The construct warns at synth
+   * (`cdk-rds-failsafe:databaseKeysUnknown`) when it cannot know a database's
+   * key, for an imported database or with `selectByTag`, unless this is set:
+   * pass an empty list when none of them has a customer managed key.
+   *
+   * @default - the keys of the databases defined in this app
    */
   readonly sourceKeys?: kms.IKey[];
 
@@ -214,6 +232,8 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
    * prepared to share so.
    *
    * @default - none: every snapshot is copied under the shipping key
+   *
+   * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
    */
   readonly shareableKeys?: kms.IKey[];
 
@@ -246,33 +266,11 @@ export interface RdsSnapshotShipperProps extends SnapshotHandlerCapacityProps {
   readonly retention?: Duration;
 
   /**
-   * The topic every alarm notifies, when it fires and when it clears.
-   *
-   * @default - the alarms notify nobody; wire them through the alarm properties
-   */
-  readonly alarmTopic?: sns.ITopic;
-
-  /**
    * Turns the alarms off or tunes them. Every alarm is on by default.
    *
    * @default - every alarm, with its defaults
    */
   readonly alarms?: ShipperAlarmsOptions;
-
-  /**
-   * Whether to create a CloudWatch dashboard: the age of each database's newest
-   * shipped copy, copies over time, failures, and the alarms.
-   *
-   * @default false
-   */
-  readonly dashboard?: boolean;
-
-  /**
-   * The dashboard's name.
-   *
-   * @default - a name CloudFormation generates
-   */
-  readonly dashboardName?: string;
 }
 
 const DEFAULT_TOPIC_NAME = 'rds-failsafe-shipper';
@@ -365,13 +363,24 @@ export class RdsSnapshotShipper extends Construct {
    * not the topic's Region.
    */
   public readonly databaseRegion: string;
+  /** The Failsafe account the shipper shares its copies with. */
+  public readonly vaultAccount: string;
+
+  private readonly topicNameCreated?: string;
+  private readonly recoveryPointInterval?: Duration;
 
   constructor(scope: Construct, id: string, props: RdsSnapshotShipperProps) {
     super(scope, id);
     const stack = Stack.of(this);
     // The Region the snapshots are copied out of, when it is not the stack's.
     const crossRegionFrom = validateProps(props, stack);
+    warnIfEnvironmentAgnostic(this, [
+      'that vaultAccount is another account than this one',
+      'that every database given is in this stack\'s account and Region',
+    ]);
     this.databaseRegion = props.sourceRegion ?? stack.region;
+    this.vaultAccount = props.vaultAccount;
+    this.recoveryPointInterval = props.recoveryPointInterval;
 
     this.ownerId = `shipper-${Names.uniqueResourceName(this, { maxLength: 64 })}`;
     // With recovery points more often than daily, Live holds a copy per interval of the retention: a day by default.
@@ -392,8 +401,9 @@ export class RdsSnapshotShipper extends Construct {
       this.topic = props.topic;
     } else {
       this.topicKey = newLockedDownKey(this, 'TopicKey', `Encrypts the announcements of ${this.node.path}`);
+      this.topicNameCreated = props.topicName ?? DEFAULT_TOPIC_NAME;
       this.topic = new sns.Topic(this, 'Topic', {
-        topicName: props.topicName ?? DEFAULT_TOPIC_NAME,
+        topicName: this.topicNameCreated,
         displayName: 'RDS snapshots shipped to the Failsafe account',
         masterKey: this.topicKey,
         enforceSSL: true,
@@ -472,7 +482,10 @@ export class RdsSnapshotShipper extends Construct {
     const shippingKeyTrustsIam = !allowRdsUseBy(this.shippingKey, role, 'Shipper');
     const shippingKeys = shippingKeyTrustsIam ? [this.shippingKey.keyArn] : [];
     for (const key of props.shareableKeys ?? []) this.letVaultUse(key, 'shareableKeys', props.vaultAccount);
-    const databaseKeys = [...new Set([...props.sourceKeys ?? [], ...props.shareableKeys ?? []].map((k) => k.keyArn))];
+    const databaseKeys = [...new Set([
+      ...[...props.sourceKeys ?? [], ...props.shareableKeys ?? []].map((k) => k.keyArn),
+      ...this.keysOfSelectedDatabases(stack, props),
+    ])];
     if (crossRegionFrom) {
       // The copy is made under the shipping key by RDS in this Region. Which
       // Region's RDS uses the source snapshot's key in a copy across Regions
@@ -482,6 +495,8 @@ export class RdsSnapshotShipper extends Construct {
     } else {
       grantKeyUseThroughRds(role, [...shippingKeys, ...databaseKeys], [stack.region]);
     }
+    // The shipper's epoch is its shipping key's CreationDate: a database never shipped is expected from then on (key-epoch.ts).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadEpochOfShippingKey', actions: ['kms:DescribeKey'], resources: [this.shippingKey.keyArn] }));
     if (this.topicKey) {
       // The topic key's policy names the role (below): no IAM policy for the key.
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishAnnouncements', actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
@@ -507,8 +522,8 @@ export class RdsSnapshotShipper extends Construct {
       + 'snapshot any database of the account, into snapshots named like its own and tagged with its owner on creation.',
       [
         'Resource::*',
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(db|cluster):\\*$/' },
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(cluster-)?snapshot:(rds:[a-zA-Z0-9-]*-?\\*|failsafe-\\*)$/' },
+        arnFinding('rds', '(db|cluster):\\*'),
+        arnFinding('rds', '(cluster-)?snapshot:(rds:[a-zA-Z0-9-]*-?\\*|failsafe-\\*)'),
         { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
         'Action::kms:GenerateDataKey*',
       ],
@@ -681,6 +696,62 @@ export class RdsSnapshotShipper extends Construct {
     }
   }
 
+  /**
+   * This shipper as a source of an `RdsSnapshotVault` in the same CDK app:
+   * its topic's ARN, its databases' Region when it copies them across
+   * Regions, and its `recoveryPointInterval`. The vault's stack then depends
+   * on this shipper's stack, so that the Live stack deploys first
+   * (`cdk deploy --all`), as the vault's subscription to the topic needs.
+   *
+   * The shipper's stack needs an account and a Region (`env`), and the topic
+   * a literal name: the vault, in another account, names the topic by its
+   * ARN. In separate CDK apps, give the vault the topic's ARN instead.
+   */
+  public asSnapshotSource(): SnapshotSource {
+    const stack = Stack.of(this);
+    const fail = (message: string): never => new PropsValidator('RdsSnapshotShipper').fail(`asSnapshotSource(): ${message}`);
+    if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
+      fail('the shipper\'s stack needs an env with account and region, as the vault names the topic by a literal ARN');
+    }
+    let topicArn = this.topic.topicArn;
+    if (Token.isUnresolved(topicArn)) {
+      const partition = RegionInfo.get(stack.region).partition;
+      if (this.topicNameCreated === undefined || Token.isUnresolved(this.topicNameCreated) || partition === undefined) {
+        fail('the topic\'s ARN is not known at synth; give the vault the topic\'s ARN as topicArn');
+      }
+      topicArn = `arn:${partition}:sns:${stack.region}:${stack.account}:${this.topicNameCreated}`;
+    }
+    const interval = this.recoveryPointInterval;
+    return {
+      topicArn,
+      ...(this.databaseRegion !== stack.region ? { databaseRegions: [this.databaseRegion] } : {}),
+      ...(interval && interval.toHours() < HOURS_PER_DAY ? { recoveryPointInterval: interval } : {}),
+      shipper: this,
+    };
+  }
+
+  /**
+   * The customer managed keys of the databases defined in the app, which the
+   * shipper may then use without `sourceKeys`; warns of the databases whose
+   * keys it cannot know, unless `sourceKeys` is given (an empty list says none is needed).
+   */
+  private keysOfSelectedDatabases(stack: Stack, props: RdsSnapshotShipperProps): string[] {
+    const keys = keysOfDatabases(stack, selectedDatabases(props.instances ?? [], props.clusters ?? []));
+    // sourceKeys given, even empty, says the databases' keys were thought of.
+    const given = props.sourceKeys !== undefined || (props.shareableKeys?.length ?? 0) > 0;
+    const unknown = [
+      ...keys.unknown.map((db) => (Token.isUnresolved(db.identifier) ? db.prop : db.identifier)),
+      ...(props.selectByTag ? [`the databases tagged ${props.selectByTag.key}=${props.selectByTag.value}`] : []),
+    ];
+    if (unknown.length > 0 && !given) {
+      Annotations.of(this).addWarningV2(UNKNOWN_KEYS_WARNING,
+        `The KMS keys of ${unknown.join(', ')} cannot be known at synth (imported, or selected at run time). If one is encrypted with a `
+        + 'customer managed key, pass the key in sourceKeys: without it RDS refuses to copy its snapshots, and the copies fail at run time. '
+        + 'Databases that are unencrypted or use the AWS managed key aws/rds need nothing.');
+    }
+    return keys.keyArns;
+  }
+
   private grantSnapshotPermissions(
     role: iam.Role, stack: Stack, identifiers: string[], clusterIdentifiers: string[], byTag: boolean, crossRegionFrom: string | undefined,
     takesSnapshots: boolean,
@@ -745,6 +816,7 @@ export class RdsSnapshotShipper extends Construct {
 /** Checks the props; returns the Region the snapshots are copied out of, when it is not the stack's. */
 function validateProps(props: RdsSnapshotShipperProps, stack: Stack): string | undefined {
   const v = new PropsValidator('RdsSnapshotShipper');
+  shape.checkProps(props, SHIPPER_PROPS_SHAPE, '', (m) => v.fail(m));
   validateAlarmOptions(v, 'alarms', props.alarms);
   const fail = (message: string): never => v.fail(message);
   if (!Token.isUnresolved(props.vaultAccount)) {
@@ -756,12 +828,13 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): string | u
   const instances = props.instances ?? [];
   const clusters = props.clusters ?? [];
   if (props.sourceRegion !== undefined) {
-    if (Token.isUnresolved(props.sourceRegion) || !REGION.test(props.sourceRegion)) fail(`sourceRegion must be a literal Region name, got ${JSON.stringify(props.sourceRegion)}`);
+    checkRegionName('sourceRegion', props.sourceRegion, fail);
     if (Token.isUnresolved(stack.region)) {
       fail('sourceRegion needs a stack with a Region (env.region): the shipper copies from sourceRegion into the stack\'s Region, and its IAM policy names both');
     }
   }
   const crossRegionFrom = props.sourceRegion !== undefined && props.sourceRegion !== stack.region ? props.sourceRegion : undefined;
+  checkDatabaseEnvironments(stack, selectedDatabases(instances, clusters), props.sourceRegion ?? stack.region, fail);
   const maxClusterLength = maxClusterIdentifierLength(crossRegionFrom);
   if (instances.length === 0 && clusters.length === 0 && !props.selectByTag) {
     fail('select at least one database: pass `instances`, `clusters`, `selectByTag`, or any of them together');
@@ -800,6 +873,26 @@ function validateProps(props: RdsSnapshotShipperProps, stack: Stack): string | u
 }
 
 const HOURS_PER_DAY = 24;
+
+/** The shape of every prop, checked before anything reads them: callers in other languages can pass anything. */
+const SHIPPER_PROPS_SHAPE: shape.Shape<RdsSnapshotShipperProps> = {
+  ...shape.HANDLER_SHAPE,
+  vaultAccount: shape.required(shape.str),
+  instances: shape.listOf(shape.reference('a DB instance (rds.IDatabaseInstance)', 'instanceIdentifier')),
+  clusters: shape.listOf(shape.reference('a DB cluster (rds.IDatabaseCluster)', 'clusterIdentifier')),
+  selectByTag: shape.struct<DatabaseTagSelector>({ key: shape.required(shape.str), value: shape.required(shape.str) }),
+  sourceRegion: shape.str,
+  recoveryPointInterval: shape.duration,
+  recoveryPointOffset: shape.duration,
+  schedule: shape.schedule,
+  shippingKey: shape.key,
+  sourceKeys: shape.listOf(shape.key),
+  shareableKeys: shape.listOf(shape.key),
+  topic: shape.topic,
+  topicName: shape.str,
+  retention: shape.duration,
+  alarms: shape.struct(shape.SHIPPER_ALARMS_SHAPE),
+};
 
 /** The recovery point schedule the handler gets, or undefined for the daily automated snapshots only. */
 function recoveryPointsOf(props: RdsSnapshotShipperProps): RecoveryPointSchedule | undefined {

@@ -8,6 +8,7 @@
  * about a vault copy wakes a pass over its database.
  */
 import { randomUUID } from 'node:crypto';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { Context } from 'aws-lambda';
 import { addCounts } from '../runtime/actions';
@@ -16,6 +17,7 @@ import { SDK_CLIENT_CONFIG } from '../runtime/aws';
 import { parseVaultConfig, VaultConfig } from '../runtime/config';
 import { deliveriesOf, Delivery, isQueueBatch } from '../runtime/deliveries';
 import { vaultFocusOf } from '../runtime/events';
+import { keyEpoch } from '../runtime/key-epoch';
 import { describeError, Logger } from '../runtime/log';
 import { ManifestVerdict } from '../runtime/manifest';
 import { vaultMetrics } from '../runtime/metric-names';
@@ -30,6 +32,8 @@ const telemetry = createTelemetry('rds-snapshot-vault');
 const counter = new ApiCallCounter();
 const rds = new RDSClient(SDK_CLIENT_CONFIG);
 counter.attach(rds, 'rds');
+const kms = new KMSClient(SDK_CLIENT_CONFIG);
+counter.attach(kms, 'kms');
 /** The vault's client in its own region; a client per other source region, made once. */
 const rdsIn = rdsByRegion(rds, counter, process.env.AWS_REGION);
 
@@ -110,7 +114,7 @@ async function handleRecords(deliveries: readonly Delivery[], config: VaultConfi
 }
 
 /** What a pass did, summed over the announcements it handled. */
-function outcomeOf(out: Handled) {
+function outcomeOf(out: Handled, epoch: Date | undefined) {
   const sum = (f: (s: VaultPassSummary) => number) => out.summaries.reduce((n, s) => n + f(s), 0);
   return {
     accepted: out.accepted,
@@ -132,6 +136,7 @@ function outcomeOf(out: Handled) {
     quotaUsePercent: out.summaries.at(-1)?.quotaUsePercent,
     unlistedShares: out.summaries.at(-1)?.unlistedShares,
     manifestVerdicts: out.verdicts ?? [],
+    ...(epoch ? { epoch } : {}),
   };
 }
 
@@ -151,7 +156,13 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
   log.log('info', 'pass started', { event: 'pass-started', trigger });
   try {
     const config = parseVaultConfig(process.env.VAULT_CONFIG);
+    // The vault's epoch is its own key's creation, in its own account (key-epoch.ts): read, once per execution
+    // environment, by the passes that judge what is missing, a sweep and a batch that holds a manifest.
+    const deliveries = Array.isArray(records) ? deliveriesOf(records) : [];
+    const judges = trigger === 'sweep' || deliveries.some((d) => schemaOf(d.record?.Sns?.Message) === MANIFEST_SCHEMA);
+    const epoch = judges ? await keyEpoch(kms, config.vaultKeyArn, log) : undefined;
     const deps: VaultDeps = {
+      ...(epoch ? { epoch } : {}),
       rds,
       rdsIn,
       // Lambda always sets AWS_REGION; without it the SDK clients above could not work either.
@@ -166,7 +177,7 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
         log.log('error', 'message rejected', { event: 'message-rejected', code: 'not-sns', reason: 'event Records is not a list' });
         out = { accepted: 0, rejected: 1, rejectedByReason: { 'not-sns': 1 }, summaries: [] };
       } else {
-        out = await handleRecords(deliveriesOf(records), config, deps, log);
+        out = await handleRecords(deliveries, config, deps, log);
       }
     } else {
       const scope: VaultScope = focus ? { kind: 'database', focus } : { kind: 'sweep' };
@@ -180,7 +191,7 @@ export async function handler(event: unknown, context?: Context): Promise<VaultR
     const result: VaultResult = {
       passId, trigger, ...handled, ...(batchItemFailures ? { batchItemFailures } : {}), durationMs, apiCalls: counter.take(),
     };
-    publishMetrics(telemetry, config.ownerId, vaultMetrics(outcomeOf(out), metricsConfigOf(config), new Date(), durationMs));
+    publishMetrics(telemetry, config.ownerId, vaultMetrics(outcomeOf(out, epoch), metricsConfigOf(config), new Date(), durationMs));
     if (!fromQueue && failed.length > 0) throw failed[0].error;
     log.log('info', 'pass finished', { event: 'pass-finished', ...result });
     return result;

@@ -21,12 +21,15 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { VaultFunction } from './vault-function';
-import { SnapshotHandlerCapacityProps } from '../capacity';
+import { SnapshotHandlerProps } from '../capacity';
 import { VaultAlarmsOptions } from '../monitoring';
+import { checkRegionName, checkRoleArn, parseTopicArn, warnIfEnvironmentAgnostic } from '../private/environment';
 import { allowRdsUseBy, newLockedDownKey, rdsUseStatements } from '../private/keys';
 import {
   AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, recoveryPointMaxAge, scheduleInterval, validateAlarmOptions,
 } from '../private/monitoring';
+import { addNagSuppressions, arnFinding } from '../private/nag';
+import * as shape from '../private/props-shape';
 import {
   addTriggers,
   DEFAULT_SWEEP,
@@ -43,10 +46,10 @@ import {
 } from '../private/reconciler';
 import { VAULT_CONFIG_VERSION } from '../runtime/config';
 import { Dimension, MetricName } from '../runtime/metric-names';
-import { REGION } from '../runtime/naming';
 import { DatabaseSource, databaseSourcesOf, sourcePairsOf } from '../runtime/source-pairs';
 import { DRILL_RECORD_TAG_KEYS, TagKeys, VAULT_TAG_KEYS } from '../runtime/tags';
 import { SHIPPED_SNAPSHOT_PREFIX, VAULT_SNAPSHOT_PREFIX } from '../runtime/vault-plan';
+import type { RdsSnapshotShipper } from '../shipper/shipper';
 
 /** The hourly tier a vault gets when a source ships more often than daily: a day of hourly points. */
 const DEFAULT_HOURLY_COPIES = 24;
@@ -86,14 +89,26 @@ export interface SnapshotSource {
    * longest. Give a shipper with a shorter interval a topic of its own.
    *
    * @default Duration.hours(24)
+   *
+   * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
    */
   readonly recoveryPointInterval?: Duration;
+
+  /**
+   * The shipper that announces on the topic, when it is in the same CDK app
+   * as the vault: the vault's stack then depends on the shipper's, so that
+   * the Live stack deploys first. `shipper.asSnapshotSource()` gives the
+   * whole source. Leave it out when the two are in separate apps.
+   *
+   * @default - no stack dependency
+   */
+  readonly shipper?: RdsSnapshotShipper;
 }
 
 /**
  * Properties of an `RdsSnapshotVault`.
  */
-export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
+export interface RdsSnapshotVaultProps extends SnapshotHandlerProps {
   /** The Live accounts to take snapshots from, by their shipper topics. At least one. */
   readonly sources: SnapshotSource[];
 
@@ -141,6 +156,8 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
    * snapshot quota, or set `maxLineagesPerSource`.
    *
    * @default - 24 when a source declares a `recoveryPointInterval` below 24 hours; else 0, no hourly tier
+   *
+   * @experimental the name, the defaults and the behaviour may change in a minor release before 1.0 (see the README, "API stability")
    */
   readonly hourlyCopies?: number;
 
@@ -235,20 +252,19 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
   /**
    * Roles that may still delete the vault's snapshots and disable or delete its
    * key under the service control policy this construct writes. When set, the
-   * stack has an output `ServiceControlPolicy` with the policy as JSON, to
-   * attach to the Failsafe account in AWS Organizations. See
-   * `serviceControlPolicy()`.
+   * stack has an output with the policy as JSON, to attach to the Failsafe
+   * account in AWS Organizations, named for the vault's id:
+   * `VaultServiceControlPolicy` for the id `Vault` (`serviceControlPolicyOutput`).
+   * See `serviceControlPolicy()`.
+   *
+   * List the role that deploys the Failsafe stack among them, or the policy
+   * denies its updates of the vault's function and role: with CDK's default
+   * bootstrap, the CloudFormation execution role
+   * `arn:aws:iam::<account>:role/cdk-hnb659fds-cfn-exec-role-<account>-<region>`.
    *
    * @default - no output
    */
   readonly breakGlassRoleArns?: string[];
-
-  /**
-   * The topic every alarm notifies, when it fires and when it clears.
-   *
-   * @default - the alarms notify nobody; wire them through the alarm properties
-   */
-  readonly alarmTopic?: sns.ITopic;
 
   /**
    * Turns the alarms off or tunes them. Every alarm is on by default.
@@ -256,24 +272,7 @@ export interface RdsSnapshotVaultProps extends SnapshotHandlerCapacityProps {
    * @default - every alarm, with its defaults
    */
   readonly alarms?: VaultAlarmsOptions;
-
-  /**
-   * Whether to create a CloudWatch dashboard: the recovery point of each source
-   * database, copies over time, failures, rejected messages, and the alarms.
-   *
-   * @default false
-   */
-  readonly dashboard?: boolean;
-
-  /**
-   * The dashboard's name.
-   *
-   * @default - a name CloudFormation generates
-   */
-  readonly dashboardName?: string;
 }
-
-const SNS_TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 /**
  * Keeps RDS snapshots safe in the Failsafe account.
@@ -344,6 +343,13 @@ export class RdsSnapshotVault extends Construct {
   public readonly alarms: cloudwatch.IAlarm[];
   /** The dashboard, if `dashboard` is true. */
   public readonly dashboard?: cloudwatch.Dashboard;
+  /**
+   * The stack output holding the service control policy, when
+   * `breakGlassRoleArns` is set. Its name is stable: the vault's id, then
+   * `ServiceControlPolicy` (`VaultServiceControlPolicy` for a vault with the
+   * id `Vault`).
+   */
+  public readonly serviceControlPolicyOutput?: CfnOutput;
 
   private restoreGrants = 0;
   /** The roles and functions of the restore drills of this vault (RdsRestoreDrill). */
@@ -356,6 +362,12 @@ export class RdsSnapshotVault extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const sources = validateProps(props, stack);
+    // A shipper of the same app deploys first: the vault subscribes to its topic.
+    for (const source of props.sources) if (source.shipper) stack.addDependency(Stack.of(source.shipper), 'the vault subscribes to the shipper\'s topic');
+    warnIfEnvironmentAgnostic(this, [
+      'that no source topic is in this stack\'s own account',
+      'that shared DB cluster snapshots come from this stack\'s Region unless copyClustersAcrossRegions is set',
+    ]);
     // A source that ships more often than daily brings the hourly tier, unless it is set: without it the vault would keep one point a day.
     const subDaily = sources.some((s) => s.recoveryPointInterval !== undefined && s.recoveryPointInterval.toHours() < 24);
     const hourlyCopies = props.hourlyCopies ?? (subDaily ? DEFAULT_HOURLY_COPIES : undefined);
@@ -438,11 +450,13 @@ export class RdsSnapshotVault extends Construct {
     this.grantPermissions(parts.role, stack, sources, props.copyClustersAcrossRegions ?? false);
 
     if (props.breakGlassRoleArns) {
-      new CfnOutput(this, 'ServiceControlPolicy', {
+      const output = this.serviceControlPolicyOutput = new CfnOutput(this, 'ServiceControlPolicy', {
         description: 'A service control policy for the Failsafe account: attach it in AWS Organizations',
         // Lazy: a restore drill made after the vault registers its role, which the policy exempts.
         value: Lazy.string({ produce: () => stack.toJsonString(this.serviceControlPolicy(props.breakGlassRoleArns!).toJSON()) }),
       });
+      // A stable name, to read it with describe-stacks: `VaultServiceControlPolicy` for a vault with the id `Vault`.
+      output.overrideLogicalId(serviceControlPolicyOutputName(this.node.id));
     }
 
     const schedule = props.schedule ?? events.Schedule.rate(DEFAULT_SWEEP);
@@ -615,16 +629,41 @@ export class RdsSnapshotVault extends Construct {
    * outside the stack, whose policy then needs the statements that the synth
    * warning and `vaultKeyPolicyStatements()` give. The grantee may call
    * RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot on the
-   * copies, and CreateDBInstance to add instances to a restored cluster.
-   * Nothing else can use the vault key; grant this to the few roles that run a
-   * recovery.
+   * copies, CreateDBInstance to add instances to a restored cluster, and what
+   * the README's recovery runbook does next: describe and tag the restored
+   * databases, turn on a master user password that Secrets Manager manages
+   * (ModifyDBInstance and ModifyDBCluster only with ManageMasterUserPassword,
+   * and the Secrets Manager permissions RDS needs for it), and read it.
+   * Nothing else can use the vault key; grant this to the few roles that run
+   * a recovery.
+   *
+   * The statements are in a customer managed policy that the vault creates
+   * and returns, attached to the grantee when it is a role, user or group of
+   * this app, or a role of the vault's account imported by ARN (the policy
+   * names it; the role itself is not changed). For any other grantee the
+   * construct warns at synth: attach the policy yourself. The grant leaves the
+   * grantee's own policies as they are, so cdk-nag reports nothing new on
+   * them. Its wildcards cannot be avoided: the vault's copies are named at run
+   * time (`vault-*`), and the restored instance or cluster and the groups it
+   * uses are named by whoever runs the recovery. The policy therefore carries
+   * a cdk-nag AwsSolutions-IAM5 suppression limited to exactly these resources
+   * (`snapshot:vault-*` and `cluster-snapshot:vault-*`; `db:*`, `cluster:*`,
+   * `og:*`, `pg:*`, `cluster-pg:*` and `subgrp:*`, in the vault's account and
+   * Region), with that reason.
+   *
+   * @returns the managed policy that holds the grant
    */
-  public grantRestore(grantee: iam.IGrantable): iam.Grant {
-    this.useVaultKeyThroughRds(grantee.grantPrincipal, `Restore${this.restoreGrants++}`, (statement) => iam.Grant.addToPrincipal({
-      grantee, actions: statement.actions, resourceArns: [this.vaultKey.keyArn], conditions: statement.conditions,
-    }));
-    return iam.Grant.addToPrincipal({
-      grantee,
+  public grantRestore(grantee: iam.IGrantable): iam.ManagedPolicy {
+    const n = this.restoreGrants++;
+    const principal = grantee.grantPrincipal;
+    const policy = new iam.ManagedPolicy(this, `RestorePolicy${n}`, {
+      description: `Restore RDS databases from the copies of ${this.node.path} (grantRestore)`,
+    });
+    this.useVaultKeyThroughRds(principal, `Restore${n}`, (statement) => policy.addStatements(new iam.PolicyStatement({
+      actions: statement.actions, resources: [this.vaultKey.keyArn], conditions: statement.conditions,
+    })));
+    policy.addStatements(new iam.PolicyStatement({
+      sid: 'RestoreFromVaultCopies',
       // RestoreDBInstanceFromDBSnapshot is authorized on the snapshot and on the
       // new instance, and on the option, parameter and subnet groups it uses;
       // RestoreDBClusterFromSnapshot on the cluster snapshot, the new cluster,
@@ -635,14 +674,71 @@ export class RdsSnapshotVault extends Construct {
         'rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots',
         'rds:RestoreDBClusterFromSnapshot', 'rds:DescribeDBClusterSnapshots', 'rds:CreateDBInstance',
       ],
-      resourceArns: [
+      resources: [
         snapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`),
         clusterSnapshotArn(Stack.of(this), `${VAULT_SNAPSHOT_PREFIX}*`),
         ...['db', 'og', 'pg', 'subgrp', 'cluster', 'cluster-pg'].map((resource) => Stack.of(this).formatArn({
           service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         })),
       ],
-    });
+    }));
+    const stack = Stack.of(this);
+    const databases = ['db', 'cluster'].map((resource) => stack.formatArn({
+      service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }));
+    policy.addStatements(
+      // The recovery waits for the restore, tags it, and turns on a password that
+      // Secrets Manager keeps (the restore has the Live database's password).
+      new iam.PolicyStatement({
+        sid: 'FollowAndTagRestores',
+        actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:AddTagsToResource'],
+        resources: databases,
+      }),
+      new iam.PolicyStatement({
+        sid: 'ManagePasswordsOfRestores',
+        actions: ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'],
+        resources: databases,
+        conditions: { Bool: { 'rds:ManageMasterUserPassword': true } },
+      }),
+      // RDS creates the secret for the caller: "kms:DescribeKey, secretsmanager:CreateSecret,
+      // secretsmanager:TagResource" (RDS User Guide, "Permissions required for Secrets Manager integration").
+      new iam.PolicyStatement({
+        sid: 'CreateRdsManagedSecrets',
+        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+        resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'rds!*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+      // The new password, for the application: the secrets RDS manages in the Failsafe account are those of restores only.
+      new iam.PolicyStatement({
+        sid: 'ReadRdsManagedSecrets',
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'rds!*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DescribeTheSecretsManagerKey',
+        actions: ['kms:DescribeKey'],
+        resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/secretsmanager' } },
+      }),
+    );
+    const here = { region: stack.region, account: stack.account };
+    addNagSuppressions(policy, [{
+      id: 'AwsSolutions-IAM5',
+      reason: `Granted by ${this.node.path}.grantRestore: the vault's copies are named at run time (vault-*), and the restored instance or `
+        + 'cluster and the option, parameter and subnet groups it uses are named by whoever runs the recovery, in the vault\'s account and Region; '
+        + 'RDS names the secrets it manages rds!...; the aws/secretsmanager key is matched by its alias, whose key id is not known at synth.',
+      appliesTo: [
+        arnFinding('rds', '(cluster-)?snapshot:vault-\\*', here),
+        arnFinding('rds', '(db|cluster|og|pg|cluster-pg|subgrp):\\*', here),
+        arnFinding('secretsmanager', 'secret:rds!\\*', here),
+        arnFinding('kms', 'key/\\*', here),
+      ],
+    }]);
+    if (!attachRestorePolicy(policy, principal)) {
+      Annotations.of(this).addWarningV2(`cdk-rds-failsafe:restorePolicyNotAttached:${n}`,
+        `grantRestore: the grantee is not a role, user or group of this app, nor a role of account ${here.account} imported by ARN, so the `
+        + `policy ${policy.node.path} is attached to nothing: attach it to the principal that runs the recovery yourself`);
+    }
+    return policy;
   }
 
   /**
@@ -811,6 +907,8 @@ export class RdsSnapshotVault extends Construct {
     }));
     const regions = [stack.region, ...pairs.map((p) => p.region)];
     this.useVaultKeyThroughRds(role, 'Vault', () => grantKeyUseThroughRds(role, [this.vaultKey.keyArn], [stack.region]));
+    // The vault's epoch is its key's CreationDate: a source with no copy yet is expected from then on (key-epoch.ts).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadEpochOfVaultKey', actions: ['kms:DescribeKey'], resources: [this.vaultKey.keyArn] }));
     // The shipping keys of the sources: their key policies let this account use
     // them for RDS; this lets RDS, for the vault role, read the shared copies.
     const sourceKeys = pairs.map((p) => stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*', ...p }));
@@ -823,8 +921,8 @@ export class RdsSnapshotVault extends Construct {
       + 'shared encrypted snapshot (kms:ReEncrypt*, kms:GenerateDataKey*); log streams are created at run time.',
       [
         'Resource::*',
-        { regex: '/^Resource::arn:<AWS::Partition>:rds:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(cluster-)?snapshot:(vault|failsafe)-\\*$/' },
-        { regex: '/^Resource::arn:<AWS::Partition>:kms:[a-z0-9-]+:[0-9]{12}:key/\\*$/' },
+        arnFinding('rds', '(cluster-)?snapshot:(vault|failsafe)-\\*'),
+        arnFinding('kms', 'key/\\*'),
         'Action::kms:ReEncrypt*',
         'Action::kms:GenerateDataKey*',
         { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:log-stream:\\*$/' },
@@ -841,24 +939,49 @@ interface ParsedSource {
   readonly recoveryPointInterval?: Duration;
 }
 
+/** The shape of every prop, checked before anything reads them: callers in other languages can pass anything. */
+const VAULT_PROPS_SHAPE: shape.Shape<RdsSnapshotVaultProps> = {
+  ...shape.HANDLER_SHAPE,
+  sources: shape.required(shape.listOf(shape.struct<SnapshotSource>({
+    topicArn: shape.required(shape.str),
+    databaseRegions: shape.listOf(shape.str),
+    recoveryPointInterval: shape.duration,
+    shipper: shape.reference('an RdsSnapshotShipper', 'ownerId', 'vaultAccount'),
+  }))),
+  retention: shape.duration,
+  minimumAge: shape.duration,
+  minimumCopies: shape.num,
+  hourlyCopies: shape.num,
+  weeklyCopies: shape.num,
+  monthlyCopies: shape.num,
+  maxSnapshotsPerSource: shape.num,
+  maxLineagesPerSource: shape.num,
+  vaultKey: shape.key,
+  copyClustersAcrossRegions: shape.bool,
+  announcementConcurrency: shape.num,
+  schedule: shape.schedule,
+  breakGlassRoleArns: shape.listOf(shape.str),
+  alarms: shape.struct(shape.VAULT_ALARMS_SHAPE),
+};
+
 function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource[] {
   const v = new PropsValidator('RdsSnapshotVault');
+  shape.checkProps(props, VAULT_PROPS_SHAPE, '', (m) => v.fail(m));
   validateAlarmOptions(v, 'alarms', props.alarms);
   if (!props.sources || props.sources.length === 0) v.fail('sources must name at least one shipper topic');
   const seen = new Set<string>();
   const parsed = props.sources.map((s, i) => {
     if (Token.isUnresolved(s.topicArn)) v.fail(`sources[${i}].topicArn must be a literal ARN: the vault takes the source account from it`);
-    if (!SNS_TOPIC_ARN.test(s.topicArn)) v.fail(`sources[${i}].topicArn must be an SNS topic ARN, got ${JSON.stringify(s.topicArn)}`);
+    const arn = parseTopicArn(s.topicArn, `sources[${i}].topicArn`, (m) => v.fail(m));
     if (seen.has(s.topicArn)) v.fail(`sources[${i}].topicArn ${s.topicArn} is listed twice`);
     seen.add(s.topicArn);
-    const arn = Arn.split(s.topicArn, ArnFormat.NO_RESOURCE_NAME);
     if (!Token.isUnresolved(stack.account) && arn.account === stack.account) {
       v.fail(`sources[${i}].topicArn is in this stack's own account (${stack.account}); the vault must be a separate Failsafe account`);
     }
     if (s.databaseRegions !== undefined) {
       if (s.databaseRegions.length === 0) v.fail(`sources[${i}].databaseRegions must name at least one Region, or be left out`);
       for (const r of s.databaseRegions) {
-        if (Token.isUnresolved(r) || !REGION.test(r)) v.fail(`sources[${i}].databaseRegions must be literal Region names, got ${JSON.stringify(r)}`);
+        checkRegionName(`sources[${i}].databaseRegions`, r, (m) => v.fail(m));
       }
     }
     const databaseRegions = s.databaseRegions ? { databaseRegions: [...s.databaseRegions] } : {};
@@ -867,7 +990,8 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
       v.fail(`sources[${i}].recoveryPointInterval must be whole hours from 1 to 24, as the shipper's, got ${interval.toHumanString()}`);
     }
     const recoveryPointInterval = interval ? { recoveryPointInterval: interval } : {};
-    return { topicArn: s.topicArn, account: arn.account!, region: arn.region!, ...databaseRegions, ...recoveryPointInterval };
+    if (s.shipper) checkShipperOfSource(stack, s.shipper, arn.account, `sources[${i}]`, (m) => v.fail(m));
+    return { topicArn: s.topicArn, account: arn.account, region: arn.region, ...databaseRegions, ...recoveryPointInterval };
   });
   v.atLeastOneDay('retention', props.retention);
   v.wholeNumber('minimumCopies', props.minimumCopies, 1, 1000);
@@ -882,10 +1006,55 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
   if (props.breakGlassRoleArns) {
     if (props.breakGlassRoleArns.length === 0) v.fail('breakGlassRoleArns must name at least one role, or be left out');
     props.breakGlassRoleArns.forEach((arn, i) => {
-      if (!Token.isUnresolved(arn) && !/^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(arn)) v.fail(`breakGlassRoleArns[${i}] must be an IAM role ARN, got ${JSON.stringify(arn)}`);
+      checkRoleArn(`breakGlassRoleArns[${i}]`, arn, (m) => v.fail(m));
     });
   }
   return parsed;
+}
+
+/** Fails when the shipper given with a source cannot be the one of its topic, or ships to another account than the vault's. */
+function checkShipperOfSource(stack: Stack, shipper: RdsSnapshotShipper, topicAccount: string, prop: string, fail: (message: string) => never): void {
+  const shipperStack = Stack.of(shipper);
+  if (shipperStack === stack) fail(`${prop}.shipper is in the vault's own stack; the vault must be in a separate Failsafe account`);
+  if (!Token.isUnresolved(shipperStack.account) && shipperStack.account !== topicAccount) {
+    fail(`${prop}.shipper is in account ${shipperStack.account}, but the topic is in account ${topicAccount}`);
+  }
+  if (!Token.isUnresolved(stack.account) && !Token.isUnresolved(shipper.vaultAccount) && shipper.vaultAccount !== stack.account) {
+    fail(`${prop}.shipper ships to account ${shipper.vaultAccount}, but this vault is in account ${stack.account}`);
+  }
+}
+
+/**
+ * Attaches the restore policy to a role, user or group of the app, or to a
+ * role of the vault's account imported by ARN (by its name). Returns false
+ * for any other principal.
+ */
+function attachRestorePolicy(policy: iam.ManagedPolicy, principal: iam.IPrincipal): boolean {
+  if (iam.Role.isRole(principal)) {
+    policy.attachToRole(principal);
+    return true;
+  }
+  const p = principal as Partial<iam.IRole & iam.IUser & iam.IGroup>;
+  if (p.userArn !== undefined && p.userName !== undefined) {
+    policy.attachToUser(principal as iam.IUser);
+    return true;
+  }
+  if (p.groupArn !== undefined && p.groupName !== undefined) {
+    policy.attachToGroup(principal as iam.IGroup);
+    return true;
+  }
+  if (p.roleArn === undefined || p.roleName === undefined) return false;
+  // A role imported by ARN: attached by name, so only a role of the policy's own account.
+  const account = Token.isUnresolved(p.roleArn) ? undefined : Arn.split(p.roleArn, ArnFormat.SLASH_RESOURCE_NAME).account;
+  const here = Stack.of(policy).account;
+  if (account !== undefined && !Token.isUnresolved(here) && account !== here) return false;
+  policy.attachToRole(principal as iam.IRole);
+  return true;
+}
+
+/** The logical id of the stack output holding the service control policy: the vault's id, then `ServiceControlPolicy`. */
+function serviceControlPolicyOutputName(vaultId: string): string {
+  return `${vaultId.replace(/[^A-Za-z0-9]/g, '')}ServiceControlPolicy`;
 }
 
 /** The longest of the recovery point intervals given, a topic without one being daily; undefined (daily) if any is. */

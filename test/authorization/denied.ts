@@ -195,9 +195,10 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
       request: r('the shipper publishes over plain HTTP', shipperRole, 'sns:Publish', topic, { 'aws:SecureTransport': 'false' }),
       control: r('the shipper publishes over HTTPS', shipperRole, 'sns:Publish', topic),
     },
+    // The shipper reads its shipping key's CreationDate itself (its epoch, key-epoch.ts), and no other key's.
     {
-      request: r('the shipper describes the shipping key itself, not through RDS', shipperRole, 'kms:DescribeKey', shippingKey),
-      control: r('the shipper has RDS describe the shipping key', shipperRole, 'kms:DescribeKey', shippingKey, liveVia),
+      request: r('the shipper describes the topic key itself, not through SNS', shipperRole, 'kms:DescribeKey', topicKey),
+      control: r('the shipper describes the shipping key itself, for its epoch', shipperRole, 'kms:DescribeKey', shippingKey),
     },
     {
       request: r('the shipper decrypts with the topic key itself, not through SNS', shipperRole, 'kms:Decrypt', topicKey),
@@ -274,9 +275,10 @@ export function deniedCases(world: World, s: CaseStacks): DeniedCase[] {
       request: r('the vault takes a grant on the vault key through RDS, but not for an AWS resource', vaultRole, 'kms:CreateGrant', vaultKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'false' }),
       control: r('the vault has RDS take a grant on the vault key', vaultRole, 'kms:CreateGrant', vaultKey, { ...vaultVia, 'kms:GrantIsForAWSResource': 'true' }),
     },
+    // The vault reads its own key's CreationDate itself (its epoch, key-epoch.ts), and no source's key.
     {
-      request: r('the vault describes the vault key itself, not through RDS', vaultRole, 'kms:DescribeKey', vaultKey),
-      control: r('the vault has RDS describe the vault key', vaultRole, 'kms:DescribeKey', vaultKey, vaultVia),
+      request: r('the vault describes its source\'s shipping key itself, not through RDS', vaultRole, 'kms:DescribeKey', shippingKey),
+      control: r('the vault describes the vault key itself, for its epoch', vaultRole, 'kms:DescribeKey', vaultKey),
     },
     {
       request: r('the vault uses a shipping key of an account that is not a source', vaultRole, 'kms:CreateGrant', otherKeyIn(LIVE_REGION),

@@ -380,6 +380,19 @@ function snsRequests(c: RecordedCall, principal: string, b: CallBindings): Authz
   return out;
 }
 
+/**
+ * A handler reads the CreationDate of its own key, its epoch (key-epoch.ts):
+ * DescribeKey, called by the role itself, not through RDS. moto's recorder
+ * gives the JSON body of a KMS call as the one parameter name.
+ */
+function kmsRequests(c: RecordedCall, principal: string): AuthzRequest[] {
+  if (c.action !== 'DescribeKey') throw new Error(`${c.caller} ${c.action}: a KMS call the authorization model does not know`);
+  const body = Object.keys(c.params ?? {}).find((k) => k.startsWith('{'));
+  const keyId: string | undefined = c.params?.KeyId ?? (body ? JSON.parse(body).KeyId : undefined);
+  if (!keyId?.startsWith('arn:')) throw new Error(`${c.caller} DescribeKey names no key ARN: ${JSON.stringify(c.params)}`);
+  return [{ why: `${c.caller} reads the CreationDate of ${keyId}, its epoch`, principal, action: 'kms:DescribeKey', resource: keyId, context: { 'kms:CallerAccount': c.account } }];
+}
+
 /** The drill's calls of its validation function. */
 function lambdaRequests(c: RecordedCall, principal: string): AuthzRequest[] {
   if (c.action !== 'Invoke') throw new Error(`${c.caller} ${c.action}: a Lambda call the authorization model does not know`);
@@ -451,7 +464,8 @@ export function requestsOfCalls(calls: readonly RecordedCall[], b: CallBindings)
     const requests = c.service === 'rds' ? rdsRequests(c, principal, b, state)
       : c.service === 'sns' ? snsRequests(c, principal, b)
         : c.service === 'lambda' ? lambdaRequests(c, principal)
-          : c.service === 'secretsmanager' ? secretsManagerRequests(c, principal, b) : undefined;
+          : c.service === 'secretsmanager' ? secretsManagerRequests(c, principal, b)
+            : c.service === 'kms' ? kmsRequests(c, principal) : undefined;
     if (!requests) throw new Error(`${c.caller} called ${c.service}, which the authorization model does not know`);
     if (c.service === 'rds') follow(c, state);
     for (const r of requests) {

@@ -103,7 +103,12 @@ test('two shippers ship databases of one name from two Regions into a third, and
   const again = await runVault(emulator, failsafe, vault, queueEvent(dr.topicArn, manifestBodies));
   const behind = pointsOf(again.emf, 'DatabasesBehind').filter((p) => p.dimensions.SourceRegion !== undefined);
   expect([...new Set(behind.map((p) => `${p.dimensions.SourceRegion}:${p.value}`))].sort()).toEqual(HOMES.map((h) => `${h}:0`));
-  // Before, with nothing held, each Region's manifest had its database behind.
+  // Before, with nothing held, neither was behind either: the vault was deployed minutes ago (its key's CreationDate),
+  // and a database it holds no copy of counts as behind only once maxAge has passed since then.
   const before = pointsOf(delivered.emf, 'DatabasesBehind').filter((p) => p.dimensions.SourceRegion !== undefined);
-  expect([...new Set(before.map((p) => `${p.dimensions.SourceRegion}:${p.value}`))].sort()).toEqual(HOMES.map((h) => `${h}:1`));
+  expect([...new Set(before.map((p) => `${p.dimensions.SourceRegion}:${p.value}`))].sort()).toEqual(HOMES.map((h) => `${h}:0`));
+  // Judged 27 hours on, with no newer copy, each Region's manifest has its database behind, apart.
+  const later = await runVault(emulator, failsafe, vault, queueEvent(dr.topicArn, manifestBodies), new Date(Date.now() + 27 * 3_600_000));
+  const stale = pointsOf(later.emf, 'DatabasesBehind').filter((p) => p.dimensions.SourceRegion !== undefined);
+  expect([...new Set(stale.map((p) => `${p.dimensions.SourceRegion}:${p.value}`))].sort()).toEqual(HOMES.map((h) => `${h}:1`));
 }, 120_000);

@@ -62,7 +62,7 @@ describe('bundled shipper against the emulator', () => {
     // Pass 1: one copy per selected database, encrypted with the shipping key.
     const first = await runShipper(live, config);
     expect(first.result).toMatchObject({ selected: 3, copiesStarted: 3, failures: 0 });
-    expect(first.result.apiCalls).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 3 });
+    expect(first.result.apiCalls).toEqual({ 'kms:DescribeKey': 1, 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 3 });
     const copies = (await live.manualSnapshots()).filter((s) => s.DBSnapshotIdentifier!.startsWith('failsafe-'));
     expect(copies.map((c) => c.DBInstanceIdentifier).sort()).toEqual(['custom', 'managed', 'plain']);
     for (const c of copies) {
@@ -93,7 +93,7 @@ describe('bundled shipper against the emulator', () => {
     for (let i = 0; i < 2; i++) {
       const idle = await runShipper(live, config);
       expect(idle.result).toMatchObject({ copiesStarted: 0, shared: 0, announced: 0, deleted: 0, failures: 0 });
-      expect(idle.result.apiCalls).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
+      expect(idle.result.apiCalls).toEqual({ 'kms:DescribeKey': 1, 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
     }
     expect(await picture(live)).toEqual(shipped);
     expect(await live.takeAnnouncements()).toEqual([]);
@@ -188,11 +188,12 @@ describe('bundled shipper against the emulator', () => {
     }
     const reads = (calls: Record<string, number>) => (calls['rds:DescribeDBInstances'] ?? 0) + (calls['rds:DescribeDBSnapshots'] ?? 0);
     // Reads are paginated lists in pages of 100: instances, automated snapshots,
-    // manual snapshots. With 100 databases and 100 copies each is one page.
+    // manual snapshots. With 100 databases and 100 copies each is one page. A sweep
+    // also reads its epoch (key-epoch.ts): one DescribeKey, which Lambda keeps while warm.
     for (const calls of passes) expect(reads(calls)).toBe(3);
-    expect(passes[0]).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 20 });
+    expect(passes[0]).toEqual({ 'kms:DescribeKey': 1, 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 20 });
     const idle = passes[passes.length - 1];
-    expect(idle).toEqual({ 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
+    expect(idle).toEqual({ 'kms:DescribeKey': 1, 'rds:DescribeDBInstances': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
     expect(await live.takeAnnouncements()).toHaveLength(100);
     console.log(`100 databases: ${passes.length} passes; API calls per pass: ${passes.map((p) => JSON.stringify(p)).join(' | ')}`);
   });

@@ -121,11 +121,12 @@ describe('bundled vault against the emulator', () => {
     // The next sweep finds both copies finished and records it, once.
     const next = await runVault(emulator, failsafe, vaultConfig(failsafe, live));
     expect(next.result.summaries[0]).toMatchObject({ copiesStarted: 0, copiesCompleted: 2, deleted: 0, failures: 0 });
-    // Reads: shared and manual snapshots, of instances and of clusters.
-    expect(next.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:AddTagsToResource': 2 });
+    // Reads: shared and manual snapshots, of instances and of clusters; and the vault's epoch (its key's CreationDate),
+    // once per execution environment: each invocation here is a new one.
+    expect(next.result.apiCalls).toEqual({ 'kms:DescribeKey': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:AddTagsToResource': 2 });
     const idle = await runVault(emulator, failsafe, vaultConfig(failsafe, live));
     expect(idle.result.summaries[0]).toMatchObject({ copiesStarted: 0, copiesCompleted: 0, deleted: 0, failures: 0 });
-    expect(idle.result.apiCalls).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
+    expect(idle.result.apiCalls).toEqual({ 'kms:DescribeKey': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
   });
 
   test('retention over a simulated month of daily snapshots deletes exactly the expired copies, keeps the newest, and never re-copies them', async () => {
@@ -192,8 +193,8 @@ describe('bundled vault against the emulator', () => {
     // Each copy is counted as completed exactly once, in the sweep that first finds it available.
     expect(completed).toBe(100);
     // Reads: the shared and the manual snapshots, of instances and of clusters, in pages of 100.
-    expect(sweeps[0]).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 20 });
-    expect(sweeps[sweeps.length - 1]).toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
+    expect(sweeps[0]).toEqual({ 'kms:DescribeKey': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1, 'rds:CopyDBSnapshot': 20 });
+    expect(sweeps[sweeps.length - 1]).toEqual({ 'kms:DescribeKey': 1, 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
     for (const calls of sweeps) expect([calls['rds:DescribeDBSnapshots'], calls['rds:DescribeDBClusterSnapshots']]).toEqual([2, 2]);
     expect(await failsafe.manualSnapshots()).toHaveLength(100);
     console.log(`vault, 100 sources: ${sweeps.length} sweeps; API calls per sweep: ${sweeps.map((c) => JSON.stringify(c)).join(' | ')}`);
@@ -320,12 +321,14 @@ describe('bundled vault against the emulator', () => {
       { kind: 'instance', identifier: 'users', newestRecoveryPoint: expect.any(String) },
     ]);
     const config = vaultConfig(failsafe, live);
-    // Only orders' announcement is delivered: its lineage is new, so it waits for the sweep, and the manifest finds both behind.
+    // Only orders' announcement is delivered: its lineage is new, so it waits for the sweep. The manifest, judged once
+    // maxAge (26 hours) has passed since the vault was deployed (its key's CreationDate), finds both behind; judged
+    // now, the first day of the deployment, it would find neither (first-deployment.integ.test.ts).
     const waits = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, orders));
     expect(waits.result.summaries[0]).toMatchObject({ copiesStarted: 0, failures: 0 });
     const behindOf = (emf: any[]) => emf.filter((d) => d.DatabasesBehind !== undefined)
       .map((d) => ({ value: d.DatabasesBehind, account: d.SourceAccount, region: d.SourceRegion }));
-    const first = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, manifests[1]));
+    const first = await runVault(emulator, failsafe, config, snsEvent(live.topicArn, manifests[1]), new Date(Date.now() + 27 * 3_600_000));
     expect(first.error).toBeUndefined();
     expect(first.result.verdicts).toEqual([expect.objectContaining({ listed: 2, behind: { databases: ['orders', 'users'], oldest: { database: 'orders' } } })]);
     expect(behindOf(first.emf)).toEqual([{ value: 2, account: LIVE, region: 'eu-west-1' }]);

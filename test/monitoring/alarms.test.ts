@@ -37,7 +37,7 @@ function dimensionsOf(alarm: any): Record<string, unknown> {
 }
 
 describe('shipper alarms', () => {
-  test('nothing announced for 26 hours: Sum of Announcements below 1 in every hour, missing data breaching', () => {
+  test('nothing announced for 26 hours: Sum of Announcements (0 on every pass) below 1 in every hour; missing data is missing, so a new alarm does not fire before the first pass', () => {
     const { template, construct } = shipper();
     const [alarm] = alarmOn(template, 'Announcements');
     expect(alarm).toMatchObject({
@@ -48,7 +48,7 @@ describe('shipper alarms', () => {
       ComparisonOperator: 'LessThanThreshold',
       EvaluationPeriods: 26,
       DatapointsToAlarm: 26,
-      TreatMissingData: 'breaching',
+      TreatMissingData: 'missing',
     });
     expect(dimensionsOf(alarm)).toEqual({ service: construct.ownerId });
   });
@@ -83,7 +83,7 @@ describe('shipper alarms', () => {
     expect(alarm.Dimensions[0].Value.Ref).toMatch(/^ShipperFunction[A-F0-9]{8}$/);
   });
 
-  test('databases behind: Maximum of DatabasesBehind of 1 or more in 2 hours running, missing data breaching; maxAge reaches the handler', () => {
+  test('databases behind: Maximum of DatabasesBehind of 1 or more in 2 hours running, missing data missing; maxAge reaches the handler', () => {
     const { template, construct } = shipper();
     expect(alarmOn(template, 'DatabasesBehind')).toEqual([expect.objectContaining({
       Namespace: METRICS_NAMESPACE,
@@ -93,7 +93,7 @@ describe('shipper alarms', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 2,
       DatapointsToAlarm: 2,
-      TreatMissingData: 'breaching',
+      TreatMissingData: 'missing',
       Dimensions: [{ Name: 'service', Value: construct.ownerId }],
     })]);
     const configOf = (t: Template) => JSON.stringify(Object.values<any>(t.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables.SHIPPER_CONFIG);
@@ -137,6 +137,13 @@ describe('shipper alarms', () => {
     for (const a of alarms) {
       expect(a.Properties.AlarmActions).toEqual([`arn:aws:sns:eu-west-1:${LIVE}:pager`]);
       expect(a.Properties.OKActions).toEqual([`arn:aws:sns:eu-west-1:${LIVE}:pager`]);
+    }
+    // The alarms over what every pass reports treat missing data as missing: a shipper that stops reporting sends them to
+    // INSUFFICIENT_DATA, which notifies the topic too. The counts (no data is no failure) never go there.
+    const silent = alarms.filter((a) => a.Properties.TreatMissingData === 'missing').map((a) => a.Properties.MetricName).sort();
+    expect(silent).toEqual(['Announcements', 'DatabasesBehind']);
+    for (const a of alarms) {
+      expect(a.Properties.InsufficientDataActions).toEqual(silent.includes(a.Properties.MetricName) ? [`arn:aws:sns:eu-west-1:${LIVE}:pager`] : undefined);
     }
   });
 
@@ -196,7 +203,7 @@ describe('shipper alarms', () => {
 });
 
 describe('vault alarms', () => {
-  test('recovery point: Maximum OldestRecoveryPointAge over 26 hours, per source; silence for 2 hourly sweeps breaches', () => {
+  test('recovery point: Maximum OldestRecoveryPointAge over 26 hours in 2 hours running, per source; missing data is missing', () => {
     const { template, construct } = vault();
     const alarms = alarmOn(template, 'OldestRecoveryPointAge');
     expect(alarms).toHaveLength(1);
@@ -208,7 +215,7 @@ describe('vault alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 2,
       DatapointsToAlarm: 2,
-      TreatMissingData: 'breaching',
+      TreatMissingData: 'missing',
     });
     expect(dimensionsOf(alarms[0])).toEqual({ service: construct.ownerId, SourceAccount: LIVE, SourceRegion: 'eu-west-1' });
     expect(construct.recoveryPointAlarms).toHaveLength(1);
@@ -297,6 +304,22 @@ describe('vault alarms', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
   });
 
+  test('with an alarm topic, the recovery-point and manifest alarms notify it when the vault stops reporting (INSUFFICIENT_DATA), and no other does', () => {
+    const stack = new Stack(new App(), 'Failsafe', { env: { account: FAILSAFE, region: 'eu-west-1' } });
+    const alarmTopic = sns.Topic.fromTopicArn(stack, 'Pager', `arn:aws:sns:eu-west-1:${FAILSAFE}:pager`);
+    new RdsSnapshotVault(stack, 'Vault', { sources: [{ topicArn: TOPIC }], alarmTopic });
+    const alarms = Object.values<any>(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const notified = alarms.filter((a) => a.InsufficientDataActions !== undefined);
+    expect(notified.map((a) => a.MetricName).sort()).toEqual(['ManifestsReceived', 'OldestRecoveryPointAge']);
+    for (const a of notified) {
+      expect(a.InsufficientDataActions).toEqual([`arn:aws:sns:eu-west-1:${FAILSAFE}:pager`]);
+      expect(a.TreatMissingData).toBe('missing');
+    }
+    // None of the others waits for data: they never go to INSUFFICIENT_DATA once reported, or take no data as no failure.
+    expect(alarms.filter((a) => a.InsufficientDataActions === undefined).map((a) => a.TreatMissingData).sort())
+      .toEqual(['ignore', ...Array(8).fill('notBreaching')]);
+  });
+
   test('a source that misbehaves alarms: refused snapshots, a changed lineage, a source over budget, each 1 or more in an hour', () => {
     const { template } = vault();
     for (const metric of ['SnapshotsRefused', 'LineageChanges', 'SourceBudgetRefusals']) {
@@ -313,14 +336,14 @@ describe('vault alarms', () => {
     expect(alarmOn(vault({ alarms: { quotaUse: { threshold: 60 } } }).template, 'ManualSnapshotQuotaUse')[0]).toMatchObject({ Threshold: 60 });
   });
 
-  test('databases behind, per source: the last manifest\'s verdict, kept until the next; no manifest for 26 hours breaches', () => {
+  test('databases behind, per source: the last manifest\'s verdict, kept until the next; 26 hours of ManifestsReceived 0 (reported on every pass) breach', () => {
     const { template, construct } = vault();
     expect(alarmOn(template, 'DatabasesBehind')).toEqual([expect.objectContaining({
       Statistic: 'Maximum', Period: HOUR, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'ignore',
     })]);
     expect(dimensionsOf(alarmOn(template, 'DatabasesBehind')[0])).toEqual({ service: construct.ownerId, SourceAccount: LIVE, SourceRegion: 'eu-west-1' });
     expect(alarmOn(template, 'ManifestsReceived')).toEqual([expect.objectContaining({
-      Statistic: 'Sum', Period: HOUR, Threshold: 1, ComparisonOperator: 'LessThanThreshold', EvaluationPeriods: 26, DatapointsToAlarm: 26, TreatMissingData: 'breaching',
+      Statistic: 'Sum', Period: HOUR, Threshold: 1, ComparisonOperator: 'LessThanThreshold', EvaluationPeriods: 26, DatapointsToAlarm: 26, TreatMissingData: 'missing',
     })]);
     const configOf = (t: Template) => JSON.stringify(Object.values<any>(t.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables.VAULT_CONFIG);
     expect(configOf(template)).toContain(`\\"behindAfterMs\\":${26 * HOUR * 1000}`);

@@ -203,14 +203,14 @@ describe('RdsRestoreDrill', () => {
     expect(naming).toEqual(['DenyChangingOrPassingTheVaultRole', 'DenyDrillsTaggingVaultSnapshotsWithAnythingButTheirRecords', 'DenyTaggingVaultSnapshots']);
   });
 
-  test('alarms: no recent restore (missing data breaches) and a failed restore; the vault\'s dashboard gains the drill\'s widgets', () => {
+  test('alarms: no recent restore (missing data is missing: a new drill waits in INSUFFICIENT_DATA) and a failed restore; the vault\'s dashboard gains the drill\'s widgets', () => {
     const { template, drill } = build({}, { dashboard: true });
     expect(drill.alarms).toHaveLength(5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'DatabasesWithoutRecentRestore',
       Threshold: 1,
       EvaluationPeriods: 3,
-      TreatMissingData: 'breaching',
+      TreatMissingData: 'missing',
       AlarmDescription: Match.stringLikeRegexp('within 14 days'),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RestoreFailed', Threshold: 1, TreatMissingData: 'notBreaching' });

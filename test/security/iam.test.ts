@@ -53,7 +53,9 @@ const SHIPPER: Entry[] = [
   NO_CLAIMING('failsafe'),
   { sid: 'MarkOwnCopiesAnnouncedAndTheirSuccessors', actions: ['rds:AddTagsToResource'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
   { sid: 'ShareAndDeleteOwnCopiesOnly', actions: ['rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBSnapshot'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_RESOURCE_TAG] },
-  // The shipping key and the topic key name the role in their key policies: no IAM statement for them.
+  // The shipping key and the topic key name the role in their key policies for their use; reading the shipping key's
+  // CreationDate (the shipper's epoch, key-epoch.ts) is kms:DescribeKey on that key alone, which reveals no data.
+  { sid: 'ReadEpochOfShippingKey', actions: ['kms:DescribeKey'], resources: [/^\{"Fn::GetAtt":\["ShipperShippingKey[A-F0-9]{8}","Arn"\]\}$/] },
   { sid: 'PublishAnnouncements', actions: ['sns:Publish'], resources: [/^\{"Ref":"ShipperTopic[A-F0-9]{8}"\}$/] },
 ];
 
@@ -83,7 +85,9 @@ const SHIPPER_WITH_CLUSTERS: Entry[] = [
     resources: OWN('failsafe', true),
     conditionKeys: [OWNER_RESOURCE_TAG],
   },
-  // The shipping key and the topic key name the role in their key policies: no IAM statement for them.
+  // The shipping key and the topic key name the role in their key policies for their use; reading the shipping key's
+  // CreationDate (the shipper's epoch, key-epoch.ts) is kms:DescribeKey on that key alone, which reveals no data.
+  { sid: 'ReadEpochOfShippingKey', actions: ['kms:DescribeKey'], resources: [/^\{"Fn::GetAtt":\["ShipperShippingKey[A-F0-9]{8}","Arn"\]\}$/] },
   { sid: 'PublishAnnouncements', actions: ['sns:Publish'], resources: [/^\{"Ref":"ShipperTopic[A-F0-9]{8}"\}$/] },
 ];
 
@@ -112,7 +116,9 @@ const VAULT: Entry[] = [
   NO_CLAIMING('vault', true),
   { sid: 'RecordOwnCopiesCompletedAndTheirSuccessors', actions: ['rds:AddTagsToResource'], resources: OWN('vault', true), conditionKeys: [OWNER_RESOURCE_TAG, 'aws:TagKeys'] },
   { sid: 'DeleteOwnCopiesOnly', actions: ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'], resources: OWN('vault', true), conditionKeys: [OWNER_RESOURCE_TAG] },
-  // The vault key names the role in its key policy. The source accounts' keys, as the RDS User Guide gives.
+  // The vault key names the role in its key policy for its use; reading its CreationDate (the vault's epoch, key-epoch.ts)
+  // is kms:DescribeKey on that key alone. The source accounts' keys, as the RDS User Guide gives.
+  { sid: 'ReadEpochOfVaultKey', actions: ['kms:DescribeKey'], resources: [/^\{"Fn::GetAtt":\["VaultVaultKey[A-F0-9]{8}","Arn"\]\}$/] },
   {
     sid: 'SourceUseOfTheKeyThroughRds',
     actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:RetireGrant'],

@@ -3,7 +3,7 @@
  * and each use is one principal through one service.
  */
 import { App, Stack, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 import { KEY_ADMIN_ACTIONS } from '../../src/private/keys';
 
@@ -89,10 +89,32 @@ test('grantRestore lets a recovery role restore from the vault copies and have R
   const [statements] = Object.values(keyPolicies(failsafe));
   const restore = statements.find((s) => s.Sid === 'Restore0GrantsToRds');
   expect(principalOf(restore)).toContain('Recovery');
-  const policy = Object.values<any>(Template.fromStack(failsafe).findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.Roles).includes('Recovery'));
-  expect(policy.Properties.PolicyDocument.Statement[0]).toMatchObject({
+  // The grant is a managed policy of the vault's, attached to the role; the role's own policies are left alone.
+  const template = Template.fromStack(failsafe);
+  expect(Object.values<any>(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles).includes('Recovery'))).toEqual([]);
+  const policy = Object.values<any>(template.findResources('AWS::IAM::ManagedPolicy')).find((p) => JSON.stringify(p.Properties.Roles).includes('Recovery'));
+  const restoring = policy.Properties.PolicyDocument.Statement.find((st: any) => st.Sid === 'RestoreFromVaultCopies');
+  expect(restoring).toMatchObject({
     Action: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:DescribeDBSnapshots', 'rds:RestoreDBClusterFromSnapshot', 'rds:DescribeDBClusterSnapshots', 'rds:CreateDBInstance'],
   });
-  const resources = JSON.stringify(policy.Properties.PolicyDocument.Statement[0].Resource);
+  // What the README's runbook does after the restore: modify only to have Secrets Manager keep the password.
+  const modify = policy.Properties.PolicyDocument.Statement.find((st: any) => st.Sid === 'ManagePasswordsOfRestores');
+  expect(modify.Condition).toEqual({ Bool: { 'rds:ManageMasterUserPassword': true } });
+  const resources = JSON.stringify(restoring.Resource);
   for (const r of [':snapshot:vault-*', ':cluster-snapshot:vault-*', ':db:*', ':og:*', ':pg:*', ':subgrp:*', ':cluster:*', ':cluster-pg:*']) expect(resources).toContain(r);
+});
+
+test('grantRestore attaches its policy to a role of the vault\'s account imported by ARN, and warns for a principal it cannot attach to', () => {
+  const { failsafe, vault } = stacks();
+  const operators = iam.Role.fromRoleArn(failsafe, 'Operators', `arn:aws:iam::${failsafe.account}:role/operators`, { mutable: false });
+  const foreign = iam.Role.fromRoleArn(failsafe, 'Foreign', 'arn:aws:iam::333333333333:role/operators');
+  const attached = vault.grantRestore(operators);
+  const notAttached = vault.grantRestore(foreign);
+  const template = Template.fromStack(failsafe);
+  const resources = template.toJSON().Resources;
+  const rolesOf = (p: iam.ManagedPolicy) => resources[failsafe.getLogicalId(p.node.defaultChild as iam.CfnManagedPolicy)].Properties.Roles;
+  expect(rolesOf(attached)).toEqual(['operators']);
+  expect(rolesOf(notAttached)).toBeUndefined();
+  const warnings = Annotations.fromStack(failsafe).findWarning('*', Match.stringLikeRegexp('grantRestore: the grantee is not a role'));
+  expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringContaining(`policy ${notAttached.node.path} is attached to nothing`)]);
 });

@@ -464,7 +464,7 @@ describe('a shipper that copies across Regions (sourceRegion)', () => {
   });
 
   test.each<[string, () => unknown, RegExp]>([
-    ['a sourceRegion that is not a Region name', () => acrossRegions({ sourceRegion: 'Ireland' }), /sourceRegion must be a literal Region name, got "Ireland"/],
+    ['a sourceRegion that is not a Region name', () => acrossRegions({ sourceRegion: 'Ireland' }), /sourceRegion must be a literal Region name such as eu-west-1, got "Ireland"/],
     ['a stack without a Region', () => build({ sourceRegion: 'eu-west-1' }, new Stack(new App(), 'Agnostic')), /sourceRegion needs a stack with a Region/],
     ['a cluster name with no room left for the Region code', () => {
       const stack = liveStack(DR);

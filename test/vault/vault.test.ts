@@ -258,7 +258,7 @@ describe('sources that ship more often than daily', () => {
 describe('RdsSnapshotVault props validation', () => {
   test.each<[string, Partial<RdsSnapshotVaultProps>, RegExp]>([
     ['no sources', { sources: [] }, /RdsSnapshotVault: sources must name at least one shipper topic/],
-    ['a topic ARN that is not an SNS ARN', { sources: [{ topicArn: 'arn:aws:sqs:eu-west-1:111111111111:queue' }] }, /sources\[0\].topicArn must be an SNS topic ARN, got "arn:aws:sqs/],
+    ['a topic ARN that is not an SNS ARN', { sources: [{ topicArn: 'arn:aws:sqs:eu-west-1:111111111111:queue' }] }, /sources\[0\].topicArn must be an SNS topic ARN \(.*\), got "arn:aws:sqs/],
     ['a topic name instead of an ARN', { sources: [{ topicArn: 'rds-failsafe-shipper' }] }, /sources\[0\].topicArn must be an SNS topic ARN/],
     ['a topic listed twice', { sources: [{ topicArn: TOPIC }, { topicArn: TOPIC }] }, /sources\[1\].topicArn .* is listed twice/],
     ['a topic in the vault\'s own account', { sources: [{ topicArn: `arn:aws:sns:eu-west-1:${FAILSAFE}:t` }] }, /is in this stack's own account \(222222222222\)/],
@@ -269,7 +269,7 @@ describe('RdsSnapshotVault props validation', () => {
     ['maxClusterCopiesInFlight above 5', { maxClusterCopiesInFlight: 10 }, /RdsSnapshotVault: maxClusterCopiesInFlight must be a whole number from 1 to 5, got 10/],
     ['a timeout under a minute', { timeout: Duration.seconds(30) }, /RdsSnapshotVault: timeout must be from 1 minute to 15 minutes, got 30 seconds/],
     ['no database Regions', { sources: [{ topicArn: TOPIC, databaseRegions: [] }] }, /sources\[0\].databaseRegions must name at least one Region, or be left out/],
-    ['a database Region that is not a Region', { sources: [{ topicArn: TOPIC, databaseRegions: ['Ireland'] }] }, /sources\[0\].databaseRegions must be literal Region names, got "Ireland"/],
+    ['a database Region that is not a Region', { sources: [{ topicArn: TOPIC, databaseRegions: ['Ireland'] }] }, /sources\[0\].databaseRegions must be a literal Region name such as eu-west-1, got "Ireland"/],
   ])('rejects %s', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
   });

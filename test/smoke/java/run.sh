@@ -9,4 +9,8 @@ repo="${MAVEN_REPO_LOCAL:-$HOME/.m2/repository}"
 # The library's version does not change between builds: drop the cached copy so
 # the artifact just built is the one tested.
 rm -rf "$repo/io/github/cdkrdsfailsafe"
-mvn -q -B -Dmaven.repo.local="$repo" compile exec:java
+# The version just built: 0.0.0, or the release's version while `npx projen release` builds.
+versions=(../../../dist/java/io/github/cdkrdsfailsafe/cdk-rds-failsafe/*/)
+[ "${#versions[@]}" -eq 1 ] || { echo "smoke:java: expected one version in dist/java, found ${#versions[@]}" >&2; exit 1; }
+version=$(basename "${versions[0]}")
+mvn -q -B -Dmaven.repo.local="$repo" -Dlibrary.version="$version" compile exec:java
