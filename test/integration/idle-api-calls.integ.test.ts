@@ -45,6 +45,16 @@ async function runShipper(live: LiveAccount, config: object) {
   return out;
 }
 
+/**
+ * The RDS calls of a pass. Each invocation here is a cold start, which also
+ * reads the construct's key once (kms:DescribeKey, key-epoch.ts): that call is
+ * checked apart, since a warm execution environment does not repeat it.
+ */
+function rdsCalls(apiCalls: Record<string, number>): Record<string, number> {
+  expect(apiCalls['kms:DescribeKey'] ?? 0).toBeLessThanOrEqual(1);
+  return Object.fromEntries(Object.entries(apiCalls).filter(([op]) => op !== 'kms:DescribeKey'));
+}
+
 /** Sweeps until one changes nothing; returns that idle sweep's calls. */
 async function idleSweepOf(live: LiveAccount, config: object): Promise<Record<string, number>> {
   for (let i = 0; i < 6; i++) {
@@ -52,7 +62,7 @@ async function idleSweepOf(live: LiveAccount, config: object): Promise<Record<st
     const idle = r.copiesStarted === 0 && r.shared === 0 && r.announced === 0 && r.deleted === 0 && !(r.findings['copy-in-progress'] > 0);
     if (idle) {
       expect(r.failures).toBe(0);
-      return r.apiCalls;
+      return rdsCalls(r.apiCalls);
     }
   }
   throw new Error('the shipper never went idle');
@@ -103,7 +113,7 @@ describe('an idle vault sweep, counted by the bundled handler', () => {
       const out = await runVault(emulator, failsafe, config, scheduled);
       expect(out.error).toBeUndefined();
       expect(out.result.summaries[0]).toMatchObject({ copiesStarted: 0, deleted: 0, failures: 0 });
-      return out.result.apiCalls;
+      return rdsCalls(out.result.apiCalls);
     };
     expect(await sweep(vaultConfig([home], failsafe.vaultKeyArn)))
       .toEqual({ 'rds:DescribeDBSnapshots': 2, 'rds:DescribeDBClusterSnapshots': 2, 'rds:DescribeAccountAttributes': 1 });
