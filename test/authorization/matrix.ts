@@ -149,7 +149,9 @@ export function mutants(worlds: Worlds): Mutant[] {
  * Whether any expectation that the mutated policy bears on stops holding.
  * The expectations must all hold without the mutation (the caller checks it
  * with `unmet`): then one on a request the change does not touch (`touches`)
- * holds with it too, and only the others are evaluated.
+ * holds with it too, and only the others are evaluated. Skipping can only
+ * turn a mutant that would be caught into one that escapes, never the
+ * reverse: were `touches` wrong, the test would fail, not pass.
  */
 export async function caught(m: Mutant, all: readonly Expectation[]): Promise<boolean> {
   const relevant = all.filter((e) => bears(m.policy, e.request) && touches(m, e.request.action));
