@@ -3,6 +3,7 @@
  * the resource's policy, SCPs, same-account and cross-account rules, and every
  * condition operator, by @cloud-copilot/iam-simulate.
  */
+import { createHash } from 'node:crypto';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Policy } from './policies';
 
@@ -77,7 +78,7 @@ export async function evaluate(policies: readonly Policy[], r: AuthzRequest): Pr
     ...(service ? {} : { 'aws:PrincipalArn': r.principal, 'aws:PrincipalAccount': principalAccount! }),
     ...r.context,
   };
-  const result: any = await runSimulation({
+  const simulation = {
     request: { principal: r.principal, action: r.action, resource: { resource: r.resource, accountId: resourceAccount }, contextVariables: context },
     identityPolicies: identity.map((p, i) => ({ name: `${p.name}#${i}`, policy: doc(p.statements) })),
     serviceControlPolicies: scps.length > 0
@@ -85,8 +86,40 @@ export async function evaluate(policies: readonly Policy[], r: AuthzRequest): Pr
       : [],
     resourceControlPolicies: [],
     ...(resourceStatements.length > 0 ? { resourcePolicy: doc(resourceStatements) } : {}),
-  }, {});
-  if (result.errors) throw new Error(`${r.why}: the evaluator could not run: ${JSON.stringify(result.errors)}`);
+  };
+  // The simulator's outcome is a function of its input alone: the same input, from another matrix, test or world, is evaluated
+  // once. The key tells an undefined value from an absent one, which JSON would not.
+  const key = createHash('sha256').update(JSON.stringify(simulation, (_k, v) => (v === undefined ? '\u0000undefined' : v))).digest('base64');
+  let outcome = outcomes.get(key);
+  counts.evaluated++;
+  if (!outcome) {
+    counts.simulated++;
+    outcome = simulate(simulation).then(
+      (o) => o,
+      (e: Error) => { outcomes.delete(key); throw e; },
+    );
+    outcomes.set(key, outcome);
+  }
+  const o = await outcome;
+  if (o.errors) throw new Error(`${r.why}: the evaluator could not run: ${o.errors}`);
+  return { decision: o.decision, ignoredContextKeys: [...o.ignoredContextKeys] };
+}
+
+interface Simulated extends Outcome {
+  /** The evaluator's errors, if it could not run. */
+  readonly errors?: string;
+}
+
+/** The outcomes of the simulations run so far, by the SHA-256 of their input: a test file evaluates the same request against the same policies many times. */
+const outcomes = new Map<string, Promise<Simulated>>();
+const counts = { evaluated: 0, simulated: 0 };
+
+/** How many requests were evaluated so far, and how many of them the simulator ran (the others were known). */
+export const evaluationCounts = (): Readonly<typeof counts> => ({ ...counts });
+
+async function simulate(simulation: Parameters<typeof runSimulation>[0]): Promise<Simulated> {
+  const result: any = await runSimulation(simulation, {});
+  if (result.errors) return { decision: 'ImplicitlyDenied', ignoredContextKeys: [], errors: JSON.stringify(result.errors) };
   const single = result.resultType === 'single' ? result.result : undefined;
-  return { decision: result.overallResult, ignoredContextKeys: single?.ignoredContextKeys ?? [] };
+  return { decision: result.overallResult, ignoredContextKeys: [...single?.ignoredContextKeys ?? []] };
 }

@@ -64,6 +64,47 @@ export interface Mutant {
   readonly worlds: Worlds;
   /** The policy changed. */
   readonly policy: Policy;
+  /**
+   * The Action patterns of the statement removed or changed, when the only
+   * requests whose decision the change can alter are those of an action one
+   * of them matches (see `touches`); undefined when any request may change.
+   */
+  readonly actions?: readonly unknown[];
+}
+
+/**
+ * Whether an Action pattern of a policy may match an action. IAM matches the
+ * service prefix and the action name case-insensitively, with `*` and `?` as
+ * wildcards; this matches the whole `service:action` string the same way, so
+ * it matches every action IAM matches and maybe more (a wildcard in the
+ * service prefix), never fewer (mutants.test.ts checks it against the
+ * evaluator). A pattern that is not a string is taken to match.
+ */
+export function mayMatchAction(pattern: unknown, action: string): boolean {
+  // The evaluator reads escapes (\u002a) in a pattern: one with a backslash is taken to match.
+  if (typeof pattern !== 'string' || pattern.includes('\\')) return true;
+  const glob = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${glob}$`).test(action.toLowerCase());
+}
+
+/**
+ * Whether the mutant's change can alter the decision on a request of this
+ * action. A statement takes part in the decision on a request only if it
+ * applies to the request's action: IAM (and the simulator, whose
+ * policy-resource expansion of wildcard resources also reads only the Allow
+ * statements that match the action) skips a statement none of whose Action
+ * patterns match, whatever its Effect, Resource, Principal or Condition, so
+ * an Allow statement then allows nothing and a Deny statement denies
+ * nothing. Removing such a statement, or a condition from it (which leaves
+ * its Action as it was), therefore leaves every policy's applicable
+ * statements, and so the decision, as they were. The context keys the
+ * simulator ignores depend on the request only. A NotAction statement applies
+ * to every action it does not list, and a policy left with no statement may
+ * be read differently from one with a statement that does not apply: their
+ * mutants touch every request (`actions` undefined).
+ */
+export function touches(m: Mutant, action: string): boolean {
+  return m.actions === undefined || m.actions.some((pattern) => mayMatchAction(pattern, action));
 }
 
 /** Each statement of the constructs' policies removed, and each condition of each statement, one at a time. */
@@ -85,11 +126,14 @@ export function mutants(worlds: Worlds): Mutant[] {
           variants.push([`removed ${operator} ${key} from ${label}`, policy.statements.map((s, j) => (j === i ? changed : s))]);
         }
       }
+      // NotAction, or no Action at all (which the simulator refuses): every request may change.
+      const actions = statement.NotAction === undefined && statement.Action !== undefined ? [statement.Action].flat() : undefined;
       for (const [name, statements] of variants) {
         const mutated: Policy = { ...policy, statements };
         out.push({
           name,
           policy: mutated,
+          ...(actions && statements.length > 0 ? { actions } : {}),
           worlds: {
             plain: worlds.plain.includes(policy) ? replace(worlds.plain, policy, mutated) : worlds.plain,
             scp: replace(worlds.scp, policy, mutated),
@@ -101,9 +145,16 @@ export function mutants(worlds: Worlds): Mutant[] {
   return out;
 }
 
-/** Whether any expectation that the mutated policy bears on stops holding. */
+/**
+ * Whether any expectation that the mutated policy bears on stops holding.
+ * The expectations must all hold without the mutation (the caller checks it
+ * with `unmet`): then one on a request the change does not touch (`touches`)
+ * holds with it too, and only the others are evaluated. Skipping can only
+ * turn a mutant that would be caught into one that escapes, never the
+ * reverse: were `touches` wrong, the test would fail, not pass.
+ */
 export async function caught(m: Mutant, all: readonly Expectation[]): Promise<boolean> {
-  const relevant = all.filter((e) => bears(m.policy, e.request));
+  const relevant = all.filter((e) => bears(m.policy, e.request) && touches(m, e.request.action));
   return (await unmet(m.worlds, relevant)).length > 0;
 }
 
