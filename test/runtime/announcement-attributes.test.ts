@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DAY, LIVE, NOW, OWNER, REGION, VAULT } from './fixtures';
+import { LIVE, NOW, OWNER, REGION, shipperPassConfig } from './fixtures';
 import { ShipperConfig } from '../../src/runtime/config';
 import { shippingCopyIdentifier } from '../../src/runtime/naming';
 import { parseMessage } from '../../src/runtime/schema';
@@ -30,17 +30,7 @@ const snsMock = mockClient(SNSClient);
 afterAll(() => { rdsMock.restore(); snsMock.restore(); });
 
 const T = new Date(NOW.getTime() - 3_600_000);
-const config: ShipperConfig = {
-  version: 1,
-  ownerId: OWNER,
-  vaultAccount: VAULT,
-  shippingKeyArn: `arn:aws:kms:${REGION}:${LIVE}:key/shipping`,
-  topicArn: `arn:aws:sns:${REGION}:${LIVE}:rds-failsafe-shipper`,
-  retentionMs: 2 * DAY,
-  maxCopiesInFlight: 10,
-  manualSnapshotQuota: 100,
-  selection: { identifiers: ['orders'], clusterIdentifiers: ['ledger'] },
-};
+const config: ShipperConfig = shipperPassConfig({ identifiers: ['orders'], clusterIdentifiers: ['ledger'] });
 const copyTags = (db: string, source: string) => [
   { Key: TagKeys.OWNER, Value: OWNER }, { Key: TagKeys.SOURCE_DATABASE, Value: db }, { Key: TagKeys.SOURCE_SNAPSHOT, Value: source },
   { Key: TagKeys.SOURCE_TIME, Value: T.toISOString() },

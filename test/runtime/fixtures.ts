@@ -1,4 +1,5 @@
 /** Builders for planner state, shared by the runtime unit tests. */
+import { ShipperConfig } from '../../src/runtime/config';
 import { DbInstance, DbSnapshot, ShipperPlanConfig, ShipperState } from '../../src/runtime/shipper-plan';
 import { TagKeys } from '../../src/runtime/tags';
 
@@ -86,6 +87,22 @@ export function state(extra: Partial<ShipperState> = {}): ShipperState {
     automatedSnapshots: [],
     manualSnapshots: [],
     optionGroups: new Map(),
+    ...extra,
+  };
+}
+
+/** The configuration a shipper pass with mocked AWS is given: the selection, and anything else to change. */
+export function shipperPassConfig(selection: ShipperConfig['selection'], extra: Partial<ShipperConfig> = {}): ShipperConfig {
+  return {
+    version: 1,
+    ownerId: OWNER,
+    vaultAccount: VAULT,
+    shippingKeyArn: `arn:aws:kms:${REGION}:${LIVE}:key/shipping`,
+    topicArn: `arn:aws:sns:${REGION}:${LIVE}:rds-failsafe-shipper`,
+    retentionMs: 2 * DAY,
+    maxCopiesInFlight: 10,
+    manualSnapshotQuota: 100,
+    selection,
     ...extra,
   };
 }

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DAY, LIVE, NOW, OWNER, REGION, VAULT } from './fixtures';
+import { DAY, LIVE, NOW, OWNER, REGION, shipperPassConfig, VAULT } from './fixtures';
 import { ShipperConfig, VaultConfig } from '../../src/runtime/config';
 import { shippingCopyIdentifier } from '../../src/runtime/naming';
 import { runShipperPass } from '../../src/runtime/shipper-pass';
@@ -33,17 +33,7 @@ afterAll(() => { rdsMock.restore(); snsMock.restore(); });
 
 const T = new Date(NOW.getTime() - 3_600_000);
 const TAG = { key: 'backup', value: 'failsafe' };
-const shipperConfig = (selection: ShipperConfig['selection']): ShipperConfig => ({
-  version: 1,
-  ownerId: OWNER,
-  vaultAccount: VAULT,
-  shippingKeyArn: `arn:aws:kms:${REGION}:${LIVE}:key/shipping`,
-  topicArn: `arn:aws:sns:${REGION}:${LIVE}:rds-failsafe-shipper`,
-  retentionMs: 2 * DAY,
-  maxCopiesInFlight: 10,
-  manualSnapshotQuota: 100,
-  selection,
-});
+const shipperConfig = (selection: ShipperConfig['selection']): ShipperConfig => shipperPassConfig(selection);
 
 /** The operations sent since the last reset, by name, as the handlers' counter names them. */
 function sent(): Record<string, number> {

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DAY, LIVE, NOW, OWNER, REGION, VAULT } from './fixtures';
+import { DAY, LIVE, NOW, OWNER, REGION, shipperPassConfig, VAULT } from './fixtures';
 import { SDK_CLIENT_CONFIG } from '../../src/runtime/aws';
 import { parseShipperConfig, ShipperConfig } from '../../src/runtime/config';
 import { parseMessage } from '../../src/runtime/schema';
@@ -26,17 +26,7 @@ import { createLogger } from '../helpers/memory-logger';
 const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);
 
-const config: ShipperConfig = {
-  version: 1,
-  ownerId: OWNER,
-  vaultAccount: VAULT,
-  shippingKeyArn: `arn:aws:kms:${REGION}:${LIVE}:key/shipping`,
-  topicArn: `arn:aws:sns:${REGION}:${LIVE}:rds-failsafe-shipper`,
-  retentionMs: 2 * DAY,
-  maxCopiesInFlight: 10,
-  manualSnapshotQuota: 100,
-  selection: { identifiers: ['a', 'b', 'c'] },
-};
+const config: ShipperConfig = shipperPassConfig({ identifiers: ['a', 'b', 'c'] });
 
 const arn = (id: string) => `arn:aws:rds:${REGION}:${LIVE}:snapshot:${id}`;
 const t0 = new Date(NOW.getTime() - 3_600_000);
