@@ -63,25 +63,34 @@ export function newLockedDownKey(scope: Construct, id: string, description: stri
  * the stack): then only that key's own policy, and an IAM policy it trusts,
  * can allow the use.
  */
-export function allowRdsUseBy(key: kms.IKey, principal: iam.IPrincipal, sid: string): boolean {
-  const [describe, grant] = rdsUseStatements(key, principal, sid);
+export function allowRdsUseBy(key: kms.IKey, principal: iam.IPrincipal, sid: string, options: RdsUseOptions = {}): boolean {
+  const [describe, grant] = rdsUseStatements(key, principal, sid, undefined, options);
   const added = key.addToResourcePolicy(describe, true).statementAdded;
   key.addToResourcePolicy(grant, true);
   return added;
 }
 
+export interface RdsUseOptions {
+  /**
+   * The principal may describe the key itself too, not only through RDS: a
+   * handler reads its own key's CreationDate as its epoch (runtime/key-epoch.ts).
+   * DescribeKey returns the key's metadata, never a use of it.
+   */
+  readonly describeDirectly?: boolean;
+}
+
 /** The key-policy statements of allowRdsUseBy: for a key whose policy is written elsewhere. */
 export function rdsUseStatements(
-  key: kms.IKey, principal: iam.IPrincipal, sid: string, region: string = Stack.of(key).region,
+  key: kms.IKey, principal: iam.IPrincipal, sid: string, region: string = Stack.of(key).region, options: RdsUseOptions = {},
 ): iam.PolicyStatement[] {
   const viaRds = { 'kms:ViaService': `rds.${region}.amazonaws.com` };
   return [
     new iam.PolicyStatement({
-      sid: `${sid}DescribeThroughRds`,
+      sid: options.describeDirectly ? `${sid}Describe` : `${sid}DescribeThroughRds`,
       principals: [principal],
       actions: ['kms:DescribeKey'],
       resources: ['*'],
-      conditions: { StringEquals: viaRds },
+      ...(options.describeDirectly ? {} : { conditions: { StringEquals: viaRds } }),
     }),
     new iam.PolicyStatement({
       sid: `${sid}GrantsToRds`,

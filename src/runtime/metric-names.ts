@@ -295,8 +295,9 @@ export function vaultMetrics(o: VaultOutcome, config: VaultMetricsConfig, now: D
       .filter((p) => p.account === source.account && p.region === source.region)
       .map((p) => ageSeconds(now, p.time))
       .filter((age) => age * 1000 <= config.retireAfterMs);
-    const oldest = ages.length > 0 ? Math.max(...ages) : waitingAgeSeconds(o.epoch, now);
-    if (oldest === undefined) continue;
+    // With no copy, the time since the epoch; with no epoch either (it could not be read), no grace: the retirement
+    // age, past every alarm's maxAge, so that a source that never ships still pages.
+    const oldest = ages.length > 0 ? Math.max(...ages) : (waitingAgeSeconds(o.epoch, now) ?? Math.round(config.retireAfterMs / 1000));
     out.push({ name: MetricName.OLDEST_RECOVERY_POINT_AGE, unit: 'Seconds', value: oldest, dimensions: sourceOf(source) });
   }
   return out;

@@ -479,7 +479,7 @@ export class RdsSnapshotShipper extends Construct {
     if (recoveryPoints) this.grantTakingSnapshots(role, stack, identifiers, clusterIdentifiers, byTag);
     // The databases' own keys trust IAM policies; so does a shipping key from
     // outside the stack, whose policy this construct cannot write.
-    const shippingKeyTrustsIam = !allowRdsUseBy(this.shippingKey, role, 'Shipper');
+    const shippingKeyTrustsIam = !allowRdsUseBy(this.shippingKey, role, 'Shipper', { describeDirectly: true });
     const shippingKeys = shippingKeyTrustsIam ? [this.shippingKey.keyArn] : [];
     for (const key of props.shareableKeys ?? []) this.letVaultUse(key, 'shareableKeys', props.vaultAccount);
     const databaseKeys = [...new Set([
@@ -496,7 +496,10 @@ export class RdsSnapshotShipper extends Construct {
       grantKeyUseThroughRds(role, [...shippingKeys, ...databaseKeys], [stack.region]);
     }
     // The shipper's epoch is its shipping key's CreationDate: a database never shipped is expected from then on (key-epoch.ts).
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadEpochOfShippingKey', actions: ['kms:DescribeKey'], resources: [this.shippingKey.keyArn] }));
+    // The key policy of a key this stack made lets the role describe it (allowRdsUseBy); a key from outside trusts IAM.
+    if (shippingKeyTrustsIam) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadEpochOfShippingKey', actions: ['kms:DescribeKey'], resources: [this.shippingKey.keyArn] }));
+    }
     if (this.topicKey) {
       // The topic key's policy names the role (below): no IAM policy for the key.
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishAnnouncements', actions: ['sns:Publish'], resources: [this.topic.topicArn] }));

@@ -24,7 +24,7 @@ import { VaultFunction } from './vault-function';
 import { SnapshotHandlerProps } from '../capacity';
 import { VaultAlarmsOptions } from '../monitoring';
 import { checkRegionName, checkRoleArn, parseTopicArn, warnIfEnvironmentAgnostic } from '../private/environment';
-import { allowRdsUseBy, newLockedDownKey, rdsUseStatements } from '../private/keys';
+import { allowRdsUseBy, newLockedDownKey, RdsUseOptions, rdsUseStatements } from '../private/keys';
 import {
   AlarmFactory, alarmStatusRow, DEFAULT_MAX_AGE, failsafeMetric, failsafeSearch, recoveryPointMaxAge, scheduleInterval, validateAlarmOptions,
 } from '../private/monitoring';
@@ -843,9 +843,11 @@ export class RdsSnapshotVault extends Construct {
    * statements its policy needs are kept for `vaultKeyPolicyStatements()` and
    * given in a warning.
    */
-  private useVaultKeyThroughRds(principal: iam.IPrincipal, sid: string, trustIam: (statement: iam.PolicyStatement) => void): void {
-    if (allowRdsUseBy(this.vaultKey, principal, sid)) return;
-    const statements = rdsUseStatements(this.vaultKey, principal, sid);
+  private useVaultKeyThroughRds(
+    principal: iam.IPrincipal, sid: string, trustIam: (statement: iam.PolicyStatement) => void, options: RdsUseOptions = {},
+  ): void {
+    if (allowRdsUseBy(this.vaultKey, principal, sid, options)) return;
+    const statements = rdsUseStatements(this.vaultKey, principal, sid, undefined, options);
     statements.forEach(trustIam);
     this.missingKeyPolicyStatements.push(...statements);
     // The warning gives the statements as text to paste into the key's policy:
@@ -855,7 +857,7 @@ export class RdsSnapshotVault extends Construct {
       ? `<the ARN of ${Construct.isConstruct(principal) ? principal.node.path : 'the grantee'}>`
       : principal.policyFragment.principalJson.AWS[0];
     const region = Token.isUnresolved(stack.region) ? '<the Region of the vault>' : stack.region;
-    const text = rdsUseStatements(this.vaultKey, new iam.ArnPrincipal(arn), sid, region).map((st) => st.toStatementJson());
+    const text = rdsUseStatements(this.vaultKey, new iam.ArnPrincipal(arn), sid, region, options).map((st) => st.toStatementJson());
     Annotations.of(this).addWarningV2(`cdk-rds-failsafe:vaultKeyPolicy:${sid}`,
       `vaultKey ${this.vaultKey.node.path} is not in this stack, so its key policy cannot be changed here. Add these statements to it, `
       + `or RDS cannot ${sid === 'Vault' ? 'encrypt the vault\'s copies' : 'restore from them'} (vault.vaultKeyPolicyStatements() returns them): `
@@ -906,9 +908,12 @@ export class RdsSnapshotVault extends Construct {
       conditions: { StringEquals: { [`aws:ResourceTag/${TagKeys.OWNER}`]: this.ownerId } },
     }));
     const regions = [stack.region, ...pairs.map((p) => p.region)];
-    this.useVaultKeyThroughRds(role, 'Vault', () => grantKeyUseThroughRds(role, [this.vaultKey.keyArn], [stack.region]));
-    // The vault's epoch is its key's CreationDate: a source with no copy yet is expected from then on (key-epoch.ts).
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadEpochOfVaultKey', actions: ['kms:DescribeKey'], resources: [this.vaultKey.keyArn] }));
+    // The vault's epoch is its key's CreationDate: a source with no copy yet is expected from then on (key-epoch.ts). The
+    // role describes its key directly: in the key policy of a key this stack made, in IAM for a key from outside.
+    this.useVaultKeyThroughRds(role, 'Vault', () => {
+      grantKeyUseThroughRds(role, [this.vaultKey.keyArn], [stack.region]);
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadEpochOfVaultKey', actions: ['kms:DescribeKey'], resources: [this.vaultKey.keyArn] }));
+    }, { describeDirectly: true });
     // The shipping keys of the sources: their key policies let this account use
     // them for RDS; this lets RDS, for the vault role, read the shared copies.
     const sourceKeys = pairs.map((p) => stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*', ...p }));

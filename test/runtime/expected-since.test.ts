@@ -131,8 +131,13 @@ describe('vault: the recovery point of a source with no copy yet', () => {
     expect(figure.value).toBe(60 * 86_400);
   });
 
-  test('without an epoch there is no figure, as before; a pass that read no recovery points reports none either', () => {
-    expect(oldest(vaultMetrics(outcome(), config, at(HOUR), 1))).toEqual([]);
+  test('without an epoch there is no grace: a source with no copy reports the retirement age, past the threshold, so it still pages', () => {
+    const [figure] = oldest(vaultMetrics(outcome(), config, at(HOUR), 1));
+    expect(figure.value).toBe(31 * 86_400);
+    expect(figure.value).toBeGreaterThan(threshold);
+  });
+
+  test('a pass that read no recovery points reports no figure', () => {
     expect(oldest(vaultMetrics(outcome({ epoch: EPOCH, recoveryPoints: undefined }), config, at(HOUR), 1))).toEqual([]);
   });
 

@@ -55,7 +55,6 @@ const SHIPPER: Entry[] = [
   { sid: 'ShareAndDeleteOwnCopiesOnly', actions: ['rds:ModifyDBSnapshotAttribute', 'rds:DeleteDBSnapshot'], resources: [/:snapshot:failsafe-\*"/], conditionKeys: [OWNER_RESOURCE_TAG] },
   // The shipping key and the topic key name the role in their key policies for their use; reading the shipping key's
   // CreationDate (the shipper's epoch, key-epoch.ts) is kms:DescribeKey on that key alone, which reveals no data.
-  { sid: 'ReadEpochOfShippingKey', actions: ['kms:DescribeKey'], resources: [/^\{"Fn::GetAtt":\["ShipperShippingKey[A-F0-9]{8}","Arn"\]\}$/] },
   { sid: 'PublishAnnouncements', actions: ['sns:Publish'], resources: [/^\{"Ref":"ShipperTopic[A-F0-9]{8}"\}$/] },
 ];
 
@@ -87,7 +86,6 @@ const SHIPPER_WITH_CLUSTERS: Entry[] = [
   },
   // The shipping key and the topic key name the role in their key policies for their use; reading the shipping key's
   // CreationDate (the shipper's epoch, key-epoch.ts) is kms:DescribeKey on that key alone, which reveals no data.
-  { sid: 'ReadEpochOfShippingKey', actions: ['kms:DescribeKey'], resources: [/^\{"Fn::GetAtt":\["ShipperShippingKey[A-F0-9]{8}","Arn"\]\}$/] },
   { sid: 'PublishAnnouncements', actions: ['sns:Publish'], resources: [/^\{"Ref":"ShipperTopic[A-F0-9]{8}"\}$/] },
 ];
 
@@ -118,7 +116,6 @@ const VAULT: Entry[] = [
   { sid: 'DeleteOwnCopiesOnly', actions: ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'], resources: OWN('vault', true), conditionKeys: [OWNER_RESOURCE_TAG] },
   // The vault key names the role in its key policy for its use; reading its CreationDate (the vault's epoch, key-epoch.ts)
   // is kms:DescribeKey on that key alone. The source accounts' keys, as the RDS User Guide gives.
-  { sid: 'ReadEpochOfVaultKey', actions: ['kms:DescribeKey'], resources: [/^\{"Fn::GetAtt":\["VaultVaultKey[A-F0-9]{8}","Arn"\]\}$/] },
   {
     sid: 'SourceUseOfTheKeyThroughRds',
     actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:RetireGrant'],

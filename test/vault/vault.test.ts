@@ -299,7 +299,7 @@ describe('a vault key from outside the stack', () => {
     // CDK ends the message with the warning's id to acknowledge it by.
     const statementsOf = (t: string) => JSON.parse(t.slice(t.indexOf('['), t.lastIndexOf(' [ack:')));
     expect(statementsOf(texts[0]).map((st: any) => [st.Sid, st.Principal.AWS])).toEqual([
-      ['VaultDescribeThroughRds', '<the ARN of Failsafe/Vault/Role>'], ['VaultGrantsToRds', '<the ARN of Failsafe/Vault/Role>'],
+      ['VaultDescribe', '<the ARN of Failsafe/Vault/Role>'], ['VaultGrantsToRds', '<the ARN of Failsafe/Vault/Role>'],
     ]);
     expect(statementsOf(texts[1]).map((st: any) => [st.Sid, st.Principal.AWS, st.Condition])).toEqual([
       ['Restore0DescribeThroughRds', '<the ARN of Failsafe/Recovery>', { StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' } }],
@@ -310,7 +310,7 @@ describe('a vault key from outside the stack', () => {
       expect(t).not.toMatch(/Fn::|"Ref"|\$\{Token/);
       expect(t).toContain('"kms:ViaService":"rds.eu-west-1.amazonaws.com"');
     }
-    expect(vault.vaultKeyPolicyStatements().map((s) => s.sid)).toEqual(['VaultDescribeThroughRds', 'VaultGrantsToRds', 'Restore0DescribeThroughRds', 'Restore0GrantsToRds']);
+    expect(vault.vaultKeyPolicyStatements().map((s) => s.sid)).toEqual(['VaultDescribe', 'VaultGrantsToRds', 'Restore0DescribeThroughRds', 'Restore0GrantsToRds']);
   });
 
   test('the roles get the use through RDS in an IAM policy, for a key policy that trusts IAM', () => {
