@@ -5,6 +5,7 @@
  * no identifier. Each check answers with an error that names the prop, where
  * the code that uses the prop would throw a `TypeError`.
  */
+import { Construct } from 'constructs';
 import { FailsafeFunctionProps, SnapshotHandlerProps } from '../capacity';
 import { AgeAlarmOptions, AlarmOptions, CountAlarmOptions, ShipperAlarmsOptions, VaultAlarmsOptions } from '../monitoring';
 
@@ -87,8 +88,8 @@ export function struct<T>(shape: Shape<T>): Check {
 }
 
 /**
- * A construct or resource, known by the string attributes the library reads
- * from it: `what` names it in the error, for example `a KMS key (kms.IKey)`.
+ * An object known by the string attributes the library reads from it: `what`
+ * names it in the error, for example `a schedule (events.Schedule)`.
  */
 export function reference(what: string, ...attributes: string[]): Check {
   return (value, path, fail) => {
@@ -112,10 +113,24 @@ export function checkProps<T>(props: unknown, shape: Shape<T>, path: string, fai
   }
 }
 
-export const key = reference('a KMS key (kms.IKey)', 'keyArn');
-export const topic = reference('an SNS topic (sns.ITopic)', 'topicArn');
+/**
+ * A construct, such as a resource made or imported in the app, with the
+ * string attributes the library reads from it: a plain object with the same
+ * attributes is refused, since the library reads its construct tree too.
+ */
+export function construct(what: string, ...attributes: string[]): Check {
+  const shape = reference(what, ...attributes);
+  return (value, path, fail) => {
+    if (value === undefined) return;
+    if (isObject(value) && !Construct.isConstruct(value)) fail(`${path} must be ${what}, made or imported in the app, got a plain object`);
+    shape(value, path, fail);
+  };
+}
+
+export const key = construct('a KMS key (kms.IKey)', 'keyArn');
+export const topic = construct('an SNS topic (sns.ITopic)', 'topicArn');
 export const schedule = reference('a schedule (events.Schedule)', 'expressionString');
-export const lambdaFunction = reference('a Lambda function (lambda.IFunction)', 'functionArn');
+export const lambdaFunction = construct('a Lambda function (lambda.IFunction)', 'functionArn');
 
 /** The props every construct takes (FailsafeFunctionProps). */
 export const FUNCTION_SHAPE: Shape<FailsafeFunctionProps> = {

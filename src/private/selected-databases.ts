@@ -51,12 +51,27 @@ export function keysOfDatabases(stack: Stack, databases: SelectedDatabase[]): Da
       continue;
     }
     const keyId = definition.kmsKeyId;
-    if (keyId === undefined) continue;
-    if (Token.isUnresolved(keyId) || keyId.startsWith('arn:')) keyArns.push(keyId);
+    if (keyId === undefined) {
+      // Restored from a snapshot, or a replica: encrypted as its source is, which CDK does not know.
+      if (derivedFromAnother(definition)) unknown.push(db);
+      continue;
+    }
+    // IAM authorizes key use by key ARN, never by alias (an alias ARN may hold tokens, but reads as one).
+    if (keyId.includes('alias/')) unknown.push(db);
+    else if (Token.isUnresolved(keyId) || (keyId.startsWith('arn:') && keyId.includes(':key/'))) keyArns.push(keyId);
     else if (KEY_ID.test(keyId)) keyArns.push(stack.formatArn({ service: 'kms', resource: 'key', resourceName: keyId }));
     else unknown.push(db);
   }
   return { keyArns: [...new Set(keyArns)], unknown };
+}
+
+/** Whether the database is made from another's data, whose key it keeps: a snapshot restore, a replica, a clone. */
+function derivedFromAnother(definition: rds.CfnDBInstance | rds.CfnDBCluster): boolean {
+  if (definition instanceof rds.CfnDBInstance) {
+    return definition.dbSnapshotIdentifier !== undefined || definition.sourceDbInstanceIdentifier !== undefined
+      || definition.dbClusterSnapshotIdentifier !== undefined || definition.sourceDbClusterIdentifier !== undefined;
+  }
+  return definition.snapshotIdentifier !== undefined || definition.sourceDbClusterIdentifier !== undefined || definition.restoreType !== undefined;
 }
 
 /**

@@ -741,7 +741,7 @@ export class RdsSnapshotShipper extends Construct {
   private keysOfSelectedDatabases(stack: Stack, props: RdsSnapshotShipperProps): string[] {
     const keys = keysOfDatabases(stack, selectedDatabases(props.instances ?? [], props.clusters ?? []));
     // sourceKeys given, even empty, says the databases' keys were thought of.
-    const given = props.sourceKeys !== undefined || (props.shareableKeys?.length ?? 0) > 0;
+    const given = props.sourceKeys !== undefined;
     const unknown = [
       ...keys.unknown.map((db) => (Token.isUnresolved(db.identifier) ? db.prop : db.identifier)),
       ...(props.selectByTag ? [`the databases tagged ${props.selectByTag.key}=${props.selectByTag.value}`] : []),
@@ -881,8 +881,8 @@ const HOURS_PER_DAY = 24;
 const SHIPPER_PROPS_SHAPE: shape.Shape<RdsSnapshotShipperProps> = {
   ...shape.HANDLER_SHAPE,
   vaultAccount: shape.required(shape.str),
-  instances: shape.listOf(shape.reference('a DB instance (rds.IDatabaseInstance)', 'instanceIdentifier')),
-  clusters: shape.listOf(shape.reference('a DB cluster (rds.IDatabaseCluster)', 'clusterIdentifier')),
+  instances: shape.listOf(shape.construct('a DB instance (rds.IDatabaseInstance)', 'instanceIdentifier')),
+  clusters: shape.listOf(shape.construct('a DB cluster (rds.IDatabaseCluster)', 'clusterIdentifier')),
   selectByTag: shape.struct<DatabaseTagSelector>({ key: shape.required(shape.str), value: shape.required(shape.str) }),
   sourceRegion: shape.str,
   recoveryPointInterval: shape.duration,

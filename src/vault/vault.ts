@@ -7,6 +7,7 @@ import {
   Lazy,
   Names,
   Stack,
+  Stage,
   Token,
   aws_cloudwatch as cloudwatch,
   aws_events as events,
@@ -951,7 +952,7 @@ const VAULT_PROPS_SHAPE: shape.Shape<RdsSnapshotVaultProps> = {
     topicArn: shape.required(shape.str),
     databaseRegions: shape.listOf(shape.str),
     recoveryPointInterval: shape.duration,
-    shipper: shape.reference('an RdsSnapshotShipper', 'ownerId', 'vaultAccount'),
+    shipper: shape.construct('an RdsSnapshotShipper', 'ownerId', 'vaultAccount'),
   }))),
   retention: shape.duration,
   minimumAge: shape.duration,
@@ -1021,6 +1022,10 @@ function validateProps(props: RdsSnapshotVaultProps, stack: Stack): ParsedSource
 function checkShipperOfSource(stack: Stack, shipper: RdsSnapshotShipper, topicAccount: string, prop: string, fail: (message: string) => never): void {
   const shipperStack = Stack.of(shipper);
   if (shipperStack === stack) fail(`${prop}.shipper is in the vault's own stack; the vault must be in a separate Failsafe account`);
+  if (Stage.of(shipperStack) !== Stage.of(stack)) {
+    fail(`${prop}.shipper is in another Stage, and a stack cannot depend on one of another Stage: give the source its topicArn without `
+      + 'shipper, and deploy the Live stage first');
+  }
   if (!Token.isUnresolved(shipperStack.account) && shipperStack.account !== topicAccount) {
     fail(`${prop}.shipper is in account ${shipperStack.account}, but the topic is in account ${topicAccount}`);
   }

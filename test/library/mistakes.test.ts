@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack, aws_ec2 as ec2, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Duration, Stack, Stage, aws_ec2 as ec2, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { RdsSnapshotShipper, RdsSnapshotVault } from '../../src';
 
@@ -91,6 +91,39 @@ describe('databases under a customer managed key', () => {
     const stack = liveStack();
     new RdsSnapshotShipper(stack, 'Shipper', { vaultAccount: FAILSAFE.account, selectByTag: { key: 'dr', value: 'failsafe' } });
     expect(warnings(stack)).toEqual([expect.stringContaining('The KMS keys of the databases tagged dr=failsafe cannot be known at synth')]);
+  });
+
+  test.each([
+    ['restored from a snapshot', (stack: Stack, vpc: ec2.Vpc) => new rds.DatabaseInstanceFromSnapshot(stack, 'Orders', {
+      snapshotIdentifier: 'orders-final', engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }), vpc,
+    })],
+    ['a read replica', (stack: Stack, vpc: ec2.Vpc) => new rds.DatabaseInstanceReadReplica(stack, 'Orders', {
+      sourceDatabaseInstance: rds.DatabaseInstance.fromDatabaseInstanceAttributes(stack, 'Source', {
+        instanceIdentifier: 'source', instanceEndpointAddress: 'source.example', port: 5432, securityGroups: [],
+      }),
+      instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
+      vpc,
+    })],
+    ['under a key named by its alias', (stack: Stack, vpc: ec2.Vpc) => new rds.DatabaseInstance(stack, 'Orders', {
+      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),
+      vpc,
+      storageEncryptionKey: kms.Alias.fromAliasName(stack, 'Alias', 'alias/orders'),
+    })],
+  ])('a database %s keeps a key CDK does not know: a warning, and no grant', (_what, make) => {
+    const stack = liveStack();
+    const db = make(stack, new ec2.Vpc(stack, 'Vpc'));
+    new RdsSnapshotShipper(stack, 'Shipper', { vaultAccount: FAILSAFE.account, instances: [db] });
+    expect(warnings(stack)).toEqual([expect.stringMatching(/^The KMS keys of instances\[0\] cannot be known at synth/)]);
+    expect(statementsAllowing(stack, 'kms:CreateGrant').flatMap((s) => [s.Resource].flat()).filter((r: any) => JSON.stringify(r).includes(':kms:'))).toEqual([]);
+  });
+
+  test('shareableKeys do not stand for the keys of the other databases', () => {
+    const stack = liveStack();
+    const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    new RdsSnapshotShipper(stack, 'Shipper', {
+      vaultAccount: FAILSAFE.account, instances: [importedInstance(stack)], recoveryPointInterval: Duration.hours(4), shareableKeys: [key],
+    });
+    expect(warnings(stack)).toContainEqual(expect.stringContaining('The KMS keys of orders cannot be known at synth'));
   });
 
   test('with sourceKeys given, even an empty list, no warning', () => {
@@ -238,6 +271,17 @@ describe('both stacks in one app: shipper.asSnapshotSource()', () => {
     const failsafe = new Stack(a, 'Failsafe', { env: FAILSAFE });
     expect(() => new RdsSnapshotVault(failsafe, 'Vault', { sources: [shipper.asSnapshotSource()] }))
       .toThrow('RdsSnapshotVault: sources[0].shipper ships to account 333333333333, but this vault is in account 222222222222');
+  });
+
+  test('a shipper in another Stage: no dependency can cross it, so the source is given by its topic ARN', () => {
+    const a = new App();
+    const live = new Stack(new Stage(a, 'LiveStage'), 'Live', { env: LIVE });
+    const shipper = new RdsSnapshotShipper(live, 'Shipper', { vaultAccount: FAILSAFE.account, instances: [importedInstance(live)], sourceKeys: [] });
+    const failsafe = new Stack(new Stage(a, 'FailsafeStage'), 'Failsafe', { env: FAILSAFE });
+    expect(() => new RdsSnapshotVault(failsafe, 'Vault', { sources: [shipper.asSnapshotSource()] })).toThrow(
+      'RdsSnapshotVault: sources[0].shipper is in another Stage, and a stack cannot depend on one of another Stage: give the source its topicArn '
+      + 'without shipper, and deploy the Live stage first');
+    expect(() => new RdsSnapshotVault(failsafe, 'Vault2', { sources: [{ topicArn: shipper.asSnapshotSource().topicArn }] })).not.toThrow();
   });
 
   test('a shipper whose stack has no environment cannot name its topic', () => {

@@ -108,6 +108,11 @@ describe('inside lists and structs', () => {
       .toThrow(/^RdsSnapshotShipper: clusters\[0\] must be a DB cluster \(rds.IDatabaseCluster\) with a clusterIdentifier, got one whose clusterIdentifier is undefined$/);
   });
 
+  test('a plain object with the attributes of a database, as plain JavaScript can pass it', () => {
+    expect(() => new RdsSnapshotShipper(live, 'Plain', { vaultAccount: FAILSAFE.account, instances: [{ instanceIdentifier: 'orders' } as any] }))
+      .toThrow(/^RdsSnapshotShipper: instances\[0\] must be a DB instance \(rds.IDatabaseInstance\), made or imported in the app, got a plain object$/);
+  });
+
   test('a single key where a list is expected', () => {
     const db = rds.DatabaseInstance.fromDatabaseInstanceAttributes(live, 'Db', {
       instanceIdentifier: 'orders', instanceEndpointAddress: 'orders.example', port: 5432, securityGroups: [],
