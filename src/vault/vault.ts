@@ -633,8 +633,10 @@ export class RdsSnapshotVault extends Construct {
    * copies, CreateDBInstance to add instances to a restored cluster, and what
    * the README's recovery runbook does next: describe and tag the restored
    * databases, turn on a master user password that Secrets Manager manages
-   * (ModifyDBInstance and ModifyDBCluster only with ManageMasterUserPassword,
-   * and the Secrets Manager permissions RDS needs for it), and read it.
+   * (ModifyDBInstance and ModifyDBCluster in a call that turns on
+   * ManageMasterUserPassword: other changes in that call are not refused, on
+   * any database of the Failsafe account; and the Secrets Manager
+   * permissions RDS needs for it), and read it.
    * Nothing else can use the vault key; grant this to the few roles that run
    * a recovery.
    *

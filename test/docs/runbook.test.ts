@@ -117,7 +117,7 @@ describe('the recovery runbook and the restore drill', () => {
     for (const key of [TagKeys.SOURCE_ACCOUNT, TagKeys.SOURCE_TIME, TagKeys.SOURCE_REGION]) expect(runbook).toContain(`'${key}'`);
   });
 
-  test('steps 1 to 5 need nothing that grantRestore does not give', () => {
+  test('every RDS operation of steps 1 to 5 is an action grantRestore allows (by name: resources and conditions are the authorization tests\' job)', () => {
     const stack = new Stack(new App(), 'Failsafe', { env: { account: '222222222222', region: 'eu-west-1' } });
     const vault = new RdsSnapshotVault(stack, 'Vault', { sources: [{ topicArn: 'arn:aws:sns:eu-west-1:111111111111:rds-failsafe-shipper' }] });
     const policy = vault.grantRestore(new iam.Role(stack, 'Recovery', { assumedBy: new iam.AccountRootPrincipal() }));

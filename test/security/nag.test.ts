@@ -5,7 +5,8 @@
  * renders its ARNs: under the feature flags of a fresh `cdk init` app
  * (partition literals), under none, and in environment-agnostic stacks.
  */
-import { readFileSync } from 'fs';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
 import { App, Aspects, Duration, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_sns as sns } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
@@ -59,7 +60,7 @@ describe.each([
  * recommended-feature-flags.json into its init templates). Read from the
  * pinned aws-cdk-lib, not copied by hand, so that it follows upgrades.
  */
-const FRESH_APP_CONTEXT: Record<string, unknown> = JSON.parse(readFileSync(require.resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8'));
+const FRESH_APP_CONTEXT: Record<string, unknown> = JSON.parse(fs.readFileSync(require.resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8'));
 
 describe('the feature flags of a fresh cdk init app', () => {
   test('are the flags aws-cdk-lib recommends, and turn partition literals on', () => {
@@ -202,6 +203,10 @@ test('a fresh cdk init app with both rule packs synthesizes the README\'s constr
   const messages = assembly.stacks.flatMap((s) => s.messages);
   expect(messages.filter((m) => m.level === 'error').map((m) => `${m.id}: ${String(m.entry.data).split('\n')[0]}`)).toEqual([]);
   expect(messages.filter((m) => m.level === 'warning' && /^(AwsSolutions|NIST)/.test(String(m.entry.data)))).toEqual([]);
-  // The checks did run: the library's suppressions were read, and its ARNs are rendered with literal partitions.
+  // The checks did run: both packs reported on each stack, and the library's suppressions were applied; the ARNs are rendered with literal partitions.
+  const reports = fs.readdirSync(assembly.directory).filter((f) => f.endsWith('-NagReport.csv')).sort();
+  expect(reports).toEqual(['AwsSolutions-FailsafeStack-NagReport.csv', 'AwsSolutions-LiveStack-NagReport.csv',
+    'NIST.800.53.R5-FailsafeStack-NagReport.csv', 'NIST.800.53.R5-LiveStack-NagReport.csv']);
+  for (const report of reports) expect(fs.readFileSync(join(assembly.directory, report), 'utf8')).toContain('Suppressed');
   expect(JSON.stringify(assembly.getStackByName('FailsafeStack').template)).toContain(`arn:aws:rds:eu-west-1:${FAILSAFE}:snapshot:vault-*`);
 });
