@@ -109,15 +109,16 @@ describe('vaultMetrics', () => {
     ]);
   });
 
-  test('a source without any copy has no maximum, so its alarm sees missing data and breaches', () => {
+  test('a source without any copy, in a pass that could not read the vault\'s epoch, reports the retirement age: no grace, so it pages', () => {
     const data = vaultMetrics({ ...base, recoveryPoints: [{ account: LIVE, region: 'eu-west-1', database: 'orders', time: hoursAgo(2) }] }, config, NOW, 50);
-    expect(byName(data, MetricName.OLDEST_RECOVERY_POINT_AGE).map((d) => d.dimensions?.SourceAccount)).toEqual([LIVE]);
+    expect(byName(data, MetricName.OLDEST_RECOVERY_POINT_AGE).map((d) => [d.dimensions?.SourceAccount, d.value]))
+      .toEqual([[LIVE, 2 * 3600], [OTHER, config.retireAfterMs / 1000]]);
   });
 
   test('two topics of one account and region are one source: one maximum', () => {
     const twice = { ...config, sources: [...config.sources, { account: LIVE, region: 'eu-west-1' }] };
     const data = vaultMetrics({ ...base, recoveryPoints: [{ account: LIVE, region: 'eu-west-1', database: 'orders', time: hoursAgo(2) }] }, twice, NOW, 50);
-    expect(byName(data, MetricName.OLDEST_RECOVERY_POINT_AGE)).toHaveLength(1);
+    expect(byName(data, MetricName.OLDEST_RECOVERY_POINT_AGE).filter((d) => d.dimensions?.SourceAccount === LIVE)).toHaveLength(1);
   });
 
   test('a database silent for longer than retireAfterMs counts as retired: its age is still published, but not in the source maximum', () => {
