@@ -143,7 +143,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jsiiReleaseVersion: PUBLIB_VERSION,
 });
 
-for (const ignored of ['/RELEASING.md', '/examples/', '/.ci/', `/${EMULATOR_VENV}/`, '/cdk.out/', '/.demo/', '/.smoke/', '/rosetta/', '/bench/']) {
+for (const ignored of ['/RELEASING.md', '/examples/', '/.ci/', `/${EMULATOR_VENV}/`, '/cdk.out/', '/.demo/', '/.smoke/', '/rosetta/', '/.jsii.tabl.json', '/bench/']) {
   project.addPackageIgnore(ignored);
 }
 
