@@ -205,3 +205,23 @@ export async function createLiveAccount(emulator: Emulator, account: string, top
     },
   };
 }
+
+/**
+ * The configuration of a shipper of `live` that ships `selection` to
+ * `vaultAccount`, as the construct would write it, with a retention of two
+ * days: `extra` adds to it or changes it.
+ */
+export function shipperConfigFor(live: LiveAccount, vaultAccount: string, selection: object, extra: Record<string, unknown> = {}) {
+  return {
+    version: 1,
+    ownerId: 'shipper-integ',
+    vaultAccount,
+    shippingKeyArn: live.shippingKeyArn,
+    topicArn: live.topicArn,
+    retentionMs: 2 * 86_400_000,
+    maxCopiesInFlight: 10,
+    manualSnapshotQuota: 100,
+    selection,
+    ...extra,
+  };
+}

@@ -12,7 +12,7 @@ import { TagKeys } from '../../src/runtime/tags';
 import { Emulator, startEmulator } from '../emulator/emulator';
 import { createFailsafeAccount, FailsafeAccount, runVault, snsEvent } from '../emulator/failsafe';
 import { invokeBundled } from '../emulator/invoke';
-import { createLiveAccount, LiveAccount } from '../emulator/live';
+import { createLiveAccount, LiveAccount, shipperConfigFor } from '../emulator/live';
 
 const LIVE = '111111111111';
 const FAILSAFE = '222222222222';
@@ -25,17 +25,7 @@ afterAll(async () => { await emulator?.stop(); });
 beforeEach(async () => { await emulator.reset(); });
 
 function shipperConfig(live: LiveAccount, selection: object) {
-  return {
-    version: 1,
-    ownerId: 'shipper-aurora',
-    vaultAccount: FAILSAFE,
-    shippingKeyArn: live.shippingKeyArn,
-    topicArn: live.topicArn,
-    retentionMs: 2 * 86_400_000,
-    maxCopiesInFlight: 10,
-    manualSnapshotQuota: 100,
-    selection,
-  };
+  return shipperConfigFor(live, FAILSAFE, selection, { ownerId: 'shipper-aurora' });
 }
 
 function vaultConfig(failsafe: FailsafeAccount, topicArns: string[]) {

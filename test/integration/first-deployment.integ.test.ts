@@ -13,7 +13,7 @@ import { buildManifest } from '../../src/runtime/manifest';
 import { Emulator, startEmulator } from '../emulator/emulator';
 import { createFailsafeAccount, runVault, snsEvent } from '../emulator/failsafe';
 import { invokeBundled } from '../emulator/invoke';
-import { createLiveAccount, LiveAccount } from '../emulator/live';
+import { createLiveAccount, LiveAccount, shipperConfigFor } from '../emulator/live';
 import { pointsOf } from '../helpers/emf';
 
 const LIVE = '111111111111';
@@ -29,18 +29,7 @@ afterAll(async () => { await emulator?.stop(); });
 beforeEach(async () => { await emulator.reset(); });
 
 async function sweepShipper(live: LiveAccount, identifiers: string[], clock: Date) {
-  const config = {
-    version: 1,
-    ownerId: 'shipper-integ',
-    vaultAccount: FAILSAFE,
-    shippingKeyArn: live.shippingKeyArn,
-    topicArn: live.topicArn,
-    retentionMs: 2 * DAY,
-    maxCopiesInFlight: 10,
-    manualSnapshotQuota: 100,
-    behindAfterMs: MAX_AGE_MS,
-    selection: { identifiers },
-  };
+  const config = shipperConfigFor(live, FAILSAFE, { identifiers }, { behindAfterMs: MAX_AGE_MS });
   const out = await invokeBundled('shipper/shipper.lambda', { 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, {
     endpoint: emulator.endpoint, credentials: await emulator.credentialsFor(LIVE), environment: { SHIPPER_CONFIG: JSON.stringify(config) }, clock,
   });

@@ -8,7 +8,7 @@ import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
 import { Emulator, startEmulator } from '../emulator/emulator';
 import { createFailsafeAccount, runVault } from '../emulator/failsafe';
 import { invokeBundled } from '../emulator/invoke';
-import { createLiveAccount, LiveAccount } from '../emulator/live';
+import { createLiveAccount, LiveAccount, shipperConfigFor } from '../emulator/live';
 
 const LIVE = '111111111111';
 const FAILSAFE = '222222222222';
@@ -22,17 +22,7 @@ afterAll(async () => { await emulator?.stop(); });
 beforeEach(async () => { await emulator.reset(); });
 
 function shipperConfig(live: LiveAccount, selection: object) {
-  return {
-    version: 1,
-    ownerId: 'shipper-idle',
-    vaultAccount: FAILSAFE,
-    shippingKeyArn: live.shippingKeyArn,
-    topicArn: live.topicArn,
-    retentionMs: 2 * 86_400_000,
-    maxCopiesInFlight: 10,
-    manualSnapshotQuota: 100,
-    selection,
-  };
+  return shipperConfigFor(live, FAILSAFE, selection, { ownerId: 'shipper-idle' });
 }
 
 async function runShipper(live: LiveAccount, config: object) {

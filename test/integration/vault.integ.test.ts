@@ -8,7 +8,7 @@ import { TagKeys } from '../../src/runtime/tags';
 import { Emulator, startEmulator } from '../emulator/emulator';
 import { createFailsafeAccount, FailsafeAccount, runVault, snsEvent } from '../emulator/failsafe';
 import { invokeBundled } from '../emulator/invoke';
-import { createLiveAccount, LiveAccount } from '../emulator/live';
+import { createLiveAccount, LiveAccount, shipperConfigFor } from '../emulator/live';
 
 const LIVE = '111111111111';
 const FAILSAFE = '222222222222';
@@ -43,18 +43,7 @@ function vaultConfig(failsafe: FailsafeAccount, live: LiveAccount, extra: Record
 async function ship(
   live: LiveAccount, identifiers: string[], extra: Record<string, unknown> = {}, check: (result: any) => void = () => undefined,
 ): Promise<string[]> {
-  const config = {
-    version: 1,
-    ownerId: 'shipper-integ',
-    vaultAccount: FAILSAFE,
-    shippingKeyArn: live.shippingKeyArn,
-    topicArn: live.topicArn,
-    retentionMs: 2 * DAY,
-    maxCopiesInFlight: 10,
-    manualSnapshotQuota: 100,
-    selection: { identifiers },
-    ...extra,
-  };
+  const config = shipperConfigFor(live, FAILSAFE, { identifiers }, extra);
   for (let i = 0; i < 2; i++) {
     const out = await invokeBundled('shipper/shipper.lambda', {}, {
       endpoint: emulator.endpoint, credentials: await emulator.credentialsFor(LIVE), environment: { SHIPPER_CONFIG: JSON.stringify(config) },
